@@ -1,0 +1,67 @@
+"""One exception tree for readiness; every error says what failed and what to do."""
+
+from __future__ import annotations
+
+
+class ReadinessError(Exception):
+    """Root of every error readiness raises on purpose.
+
+    ``str(err)`` is a single line fit for a terminal: what failed, where, and what to do.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
+class SchemaError(ReadinessError):
+    """A Parquet table does not match its declared schema."""
+
+    def __init__(self, table: str, path: str, column: str, problem: str) -> None:
+        self.table, self.path, self.column, self.problem = table, path, column, problem
+        super().__init__(
+            f"{path}: column '{column}' of table '{table}' {problem}",
+            hint="regenerate the file or fix the writer that produced it",
+        )
+
+
+class DataNotFoundError(ReadinessError):
+    """The data directory holds no snapshots (or none matching the request)."""
+
+
+class DataMixError(ReadinessError):
+    """Demo data and collected data would end up in the same directory."""
+
+
+class ConfigError(ReadinessError):
+    """A YAML/CSV input file (rubric, plan, risks, attestations, waivers, work log) is invalid."""
+
+    def __init__(self, path: str, problem: str, *, line: int | None = None, hint: str | None = None) -> None:
+        self.path, self.problem, self.line = path, problem, line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}", hint=hint)
+
+
+class UnknownCheckError(ReadinessError):
+    """A check id that is not registered was asked for."""
+
+    def __init__(self, check_id: str, known: list[str]) -> None:
+        self.check_id, self.known = check_id, known
+        shown = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
+        super().__init__(
+            f"unknown check id '{check_id}'",
+            hint=f"known ids: {shown}; 'readiness checks' lists all {len(known)}",
+        )
+
+
+class CollectError(ReadinessError):
+    """Collecting from a cluster or repository failed."""
+
+    def __init__(self, cluster: str, problem: str, *, hint: str | None = None) -> None:
+        self.cluster, self.problem = cluster, problem
+        super().__init__(f"cluster '{cluster}': {problem}", hint=hint)
+
+
+class ReportError(ReadinessError):
+    """Building the monthly report failed (a notebook, a figure or the renderer)."""

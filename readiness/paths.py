@@ -1,0 +1,39 @@
+"""Where things are: the data directory, the project's shipped data files, the reports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV = "READINESS_DATA"
+DEFAULT_DATA = Path("data")
+DEMO_DATA = DEFAULT_DATA / "demo"
+
+
+def has_snapshots(data_dir: Path) -> bool:
+    """True when ``data_dir`` holds at least one snapshot file."""
+    return any((Path(data_dir) / "snapshots").glob("cluster=*/date=*/*.parquet"))
+
+
+def data_dir(explicit: str | Path | None = None) -> Path:
+    """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
+    holds collected snapshots, else the demo fleet's ``data/demo``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    if has_snapshots(DEFAULT_DATA):
+        return DEFAULT_DATA
+    return DEMO_DATA
+
+
+def shipped(name: str, data: Path | None = None) -> Path:
+    """Find a shipped data file (``plan.yaml``, ``risks.yaml``): the data directory's own copy
+    first, then the project's ``data/``, then the copy packaged in the wheel."""
+    here = Path(__file__).resolve().parent
+    candidates = [data / name] if data else []
+    candidates += [here.parent / "data" / name, here / "_data" / name]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return candidates[0]
