@@ -110,3 +110,44 @@ def empty(table: str) -> pl.DataFrame:
 
 # What the collector puts in place of an environment variable's value, and what the demo emits.
 REDACTED = "[redacted by readiness]"
+
+# Check outcomes. 'waived' replaces a non-passing status when an active waiver covers it.
+STATUSES = ("pass", "fail", "partial", "unknown", "waived", "not_applicable")
+
+# One row per (snapshot, cluster, check): the output of the rubric's checks.
+FINDINGS = pl.Schema(
+    {
+        "snapshot_id": pl.String(),
+        "cluster": pl.String(),
+        "collected_at": UTC_TIME,
+        "check_id": pl.String(),
+        "category": pl.String(),
+        "weight": pl.Float64(),
+        "severity": pl.String(),
+        "blocker": pl.String(),
+        "work_package": pl.String(),
+        "status": pl.String(),
+        "score": pl.Float64(),
+        "waived": pl.Boolean(),
+        "reason": pl.String(),
+        "evidence": pl.List(pl.String()),
+        "rubric_version": pl.String(),
+    }
+)
+
+# One row per (date, scope, cluster, category); category 'overall' is the weighted whole and
+# cluster 'fleet' the fleet. Scores are percentages; coverage is the evaluated share of weight.
+SCORES = pl.Schema(
+    {
+        "date": pl.Date(),
+        "cluster": pl.String(),
+        "category": pl.String(),
+        "score": pl.Float64(),
+        "score_without_waivers": pl.Float64(),
+        "coverage": pl.Float64(),
+        "weight": pl.Float64(),
+        "rubric_version": pl.String(),
+    }
+)
+FLEET = "fleet"
+OVERALL = "overall"
