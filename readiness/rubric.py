@@ -1,0 +1,227 @@
+"""The rubric: categories, weights, severities, blockers, criteria and thresholds (policy as data).
+
+The packaged ``rubrics/default.yaml`` is the base; a user file given with ``--rubric`` is merged
+over it (mappings merged key by key, everything else replaced). Every problem is reported with
+the file and line it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from readiness.errors import ConfigError
+
+DEFAULT = Path(__file__).parent / "rubrics" / "default.yaml"
+SEVERITIES = ("critical", "high", "medium", "low")
+TOP_KEYS = {"version", "name", "stale_after_days", "verdict", "categories", "blockers", "criteria", "checks"}
+CHECK_KEYS = {"title", "category", "weight", "severity", "work_package", "applies_to", "thresholds", "remediation"}
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    weight: float
+    target: float | None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    text: str
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    id: str
+    title: str
+    impact: str
+    resolution: str
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for crit in self.criteria for c in crit.checks))
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    category: str
+    weight: float
+    severity: str
+    work_package: str | None
+    applies_to: tuple[str, ...] | None
+    thresholds: dict[str, Any]
+    remediation: str
+    blockers: tuple[str, ...] = ()
+
+    def applies(self, role: str | None) -> bool:
+        return self.applies_to is None or role is None or role in self.applies_to
+
+
+@dataclass(frozen=True)
+class Rubric:
+    version: str
+    name: str
+    stale_after_days: int
+    ready_above: float
+    require_blockers_resolved: bool
+    labels: dict[str, str]
+    categories: dict[str, Category]
+    blockers: dict[str, Blocker]
+    criteria: tuple[dict[str, Any], ...]
+    checks: dict[str, CheckSpec]
+    sources: tuple[str, ...] = field(default=())
+
+
+class _Origins:
+    """Where each key path of the merged document was written: (file, line)."""
+
+    def __init__(self) -> None:
+        self.at: dict[tuple[str, ...], tuple[str, int]] = {}
+
+    def add(self, path: Path, node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = (*prefix, str(k.value))
+                self.at[key] = (str(path), k.start_mark.line + 1)
+                self.add(path, v, key)
+
+    def error(self, keys: tuple[str, ...], problem: str, hint: str | None = None) -> ConfigError:
+        for n in range(len(keys), 0, -1):
+            if keys[:n] in self.at:
+                file, line = self.at[keys[:n]]
+                return ConfigError(file, problem, line=line, hint=hint)
+        return ConfigError(str(DEFAULT), problem, hint=hint)
+
+
+def _read(path: Path, origins: _Origins) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(str(path), f"cannot read rubric: {err.strerror}") from None
+    try:
+        origins.add(path, yaml.compose(text))
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise ConfigError(str(path), f"not valid YAML: {getattr(err, 'problem', err)}",
+                          line=mark.line + 1 if mark else None) from None
+    if not isinstance(doc, dict):
+        raise ConfigError(str(path), "a rubric must be a YAML mapping", line=1)
+    return doc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load(path: Path | str | None = None, *, known_checks: set[str] | None = None) -> Rubric:
+    """The default rubric, with ``path`` merged over it when given.
+
+    ``known_checks`` (default: the registry) are the ids a rubric may name; an unknown id is an
+    error naming the file and line.
+    """
+    if known_checks is None:
+        from readiness.checks import REGISTRY
+
+        known_checks = set(REGISTRY)
+    origins = _Origins()
+    doc = _read(DEFAULT, origins)
+    sources = [str(DEFAULT)]
+    if path is not None:
+        doc = _merge(doc, _read(Path(path), origins))
+        sources.append(str(path))
+    return _build(doc, origins, known_checks, tuple(sources))
+
+
+def _num(doc: dict[str, Any], key: str, where: tuple[str, ...], origins: _Origins, minimum: float = 0) -> float:
+    value = doc.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise origins.error((*where, key), f"'{key}' must be a number >= {minimum}, got {value!r}")
+    return float(value)
+
+
+def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tuple[str, ...]) -> Rubric:
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise origins.error((key,), f"unknown rubric key '{key}'",
+                                hint=f"known keys: {', '.join(sorted(TOP_KEYS))}")
+    categories = {}
+    for cid, c in (doc.get("categories") or {}).items():
+        if not isinstance(c, dict):
+            raise origins.error(("categories", cid), f"category '{cid}' must be a mapping")
+        categories[cid] = Category(cid, str(c.get("name", cid)), _num(c, "weight", ("categories", cid), origins),
+                                   c.get("target"))
+    raw_checks = doc.get("checks") or {}
+    blockers: dict[str, Blocker] = {}
+    member: dict[str, list[str]] = {}
+    for bid, b in (doc.get("blockers") or {}).items():
+        crits = []
+        for i, crit in enumerate(b.get("criteria") or []):
+            ids = tuple(crit.get("checks") or ())
+            for cid in ids:
+                if cid not in raw_checks:
+                    raise origins.error(("blockers", bid),
+                                        f"blocker {bid} criterion {i + 1} names unknown check '{cid}'")
+                member.setdefault(cid, []).append(bid)
+            crits.append(Criterion(str(crit.get("text", "")), ids))
+        blockers[bid] = Blocker(bid, str(b.get("title", bid)), str(b.get("impact", "")),
+                                str(b.get("resolution", "")), tuple(crits))
+    checks = {}
+    for cid, c in raw_checks.items():
+        where = ("checks", cid)
+        if cid not in known:
+            raise origins.error(where, f"unknown check id '{cid}'",
+                                hint="the rubric may only name registered checks; 'readiness checks' lists them")
+        if not isinstance(c, dict):
+            raise origins.error(where, f"check '{cid}' must be a mapping")
+        for key in c:
+            if key not in CHECK_KEYS:
+                raise origins.error((*where, key), f"check '{cid}': unknown key '{key}'",
+                                    hint=f"known keys: {', '.join(sorted(CHECK_KEYS))}")
+        if c.get("category") not in categories:
+            raise origins.error((*where, "category"), f"check '{cid}': unknown category {c.get('category')!r}",
+                                hint=f"categories: {', '.join(categories)}")
+        if c.get("severity") not in SEVERITIES:
+            raise origins.error((*where, "severity"), f"check '{cid}': severity must be one of {', '.join(SEVERITIES)}")
+        applies = c.get("applies_to")
+        checks[cid] = CheckSpec(
+            id=cid,
+            title=str(c.get("title") or cid),
+            category=str(c["category"]),
+            weight=_num(c, "weight", where, origins),
+            severity=str(c["severity"]),
+            work_package=c.get("work_package"),
+            applies_to=tuple(applies) if applies else None,
+            thresholds=dict(c.get("thresholds") or {}),
+            remediation=str(c.get("remediation") or ""),
+            blockers=tuple(member.get(cid, ())),
+        )
+    for i, crit in enumerate(doc.get("criteria") or []):
+        for cid in crit.get("checks") or ():
+            if cid not in checks:
+                raise origins.error(("criteria",), f"production criterion {i + 1} names unknown check '{cid}'")
+    verdict = doc.get("verdict") or {}
+    return Rubric(
+        version=str(doc.get("version") or "unversioned"),
+        name=str(doc.get("name") or ""),
+        stale_after_days=int(doc.get("stale_after_days") or 8),
+        ready_above=_num(verdict, "ready_above", ("verdict",), origins),
+        require_blockers_resolved=bool(verdict.get("blockers_resolved", True)),
+        labels={"ready": str(verdict.get("ready", "READY")), "not_ready": str(verdict.get("not_ready", "NOT READY"))},
+        categories=categories,
+        blockers=blockers,
+        criteria=tuple(doc.get("criteria") or ()),
+        checks=checks,
+        sources=sources,
+    )

@@ -1,0 +1,81 @@
+"""Fixture-per-case check tests: ``tests/checks/<check_id>/<status>_<case>.yaml``.
+
+The file name's prefix is the expected status: ``pass``, ``fail``, ``partial``, ``unknown`` or
+``na`` (not applicable). A fixture holds Kubernetes-style objects and optionally::
+
+    collected_at: 2026-01-10T12:30:00Z   # when the snapshot was taken (default shown)
+    role: production                      # the cluster's role
+    thresholds: {min_rules: 3}            # merged over the rubric's thresholds
+    attestations: [...]                   # entries as in attestations.yaml
+    coverage: [{api_version: velero.io/v1, kind: Backup, outcome: forbidden}]
+    expect: {score: 0.5, reason: "substring of the reason"}
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from readiness import schema
+from readiness.checks.base import Attestation, Evidence
+
+HERE = Path(__file__).parent
+PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}
+DEFAULT_TIME = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)
+
+
+def fixture_files() -> list[Path]:
+    return sorted(HERE.glob("*/*.yaml"))
+
+
+def expected_status(path: Path) -> str:
+    return PREFIXES[path.stem.split("_", 1)[0]]
+
+
+def _when(value: Any) -> datetime:
+    if value is None:
+        return DEFAULT_TIME
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def rows(objects: list[dict[str, Any]], cluster: str, at: datetime) -> pl.DataFrame:
+    """Kubernetes-style objects -> rows of the objects table."""
+    records = []
+    for o in objects:
+        meta = o.get("metadata") or {}
+        records.append({
+            "snapshot_id": "fixture", "cluster": cluster, "collected_at": at, "source": "live",
+            "api_version": o["apiVersion"], "kind": o["kind"], "namespace": meta.get("namespace"),
+            "name": meta["name"], "labels": json.dumps(meta.get("labels") or {}),
+            "annotations": json.dumps(meta.get("annotations") or {}),
+            "spec": json.dumps(o.get("spec") or {}, default=str),
+            "status": json.dumps(o.get("status") or {}, default=str),
+        })
+    return pl.DataFrame(records, schema=schema.OBJECTS)
+
+
+def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
+    """The evidence a fixture describes, and the fixture document itself."""
+    doc = yaml.safe_load(path.read_text()) or {}
+    at = _when(doc.get("collected_at"))
+    cov = doc.get("coverage") or []
+    coverage = pl.DataFrame(
+        [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"]} for c in cov],
+        schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String},
+    )
+    attestations = [
+        Attestation(fact=a["fact"], statement=a.get("statement", ""), by=a.get("by", "someone"),
+                    made=a["date"] if isinstance(a["date"], date) else date.fromisoformat(a["date"]),
+                    expires=a.get("expires"), evidence=a.get("evidence", ""), values=a.get("values") or {})
+        for a in doc.get("attestations") or []
+    ]
+    ev = Evidence("fixture", at, rows(doc.get("objects") or [], "fixture", at), role=doc.get("role"),
+                  coverage=coverage, attestations=attestations)
+    return ev, doc
