@@ -75,3 +75,20 @@ def attested(ev: Evidence, fact: str, what: str) -> Result:
     if not a.valid_on(ev.day):
         return unknown(f"attestation that {what} expired on {a.expires}", [f"attestation/{fact}"])
     return passed(f"{what}: attested by {a.by} on {a.made}", [f"attestation/{fact}", a.evidence])
+
+
+def listing(names: Iterable[str], limit: int = 3) -> str:
+    """``a, b, c and 2 more``: names for a one-line reason."""
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
+def job_present(ev: Evidence, activity: str, what: str) -> Result:
+    """Pass when a CI job does ``activity``; unknown when the workflows could not be read."""
+    found = jobs_doing(ev, activity)
+    if found:
+        return passed(f"{what}: {listing(found)}", found)
+    if ev.unreadable((REPO_GROUP, "Workflow")):
+        return unknown("CI workflows could not be read")
+    return failed(f"no CI job does {activity} ({len(repo(ev, 'Workflow'))} workflow(s) in the repository)")
