@@ -62,6 +62,7 @@ class CheckSpec:
     blockers: tuple[str, ...] = ()
 
     def applies(self, role: str | None) -> bool:
+        """Whether the check applies to a cluster of ``role`` (every role when ``applies_to`` is unset)."""
         return self.applies_to is None or role is None or role in self.applies_to
 
 
@@ -73,11 +74,18 @@ class Rubric:
     ready_above: float
     require_blockers_resolved: bool
     labels: dict[str, str]
+    bands: dict[str, float]
     categories: dict[str, Category]
     blockers: dict[str, Blocker]
     criteria: tuple[dict[str, Any], ...]
     checks: dict[str, CheckSpec]
     sources: tuple[str, ...] = field(default=())
+
+    def band(self, score: float) -> str:
+        """The status mark of a score: ✅ at or above 'good', ⚠️ at or above 'fair', else ❌."""
+        if score >= self.bands.get("good", 90):
+            return "✅"
+        return "⚠️" if score >= self.bands.get("fair", 50) else "❌"
 
 
 class _Origins:
@@ -219,6 +227,7 @@ def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tup
         ready_above=_num(verdict, "ready_above", ("verdict",), origins),
         require_blockers_resolved=bool(verdict.get("blockers_resolved", True)),
         labels={"ready": str(verdict.get("ready", "READY")), "not_ready": str(verdict.get("not_ready", "NOT READY"))},
+        bands={k: float(v) for k, v in (verdict.get("bands") or {"good": 90, "fair": 50}).items()},
         categories=categories,
         blockers=blockers,
         criteria=tuple(doc.get("criteria") or ()),

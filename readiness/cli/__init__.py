@@ -33,9 +33,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from readiness.cli import demo
+    from readiness.cli import demo, score
 
     main.add_command(demo.demo)
+    main.add_command(score.score)
+    main.add_command(score.explain)
+    main.add_command(score.list_checks)
 
 
 _register()

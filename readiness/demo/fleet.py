@@ -360,9 +360,10 @@ def velero(cluster: str, week: int, at: datetime) -> list[Obj]:
                        status={"phase": "Enabled", "lastBackup": _ts(_last_run(cron, at))}))
     installed = t.collected_at(start) - timedelta(days=3)
     out += _backups(cluster, week, at, installed, schedules)
-    if week >= t.RESTORE_TESTED[cluster]:
-        restored_at = t.collected_at(t.RESTORE_TESTED[cluster]) - timedelta(days=1, hours=4)
-        source = f"daily-{(restored_at - timedelta(hours=restored_at.hour)).strftime('%Y%m%d')}020000"
+    # The first restore test lands with WP2; after that the runbook repeats it every four weeks.
+    for tested in range(t.RESTORE_TESTED[cluster], week + 1, t.RESTORE_EVERY_WEEKS):
+        restored_at = t.collected_at(tested) - timedelta(days=1, hours=4)
+        source = f"daily-{restored_at:%Y%m%d}020000"
         out.append(obj(api, "Restore", "restore-test-" + restored_at.strftime("%Y%m%d"), "velero",
                        spec={"backupName": source, "includedNamespaces": ["restore-test"],
                              "namespaceMapping": {"agent-bruno": "restore-test"}, "restorePVs": True},

@@ -37,6 +37,7 @@ def snapshot_id(week: int) -> str:
 ESO = {"air": 0, "pro": 0, "studio": 0, "pi": 0, "forge": 1}  # WP1: forge joins in week 1
 VELERO = {"studio": 2, "pro": 2, "air": 3, "pi": 3, "forge": 3}  # WP2
 RESTORE_TESTED = {"studio": 3, "pro": 3, "air": 5, "pi": 5, "forge": 5}  # WP2, late on three
+RESTORE_EVERY_WEEKS = 4
 OFFSITE = {"studio": 14}  # Phase 2 work started on studio only
 NODE_PRESSURE_UNTIL = {"pi": 2}  # pi-3's disk fills up until week 2
 

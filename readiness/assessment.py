@@ -1,0 +1,144 @@
+"""An assessment: findings, scores, blockers, criteria and the verdict, as of one date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from readiness import paths, store
+from readiness import rubric as rubric_mod
+from readiness import score as sc
+from readiness.evaluate import evaluate
+from readiness.rubric import Rubric
+from readiness.schema import FLEET, OVERALL
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the scorecard shows, as of ``as_of``; every number traces back to ``findings``."""
+
+    as_of: date
+    data_dir: Path
+    rubric: Rubric
+    demo: bool
+    snapshots: pl.DataFrame
+    findings: pl.DataFrame
+    fleet_checks: pl.DataFrame
+    scores: pl.DataFrame
+    blockers: pl.DataFrame
+    criteria: pl.DataFrame
+
+    def score(self, cluster: str = FLEET, category: str = OVERALL, *, waivers: bool = True) -> float:
+        """One score (percent) from the scores table."""
+        column = "score" if waivers else "score_without_waivers"
+        row = self.scores.filter((pl.col("cluster") == cluster) & (pl.col("category") == category))
+        return float(row[column][0]) if row.height else float("nan")
+
+    @property
+    def overall(self) -> float:
+        return self.score()
+
+    @property
+    def coverage(self) -> float:
+        row = self.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") == OVERALL))
+        return float(row["coverage"][0]) if row.height else 0.0
+
+    @property
+    def open_blockers(self) -> list[str]:
+        return sorted(set(self.blockers.filter(~pl.col("resolved"))["blocker"].to_list()))
+
+    @property
+    def verdict(self) -> str:
+        return sc.verdict(self.overall, len(self.open_blockers), self.rubric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``readiness score --format json``."""
+        fleet = self.scores.filter(pl.col("cluster") == FLEET)
+        cats = []
+        for cid, cat in self.rubric.categories.items():
+            row = fleet.filter(pl.col("category") == cid)
+            if row.height:
+                cats.append({"id": cid, "name": cat.name, "score": round(row["score"][0], 1),
+                             "score_without_waivers": round(row["score_without_waivers"][0], 1),
+                             "coverage": round(row["coverage"][0], 3), "weight": cat.weight, "target": cat.target})
+        blockers = (self.blockers.group_by("blocker", "title", "impact", maintain_order=True)
+                    .agg(pl.col("resolved").first(), pl.col("met").sum().alias("criteria_met"),
+                         pl.len().alias("criteria")))
+        clusters = self.scores.filter((pl.col("cluster") != FLEET) & (pl.col("category") == OVERALL))
+        return {
+            "as_of": self.as_of.isoformat(),
+            "demo": self.demo,
+            "rubric_version": self.rubric.version,
+            "overall": round(self.overall, 1),
+            "overall_without_waivers": round(self.score(waivers=False), 1),
+            "verdict": self.verdict,
+            "coverage": round(self.coverage, 3),
+            "categories": cats,
+            "blockers": [{"id": b["blocker"], "title": b["title"], "impact": b["impact"], "resolved": b["resolved"],
+                          "criteria_met": b["criteria_met"], "criteria": b["criteria"]}
+                         for b in blockers.iter_rows(named=True)],
+            "criteria": self.criteria.to_dicts(),
+            "clusters": [{"name": r["cluster"], "overall": round(r["score"], 1), "coverage": round(r["coverage"], 3)}
+                         for r in clusters.sort("cluster").iter_rows(named=True)],
+        }
+
+
+def _criteria(rubric: Rubric, fleet_checks: pl.DataFrame, overall: float, open_blockers: int) -> pl.DataFrame:
+    holds = dict(zip(fleet_checks["check_id"].to_list(), fleet_checks["holds"].to_list(), strict=True))
+    rows = []
+    for c in rubric.criteria:
+        if "overall_above" in c:
+            met = overall > float(c["overall_above"])
+        elif c.get("blockers_resolved"):
+            met = open_blockers == 0
+        else:
+            met = all(holds.get(cid, True) for cid in c.get("checks") or ())
+        rows.append({"id": str(c.get("id")), "text": str(c.get("text")), "met": met})
+    return pl.DataFrame(rows, schema={"id": pl.String, "text": pl.String, "met": pl.Boolean})
+
+
+def assess(
+    data: Path | str | None = None,
+    *,
+    as_of: date | None = None,
+    rubric: Rubric | Path | str | None = None,
+    clusters: list[str] | None = None,
+) -> Assessment:
+    """Assess the fleet in ``data`` as of ``as_of`` (default: the newest snapshot's day)."""
+    data_dir = paths.data_dir(data)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    snaps = store.snapshots(data_dir, clusters)
+    day = as_of or snaps["collected_at"].max().date()  # type: ignore[union-attr]
+    findings = evaluate(data_dir, rub, as_of=day, clusters=clusters)
+    fleet_checks = sc.fleet_checks(findings, on=day)
+    scores = sc.scores(findings, rub, on=day)
+    blockers = sc.blockers(findings, rub, on=day)
+    fleet_overall = scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") == OVERALL))["score"]
+    overall = float(fleet_overall[0]) if fleet_overall.len() else 0.0
+    open_blockers = blockers.filter(~pl.col("resolved"))["blocker"].n_unique()
+    return Assessment(
+        as_of=day, data_dir=data_dir, rubric=rub, demo=bool((snaps["source"] == "demo").any()),
+        snapshots=snaps, findings=findings, fleet_checks=fleet_checks, scores=scores, blockers=blockers,
+        criteria=_criteria(rub, fleet_checks, overall, open_blockers),
+    )
+
+
+def history(
+    data: Path | str | None = None,
+    *,
+    rubric: Rubric | Path | str | None = None,
+    clusters: list[str] | None = None,
+    until: date | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(findings, scores) of every stored snapshot up to ``until``: the trend, rescored with ``rubric``.
+
+    Rescoring with another rubric version is this one call, so trends stay comparable.
+    """
+    data_dir = paths.data_dir(data)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    findings = evaluate(data_dir, rub, clusters=clusters, history=True, as_of=until)
+    return findings, sc.scores(findings, rub)

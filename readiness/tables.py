@@ -1,0 +1,101 @@
+"""Tables of an assessment as rows, and those rows as Markdown or plain text.
+
+Formatting only: every number here comes from the assessment's frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from readiness.assessment import Assessment
+from readiness.schema import FLEET, OVERALL
+
+Row = dict[str, Any]
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.0f}%"
+
+
+def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
+    """The assessment's scorecard: one row per category, then OVERALL."""
+    s = a.scores.filter(pl.col("cluster") == cluster)
+    fc = a.fleet_checks if cluster == FLEET else a.findings.filter(pl.col("cluster") == cluster).with_columns(
+        pl.col("status").is_in(["pass", "waived"]).alias("holds"))
+    fc = fc.filter(pl.col("status") != "not_applicable") if "status" in fc.columns else fc
+    rows = []
+    for cid, cat in a.rubric.categories.items():
+        row = s.filter(pl.col("category") == cid)
+        if not row.height:
+            continue
+        score = float(row["score"][0])
+        checks = fc.filter(pl.col("category") == cid)
+        missing = (checks.filter(~pl.col("holds")).sort("weight", descending=True)["check_id"].to_list())
+        titles = [a.rubric.checks[c].title for c in missing[:2]]
+        notes = f"{checks['holds'].sum()}/{checks.height} checks hold"
+        if titles:
+            notes += "; missing: " + "; ".join(titles) + (f" (+{len(missing) - 2} more)" if len(missing) > 2 else "")
+        rows.append({"Category": cat.name, "Score": pct(score), "Target": pct(cat.target),
+                     "Status": a.rubric.band(score), "Coverage": pct(100 * float(row["coverage"][0])), "Notes": notes})
+    overall = s.filter(pl.col("category") == OVERALL)
+    if overall.height:
+        n = len(a.open_blockers)
+        rows.append({"Category": "**OVERALL**", "Score": f"**{pct(float(overall['score'][0]))}**", "Target": "",
+                     "Status": f"**{'✅' if a.verdict == a.rubric.labels['ready'] else '❌'} {a.verdict}**",
+                     "Coverage": pct(100 * float(overall["coverage"][0])),
+                     "Notes": f"**{n} production blocker{'s' if n != 1 else ''}**"})
+    return rows
+
+
+def blockers(a: Assessment) -> list[Row]:
+    """One row per blocker: resolved or not, criteria met."""
+    out = []
+    for (bid, title, impact), crit in a.blockers.group_by("blocker", "title", "impact", maintain_order=True):
+        met = int(crit["met"].sum())
+        out.append({"Blocker": bid, "Title": title, "Impact": impact,
+                    "Status": "✅ resolved" if crit["resolved"][0] else "❌ open",
+                    "Criteria met": f"{met}/{crit.height}"})
+    return out
+
+
+def clusters(a: Assessment) -> list[Row]:
+    """Per-cluster overall and category scores (drift across the fleet)."""
+    s = a.scores.filter(pl.col("cluster") != FLEET)
+    out = []
+    for name in sorted(s["cluster"].unique().to_list()):
+        cs = s.filter(pl.col("cluster") == name)
+        row: Row = {"Cluster": name}
+        for cid, cat in a.rubric.categories.items():
+            r = cs.filter(pl.col("category") == cid)
+            row[cat.name] = pct(float(r["score"][0])) if r.height else "n/a"
+        o = cs.filter(pl.col("category") == OVERALL)
+        row["Overall"] = pct(float(o["score"][0])) if o.height else "n/a"
+        out.append(row)
+    return out
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    """GitHub-flavoured Markdown table."""
+    if not rows:
+        return "_(none)_\n"
+    heads = list(rows[0])
+    esc = [[str(r.get(h, "")).replace("|", "\\|") for h in heads] for r in rows]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "|".join("---" for _ in heads) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in esc]
+    return "\n".join(lines) + "\n"
+
+
+def text(rows: Sequence[Row]) -> str:
+    """Aligned plain-text table for terminals."""
+    if not rows:
+        return "(none)\n"
+    heads = list(rows[0])
+    cells = [[str(r.get(h, "")).replace("**", "") for h in heads] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    line = "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(out) + "\n"
