@@ -179,7 +179,7 @@ def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tup
             ids = tuple(crit.get("checks") or ())
             for cid in ids:
                 if cid not in raw_checks:
-                    raise origins.error(("blockers", bid),
+                    raise origins.error(("blockers", bid, "criteria"),
                                         f"blocker {bid} criterion {i + 1} names unknown check '{cid}'")
                 member.setdefault(cid, []).append(bid)
             crits.append(Criterion(str(crit.get("text", "")), ids))

@@ -1,0 +1,76 @@
+"""The rubric: merged over the default, validated with file and line, versioned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from readiness import rubric
+from readiness.errors import ConfigError
+
+IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
+
+
+def _load(tmp_path: Path, text: str) -> rubric.Rubric:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    return rubric.load(path, known_checks=IDS)
+
+
+def test_default_rubric_mirrors_the_assessment() -> None:
+    r = rubric.load(known_checks=IDS)
+    assert [c.name for c in r.categories.values()] == [
+        "Infrastructure", "Observability", "Deployment", "Security", "Backup & DR", "Documentation"]
+    assert sorted(r.blockers) == ["B1", "B2", "B3", "B4", "B5", "B6"]
+    assert r.ready_above == 90 and r.require_blockers_resolved
+    assert len(r.checks) >= 40
+    assert r.checks["backup_restore_tested"].blockers == ("B2",)
+    assert set(r.checks["docs_escalation"].blockers) == {"B3", "B6"}
+
+
+def test_category_weights_make_the_overall_follow() -> None:
+    r = rubric.load(known_checks=IDS)
+    before = {"infrastructure": 98, "observability": 50, "deployment": 20, "security": 75, "backup": 10,
+              "documentation": 60}
+    weighted = sum(r.categories[c].weight * s for c, s in before.items()) / sum(c.weight for c in r.categories.values())
+    assert abs(weighted - 62) <= 1
+    assert abs(sum(before.values()) / 6 - 52.2) < 0.1  # the plain mean the assessment's 62% does not follow from
+
+
+def test_override_merges_over_default(tmp_path: Path) -> None:
+    r = _load(tmp_path, "version: mine-2\nchecks:\n  backup_offsite:\n    weight: 0\n")
+    assert r.version == "mine-2"
+    assert r.checks["backup_offsite"].weight == 0
+    assert r.checks["backup_offsite"].title.startswith("Backups are also stored offsite")
+    assert r.sources[-1].endswith("mine.yaml")
+
+
+def test_unknown_check_id_names_file_and_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, "checks:\n  backup_offsite:\n    weight: 1\n  backup_teleport:\n    weight: 1\n")
+    assert "mine.yaml:4" in str(err.value)
+    assert "unknown check id 'backup_teleport'" in str(err.value)
+
+
+def test_bad_weight_names_file_and_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: 'weight' must be a number >= 0, got 'heavy'"):
+        _load(tmp_path, "checks:\n  backup_offsite:\n    weight: heavy\n")
+
+
+def test_unknown_category_and_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: check 'backup_offsite': unknown category 'storage'"):
+        _load(tmp_path, "checks:\n  backup_offsite:\n    category: storage\n")
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: check 'backup_offsite': unknown key 'wieght'"):
+        _load(tmp_path, "checks:\n  backup_offsite:\n    wieght: 2\n")
+
+
+def test_malformed_yaml_names_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: not valid YAML"):
+        _load(tmp_path, "checks:\n  x: 1\n y: 2\n")
+
+
+def test_blocker_naming_unknown_check(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: blocker B7 criterion 1 names unknown check 'nope'"):
+        _load(tmp_path, "blockers:\n  B7:\n    criteria: [{text: x, checks: [nope]}]\n")

@@ -1,0 +1,106 @@
+"""Scoring formulas on small hand-made findings: every expected number is worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+import yaml
+
+from readiness import rubric, schema
+from readiness import score as sc
+
+IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
+R = rubric.load(known_checks=IDS)
+AT = datetime(2026, 1, 9, 12, 30, tzinfo=UTC)
+
+
+def _findings(rows: list[tuple[str, str, str, float, bool]]) -> pl.DataFrame:
+    """(cluster, check_id, status, score, waived) -> findings with the rubric's metadata."""
+    out = []
+    for cluster, check_id, status, score, waived in rows:
+        spec = R.checks[check_id]
+        out.append({"snapshot_id": "s1", "cluster": cluster, "collected_at": AT, "check_id": check_id,
+                    "category": spec.category, "weight": spec.weight, "severity": spec.severity,
+                    "blocker": ",".join(spec.blockers) or None, "work_package": spec.work_package,
+                    "status": "waived" if waived else status, "score": score, "waived": waived, "reason": "r",
+                    "evidence": [], "rubric_version": "test-1"})
+    return pl.DataFrame(out, schema=schema.FINDINGS)
+
+
+def _score(scores: pl.DataFrame, cluster: str, category: str, column: str = "score") -> float:
+    return float(scores.filter((pl.col("cluster") == cluster) & (pl.col("category") == category))[column][0])
+
+
+def test_category_is_the_weighted_mean_and_unknown_lowers_coverage() -> None:
+    # velero_installed w2 pass, offsite w1 fail, restore_tested w1 unknown, storage w1 partial 0.5
+    f = _findings([("air", "backup_velero_installed", "pass", 1.0, False),
+                   ("air", "backup_offsite", "fail", 0.0, False),
+                   ("air", "backup_restore_tested", "unknown", 0.0, False),
+                   ("air", "backup_storage_available", "partial", 0.5, False)])
+    s = sc.scores(f, R)
+    assert _score(s, "air", "backup") == pytest.approx(100 * (2 + 0.5) / 5)
+    assert _score(s, "air", "backup", "coverage") == pytest.approx(4 / 5)
+    assert (s["rubric_version"] == "test-1").all()
+
+
+def test_not_applicable_is_left_out() -> None:
+    f = _findings([("studio", "deploy_canary", "pass", 1.0, False), ("pi", "deploy_canary", "not_applicable", 0, False),
+                   ("pi", "deploy_ci_pipeline", "fail", 0.0, False), ("studio", "deploy_ci_pipeline", "fail", 0.0, False)])
+    s = sc.scores(f, R)
+    assert _score(s, "pi", "deployment") == 0.0  # only the pipeline check counts on pi
+    assert _score(s, "studio", "deployment") == pytest.approx(100 * 1 / 3)  # canary w1 of 1+2
+    fc = sc.fleet_checks(f).filter(pl.col("check_id") == "deploy_canary")
+    assert fc["clusters"][0] == 1 and fc["status"][0] == "pass"
+
+
+def test_waivers_count_as_passed_only_with_waivers() -> None:
+    f = _findings([("pi", "sec_network_policies", "partial", 0.5, True), ("pi", "sec_mtls", "pass", 1.0, False)])
+    s = sc.scores(f, R)
+    assert _score(s, "pi", "security") == 100.0
+    assert _score(s, "pi", "security", "score_without_waivers") == pytest.approx(100 * (2 * 0.5 + 3) / 5)
+
+
+def test_a_check_holds_for_the_fleet_only_as_far_as_on_every_cluster() -> None:
+    f = _findings([("air", "backup_velero_installed", "pass", 1.0, False),
+                   ("pi", "backup_velero_installed", "fail", 0.0, False),
+                   ("studio", "backup_velero_installed", "pass", 1.0, False)])
+    fc = sc.fleet_checks(f)
+    assert fc["s"][0] == pytest.approx(2 / 3)
+    assert fc["status"][0] == "partial" and not fc["holds"][0]
+    assert fc["failing_clusters"][0].to_list() == ["pi"]
+    assert _score(sc.scores(f, R), "fleet", "backup") == pytest.approx(100 * 2 / 3)
+
+
+def test_overall_uses_category_weights() -> None:
+    f = _findings([("air", "backup_velero_installed", "pass", 1.0, False),  # backup 100
+                   ("air", "infra_nodes_ready", "fail", 0.0, False)])  # infrastructure 0
+    s = sc.scores(f, R)
+    wb, wi = R.categories["backup"].weight, R.categories["infrastructure"].weight
+    assert _score(s, "air", "overall") == pytest.approx(100 * wb / (wb + wi))
+    assert _score(s, "fleet", "overall") == pytest.approx(100 * wb / (wb + wi))
+
+
+def test_blocker_resolved_only_when_every_criterion_holds_everywhere() -> None:
+    ok = [(c, cid, "pass", 1.0, False) for c in ("air", "pi") for cid in R.blockers["B5"].checks]
+    b = sc.blockers(_findings(ok), R).filter(pl.col("blocker") == "B5")
+    assert b["resolved"].all() and b["met"].all()
+    one_fails = [*ok[:-1], ("pi", ok[-1][1], "fail", 0.0, False)]
+    b = sc.blockers(_findings(one_fails), R).filter(pl.col("blocker") == "B5")
+    assert not b["resolved"].any()
+    assert b.filter(~pl.col("met"))["open_checks"].to_list() == [[ok[-1][1]]]
+
+
+def test_verdict_needs_score_above_threshold_and_no_open_blockers() -> None:
+    assert sc.verdict(90.5, 0, R) == "READY"
+    assert sc.verdict(90.0, 0, R) == "NOT READY"  # "> 90%", not ">="
+    assert sc.verdict(99.0, 1, R) == "NOT READY"
+
+
+def test_on_dates_every_finding_on_the_as_of_day() -> None:
+    f = _findings([("air", "backup_velero_installed", "pass", 1.0, False)])
+    f = pl.concat([f, f.with_columns(pl.lit("pi").alias("cluster"),
+                                     pl.lit(datetime(2026, 1, 5, tzinfo=UTC)).alias("collected_at"))])
+    assert sc.scores(f, R)["date"].n_unique() == 2
+    assert sc.scores(f, R, on=date(2026, 1, 9))["date"].unique().to_list() == [date(2026, 1, 9)]
