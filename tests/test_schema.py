@@ -48,12 +48,12 @@ def test_mistyped_column_is_refused_naming_column_and_file(tmp_path: Path) -> No
 
 
 def test_write_refuses_nulls_in_required_columns(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="'name'.*null"):
+    with pytest.raises(SchemaError, match=r"'name'.*null"):
         schema.validate("objects", _objects(name=None), "<test>")
 
 
 def test_write_refuses_unknown_source(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="'source'.*'cloud'"):
+    with pytest.raises(SchemaError, match=r"'source'.*'cloud'"):
         schema.validate("objects", _objects(source="cloud"), "<test>")
 
 

@@ -46,8 +46,10 @@ def test_category_is_the_weighted_mean_and_unknown_lowers_coverage() -> None:
 
 
 def test_not_applicable_is_left_out() -> None:
-    f = _findings([("studio", "deploy_canary", "pass", 1.0, False), ("pi", "deploy_canary", "not_applicable", 0, False),
-                   ("pi", "deploy_ci_pipeline", "fail", 0.0, False), ("studio", "deploy_ci_pipeline", "fail", 0.0, False)])
+    f = _findings([("studio", "deploy_canary", "pass", 1.0, False),
+                   ("pi", "deploy_canary", "not_applicable", 0, False),
+                   ("pi", "deploy_ci_pipeline", "fail", 0.0, False),
+                   ("studio", "deploy_ci_pipeline", "fail", 0.0, False)])
     s = sc.scores(f, R)
     assert _score(s, "pi", "deployment") == 0.0  # only the pipeline check counts on pi
     assert _score(s, "studio", "deployment") == pytest.approx(100 * 1 / 3)  # canary w1 of 1+2
