@@ -1,0 +1,111 @@
+"""Evaluation rules: roles, staleness, unreachable clusters, waivers, and repo snapshots merged in."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from readiness import rubric, schema, store
+from readiness.evaluate import evaluate
+from readiness.rubric import CheckSpec
+
+IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
+AT = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)
+
+
+def _rubric(**applies: tuple[str, ...]) -> rubric.Rubric:
+    r = rubric.load(known_checks=IDS)
+    checks: dict[str, CheckSpec] = {}
+    for cid in ("backup_velero_installed", "backup_dr_runbook", "backup_offsite"):
+        spec = r.checks[cid]
+        checks[cid] = dataclasses.replace(spec, applies_to=applies.get(cid))
+    return dataclasses.replace(r, checks=checks)
+
+
+def _write(data: Path, cluster: str, source: str, objects: list[dict], status: str = "ok", at: datetime = AT) -> None:
+    sid = f"{source}-{at:%Y%m%dT%H%MZ}"
+    rows = [{"snapshot_id": sid, "cluster": cluster, "collected_at": at, "source": source,
+             "api_version": o["api_version"], "kind": o["kind"], "namespace": o.get("namespace"), "name": o["name"],
+             "labels": json.dumps(o.get("labels", {})), "annotations": "{}", "spec": json.dumps(o.get("spec", {})),
+             "status": json.dumps(o.get("status", {}))} for o in objects]
+    snaps = pl.DataFrame([{"snapshot_id": sid, "cluster": cluster, "collected_at": at, "source": source,
+                           "status": status, "error": None}], schema=schema.SNAPSHOTS)
+    store.write_snapshot(data, pl.DataFrame(rows, schema=schema.OBJECTS), snaps, schema.empty("coverage"))
+
+
+VELERO = {"api_version": "apps/v1", "kind": "Deployment", "namespace": "velero", "name": "velero",
+          "spec": {"replicas": 1}, "status": {"readyReplicas": 1}}
+RUNBOOK = {"api_version": "repo.readiness.dev/v1", "kind": "Document", "name": "docs/runbooks/disaster-recovery.md",
+           "spec": {"path": "docs/runbooks/disaster-recovery.md", "title": "DR", "type": "runbook"}}
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    _write(tmp_path, "air", "live", [VELERO])
+    _write(tmp_path, "pi", "live", [])
+    (tmp_path / "fleet.yaml").write_text("clusters:\n  air: {role: production}\n  pi: {role: edge}\n")
+    return tmp_path
+
+
+def _status(f: pl.DataFrame, cluster: str, check: str) -> tuple[str, float, bool, str]:
+    row = f.filter((pl.col("cluster") == cluster) & (pl.col("check_id") == check)).row(0, named=True)
+    return row["status"], row["score"], row["waived"], row["reason"]
+
+
+def test_checks_run_per_cluster(data: Path) -> None:
+    f = evaluate(data, _rubric())
+    assert _status(f, "air", "backup_velero_installed")[0] == "pass"
+    assert _status(f, "pi", "backup_velero_installed")[0] == "fail"
+    assert (f["rubric_version"] == _rubric().version).all()
+    assert f.schema == schema.FINDINGS
+
+
+def test_role_applicability(data: Path) -> None:
+    f = evaluate(data, _rubric(backup_offsite=("production",)))
+    assert _status(f, "pi", "backup_offsite")[:1] == ("not_applicable",)
+    assert _status(f, "air", "backup_offsite")[0] == "fail"
+
+
+def test_waiver_until_expiry(data: Path) -> None:
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_installed, cluster: pi, reason: edge, owner: me, expires: 2026-01-31}\n")
+    status, score, waived, _ = _status(evaluate(data, _rubric()), "pi", "backup_velero_installed")
+    assert (status, score, waived) == ("waived", 0.0, True)
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_installed, cluster: pi, reason: edge, owner: me, expires: 2026-01-09}\n")
+    assert _status(evaluate(data, _rubric()), "pi", "backup_velero_installed")[0] == "fail"
+
+
+def test_stale_snapshot_is_unknown(data: Path) -> None:
+    f = evaluate(data, _rubric(), as_of=date(2026, 1, 25))
+    status, score, _, reason = _status(f, "air", "backup_velero_installed")
+    assert (status, score) == ("unknown", 0.0)
+    assert "15 days old" in reason
+    assert _status(evaluate(data, _rubric(), as_of=date(2026, 1, 18)), "air", "backup_velero_installed")[0] == "pass"
+
+
+def test_unreachable_cluster_is_unknown(tmp_path: Path) -> None:
+    _write(tmp_path, "forge", "live", [], status="unreachable")
+    assert _status(evaluate(tmp_path, _rubric()), "forge", "backup_velero_installed")[0] == "unknown"
+
+
+def test_repo_snapshot_is_merged_into_the_cluster_snapshot(data: Path) -> None:
+    assert _status(evaluate(data, _rubric()), "air", "backup_dr_runbook")[0] == "fail"
+    _write(data, "air", "repo", [RUNBOOK], at=datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
+    f = evaluate(data, _rubric())
+    assert _status(f, "air", "backup_dr_runbook")[0] == "pass"
+    assert _status(f, "air", "backup_velero_installed")[0] == "pass"  # still the live snapshot's evidence
+
+
+def test_history_evaluates_every_snapshot(data: Path) -> None:
+    _write(data, "air", "live", [], at=datetime(2026, 1, 17, 12, 30, tzinfo=UTC))
+    f = evaluate(data, _rubric(), history=True)
+    air = f.filter((pl.col("cluster") == "air") & (pl.col("check_id") == "backup_velero_installed"))
+    air = air.sort("collected_at")
+    assert air["status"].to_list() == ["pass", "fail"]
