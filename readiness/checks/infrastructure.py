@@ -1,1 +1,263 @@
-"""Checks of the infrastructure family."""
+"""Infrastructure checks: nodes, workloads, storage, IaC, Flux releases, cert-manager, mesh, GPUs, chaos."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from readiness.checks.base import (
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    not_applicable,
+    passed,
+    unknown,
+)
+from readiness.checks.common import REPO_GROUP, WORKLOAD_KINDS, listing, ready_count, repo, running, workloads
+
+PRESSURES = ("MemoryPressure", "DiskPressure", "PIDPressure")
+WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
+CERT_MANAGER = "cert-manager.io"
+HELM = "helm.toolkit.fluxcd.io"
+LINKERD_MC = "multicluster.linkerd.io"
+CHAOS_MESH = "chaos-mesh.org"
+GPU = "nvidia.com/gpu"
+LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity")
+MIRROR_LABEL = "mirror.linkerd.io/cluster-name"
+
+
+
+def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
+    """The cluster's nodes, or the result to return when there are none to judge."""
+    if ev.unreadable(("", "Node")):
+        return [], unknown("Nodes could not be read")
+    nodes = ev.items("", "Node")
+    if not nodes:
+        return [], unknown("no Nodes were collected (a readable cluster always has some)")
+    return nodes, None
+
+
+@check("infra_nodes_ready")
+def nodes_ready(ev: Evidence, cfg: Config) -> Result:
+    """Every node reports Ready=True (partial with the share of Ready nodes)."""
+    nodes, early = _nodes(ev)
+    if early:
+        return early
+    down = [n for n in nodes if n.condition("Ready") is not True]
+    if not down:
+        return passed(f"{len(nodes)}/{len(nodes)} nodes Ready", [n.ref for n in nodes])
+    return fraction(1 - len(down) / len(nodes),
+                    f"{len(nodes) - len(down)}/{len(nodes)} nodes Ready; not Ready: {listing(i.name for i in down)}",
+                    [n.ref for n in down])
+
+
+@check("infra_nodes_no_pressure")
+def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
+    """No node reports MemoryPressure, DiskPressure or PIDPressure (partial with the share without)."""
+    nodes, early = _nodes(ev)
+    if early:
+        return early
+    under = {n.name: [p for p in PRESSURES if n.condition(p)] for n in nodes}
+    bad = [n for n in nodes if under[n.name]]
+    if not bad:
+        return passed(f"{len(nodes)}/{len(nodes)} nodes without memory, disk or PID pressure", [n.ref for n in nodes])
+    detail = ", ".join(f"{n.name} {'+'.join(under[n.name])}" for n in bad[:4])
+    return fraction(1 - len(bad) / len(nodes),
+                    f"{len(nodes) - len(bad)}/{len(nodes)} nodes without pressure; {detail}",
+                    [n.ref for n in bad])
+
+
+@check("infra_workloads_available")
+def workloads_available(ev: Evidence, cfg: Config) -> Result:
+    """The share of workloads with all desired replicas ready reaches min_share (scaled-to-zero ones skipped)."""
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown(f"workloads could not be read ({', '.join(ev.unreadable(*WORKLOAD_TYPES))})")
+    counted = [(w, *ready_count(w)) for w in workloads(ev)]
+    active = [(w, ready, want) for w, ready, want in counted if want > 0]
+    if not active:
+        return unknown("no Deployments, StatefulSets or DaemonSets with desired replicas were collected")
+    short = [w for w, ready, want in active if ready < want]
+    share = 1 - len(short) / len(active)
+    reason = f"{len(active) - len(short)}/{len(active)} workloads have their replicas ready"
+    lacking = [(w, r, d) for w, r, d in active if r < d]
+    if lacking:
+        reason += "; short: " + ", ".join(f"{w.namespace}/{w.name} {r}/{d}" for w, r, d in lacking[:4])
+        reason += f" +{len(lacking) - 4} more" if len(lacking) > 4 else ""
+    if share >= cfg["min_share"]:
+        return passed(reason, [w.ref for w in short])
+    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [w.ref for w in short])
+
+
+@check("infra_pvcs_bound")
+def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
+    """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable)."""
+    if ev.unreadable(("", "PersistentVolumeClaim")):
+        return unknown("PersistentVolumeClaims could not be read")
+    claims = ev.items("", "PersistentVolumeClaim")
+    if not claims:
+        return not_applicable("no PersistentVolumeClaims in the cluster")
+    unbound = [c for c in claims if (c.status or {}).get("phase") != "Bound"]
+    if not unbound:
+        return passed(f"{len(claims)}/{len(claims)} claims Bound", [c.ref for c in claims])
+    detail = ", ".join(f"{c.namespace}/{c.name} {(c.status or {}).get('phase') or 'no phase'}" for c in unbound[:4])
+    return fraction(1 - len(unbound) / len(claims), f"{len(claims) - len(unbound)}/{len(claims)} claims Bound; "
+                    f"{detail}", [c.ref for c in unbound])
+
+
+@check("infra_iac_present")
+def iac_present(ev: Evidence, cfg: Config) -> Result:
+    """The repository holds an infrastructure-as-code project (Pulumi or Terraform)."""
+    if ev.unreadable((REPO_GROUP, "IaC")):
+        return unknown("the repository's IaC facts could not be read")
+    found = repo(ev, "IaC")
+    if not found:
+        return failed("no Pulumi or Terraform project in the repository")
+    spec = found[0].spec or {}
+    return passed(f"{spec.get('tool', found[0].name)} project at {spec.get('path', '?')} "
+                  f"({spec.get('files', '?')} files)", [str((i.spec or {}).get("path") or i.ref) for i in found])
+
+
+@check("infra_helmreleases_ready")
+def helmreleases_ready(ev: Evidence, cfg: Config) -> Result:
+    """Every Flux HelmRelease is Ready (partial with the share Ready; none -> not applicable)."""
+    if ev.unreadable((HELM, "HelmRelease")):
+        return unknown("Flux HelmReleases could not be read")
+    releases = ev.items(HELM, "HelmRelease")
+    if not releases:
+        return not_applicable("no Flux HelmReleases in the cluster")
+    bad = [r for r in releases if r.condition("Ready") is not True]
+    if not bad:
+        return passed(f"{len(releases)}/{len(releases)} HelmReleases Ready", [r.ref for r in releases])
+    detail = ", ".join(f"{r.name} ({_ready_reason(r)})" for r in bad[:3])
+    return fraction(1 - len(bad) / len(releases),
+                    f"{len(releases) - len(bad)}/{len(releases)} HelmReleases Ready; not Ready: {detail}",
+                    [r.ref for r in bad])
+
+
+def _ready_reason(item: Item) -> str:
+    for c in (item.status or {}).get("conditions") or []:
+        if c.get("type") == "Ready":
+            return str(c.get("reason") or c.get("status"))
+    return "no Ready condition"
+
+
+@check("infra_cert_manager_ready")
+def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
+    """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready."""
+    controller = running(ev, ["cert-manager"])
+    if not controller:
+        if ev.unreadable(*WORKLOAD_TYPES):
+            return unknown("workloads could not be read")
+        return failed("cert-manager is not running")
+    issuers = ev.items(CERT_MANAGER, "ClusterIssuer") + ev.items(CERT_MANAGER, "Issuer")
+    ready = [i for i in issuers if i.condition("Ready") is True]
+    if ready:
+        return passed(f"cert-manager running ({controller[0].ref}) with Ready issuer "
+                      f"{listing(i.name for i in ready)}", [controller[0].ref, *(i.ref for i in ready)])
+    if ev.unreadable((CERT_MANAGER, "ClusterIssuer"), (CERT_MANAGER, "Issuer")):
+        return unknown("cert-manager runs but its issuers could not be read", [controller[0].ref])
+    if issuers:
+        return failed(f"cert-manager runs but no issuer is Ready ({listing(i.name for i in issuers)})",
+                      [i.ref for i in issuers])
+    return failed("cert-manager runs but has no ClusterIssuer or Issuer", [controller[0].ref])
+
+
+@check("infra_service_mesh")
+def service_mesh(ev: Evidence, cfg: Config) -> Result:
+    """The Linkerd control plane (destination and identity) runs, or Istio's istiod does."""
+    linkerd = {name: running(ev, [name]) for name in LINKERD_CONTROL_PLANE}
+    if all(linkerd.values()):
+        refs = [w.ref for found in linkerd.values() for w in found]
+        return passed(f"Linkerd control plane running: {', '.join(refs)}", refs)
+    istiod = running(ev, ["istiod"])
+    if istiod:
+        return passed(f"Istio control plane running: {istiod[0].ref}", [w.ref for w in istiod])
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown("workloads could not be read")
+    up = [name for name, found in linkerd.items() if found]
+    if up:
+        missing = [name for name in LINKERD_CONTROL_PLANE if name not in up]
+        return failed(f"Linkerd control plane incomplete: {', '.join(missing)} not running",
+                      [w.ref for name in up for w in linkerd[name]])
+    return failed("no service mesh control plane running (looked for linkerd-destination, linkerd-identity, istiod)")
+
+
+@check("infra_multicluster_links")
+def multicluster_links(ev: Evidence, cfg: Config) -> Result:
+    """Linkerd multicluster Links are Ready (partial with the share Ready; none -> fail).
+
+    A Link without a Ready condition (Linkerd's CRD has no status) counts as Ready when its
+    service-mirror controller (label mirror.linkerd.io/cluster-name) runs.
+    """
+    if ev.unreadable((LINKERD_MC, "Link")):
+        return unknown("Linkerd multicluster Links could not be read")
+    links = ev.items(LINKERD_MC, "Link")
+    if not links:
+        return failed("no Linkerd multicluster Link to another cluster")
+    mirrors = {w.labels.get(MIRROR_LABEL) for w in workloads(ev) if ready_count(w)[0] > 0}
+    down = [link for link in links if not _link_ready(link, mirrors)]
+    target = {link.name: str((link.spec or {}).get("targetClusterName") or link.name) for link in links}
+    if not down:
+        return passed(f"{len(links)}/{len(links)} Links Ready ({', '.join(target[x.name] for x in links)})",
+                      [x.ref for x in links])
+    return fraction(1 - len(down) / len(links),
+                    f"{len(links) - len(down)}/{len(links)} Links Ready; not Ready: "
+                    f"{', '.join(target[x.name] for x in down)}", [x.ref for x in down])
+
+
+def _link_ready(link: Item, mirrors: set[str | None]) -> bool:
+    ready = link.condition("Ready")
+    if ready is not None:
+        return ready
+    return link.name in mirrors or (link.spec or {}).get("targetClusterName") in mirrors
+
+
+def _gpus(w: Item) -> int:
+    """GPUs the workload's pod template requests or limits (the larger, summed over containers)."""
+    pod = ((w.spec or {}).get("template") or {}).get("spec") or {}
+    total = 0
+    for c in pod.get("containers") or []:
+        res = c.get("resources") or {}
+        asked = [(res.get(k) or {}).get(GPU) for k in ("limits", "requests")]
+        total += max((int(str(a)) for a in asked if a is not None and str(a).isdigit()), default=0)
+    return total
+
+
+@check("infra_gpu_inference")
+def gpu_inference(ev: Evidence, cfg: Config) -> Result:
+    """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown("workloads could not be read")
+    gpu = [(w, _gpus(w)) for w in workloads(ev)]
+    gpu = [(w, n) for w, n in gpu if n > 0]
+    up = [(w, n) for w, n in gpu if ready_count(w)[0] > 0]
+    if up:
+        detail = ", ".join(f"{w.namespace}/{w.name} ({n} GPU, {ready_count(w)[0]}/{ready_count(w)[1]} ready)"
+                           for w, n in up[:3])
+        return passed(f"GPU workloads running: {detail}", [w.ref for w, _ in up])
+    if gpu:
+        return failed(f"GPU workloads not ready: {', '.join(f'{w.namespace}/{w.name}' for w, _ in gpu[:3])}",
+                      [w.ref for w, _ in gpu])
+    return failed(f"no workload requests {GPU}")
+
+
+@check("infra_chaos_experiments")
+def chaos_experiments(ev: Evidence, cfg: Config) -> Result:
+    """Chaos Mesh experiments of the rubric's kinds number at least min_experiments (partial below)."""
+    kinds = list(cfg["kinds"])
+    found = [x for k in kinds for x in ev.items(CHAOS_MESH, k)]
+    wanted = cfg["min_experiments"]
+    blind = ev.unreadable(*[(CHAOS_MESH, k) for k in kinds])
+    if len(found) < wanted and blind:
+        return unknown(f"{len(found)} of {wanted} chaos experiments seen, but {', '.join(blind)} could not be read")
+    if not found:
+        return failed(f"no Chaos Mesh experiments (need {wanted} of {', '.join(kinds)})")
+    per_kind = Counter(x.kind for x in found)
+    detail = ", ".join(f"{k} {per_kind[k]}" for k in kinds if per_kind[k])
+    missing = [k for k in kinds if not per_kind[k]]
+    reason = f"{len(found)} chaos experiments of {wanted} wanted ({detail})"
+    reason += f"; none of {', '.join(missing)}" if missing else ""
+    return fraction(len(found) / wanted if wanted else 1.0, reason, [x.ref for x in found])
