@@ -1,9 +1,28 @@
-"""readiness: production-readiness assessments of Kubernetes fleets, computed from evidence."""
+"""readiness: production-readiness assessments of Kubernetes fleets, computed from evidence.
+
+    >>> import readiness
+    >>> a = readiness.assess("data/demo")          # scores, blockers, verdict as of the newest snapshot
+    >>> readiness.scores("data/demo", all_snapshots=True)   # the trend, a polars DataFrame
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["ReadinessError", "__version__"]
-
+from readiness.api import findings, objects, scores, snapshots
+from readiness.assessment import Assessment, assess, history
 from readiness.errors import ReadinessError
+from readiness.rubric import load as load_rubric
+
+__all__ = [
+    "Assessment",
+    "ReadinessError",
+    "__version__",
+    "assess",
+    "findings",
+    "history",
+    "load_rubric",
+    "objects",
+    "scores",
+    "snapshots",
+]

@@ -1,0 +1,51 @@
+"""The analyst's entry points: polars DataFrames from a data directory (``import readiness``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from readiness import paths, store
+from readiness.assessment import assess, history
+from readiness.rubric import Rubric
+
+
+def snapshots(data: Path | str | None = None) -> pl.DataFrame:
+    """One row per (snapshot, cluster): when, from where, and whether collection succeeded."""
+    return store.snapshots(paths.data_dir(data))
+
+
+def objects(data: Path | str | None = None, clusters: list[str] | None = None) -> pl.DataFrame:
+    """Every collected object (JSON text in labels/annotations/spec/status)."""
+    return store.objects(paths.data_dir(data), clusters)
+
+
+def findings(
+    data: Path | str | None = None,
+    *,
+    as_of: date | None = None,
+    rubric: Rubric | Path | str | None = None,
+    clusters: list[str] | None = None,
+    all_snapshots: bool = False,
+) -> pl.DataFrame:
+    """Findings of every check on each cluster's newest snapshot as of ``as_of`` (or on every
+    stored snapshot with ``all_snapshots=True``)."""
+    if all_snapshots:
+        return history(data, rubric=rubric, clusters=clusters, until=as_of)[0]
+    return assess(data, as_of=as_of, rubric=rubric, clusters=clusters).findings
+
+
+def scores(
+    data: Path | str | None = None,
+    *,
+    as_of: date | None = None,
+    rubric: Rubric | Path | str | None = None,
+    clusters: list[str] | None = None,
+    all_snapshots: bool = False,
+) -> pl.DataFrame:
+    """Scores per (date, cluster or 'fleet', category or 'overall'), as of ``as_of`` or over time."""
+    if all_snapshots:
+        return history(data, rubric=rubric, clusters=clusters, until=as_of)[1]
+    return assess(data, as_of=as_of, rubric=rubric, clusters=clusters).scores

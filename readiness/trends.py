@@ -1,0 +1,60 @@
+"""Trends over stored snapshots: scores over time and which checks gained or lost points."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from readiness import score as sc
+from readiness.rubric import Rubric
+
+
+def contributions(findings: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Per (date, check): the points (of 100) the check adds to the fleet overall score.
+
+    contribution = 100 * s * (w / sum of w in its category) * (W_cat / sum of W over categories),
+    the sums taken over what applies on that date, so contributions add up to the overall.
+    """
+    cats = pl.DataFrame({"category": list(rubric.categories), "W": [c.weight for c in rubric.categories.values()]})
+    fc = sc.fleet_checks(findings).join(cats, on="category")
+    totals = fc.select("date", "category", "W").unique().group_by("date").agg(pl.col("W").sum().alias("W_total"))
+    return (
+        fc.join(totals, on="date")
+        .with_columns(pl.col("weight").sum().over("date", "category").alias("w_cat"))
+        .with_columns((100 * pl.col("s") * pl.col("weight") / pl.col("w_cat") * pl.col("W") / pl.col("W_total"))
+                      .alias("points"))
+        .select("date", "check_id", "category", "status", "s", "points")
+        .sort("date", "check_id")
+    )
+
+
+def month_end(dates: list[date], month: str) -> date | None:
+    """The newest snapshot day in ``month`` ('YYYY-MM'), None when there is none."""
+    days = [d for d in dates if d.strftime("%Y-%m") == month]
+    return max(days) if days else None
+
+
+def previous_month_end(dates: list[date], month: str) -> date | None:
+    """The newest snapshot day before ``month`` starts."""
+    start = date.fromisoformat(f"{month}-01")
+    days = [d for d in dates if d < start]
+    return max(days) if days else None
+
+
+def changes(findings: pl.DataFrame, rubric: Rubric, before: date, after: date) -> pl.DataFrame:
+    """Checks whose contribution changed between two days, largest gains first, then losses."""
+    c = contributions(findings, rubric)
+    old = c.filter(pl.col("date") == before).select("check_id", pl.col("points").alias("before"),
+                                                    pl.col("status").alias("status_before"))
+    new = c.filter(pl.col("date") == after).select("check_id", "category", pl.col("points").alias("after"),
+                                                   pl.col("status").alias("status_after"))
+    return (
+        new.join(old, on="check_id", how="full", coalesce=True)
+        .with_columns(pl.col("before").fill_null(0.0), pl.col("after").fill_null(0.0))
+        .with_columns((pl.col("after") - pl.col("before")).alias("delta"))
+        .filter(pl.col("delta").abs() > 0.005)
+        .with_columns(pl.col("check_id").replace_strict({k: v.title for k, v in rubric.checks.items()},
+                                                         default=pl.col("check_id")).alias("title"))
+        .sort("delta", descending=True)
+    )

@@ -1,0 +1,88 @@
+"""The command line: help, version, score/explain/checks on the demo fleet, errors as one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import readiness
+from readiness.cli import main
+
+
+@pytest.fixture
+def run() -> CliRunner:
+    return CliRunner()
+
+
+def test_version_and_help(run: CliRunner) -> None:
+    out = run.invoke(main, ["--version"])
+    assert out.exit_code == 0 and readiness.__version__ in out.output
+    out = run.invoke(main, ["--help"])
+    for command in ("demo", "score", "explain", "checks"):
+        assert command in out.output
+
+
+def test_score_json_has_the_documented_shape(run: CliRunner, demo_dir: Path) -> None:
+    out = run.invoke(main, ["score", "--data", str(demo_dir), "--as-of", "2025-11-07", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert {"as_of", "rubric_version", "overall", "verdict", "coverage", "categories", "blockers", "clusters"} <= set(doc)
+    assert doc["as_of"] == "2025-11-07" and doc["demo"] is True
+    assert {c["name"] for c in doc["categories"]} >= {"Infrastructure", "Backup & DR"}
+    assert {"id", "title", "resolved"} <= set(doc["blockers"][0])
+    assert sorted(c["name"] for c in doc["clusters"]) == ["air", "forge", "pi", "pro", "studio"]
+    assert doc["overall"] == readiness.assess(demo_dir, as_of=readiness.snapshots(demo_dir)["collected_at"]
+                                              .min().date()).to_dict()["overall"]
+
+
+def test_score_table_mirrors_the_scorecard(run: CliRunner, demo_dir: Path) -> None:
+    out = run.invoke(main, ["score", "--data", str(demo_dir), "--as-of", "2025-11-07"])
+    assert out.exit_code == 0
+    assert "DEMO DATA" in out.output
+    assert "Backup & DR" in out.output and "NOT READY" in out.output and "6 production blockers" in out.output
+
+
+def test_fail_under_is_a_ci_gate(run: CliRunner, demo_dir: Path) -> None:
+    args = ["score", "--data", str(demo_dir), "--format", "json", "--as-of", "2025-11-07"]
+    assert run.invoke(main, [*args, "--fail-under", "90"]).exit_code == 3
+    assert run.invoke(main, [*args, "--fail-under", "50"]).exit_code == 0
+
+
+def test_cluster_filter(run: CliRunner, demo_dir: Path) -> None:
+    out = run.invoke(main, ["score", "--data", str(demo_dir), "--cluster", "pi", "--format", "json"])
+    assert [c["name"] for c in json.loads(out.output)["clusters"]] == ["pi"]
+
+
+def test_explain_shows_finding_and_evidence(run: CliRunner, demo_dir: Path) -> None:
+    out = run.invoke(main, ["explain", "backup_restore_tested", "--data", str(demo_dir), "--cluster", "studio"])
+    assert out.exit_code == 0, out.output
+    assert "studio: pass" in out.output and "evidence: Restore/velero/restore-test-" in out.output
+    assert "blocker B2" in out.output
+
+
+def test_unknown_check_is_one_line_listing_known_ids(run: CliRunner, demo_dir: Path) -> None:
+    out = run.invoke(main, ["explain", "backup_teleport", "--data", str(demo_dir)])
+    assert out.exit_code == 1
+    assert out.output.count("\n") == 1
+    assert "unknown check id 'backup_teleport'" in out.output and "backup_dr_runbook" in out.output
+
+
+def test_missing_data_is_one_line(run: CliRunner, tmp_path: Path) -> None:
+    out = run.invoke(main, ["score", "--data", str(tmp_path)])
+    assert out.exit_code == 1 and out.output.startswith("error: ") and "readiness demo" in out.output
+
+
+def test_checks_lists_every_check(run: CliRunner) -> None:
+    out = run.invoke(main, ["checks"])
+    assert out.exit_code == 0
+    assert len([line for line in out.output.splitlines() if line.startswith(("infra_", "obs_", "backup_"))]) >= 20
+
+
+def test_public_surface_is_small_and_sorted() -> None:
+    assert readiness.__all__ == sorted(readiness.__all__)
+    assert set(readiness.__all__) == {
+        "Assessment", "ReadinessError", "__version__", "assess", "findings", "history", "load_rubric", "objects",
+        "scores", "snapshots"}
