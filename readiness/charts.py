@@ -1,0 +1,106 @@
+"""Plotly figures of scores: categories against targets, cluster drift, trends, gains and losses.
+
+Figures only draw numbers the frames already hold. ``show`` displays a figure as plotly's JSON
+mime bundle, which the report's renderers read (PNG for Markdown, interactive for HTML).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import polars as pl
+
+from readiness.assessment import Assessment
+from readiness.rubric import Rubric
+from readiness.schema import FLEET, OVERALL
+
+COLORS = {"good": "#2e7d32", "fair": "#f9a825", "poor": "#c62828", "target": "#455a64"}
+
+
+def show(fig: go.Figure) -> None:
+    """Display ``fig`` in a notebook as plotly's mime bundle (what the report embeds)."""
+    pio.show(fig, renderer="plotly_mimetype")
+
+
+def _color(score: float, rubric: Rubric) -> str:
+    if score >= rubric.bands.get("good", 90):
+        return COLORS["good"]
+    return COLORS["fair"] if score >= rubric.bands.get("fair", 50) else COLORS["poor"]
+
+
+def categories(a: Assessment) -> go.Figure:
+    """Fleet score per category against the rubric's target."""
+    fleet = a.scores.filter(pl.col("cluster") == FLEET)
+    names, values, targets = [], [], []
+    for cid, cat in a.rubric.categories.items():
+        row = fleet.filter(pl.col("category") == cid)
+        if row.height:
+            names.append(cat.name)
+            values.append(float(row["score"][0]))
+            targets.append(cat.target)
+    fig = go.Figure()
+    fig.add_bar(x=names, y=values, name="score", marker_color=[_color(v, a.rubric) for v in values],
+                text=[f"{v:.0f}%" for v in values], textposition="outside")
+    fig.add_scatter(x=names, y=targets, name="target", mode="markers",
+                    marker={"symbol": "line-ew-open", "size": 28, "color": COLORS["target"], "line": {"width": 3}})
+    fig.update_layout(title=f"Score by category as of {a.as_of} (target marked)", yaxis={"range": [0, 110],
+                      "title": "score (%)"}, template="plotly_white", showlegend=True)
+    return fig
+
+
+def drift(a: Assessment) -> go.Figure:
+    """Cluster x category heatmap: where the fleet drifts apart."""
+    s = a.scores.filter(pl.col("cluster") != FLEET)
+    clusters = sorted(s["cluster"].unique().to_list())
+    cats = [*a.rubric.categories, OVERALL]
+    labels = [a.rubric.categories[c].name if c in a.rubric.categories else "Overall" for c in cats]
+    z = [[_value(s, cl, c) for c in cats] for cl in clusters]
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=clusters, zmin=0, zmax=100, colorscale="RdYlGn",
+                               text=[[("" if v is None else f"{v:.0f}") for v in row] for row in z],
+                               texttemplate="%{text}", colorbar={"title": "%"}))
+    fig.update_layout(title=f"Scores per cluster as of {a.as_of}", template="plotly_white")
+    return fig
+
+
+def _value(s: pl.DataFrame, cluster: str, category: str) -> float | None:
+    row = s.filter((pl.col("cluster") == cluster) & (pl.col("category") == category))
+    return float(row["score"][0]) if row.height else None
+
+
+def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figure:
+    """Overall and category scores over time for one cluster (or the fleet)."""
+    s = scores.filter(pl.col("cluster") == cluster).sort("date")
+    fig = go.Figure()
+    for cid in [OVERALL, *rubric.categories]:
+        part = s.filter(pl.col("category") == cid)
+        name = "Overall" if cid == OVERALL else rubric.categories[cid].name
+        fig.add_scatter(x=part["date"].to_list(), y=part["score"].to_list(), name=name, mode="lines+markers",
+                        line={"width": 4 if cid == OVERALL else 1.5})
+    fig.add_hline(y=rubric.ready_above, line_dash="dot", annotation_text=f"ready above {rubric.ready_above:g}%")
+    fig.update_layout(title=f"Readiness over time ({cluster})", yaxis={"range": [0, 105], "title": "score (%)"},
+                      template="plotly_white")
+    return fig
+
+
+def clusters_trend(scores: pl.DataFrame) -> go.Figure:
+    """Overall score over time per cluster."""
+    s = scores.filter(pl.col("category") == OVERALL).sort("date")
+    fig = go.Figure()
+    for cluster in sorted(s["cluster"].unique().to_list()):
+        part = s.filter(pl.col("cluster") == cluster)
+        fig.add_scatter(x=part["date"].to_list(), y=part["score"].to_list(), name=cluster, mode="lines+markers",
+                        line={"width": 4 if cluster == FLEET else 1.5, "dash": "solid" if cluster == FLEET else "dot"})
+    fig.update_layout(title="Overall score per cluster over time", yaxis={"range": [0, 105], "title": "score (%)"},
+                      template="plotly_white")
+    return fig
+
+
+def changes(changes: pl.DataFrame, top: int = 12) -> go.Figure:
+    """Points of the overall score each check gained (green) or lost (red) between two reports."""
+    c = pl.concat([changes.head(top), changes.tail(top)]).unique("check_id").sort("delta")
+    fig = go.Figure(go.Bar(x=c["delta"].to_list(), y=c["check_id"].to_list(), orientation="h",
+                           marker_color=[COLORS["good"] if d > 0 else COLORS["poor"] for d in c["delta"].to_list()],
+                           text=[f"{d:+.1f}" for d in c["delta"].to_list()], textposition="outside"))
+    fig.update_layout(title="Points gained and lost since the last report", xaxis={"title": "points of the overall"},
+                      template="plotly_white", height=max(300, 28 * c.height + 120))
+    return fig

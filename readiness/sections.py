@@ -1,0 +1,165 @@
+"""The report's prose sections as Markdown, written from an assessment's frames.
+
+Sentences are templates filled with computed numbers; nothing here is typed in by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from readiness import attestations as att
+from readiness import store, tables
+from readiness.assessment import Assessment
+from readiness.schema import FLEET, OVERALL
+
+REVIEW_EVERY = timedelta(days=28)
+
+
+def target_overall(a: Assessment) -> float:
+    """The overall the category targets add up to with the rubric's weights."""
+    cats = [c for c in a.rubric.categories.values() if c.target is not None]
+    return sum(c.weight * float(c.target or 0) for c in cats) / sum(c.weight for c in cats)
+
+
+def _ready(a: Assessment) -> bool:
+    return a.verdict == a.rubric.labels["ready"]
+
+
+def status(a: Assessment) -> str:
+    """Headline: current vs target, and the verdict."""
+    mark = "✅" if _ready(a) else "❌"
+    text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
+    demo = "\n\n> Built from the **demo fleet** (simulated data), not from a real cluster." if a.demo else ""
+    return (f"## Current Status: {a.overall:.0f}% → Target: {target_overall(a):.0f}%\n\n"
+            f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}){demo}\n")
+
+
+def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
+    fleet = a.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") != OVERALL))
+    return sorted(((r["category"], a.rubric.categories[r["category"]].name, r["score"])
+                   for r in fleet.iter_rows(named=True)), key=lambda t: -t[2])
+
+
+def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
+    cats = _category_scores(a)
+    best, worst = cats[0], cats[-1]
+    n = len(a.open_blockers)
+    lines = [
+        f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{a.overall:.0f}%** overall "
+        f"against a target of {target_overall(a):.0f}%, with {a.coverage:.0%} of the rubric's weight evaluated.",
+        f"Its strongest category is {best[1]} ({best[2]:.0f}%), its weakest {worst[1]} ({worst[2]:.0f}%).",
+        (f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
+         f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved."),
+    ]
+    if previous is not None:
+        delta = a.overall - previous.overall
+        lines.append(f"Since the last report ({previous.as_of}) the overall moved {delta:+.1f} points "
+                     f"(from {previous.overall:.0f}%).")
+    if a.overall > a.rubric.ready_above and n:
+        lines.append(f"The score is above {a.rubric.ready_above:g}%, but open blockers keep the verdict at "
+                     f"{a.verdict}.")
+    return " ".join(lines) + "\n"
+
+
+def ready_and_missing(a: Assessment) -> str:
+    """Per category: what's working and what's missing, each line naming its check."""
+    out = []
+    fc = a.fleet_checks
+    for cid, name, score in sorted(_category_scores(a), key=lambda t: list(a.rubric.categories).index(t[0])):
+        checks = fc.filter(pl.col("category") == cid).sort("weight", descending=True)
+        out.append(f"### {name} ({score:.0f}%) {a.rubric.band(score)}\n")
+        working = [r for r in checks.iter_rows(named=True) if r["holds"]]
+        missing = [r for r in checks.iter_rows(named=True) if not r["holds"]]
+        if working:
+            out.append("**What's working**:\n")
+            out += [f"- ✅ **{a.rubric.checks[r['check_id']].title}** (`{r['check_id']}`)" for r in working]
+            out.append("")
+        if missing:
+            out.append("**What's missing**:\n")
+            for r in missing:
+                where = ", ".join(r["failing_clusters"])
+                mark = "❓" if r["status"] == "unknown" else "⚠️" if r["status"] == "partial" else "❌"
+                out.append(f"- {mark} **{a.rubric.checks[r['check_id']].title}** (`{r['check_id']}`): "
+                           f"{r['status']}, {r['s']:.0%} across the fleet; not on {where}")
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def blockers(a: Assessment) -> str:
+    """Each blocker with its success criteria, met or not."""
+    out = []
+    n = len(a.rubric.blockers)
+    open_n = len(a.open_blockers)
+    out.append(f"{open_n} of {n} production blockers are open.\n")
+    for i, (bid, crit) in enumerate(a.blockers.group_by("blocker", maintain_order=True), start=1):
+        b = a.rubric.blockers[str(bid[0])]
+        resolved = bool(crit["resolved"][0])
+        out.append(f"### Blocker #{i}: {b.title} {'✅' if resolved else '❌'}\n")
+        out.append(f"**Impact**: {b.impact}  \n**Resolution**: {b.resolution}  \n"
+                   f"**Status**: {'resolved' if resolved else 'open'}\n")
+        out.append("**Success Criteria**:\n")
+        for r in crit.iter_rows(named=True):
+            extra = f" (open: {', '.join(f'`{c}`' for c in r['open_checks'])})" if r["open_checks"] else ""
+            out.append(f"- {'✅' if r['met'] else '❌'} {r['text']}{extra}")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def criteria(a: Assessment) -> str:
+    """The production criteria checklist."""
+    return "\n".join(f"- {'✅' if r['met'] else '❌'} {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
+
+
+def freshness(a: Assessment, today: date | None = None) -> str:
+    """Per cluster: the snapshot used, its age, its status, and how much of the catalogue was readable."""
+    used = a.findings.select("cluster", "snapshot_id", "collected_at").unique().sort("cluster")
+    snaps = a.snapshots.select("cluster", "snapshot_id", "source", "status", "error")
+    cov = store.read(a.data_dir, "coverage").filter(
+        pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list()))
+    cov = cov.group_by("cluster", "snapshot_id").agg(
+        (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
+        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error"])).alias("unreadable"))
+    rows = []
+    ref = today or a.as_of
+    for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
+            cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):
+        at: datetime = r["collected_at"]
+        coverage = a.scores.filter((pl.col("cluster") == r["cluster"]) & (pl.col("category") == OVERALL))
+        rows.append({"Cluster": r["cluster"], "Snapshot": f"{at:%Y-%m-%d %H:%M} UTC", "Source": r["source"],
+                     "Age": f"{(ref - at.date()).days} d", "Status": r["status"],
+                     "Resource types readable": tables.pct(100 * (r["readable"] if r["readable"] is not None else 1)),
+                     "Rubric weight evaluated": tables.pct(100 * float(coverage["coverage"][0])),
+                     "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
+    stale = a.rubric.stale_after_days
+    return tables.markdown(rows) + f"\nA snapshot older than {stale} days counts as unknown on every check.\n"
+
+
+def waivers(a: Assessment) -> str:
+    """Waivers in force on the as-of day, and what they change."""
+    active = [w for w in att.load_waivers(a.data_dir) if w.expires >= a.as_of]
+    if not active:
+        return "No waivers are in force.\n"
+    rows = [{"Check": f"`{w.check}`", "Cluster": w.cluster, "Reason": w.reason, "Owner": w.owner,
+             "Expires": str(w.expires), "Days left": (w.expires - a.as_of).days} for w in active]
+    return (tables.markdown(rows) + f"\nWith waivers the overall is {a.overall:.1f}%; without them "
+            f"{a.score(waivers=False):.1f}%.\n")
+
+
+def conclusion(a: Assessment) -> str:
+    n = len(a.open_blockers)
+    if _ready(a):
+        return (f"The fleet is **READY FOR PRODUCTION**: {a.overall:.0f}% overall (above "
+                f"{a.rubric.ready_above:g}%) and all blockers resolved.\n")
+    why = []
+    if a.overall <= a.rubric.ready_above:
+        why.append(f"the overall is {a.overall:.0f}% (must be above {a.rubric.ready_above:g}%)")
+    if n:
+        titles = "; ".join(a.rubric.blockers[b].title for b in a.open_blockers)
+        why.append(f"{n} blocker{'s' if n != 1 else ''} open ({titles})")
+    return f"The fleet is **NOT READY FOR PRODUCTION**: {' and '.join(why)}.\n"
+
+
+def next_review(a: Assessment) -> str:
+    return f"**Next Review**: {a.as_of + REVIEW_EVERY} (four weeks after this assessment)\n"
