@@ -1,1 +1,329 @@
-"""Checks of the security family."""
+"""Security checks: secrets (ESO), mTLS, certificates, network and pod security, image scanning, CI security."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from readiness.checks.base import (
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    not_applicable,
+    passed,
+    unknown,
+)
+from readiness.checks.common import (
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    attested,
+    documents,
+    job_present,
+    listing,
+    repo,
+    running,
+    workloads,
+)
+
+ESO = "external-secrets.io"
+CERT_MANAGER = "cert-manager.io"
+TRIVY = "aquasecurity.github.io"
+NAMESPACE = ("", "Namespace")
+APPS = [("apps", k) for k in WORKLOAD_KINDS]
+POLICY_TYPES = (("networking.k8s.io", "NetworkPolicy"), ("cilium.io", "CiliumNetworkPolicy"))
+
+# Namespaces of the platform rather than of applications: the distribution's, GitOps, mesh,
+# operators and ephemeral previews.
+SYSTEM_NAMESPACES = frozenset({
+    "default", "flux-system", "argocd", "monitoring", "observability", "cert-manager", "velero", "minio",
+    "external-secrets", "trivy-system", "flagger-system", "argo-rollouts", "chaos-mesh", "istio-system",
+    "ingress-nginx", "metallb-system", "longhorn-system", "local-path-storage", "gpu-operator", "openshift-adp",
+})
+SYSTEM_PREFIXES = ("kube-", "linkerd", "preview-", "openshift-", "istio-")
+LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
+
+
+def is_system_namespace(name: str, labels: Mapping[str, str] | None = None) -> bool:
+    """Whether namespace ``name`` belongs to the platform (not an application namespace)."""
+    return (name in SYSTEM_NAMESPACES or name.startswith(SYSTEM_PREFIXES)
+            or (labels or {}).get("readiness.dev/preview") == "true")
+
+
+def _app_namespaces(ev: Evidence) -> list[Item]:
+    return [n for n in ev.items(*NAMESPACE) if not is_system_namespace(n.name, n.labels)]
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@check("sec_eso_installed")
+def eso_installed(ev: Evidence, cfg: Config) -> Result:
+    """The External Secrets Operator runs and a ClusterSecretStore or SecretStore is Ready (half with one)."""
+    controller = running(ev, ["external-secrets"])
+    stores = ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore")
+    ready = [s for s in stores if s.condition("Ready")]
+    if controller and ready:
+        return passed(f"ESO running ({controller[0].ref}) with Ready store {listing(s.name for s in ready)}",
+                      [controller[0].ref] + [s.ref for s in ready])
+    if not ready and ev.unreadable((ESO, "ClusterSecretStore"), (ESO, "SecretStore")):
+        return unknown("secret stores could not be read")
+    if not controller and ev.unreadable(*APPS):
+        return unknown("workloads could not be read")
+    if controller:
+        store = f"store {listing(s.name for s in stores)} not Ready" if stores else "no secret store"
+        return fraction(0.5, f"ESO running but {store}", [controller[0].ref] + [s.ref for s in stores])
+    if ready:
+        return fraction(0.5, f"store {ready[0].name} is Ready but the ESO controller is not running",
+                        [s.ref for s in ready])
+    return failed("External Secrets Operator is not installed (no external-secrets workload, no secret store)")
+
+
+@check("sec_externalsecrets_synced")
+def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
+    """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none."""
+    if ev.unreadable((ESO, "ExternalSecret")):
+        return unknown("ExternalSecrets could not be read")
+    secrets = ev.items(ESO, "ExternalSecret")
+    if not running(ev, ["external-secrets"]):
+        if ev.unreadable(*APPS):
+            return unknown("workloads could not be read")
+        waiting = f"{len(secrets)} ExternalSecret(s) cannot sync" if secrets else "no ExternalSecrets"
+        return failed(f"the External Secrets Operator is not running ({waiting})", [s.ref for s in secrets])
+    if not secrets:
+        return failed("no ExternalSecrets: application secrets do not come from the secret store")
+    stale = [s for s in secrets if not s.condition("Ready")]
+    reason = f"{len(secrets) - len(stale)}/{len(secrets)} ExternalSecrets synced"
+    if stale:
+        reason += f"; not: {listing(s.ref for s in stale)}"
+    return fraction(1 - len(stale) / len(secrets), reason, [s.ref for s in stale or secrets])
+
+
+@check("sec_audit_logging")
+def audit_logging(ev: Evidence, cfg: Config) -> Result:
+    """Access to the secret backend is audit-logged: attested fact ``github_audit_log``."""
+    return attested(ev, "github_audit_log", "the GitHub audit log is enabled")
+
+
+def _mesh_running(ev: Evidence) -> list[str]:
+    """The meshes whose control plane runs: Linkerd (destination, identity, proxy injector), Istio (istiod)."""
+    out = []
+    if all(running(ev, [c]) for c in LINKERD_CONTROL_PLANE):
+        out.append("linkerd")
+    if running(ev, ["istiod"]):
+        out.append("istio")
+    return out
+
+
+def _injected(annotations: Mapping[str, str], labels: Mapping[str, str]) -> set[str]:
+    """Meshes that inject proxies where these annotations/labels are set."""
+    out = set()
+    if annotations.get("linkerd.io/inject") in ("enabled", "ingress"):
+        out.add("linkerd")
+    if labels.get("istio-injection") == "enabled" or labels.get("istio.io/rev") \
+            or labels.get("sidecar.istio.io/inject") == "true":
+        out.add("istio")
+    return out
+
+
+def _template(w: Item) -> dict[str, Any]:
+    return ((w.spec or {}).get("template") or {})
+
+
+@check("sec_mtls")
+def mtls(ev: Evidence, cfg: Config) -> Result:
+    """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
+    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
+    if ev.unreadable(NAMESPACE, *APPS):
+        return unknown("namespaces or workloads could not be read")
+    spaces = _app_namespaces(ev)
+    if not spaces:
+        return not_applicable("no application namespaces")
+    meshes = set(_mesh_running(ev))
+    by_ns: dict[str, list[Item]] = {}
+    for w in workloads(ev):
+        by_ns.setdefault(w.namespace or "", []).append(w)
+    meshed, asked = [], []
+    for n in spaces:
+        wanted = _injected(n.annotations, n.labels)
+        pods = by_ns.get(n.name, [])
+        if not wanted and pods:
+            per_pod = [_injected((_template(w).get("metadata") or {}).get("annotations") or {},
+                                 (_template(w).get("metadata") or {}).get("labels") or {}) for w in pods]
+            wanted = set.intersection(*per_pod)
+        if wanted:
+            asked.append(n)
+        if wanted & meshes:
+            meshed.append(n)
+    unmeshed = [n.name for n in spaces if n not in meshed]
+    mesh = ", ".join(sorted(meshes)) or "no mesh runs"
+    reason = f"{len(meshed)}/{len(spaces)} application namespaces meshed ({mesh})"
+    if unmeshed:
+        reason += f"; not: {listing(unmeshed)}"
+    if not meshes and asked:
+        reason += f" ({len(asked)} ask for injection but no mesh control plane runs)"
+    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed])
+
+
+@check("sec_certificates_valid")
+def certificates_valid(ev: Evidence, cfg: Config) -> Result:
+    """Share of cert-manager Certificates that are Ready with at least ``min_days_left`` days to notAfter."""
+    if ev.unreadable((CERT_MANAGER, "Certificate")):
+        return unknown("Certificates could not be read")
+    certs = ev.items(CERT_MANAGER, "Certificate")
+    if not certs:
+        return not_applicable("no cert-manager Certificates")
+    limit = timedelta(days=cfg["min_days_left"])
+    bad = []
+    for c in certs:
+        not_after = _time((c.status or {}).get("notAfter"))
+        if not c.condition("Ready"):
+            bad.append(f"{c.name} not Ready")
+        elif not_after is None:
+            bad.append(f"{c.name} has no notAfter")
+        elif not_after <= ev.collected_at:
+            bad.append(f"{c.name} expired on {not_after:%Y-%m-%d}")
+        elif not_after - ev.collected_at < limit:
+            bad.append(f"{c.name} expires in {(not_after - ev.collected_at).days} days")
+    reason = f"{len(certs) - len(bad)}/{len(certs)} certificates Ready with >= {cfg['min_days_left']} days left"
+    if bad:
+        reason += f"; {listing(bad)}"
+    return fraction(1 - len(bad) / len(certs), reason, [c.ref for c in certs])
+
+
+@check("sec_network_policies")
+def network_policies(ev: Evidence, cfg: Config) -> Result:
+    """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
+    if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
+        return unknown("namespaces or NetworkPolicies could not be read")
+    spaces = _app_namespaces(ev)
+    if not spaces:
+        return not_applicable("no application namespaces")
+    policies = [p for t in POLICY_TYPES for p in ev.items(*t)]
+    covered = {p.namespace for p in policies}
+    open_ = [n.name for n in spaces if n.name not in covered]
+    reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy"
+    if open_:
+        reason += f"; not: {listing(open_)}"
+    return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
+
+
+def _pod_problems(w: Item) -> list[str]:
+    """Why workload ``w``'s pods are not restricted: privileged or possibly-root containers."""
+    pod = _template(w).get("spec") or {}
+    pod_ctx = pod.get("securityContext") or {}
+    out = []
+    for c in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        ctx = c.get("securityContext") or {}
+        if ctx.get("privileged"):
+            out.append(f"{c.get('name')} privileged")
+        user = ctx.get("runAsUser", pod_ctx.get("runAsUser"))
+        non_root = ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot"))
+        if user == 0 or not (non_root is True or (isinstance(user, int) and user > 0)):
+            out.append(f"{c.get('name')} may run as root")
+    return out
+
+
+@check("sec_pod_security")
+def pod_security(ev: Evidence, cfg: Config) -> Result:
+    """Share of application workloads whose containers are not privileged and run as non-root
+    (``runAsNonRoot`` or a non-zero ``runAsUser``, on the container or the pod)."""
+    if ev.unreadable(NAMESPACE, *APPS):
+        return unknown("namespaces or workloads could not be read")
+    labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
+    apps = [w for w in workloads(ev) if not is_system_namespace(w.namespace or "", labels.get(w.namespace or ""))]
+    if not apps:
+        return not_applicable("no application workloads")
+    bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
+    reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted"
+    if bad:
+        reason += "; " + listing(f"{ref.split('/')[-1]}: {', '.join(p)}" for ref, p in bad.items())
+    return fraction(1 - len(bad) / len(apps), reason, list(bad) or [w.ref for w in apps])
+
+
+@check("sec_trivy_operator")
+def trivy_operator(ev: Evidence, cfg: Config) -> Result:
+    """The Trivy Operator runs and has written VulnerabilityReports."""
+    operator = running(ev, ["trivy-operator"])
+    reports = ev.items(TRIVY, "VulnerabilityReport")
+    if operator and reports:
+        return passed(f"{operator[0].ref} running, {len(reports)} VulnerabilityReports", [operator[0].ref])
+    if ev.unreadable((TRIVY, "VulnerabilityReport"), *APPS):
+        return unknown("workloads or VulnerabilityReports could not be read")
+    if operator:
+        return failed(f"{operator[0].ref} running but no VulnerabilityReports yet", [operator[0].ref])
+    if reports:
+        return failed(f"{len(reports)} VulnerabilityReports but the trivy-operator is not running (stale)",
+                      [r.ref for r in reports[:3]])
+    return failed("the Trivy Operator is not installed")
+
+
+def _image(r: Item) -> str:
+    report = (r.status or {}).get("report") or r.spec or {}
+    art = report.get("artifact") or {}
+    server = (report.get("registry") or {}).get("server")
+    image = f"{art.get('repository') or r.name}:{art.get('tag') or art.get('digest') or '?'}"
+    return f"{server}/{image}" if server else image
+
+
+@check("sec_no_critical_cves")
+def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
+    """Critical CVEs in running images (Trivy VulnerabilityReports, each image counted once) are at
+    most ``max_critical``; no reports at all is unknown (no scan is not a clean scan)."""
+    if ev.unreadable((TRIVY, "VulnerabilityReport")):
+        return unknown("VulnerabilityReports could not be read")
+    reports = ev.items(TRIVY, "VulnerabilityReport")
+    if not reports:
+        return unknown("no VulnerabilityReports: the running images are not scanned")
+    critical: dict[str, int] = {}
+    refs: dict[str, str] = {}
+    for r in reports:
+        summary = (((r.status or {}).get("report") or r.spec or {}).get("summary")) or {}
+        image = _image(r)
+        critical[image] = max(critical.get(image, 0), int(summary.get("criticalCount") or 0))
+        refs.setdefault(image, r.ref)
+    total = sum(critical.values())
+    worst = sorted(((n, i) for i, n in critical.items() if n), reverse=True)
+    if total <= cfg["max_critical"]:
+        return passed(f"{total} critical CVEs in {len(critical)} scanned images (max {cfg['max_critical']})",
+                      [refs[i] for _, i in worst])
+    return failed(f"{total} critical CVEs in {len(worst)}/{len(critical)} images (max {cfg['max_critical']}): "
+                  f"{listing(f'{i} ({n})' for n, i in worst)}", [refs[i] for _, i in worst])
+
+
+@check("sec_dependency_updates")
+def dependency_updates(ev: Evidence, cfg: Config) -> Result:
+    """A dependency bot (Renovate or Dependabot) is configured in the repository."""
+    bots = repo(ev, "DependencyBot")
+    if bots:
+        tools = [f"{(b.spec or {}).get('tool', '?')} ({b.name})" for b in bots]
+        return passed(f"dependency updates by {listing(tools)}", [b.ref for b in bots])
+    if ev.unreadable((REPO_GROUP, "DependencyBot")):
+        return unknown("the repository could not be read")
+    return failed("no Renovate or Dependabot configuration in the repository")
+
+
+@check("sec_sast")
+def sast(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs static application security testing (CodeQL, Semgrep, ...)."""
+    return job_present(ev, "sast", "SAST in CI")
+
+
+@check("sec_incident_runbook")
+def incident_runbook(ev: Evidence, cfg: Config) -> Result:
+    """A runbook whose path or title is about security (incident response) exists in the repository."""
+    found = [d for d in documents(ev, "runbook")
+             if re.search(r"secur", f"{d.name} {(d.spec or {}).get('title', '')}", re.I)]
+    if found:
+        return passed(f"security runbook {found[0].name}", [d.name for d in found])
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown("repository documents could not be read")
+    return failed(f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)")
