@@ -33,8 +33,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from readiness.cli import demo, score
+    from readiness.cli import collect, demo, score
 
+    main.add_command(collect.collect)
     main.add_command(demo.demo)
     main.add_command(score.score)
     main.add_command(score.explain)

@@ -1,0 +1,114 @@
+"""Writing one cluster's snapshot while it is being collected, with memory bounded by one batch.
+
+Object rows are validated against ``schema.OBJECTS`` batch by batch and appended to a temporary
+Parquet file beside their final place; ``finish`` renames it into place, then writes coverage and,
+last, the snapshot row (a snapshot row means the snapshot is whole), as ``store.write_snapshot``
+does for frames held in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from readiness import schema, store
+from readiness.errors import DataMixError
+
+BATCH_ROWS = 2000
+_OBJECT_COLUMNS = list(schema.OBJECTS)
+
+
+def check_target(data_dir: Path) -> None:
+    """Refuse a data directory that holds the demo fleet (collected and demo data never mix)."""
+    sources = store.scan(data_dir, "snapshots").select("source").unique().collect()["source"].to_list()
+    if "demo" in sources:
+        raise DataMixError(
+            f"{data_dir}: holds the demo fleet; refusing to add collected data to it",
+            hint="collect into another directory, e.g. --data data",
+        )
+
+
+class SnapshotWriter:
+    """Writes the rows of one (snapshot, cluster): objects streamed in batches, then coverage and snapshot."""
+
+    def __init__(self, data_dir: Path, cluster: str, snapshot_id: str, collected_at: datetime, source: str,
+                 batch_rows: int = BATCH_ROWS) -> None:
+        self.data_dir, self.cluster, self.snapshot_id = Path(data_dir), cluster, snapshot_id
+        self.collected_at, self.source, self.batch_rows = collected_at, source, batch_rows
+        self.target = store.partition_path(self.data_dir, "objects", cluster, collected_at, snapshot_id)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=store.TMP_SUFFIX, dir=self.target.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._arrow_schema = schema.empty("objects").to_arrow().schema
+        self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
+            self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
+        self._rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def add(self, api_version: str, kind: str, fields: tuple[str | None, str, str, str, str, str]) -> None:
+        """Add one object row: ``fields`` is (namespace, name, labels, annotations, spec, status)."""
+        self._rows.append((api_version, kind, *fields))
+        self.count += 1
+        if len(self._rows) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Validate and append the buffered rows to the Parquet file."""
+        if not self._rows or self._parquet is None:
+            return
+        n = len(self._rows)
+        columns = list(zip(*self._rows, strict=True))
+        self._rows = []
+        frame = pl.DataFrame(
+            {
+                "snapshot_id": [self.snapshot_id] * n,
+                "cluster": [self.cluster] * n,
+                "collected_at": [self.collected_at] * n,
+                "source": [self.source] * n,
+                **{name: list(col) for name, col in zip(_OBJECT_COLUMNS[4:], columns, strict=True)},
+            },
+            schema=schema.OBJECTS,
+        )
+        frame = schema.validate("objects", frame, str(self.target))
+        self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+
+    def abort(self) -> None:
+        """Drop everything written so far (nothing is left in the data directory)."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        with contextlib.suppress(FileNotFoundError):
+            self._tmp.unlink()
+
+    def finish(self, coverage: Iterable[dict[str, Any]], status: str, error: str | None) -> list[Path]:
+        """Rename the objects into place, then write coverage and the snapshot row; return the files."""
+        try:
+            self.flush()
+            assert self._parquet is not None, "finish() after abort()"
+            self._parquet.close()
+            self._parquet = None
+            os.replace(self._tmp, self.target)
+        except BaseException:
+            self.abort()
+            raise
+        common = {"snapshot_id": self.snapshot_id, "cluster": self.cluster, "collected_at": self.collected_at}
+        cov = pl.DataFrame([{**common, **c} for c in coverage], schema=schema.COVERAGE)
+        snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": error}],
+                            schema=schema.SNAPSHOTS)
+        written = [self.target]
+        for table, frame in (("coverage", cov), ("snapshots", snap)):
+            target = store.partition_path(self.data_dir, table, self.cluster, self.collected_at, self.snapshot_id)
+            frame = schema.validate(table, frame, str(target))
+            with store.atomic_path(target) as tmp:
+                frame.write_parquet(tmp, compression="zstd", statistics=True)
+            written.append(target)
+        return written
