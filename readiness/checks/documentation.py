@@ -16,7 +16,6 @@ def _blind(ev: Evidence) -> Result | None:
     return None
 
 
-
 def _document(ev: Evidence, kind: str, what: str) -> Result:
     """Pass when the repository holds a Document of type ``kind``."""
     if blind := _blind(ev):

@@ -29,7 +29,6 @@ LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity")
 MIRROR_LABEL = "mirror.linkerd.io/cluster-name"
 
 
-
 def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
     """The cluster's nodes, or the result to return when there are none to judge."""
     if ev.unreadable(("", "Node")):
@@ -79,16 +78,15 @@ def workloads_available(ev: Evidence, cfg: Config) -> Result:
     active = [(w, ready, want) for w, ready, want in counted if want > 0]
     if not active:
         return unknown("no Deployments, StatefulSets or DaemonSets with desired replicas were collected")
-    short = [w for w, ready, want in active if ready < want]
+    short = [(w, ready, want) for w, ready, want in active if ready < want]
     share = 1 - len(short) / len(active)
     reason = f"{len(active) - len(short)}/{len(active)} workloads have their replicas ready"
-    lacking = [(w, r, d) for w, r, d in active if r < d]
-    if lacking:
-        reason += "; short: " + ", ".join(f"{w.namespace}/{w.name} {r}/{d}" for w, r, d in lacking[:4])
-        reason += f" +{len(lacking) - 4} more" if len(lacking) > 4 else ""
+    if short:
+        reason += "; short: " + listing(f"{w.namespace}/{w.name} {r}/{d}" for w, r, d in short)
+    refs = [w.ref for w, _, _ in short]
     if share >= cfg["min_share"]:
-        return passed(reason, [w.ref for w in short])
-    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [w.ref for w in short])
+        return passed(reason, refs)
+    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, refs)
 
 
 @check("infra_pvcs_bound")
@@ -197,18 +195,18 @@ def multicluster_links(ev: Evidence, cfg: Config) -> Result:
     links = ev.items(LINKERD_MC, "Link")
     if not links:
         return failed("no Linkerd multicluster Link to another cluster")
-    mirrors = {w.labels.get(MIRROR_LABEL) for w in workloads(ev) if ready_count(w)[0] > 0}
+    mirrors = {w.labels[MIRROR_LABEL] for w in workloads(ev) if MIRROR_LABEL in w.labels and ready_count(w)[0] > 0}
     down = [link for link in links if not _link_ready(link, mirrors)]
     target = {link.name: str((link.spec or {}).get("targetClusterName") or link.name) for link in links}
     if not down:
-        return passed(f"{len(links)}/{len(links)} Links Ready ({', '.join(target[x.name] for x in links)})",
+        return passed(f"{len(links)}/{len(links)} Links Ready ({listing((target[x.name] for x in links), 6)})",
                       [x.ref for x in links])
     return fraction(1 - len(down) / len(links),
                     f"{len(links) - len(down)}/{len(links)} Links Ready; not Ready: "
-                    f"{', '.join(target[x.name] for x in down)}", [x.ref for x in down])
+                    f"{listing(target[x.name] for x in down)}", [x.ref for x in down])
 
 
-def _link_ready(link: Item, mirrors: set[str | None]) -> bool:
+def _link_ready(link: Item, mirrors: set[str]) -> bool:
     ready = link.condition("Ready")
     if ready is not None:
         return ready
@@ -229,17 +227,16 @@ def _gpus(w: Item) -> int:
 @check("infra_gpu_inference")
 def gpu_inference(ev: Evidence, cfg: Config) -> Result:
     """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
-    if ev.unreadable(*WORKLOAD_TYPES):
-        return unknown("workloads could not be read")
-    gpu = [(w, _gpus(w)) for w in workloads(ev)]
-    gpu = [(w, n) for w, n in gpu if n > 0]
+    gpu = [(w, n) for w in workloads(ev) if (n := _gpus(w)) > 0]
     up = [(w, n) for w, n in gpu if ready_count(w)[0] > 0]
     if up:
-        detail = ", ".join(f"{w.namespace}/{w.name} ({n} GPU, {ready_count(w)[0]}/{ready_count(w)[1]} ready)"
-                           for w, n in up[:3])
+        detail = listing(f"{w.namespace}/{w.name} ({n} GPU, {ready_count(w)[0]}/{ready_count(w)[1]} ready)"
+                         for w, n in up)
         return passed(f"GPU workloads running: {detail}", [w.ref for w, _ in up])
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown("workloads could not be read")
     if gpu:
-        return failed(f"GPU workloads not ready: {', '.join(f'{w.namespace}/{w.name}' for w, _ in gpu[:3])}",
+        return failed(f"GPU workloads not ready: {listing(f'{w.namespace}/{w.name}' for w, _ in gpu)}",
                       [w.ref for w, _ in gpu])
     return failed(f"no workload requests {GPU}")
 

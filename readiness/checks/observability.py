@@ -186,7 +186,7 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     missing = [a for a in wanted if a not in have]
     reason = f"{len(wanted) - len(missing)}/{len(wanted)} of the plan's alerts exist"
     if missing:
-        reason += f"; missing {', '.join(missing[:5])}" + (f" +{len(missing) - 5} more" if len(missing) > 5 else "")
+        reason += f"; missing {listing(missing, 5)}"
     refs = sorted({item.ref for item, r in alerts if r["alert"] in wanted})
     return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
 
@@ -211,17 +211,18 @@ def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
     if not alerts:
         return failed("no alert rules, so no alert has a runbook")
     runbooks = {d.name: d for d in documents(ev, "runbook")}
-    resolved: list[tuple[str, str | None]] = []
-    orphans: list[tuple[str, str | None]] = []
+    resolved: list[str] = []  # runbook paths
+    orphans: list[str] = []  # alert names
     for _, rule in alerts:
         url = str((rule.get("annotations") or {}).get("runbook_url") or "")
         doc = _runbook_path(url, runbooks) if url else None
-        (resolved if doc else orphans).append((str(rule["alert"]), doc))
+        if doc:
+            resolved.append(doc)
+        else:
+            orphans.append(str(rule["alert"]))
     reason = f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a runbook in the repository"
-    if orphans:
-        reason += f"; without: {', '.join(a for a, _ in orphans[:5])}"
-        reason += f" +{len(orphans) - 5} more" if len(orphans) > 5 else ""
-    return fraction(len(resolved) / len(alerts), reason, sorted({doc for _, doc in resolved if doc}))
+    reason += f"; without: {listing(orphans, 5)}" if orphans else ""
+    return fraction(len(resolved) / len(alerts), reason, sorted(set(resolved)))
 
 
 @check("obs_slos")
