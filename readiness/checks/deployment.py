@@ -95,9 +95,10 @@ def gitops_sync(ev: Evidence, cfg: Config) -> Result:
     repos = ev.items(FLUX_SOURCE, "GitRepository")
     kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
     applications = ev.items(ARGO, "Application")
-    flux_unreadable = ev.unreadable((FLUX_SOURCE, "GitRepository"), (FLUX_KUSTOMIZE, "Kustomization"))
-    if (flux_unreadable and not applications) or (ev.unreadable((ARGO, "Application")) and not repos):
-        return unknown(f"GitOps objects could not be read ({', '.join(flux_unreadable) or 'argoproj.io/Application'})")
+    flux_blind = ev.unreadable((FLUX_SOURCE, "GitRepository"), (FLUX_KUSTOMIZE, "Kustomization"))
+    argo_blind = ev.unreadable((ARGO, "Application"))
+    if (flux_blind and not applications) or (argo_blind and not (repos or kustomizations)):
+        return unknown(f"GitOps objects could not be read ({', '.join(flux_blind + argo_blind)})")
     if not (repos or kustomizations or applications):
         return failed("no GitOps: no Flux GitRepository or Kustomization and no Argo CD Application")
 
@@ -126,17 +127,16 @@ def gitops_sync(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(bad) / len(problems), reason, [ref for ref, p in problems.items() if p] or list(problems))
 
 
-def _manager(w: Item, applications: set[str]) -> str | None:
-    """Which GitOps tool manages workload ``w`` (by the labels Flux and Argo CD put on what they apply)."""
-    if w.labels.get("kustomize.toolkit.fluxcd.io/name"):
-        return "flux"
-    if w.labels.get("helm.toolkit.fluxcd.io/name"):
-        return "flux-helm"
-    if w.labels.get("argocd.argoproj.io/instance") or w.annotations.get("argocd.argoproj.io/tracking-id"):
-        return "argocd"
-    if w.labels.get("app.kubernetes.io/instance") in applications:  # Argo CD's default label, also Helm's
-        return "argocd"
-    return None
+def _gitops_managed(w: Item, applications: set[str]) -> bool:
+    """Whether Flux or Argo CD applied workload ``w``, by the labels and annotations they set."""
+    return bool(
+        w.labels.get("kustomize.toolkit.fluxcd.io/name")
+        or w.labels.get("helm.toolkit.fluxcd.io/name")
+        or w.labels.get("argocd.argoproj.io/instance")
+        or w.annotations.get("argocd.argoproj.io/tracking-id")
+        # Argo CD's default tracking label; Helm sets it too, so it needs an Application of that name.
+        or w.labels.get("app.kubernetes.io/instance") in applications
+    )
 
 
 @check("deploy_workloads_gitops_managed")
@@ -150,8 +150,8 @@ def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
     applications = {a.name for a in ev.items(ARGO, "Application")}
     counted = [w for w in workloads(ev) if not (w.namespace or "").startswith("kube-")]
     if not counted:
-        return failed("no workloads outside kube-* namespaces")
-    manual = [w for w in counted if _manager(w, applications) is None]
+        return not_applicable("no workloads outside kube-* namespaces")
+    manual = [w for w in counted if not _gitops_managed(w, applications)]
     share = 1 - len(manual) / len(counted)
     reason = f"{len(counted) - len(manual)}/{len(counted)} workloads managed by GitOps (min {cfg['min_share']:.0%})"
     if manual:
@@ -330,8 +330,6 @@ def canary(ev: Evidence, cfg: Config) -> Result:
         if ev.unreadable(*[("apps", k) for k in WORKLOAD_KINDS]):
             return unknown("workloads could not be read")
         return not_applicable(f"none of {', '.join(services)} runs here")
-    if ev.unreadable((FLAGGER, "Canary")):
-        return unknown("Flagger Canaries could not be read")
     active = _progressive(ev)
     targets = set()
     for c in active:
@@ -342,8 +340,10 @@ def canary(ev: Evidence, cfg: Config) -> Result:
     by_service: dict[str, bool] = {}
     for w in found:
         svc = app_name(w) if app_name(w) in services else w.name
-        by_service[svc] = by_service.get(svc, False) or (w.namespace, w.name) in targets
+        by_service[svc] = by_service.get(svc, True) and (w.namespace, w.name) in targets
     missing = sorted(s for s, ok in by_service.items() if not ok)
+    if missing and (blind := ev.unreadable((FLAGGER, "Canary"), (ARGO, "Rollout"))):
+        return unknown(f"{', '.join(blind)} could not be read; {listing(missing)} may have none")
     reason = f"{len(by_service) - len(missing)}/{len(by_service)} critical services roll out by canary"
     if missing:
         reason += f"; not: {listing(missing)}"
