@@ -132,7 +132,8 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
 
     catalogue = lib.load_catalogue(catalogues)
     if print_rbac:
-        click.echo(yaml.safe_dump(lib.cluster_role(catalogue), sort_keys=False), nl=False)
+        click.echo(yaml.safe_dump(lib.cluster_role(catalogue), sort_keys=False, default_flow_style=None, width=110),
+                   nl=False)
         return
     signal.signal(signal.SIGTERM, _stop)
     data_dir = _data_dir(data)
