@@ -85,5 +85,6 @@ def test_help_documents_every_option() -> None:
 def test_print_rbac_matches_deploy_manifest() -> None:
     printed = yaml.safe_load(invoke("--print-rbac").stdout)
     assert printed == cluster_role(load_catalogue())
-    shipped = [d for d in yaml.safe_load_all((ROOT / "deploy/base/rbac.yaml").read_text()) if d["kind"] == "ClusterRole"]
+    manifests = yaml.safe_load_all((ROOT / "deploy/base/rbac.yaml").read_text())
+    shipped = [d for d in manifests if d["kind"] == "ClusterRole"]
     assert shipped == [printed]
