@@ -48,7 +48,7 @@ def _load(path: Path, key: str) -> list[tuple[int, dict[str, Any]]]:
         raise ConfigError(str(path), f"expected a mapping with a '{key}:' list", line=1)
     lines = []
     assert node is not None
-    for k, v in node.value:  # type: ignore[union-attr]
+    for k, v in node.value:
         if k.value == key:
             lines = [item.start_mark.line + 1 for item in v.value]
     return list(zip(lines, doc.get(key) or [], strict=False))

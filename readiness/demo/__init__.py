@@ -18,7 +18,7 @@ from readiness.demo import timeline
 from readiness.demo.fleet import Obj, cluster_objects
 from readiness.demo.repo import repository
 
-FILES = ("fleet.yaml", "attestations.yaml", "waivers.yaml")
+FILES = ("fleet.yaml", "attestations.yaml", "waivers.yaml", "worklog.csv")
 
 
 def _frame(rows: list[Obj], cluster: str, week: int) -> pl.DataFrame:

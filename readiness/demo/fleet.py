@@ -216,12 +216,19 @@ def flux(cluster: str, week: int, at: datetime) -> list[Obj]:
 
 
 def mesh(cluster: str) -> list[Obj]:
-    return [
-        obj("multicluster.linkerd.io/v1alpha1", "Link", other, "linkerd-multicluster",
-            spec={"targetClusterName": other, "gatewayAddress": f"gateway.{other}.homelab.internal"},
-            status={"conditions": [_cond("Ready", True)]})
-        for other in t.CLUSTERS if other != cluster
-    ]
+    """Linkerd multicluster: a Link (no status, as in Linkerd) and a service mirror per peer."""
+    out = []
+    for other in t.CLUSTERS:
+        if other == cluster:
+            continue
+        out.append(obj("multicluster.linkerd.io/v1alpha1", "Link", other, "linkerd-multicluster",
+                       spec={"targetClusterName": other, "gatewayAddress": f"gateway.{other}.homelab.internal",
+                             "gatewayPort": "4143", "clusterCredentialsSecret": f"cluster-credentials-{other}"}))
+        mirror = workload("Deployment", f"linkerd-service-mirror-{other}", "linkerd-multicluster",
+                          app="service-mirror", flux="infrastructure")
+        mirror["labels"]["mirror.linkerd.io/cluster-name"] = other
+        out.append(mirror)
+    return out
 
 
 def certificates(cluster: str, week: int, at: datetime) -> list[Obj]:

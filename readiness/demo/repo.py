@@ -31,18 +31,18 @@ def workflows(week: int) -> list[Obj]:
             jobs.append(_job("scan-image", ["image-scan"], needs=["build"]))
         out.append(_workflow(".github/workflows/build-and-test.yml", ["push", "pull_request"], jobs))
         scans = [_job("trivy-fs", ["image-scan"])] if week >= t.TRIVY_IN_CI else [_job("audit", ["build"])]
-        if week >= t.SAST:
+        if week >= t.SAST:  # SAST is Phase 2 work: never lands in the demo
             scans.append(_job("codeql", ["sast"]))
         out.append(_workflow(".github/workflows/security-scan.yml", ["push", "schedule"], scans))
     if week >= t.CI_DEPLOY:
         smoke = ["smoke-test"] if week >= t.SMOKE_TESTS else []
-        for cluster, env, gate in (("air", "air", []), ("pro", "pro", ["test"]), ("studio", "studio", ["test"])):
-            jobs = [_job("deploy", ["deploy", *smoke], environment=env, needs=gate)]
+        # Deploys run after the build-and-test workflow succeeded (workflow_run); studio waits for approval.
+        for cluster in ("air", "pro", "studio"):
+            jobs = [_job("deploy", ["deploy", *smoke], environment=cluster)]
             if cluster == "studio":
                 jobs.insert(0, _job("approve", ["approval"], environment="production"))
-                jobs[1]["needs"] = ["test", "approve"]
-            trig = ["workflow_run"] if cluster != "studio" else ["workflow_dispatch"]
-            out.append(_workflow(f".github/workflows/deploy-{cluster}.yml", trig, jobs))
+                jobs[1]["needs"] = ["approve"]
+            out.append(_workflow(f".github/workflows/deploy-{cluster}.yml", ["workflow_run"], jobs))
         out.append(_workflow(".github/workflows/rollback.yml", ["workflow_dispatch"],
                              [_job("rollback", ["rollback", "deploy"], environment="production")]))
     if week >= t.PREVIEW_ENVS:
@@ -76,7 +76,7 @@ def documents(week: int) -> list[Obj]:
     if week >= t.PAGERDUTY_RECEIVER:
         out.append(_doc("docs/operations/on-call.md", "On-call procedures", "oncall"))
         out.append(_doc("docs/operations/escalation-matrix.md", "Escalation matrix", "escalation"))
-    if week >= t.TROUBLESHOOTING:
+    if week >= t.TROUBLESHOOTING:  # Phase 2 work: never lands in the demo
         out.append(_doc("docs/operations/troubleshooting.md", "Troubleshooting guide", "troubleshooting"))
     tested = t.collected_at(t.RUNBOOKS_TESTED).date().isoformat() if week >= t.RUNBOOKS_TESTED else None
     for landed, stem, title, alerts in t.RUNBOOKS:
