@@ -40,6 +40,10 @@ def _register() -> None:
     main.add_command(score.score)
     main.add_command(score.explain)
     main.add_command(score.list_checks)
+    from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
+
+    for command in plan_commands:
+        main.add_command(command)
 
 
 _register()

@@ -1,0 +1,69 @@
+"""YAML input files (plan, risks) read with the line of every key and list item, for errors that say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from readiness.errors import ConfigError
+
+
+class SourceFile:
+    """A YAML file with the line of every mapping key and list item, for errors that say where."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(self.path, f"cannot read the {what}: {err.strerror}") from None
+        try:
+            node = yaml.compose(text)
+            self.doc: Any = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            raise ConfigError(self.path, f"not valid YAML: {getattr(err, 'problem', err)}",
+                              line=mark.line + 1 if mark else None) from None
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self._walk(node, ())
+
+    def _walk(self, node: yaml.Node | None, at: tuple[str | int, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, v in node.value:
+                key = str(k.value)
+                if key in seen:
+                    raise ConfigError(self.path, f"'{key}' appears twice", line=k.start_mark.line + 1)
+                seen.add(key)
+                self.lines[(*at, key)] = k.start_mark.line + 1
+                self._walk(v, (*at, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[(*at, i)] = item.start_mark.line + 1
+                self._walk(item, (*at, i))
+
+    def line(self, *at: str | int) -> int | None:
+        for n in range(len(at), 0, -1):
+            if at[:n] in self.lines:
+                return self.lines[at[:n]]
+        return 1
+
+    def error(self, at: tuple[str | int, ...], problem: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(self.path, problem, line=self.line(*at), hint=hint)
+
+
+def known_ids(
+    src: SourceFile, raw: Any, at: tuple[str | int, ...], known: dict[str, Any], what: str
+) -> tuple[str, ...]:
+    """The list at ``at`` in ``src``: each must be a key of ``known`` (else an error at its line)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise src.error(at, f"'{at[-1]}' must be a list of {what} ids")
+    for i, x in enumerate(raw):
+        if x not in known:
+            shown = ", ".join(sorted(known)[:10]) + (" ..." if len(known) > 10 else "")
+            raise src.error((*at, i), f"unknown {what} id '{x}'", hint=f"known {what} ids: {shown}")
+    return tuple(raw)
