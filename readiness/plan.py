@@ -597,14 +597,14 @@ def burndown_figure(weeks: pl.DataFrame, forecast: Forecast | None = None, plan:
                              name="Planned minus spent (work log)", mode="lines+markers",
                              line={"color": "#ff7f0e", "dash": "dashdot"}))
     if forecast is not None and forecast.date is not None:
-        err = {}
-        if forecast.low and forecast.high:
-            err = {"error_x": {"type": "data", "symmetric": False,
-                               "array": [(forecast.high - forecast.date).days * 86400000],
-                               "arrayminus": [(forecast.date - forecast.low).days * 86400000]}}
+        if forecast.low and forecast.high and forecast.low != forecast.high:
+            fig.add_trace(go.Scatter(x=[forecast.low, forecast.high], y=[0, 0], mode="lines",
+                                     name=f"Forecast range {forecast.low} .. {forecast.high}",
+                                     line={"color": "#d62728", "width": 8}, opacity=0.35))
         fig.add_trace(go.Scatter(x=[forecast.date], y=[0], name=f"Forecast {forecast.date}", mode="markers",
-                                 marker={"symbol": "diamond", "size": 12, "color": "#d62728"}, **err))
+                                 marker={"symbol": "diamond", "size": 12, "color": "#d62728"}))
     fig.update_layout(title=f"Burndown: {planned:g} planned hours", xaxis_title="End of plan week",
-                      yaxis_title="Hours remaining", yaxis={"rangemode": "tozero"}, legend={"orientation": "h"},
+                      yaxis_title="Hours remaining", yaxis={"rangemode": "tozero"},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, margin={"b": 140},
                       hovermode="x unified")
     return fig

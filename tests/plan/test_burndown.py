@@ -8,7 +8,16 @@ import polars as pl
 import pytest
 
 from readiness import worklog as wl
-from readiness.plan import BURNDOWN, NO_EVIDENCE, CheckState, burndown, burndown_figure, check_states, progress
+from readiness.plan import (
+    BURNDOWN,
+    NO_EVIDENCE,
+    CheckState,
+    Forecast,
+    burndown,
+    burndown_figure,
+    check_states,
+    progress,
+)
 from tests.plan.helpers import RUBRIC, finding, findings, friday, small_plan
 
 V, D, A = "backup_velero_installed", "backup_schedule_daily", "obs_alertmanager_running"
@@ -123,3 +132,13 @@ def test_burndown_figure_has_the_lines() -> None:
     assert list(fig.data[3].y) == [38.0, 35.0, 35.0, 31.0, 31.0]  # planned minus spent
     assert len(fig.data[0].x) == 9  # the ideal lines run to the envelope's end (weeks 0..8)
     assert burndown_figure(bd.clear()).layout.title.text.startswith("Burndown: no snapshots")
+
+
+def test_burndown_figure_shows_the_forecast_and_its_range() -> None:
+    bd = burndown(small_plan(), HISTORY, RUBRIC, LOG)
+    fc = Forecast(date(2026, 1, 9), date(2026, 1, 2), date(2026, 1, 30), 5.0, "r")
+    names = [t.name for t in burndown_figure(bd, fc).data]
+    assert names[-2:] == ["Forecast range 2026-01-02 .. 2026-01-30", "Forecast 2026-01-09"]
+    point = Forecast(date(2026, 1, 9), date(2026, 1, 9), date(2026, 1, 9), 0.0, "r")
+    assert [t.name for t in burndown_figure(bd, point).data][-1] == "Forecast 2026-01-09"
+    assert not any(t.name.startswith("Forecast range") for t in burndown_figure(bd, point).data)
