@@ -49,3 +49,20 @@ def scores(
     if all_snapshots:
         return history(data, rubric=rubric, clusters=clusters, until=as_of)[1]
     return assess(data, as_of=as_of, rubric=rubric, clusters=clusters).scores
+
+
+def as_of_day(data: Path | str | None = None, month: str | None = None, as_of: str | date | None = None) -> date:
+    """The day a report looks at: ``as_of`` if given, else the newest snapshot in ``month``
+    ('YYYY-MM'), else the newest snapshot of all."""
+    if as_of:
+        return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
+    days = sorted(set(snapshots(data)["collected_at"].dt.date().to_list()))
+    if month:
+        inside = [d for d in days if d.strftime("%Y-%m") == month]
+        if not inside:
+            from readiness.errors import DataNotFoundError
+
+            months = sorted({d.strftime("%Y-%m") for d in days})
+            raise DataNotFoundError(f"no snapshots in {month}", hint=f"months with snapshots: {', '.join(months)}")
+        return inside[-1]
+    return days[-1]

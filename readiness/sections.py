@@ -6,6 +6,7 @@ Sentences are templates filled with computed numbers; nothing here is typed in b
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -163,3 +164,34 @@ def conclusion(a: Assessment) -> str:
 
 def next_review(a: Assessment) -> str:
     return f"**Next Review**: {a.as_of + REVIEW_EVERY} (four weeks after this assessment)\n"
+
+
+def plan_summary(b: Any, progress: pl.DataFrame) -> str:
+    """The plan's size, what was spent and earned, and the source documents' inconsistencies."""
+    p = b.plan
+    last = b.weeks.tail(1).row(0, named=True) if b.weeks.height else None
+    done = progress.filter(pl.col("share") >= 1.0).height
+    lines = [f"**Phase 1: {p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours**, from {p.start} "
+             f"({len(p.work_packages)} work packages)."]
+    if last:
+        lines.append(f"As of week {last['week']} ({last['snapshot']}), **{last['earned']:.1f} hours are earned** "
+                     f"(work packages whose checks pass: {done} of {len(p.work_packages)} complete), "
+                     f"{last['spent']:.1f} hours were spent according to the work log, and "
+                     f"**{last['remaining']:.1f} hours remain**; the ideal line is at {last['ideal_remaining']:.1f}.")
+    text = " ".join(lines) + "\n"
+    if p.warnings:
+        text += "\nThe source documents do not reconcile:\n\n" + "\n".join(f"- ⚠️ {w}" for w in p.warnings) + "\n"
+    return text
+
+
+def forecast(b: Any) -> str:
+    """The forecast sentence(s): hours to zero, and the readiness crossing."""
+    fc = b.forecast
+    if fc.date is None:
+        hours = f"**No forecast of the remaining hours**: {fc.reason}."
+    else:
+        hours = (f"**Forecast**: the remaining hours reach 0 on **{fc.date}** (range {fc.low} to "
+                 f"{fc.high or 'open'}); {fc.reason}.")
+    crossing = (f"Readiness {fc.readiness_target:g}%: {fc.readiness_reason}"
+                + (f" (date {fc.readiness_date})." if fc.readiness_date else "."))
+    return f"{hours}\n\n{crossing}\n"

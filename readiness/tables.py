@@ -99,3 +99,54 @@ def text(rows: Sequence[Row]) -> str:
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(out) + "\n"
+
+
+def targets(a: Assessment) -> list[Row]:
+    """Current against target per category (the assessment's 'Target State' table)."""
+    fleet = a.scores.filter(pl.col("cluster") == FLEET)
+    rows = []
+    for cid, cat in a.rubric.categories.items():
+        row = fleet.filter(pl.col("category") == cid)
+        if not row.height or cat.target is None:
+            continue
+        now = float(row["score"][0])
+        gap = float(cat.target) - now
+        rows.append({"Category": cat.name, "Now": pct(now), "Target": pct(cat.target),
+                     "Gap": "✅ met" if gap <= 0 else f"{gap:.0f} points", "Weight": f"{cat.weight:g}"})
+    return rows
+
+
+def changes(df: pl.DataFrame, top: int = 10) -> list[Row]:
+    """Checks that gained or lost points of the overall score between two reports."""
+    part = pl.concat([df.head(top), df.filter(pl.col("delta") < 0).tail(top)]).unique("check_id", keep="first")
+    return [{"Check": f"`{r['check_id']}`", "Title": r["title"], "Before": r["status_before"] or "-",
+             "Now": r["status_after"] or "-", "Points": f"{r['delta']:+.1f}"}
+            for r in part.sort("delta", descending=True).iter_rows(named=True)]
+
+
+def work_packages(plan: Any, progress: pl.DataFrame) -> list[Row]:
+    """The plan's work packages with the share of their checks that the evidence proves."""
+    rows = []
+    for r in progress.iter_rows(named=True):
+        wp = plan.work_packages[r["work_package"]]
+        open_checks = ", ".join(f"`{c}`" for c in r["open"][:3]) + (" ..." if len(r["open"]) > 3 else "")
+        rows.append({"WP": wp.id, "Work package": wp.title, "Weeks": wp.window, "Hours": f"{wp.hours:g}",
+                     "Proven": pct(100 * r["share"]), "Earned": f"{r['earned']:.1f}",
+                     "Resolves": ", ".join(wp.resolves) or "-", "Open checks": open_checks or "-"})
+    return rows
+
+
+def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
+    """The burndown week by week: ideal, spent (log), earned (evidence), remaining, readiness."""
+    return [{"Week": r["week"], "Snapshot": str(r["snapshot"] or "-"), "Ideal remaining": f"{r['ideal_remaining']:.1f}",
+             "16-week envelope": f"{r['envelope_remaining']:.1f}", "Spent": f"{r['spent']:.1f}",
+             "Earned": f"{r['earned']:.1f}", "Remaining": f"{r['remaining']:.1f}",
+             "Readiness": pct(r["readiness"])} for r in weeks.iter_rows(named=True)]
+
+
+def risk_register(register: pl.DataFrame) -> list[Row]:
+    """The risk register: impact, likelihood now (and before mitigation), status and why."""
+    mark = {"mitigated": "✅", "partly mitigated": "⚠️", "unmitigated": "❌"}
+    return [{"Risk": f"{r['id']}: {r['title']}", "Impact": r["impact"], "Likelihood": r["likelihood"],
+             "Inherent": r["inherent_likelihood"], "Status": f"{mark.get(r['status'], '')} {r['status']}",
+             "Mitigation": r["mitigation"], "Why": r["reason"]} for r in register.iter_rows(named=True)]

@@ -58,3 +58,19 @@ def changes(findings: pl.DataFrame, rubric: Rubric, before: date, after: date) -
                                                          default=pl.col("check_id")).alias("title"))
         .sort("delta", descending=True)
     )
+
+
+def summary(changed: pl.DataFrame, before: date, after: date) -> str:
+    """One paragraph: net change and the biggest gain and loss between two reports."""
+    gained = changed.filter(pl.col("delta") > 0)
+    lost = changed.filter(pl.col("delta") < 0)
+    net = float(changed["delta"].sum())
+    text = (f"Between {before} and {after} the overall moved {net:+.1f} points: {gained.height} checks gained "
+            f"{float(gained['delta'].sum()):.1f} points and {lost.height} lost {abs(float(lost['delta'].sum())):.1f}.")
+    if gained.height:
+        top = gained.row(0, named=True)
+        text += f" The largest gain: {top['title']} (`{top['check_id']}`, {top['delta']:+.1f})."
+    if lost.height:
+        worst = lost.sort("delta").row(0, named=True)
+        text += f" The largest loss: {worst['title']} (`{worst['check_id']}`, {worst['delta']:+.1f})."
+    return text

@@ -33,13 +33,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from readiness.cli import collect, demo, score
+    from readiness.cli import collect, demo, report, score
 
     main.add_command(collect.collect)
     main.add_command(demo.demo)
     main.add_command(score.score)
     main.add_command(score.explain)
     main.add_command(score.list_checks)
+    main.add_command(report.report)
     from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
 
     for command in plan_commands:
