@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class ConnectionFailure(Exception):
     def __init__(self, message: str, connect: bool) -> None:
         self.connect = connect
         super().__init__(message)
+
+
+class Cancelled(Exception):
+    """The run was interrupted (Ctrl-C, SIGTERM): stop before the next request."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +115,10 @@ def _status_message(status: int, data: bytes) -> tuple[str, dict[str, Any]]:
 class Transport:
     """GETs JSON from one cluster with timeouts and retries."""
 
-    def __init__(self, api: client.ApiClient, cluster: str, settings: Settings) -> None:
+    def __init__(self, api: client.ApiClient, cluster: str, settings: Settings,
+                 cancel: threading.Event | None = None) -> None:
         self.api, self.cluster, self.settings = api, cluster, settings
+        self.cancel = cancel or threading.Event()
         self.requests = 0
 
     def _send(self, path: str, query: list[tuple[str, Any]], accept: str) -> tuple[int, bytes, str | None]:
@@ -148,6 +155,8 @@ class Transport:
         query = query or []
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
+            if self.cancel.is_set():
+                raise Cancelled(self.cluster)
             last = attempt == attempts - 1
             self.requests += 1
             try:

@@ -8,6 +8,7 @@ read at all is recorded as ``unreachable`` and the others are still written.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -114,7 +115,8 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
 
 
 def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Path, sid: str, at: datetime,
-                    settings: kube.Settings, progress: ProgressFn = _noop) -> ClusterResult:
+                    settings: kube.Settings, progress: ProgressFn = _noop,
+                    cancel: threading.Event | None = None) -> ClusterResult:
     """Collect ``target`` into ``data_dir`` as snapshot ``sid``; never raises for the cluster's own failures."""
     start = time.monotonic()
     total = len(catalogue)
@@ -127,7 +129,7 @@ def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Pat
             result.status, result.error = "unreachable", err.problem
         else:
             with api:
-                transport = kube.Transport(api, target.cluster, settings)
+                transport = kube.Transport(api, target.cluster, settings, cancel)
                 try:
                     discovery = kube.Discovery.fetch(transport)
                 except (kube.HTTPFailure, kube.ConnectionFailure) as err:
@@ -193,7 +195,14 @@ def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], d
     settings = settings or kube.Settings()
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     sid = snapshot_id("live", at)
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))),
-                            thread_name_prefix="collect") as pool:
-        futures = [pool.submit(collect_cluster, t, catalogue, data_dir, sid, at, settings, progress) for t in targets]
+    cancel = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))), thread_name_prefix="collect")
+    try:
+        futures = [pool.submit(collect_cluster, t, catalogue, data_dir, sid, at, settings, progress, cancel)
+                   for t in targets]
         return [f.result() for f in futures]
+    except BaseException:
+        cancel.set()  # interrupted: every cluster stops before its next request and removes its temporary file
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -63,8 +63,12 @@ def is_core_secret(obj: dict[str, Any]) -> bool:
     return obj.get("apiVersion") == "v1" and obj.get("kind") == "Secret"
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, check_circular=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+    """``json.dumps(value, sort_keys=True)``, without building an encoder per call."""
+    return _ENCODER.encode(value)
 
 
 def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: tuple[str, ...] = ()) -> Row:

@@ -20,14 +20,19 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from readiness import schema, store
-from readiness.errors import DataMixError
+from readiness.errors import DataMixError, ReadinessError
 
 BATCH_ROWS = 2000
 _OBJECT_COLUMNS = list(schema.OBJECTS)
 
 
 def check_target(data_dir: Path) -> None:
-    """Refuse a data directory that holds the demo fleet (collected and demo data never mix)."""
+    """Create ``data_dir``; refuse it when it holds the demo fleet (collected and demo data never mix)."""
+    try:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReadinessError(f"{data_dir}: cannot create the data directory ({err.strerror})",
+                             hint="pass a writable --data DIR") from None
     sources = store.scan(data_dir, "snapshots").select("source").unique().collect()["source"].to_list()
     if "demo" in sources:
         raise DataMixError(

@@ -100,12 +100,11 @@ class KubeAPI:
     def fail(self, path: str, status: int = 500, **kw: Any) -> None:
         self.faults[path] = Fault(status=status, **kw)
 
-    def freeze(self, limit: int) -> None:
-        """Pre-encode every page of every list for ``limit``."""
+    def freeze(self, limit: int, metadata_only: bool = False) -> None:
+        """Pre-encode every page of every list for ``limit`` (as full objects, or metadata only)."""
         for path in self.objects:
             for start in range(0, max(len(self.objects[path]), 1), limit):
-                for meta_only in (False, True):
-                    self.frozen[(path, limit, start, meta_only)] = self._page(path, limit, start, meta_only)
+                self.frozen[(path, limit, start, metadata_only)] = self._page(path, limit, start, metadata_only)
 
     # --- HTTP ----------------------------------------------------------------------------------
     @property

@@ -212,3 +212,21 @@ def test_refuses_to_write_into_demo_data(kubeconfig: Path, tmp_path: Path) -> No
     store.write_snapshot(tmp_path / "demo", *snapshot_frames(0))
     with pytest.raises(DataMixError):
         run(kubeconfig, tmp_path / "demo")
+
+
+def test_interrupted_collection_leaves_nothing_behind(kubeapi: KubeAPI, kubeconfig: Path, tmp_path: Path) -> None:
+    import threading
+    from datetime import UTC, datetime
+
+    from readiness.collect.kube import Cancelled
+    from readiness.collect.live import collect_cluster
+
+    kubeapi.add([pod("web")])
+    [target] = resolve(str(kubeconfig), ("alpha",), False, False, ())
+    cancel = threading.Event()
+    cancel.set()
+    data = tmp_path / "data"
+    with pytest.raises(Cancelled):
+        collect_cluster(target, load_catalogue(), data, "live-x", datetime.now(UTC), FAST, cancel=cancel)
+    assert [p for p in data.rglob("*") if p.is_file()] == []
+    assert kubeapi.requests == []

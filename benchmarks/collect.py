@@ -1,0 +1,214 @@
+"""Benchmark of ``readiness collect`` against the naive client, on the test API server.
+
+    .venv/bin/python benchmarks/collect.py [--sizes 10000,50000] [--page-size 500]
+
+The server (tests/collect/kubeapi.py) runs in its own process with every page pre-encoded, so
+the numbers measure the client. For each size it runs, each in a fresh process:
+
+- ours:  ``collect_clusters`` with the packaged catalogue (raw JSON pages, rows streamed to Parquet);
+- naive: ``CoreV1Api.list_pod_for_all_namespaces`` pages returning models, turned into the same
+  rows with the same stripping, held in memory and written at the end with ``store.write_snapshot``;
+
+and prints wall times, their ratio (naive / ours), and peak memory: the growth of the process'
+peak RSS during collection (everything: Python, Arrow, Polars), and for ours also the peak of
+Python allocations (tracemalloc, in a separate run since it slows Python down).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "collect"))
+
+CONTEXT = "bench"
+
+
+def make_pod(i: int) -> dict[str, Any]:
+    """A realistic ~3 KB Pod as the API server lists it."""
+    name = f"api-{i // 3:05d}-{i % 3}"
+    ns = f"team-{i % 40:02d}"
+    ts = "2026-02-27T12:30:00Z"
+    container = {
+        "name": "api", "image": "ghcr.io/example/api:1.4.2", "imagePullPolicy": "IfNotPresent",
+        "args": ["--port=8080", "--log-level=info"],
+        "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+        "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DATABASE_URL", "value": f"postgres://u:pw{i}@db/x"},
+                {"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}],
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 10,
+                           "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+        "livenessProbe": {"httpGet": {"path": "/live", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 10,
+                          "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+        "volumeMounts": [{"name": "config", "mountPath": "/etc/api", "readOnly": True},
+                         {"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                          "readOnly": True}],
+        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
+                            "capabilities": {"drop": ["ALL"]}},
+        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+    }
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": name, "namespace": ns, "uid": f"0000{i:08d}-aaaa-bbbb-cccc-dddddddddddd",
+            "resourceVersion": str(100000 + i), "creationTimestamp": ts, "generateName": f"api-{i // 3:05d}-",
+            "labels": {"app.kubernetes.io/name": "api", "app.kubernetes.io/instance": f"api-{i % 40}",
+                       "pod-template-hash": "7d9f8b6c5d"},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(container),
+                            "prometheus.io/scrape": "true"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"api-{i // 3:05d}",
+                                 "uid": "11111111-2222-3333-4444-555555555555", "controller": True,
+                                 "blockOwnerDeletion": True}],
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+                               "time": ts, "fieldsType": "FieldsV1",
+                               "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}}}],
+        },
+        "spec": {
+            "containers": [container],
+            "volumes": [{"name": "config", "configMap": {"name": "api-config", "defaultMode": 420}},
+                        {"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
+                            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}],
+            "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+            "serviceAccountName": "api", "serviceAccount": "api", "nodeName": f"node-{i % 50}",
+            "securityContext": {"runAsUser": 1000, "fsGroup": 1000}, "schedulerName": "default-scheduler",
+            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+                             "tolerationSeconds": 300}],
+            "priority": 0, "enableServiceLinks": True, "preemptionPolicy": "PreemptLowerPriority",
+        },
+        "status": {
+            "phase": "Running", "hostIP": "10.0.0.5", "podIP": f"10.1.{i % 250}.{i % 200}", "startTime": ts,
+            "qosClass": "Burstable",
+            "conditions": [{"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": ts}
+                           for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+            "containerStatuses": [{"name": "api", "ready": True, "restartCount": 0, "started": True,
+                                   "image": "ghcr.io/example/api:1.4.2",
+                                   "imageID": "ghcr.io/example/api@sha256:" + "ab" * 32,
+                                   "containerID": "containerd://" + "cd" * 32,
+                                   "state": {"running": {"startedAt": ts}}, "lastState": {}}],
+        },
+    }
+
+
+def serve(n: int, page_size: int) -> None:
+    """Child process: serve ``n`` pods, print the URL, run until stdin closes."""
+    from kubeapi import KubeAPI
+
+    api = KubeAPI()
+    api.add(make_pod(i) for i in range(n))
+    api.freeze(page_size)
+    print(api.start(), flush=True)
+    sys.stdin.read()
+    api.stop()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def run(mode: str, kubeconfig: str, data: str, page_size: int) -> None:
+    """Child process: collect once, print a JSON line of measurements."""
+    import tracemalloc
+
+    from kubernetes import client, config
+
+    from readiness import schema, store
+    from readiness.collect import Settings, collect_clusters, load_catalogue, resolve
+    from readiness.collect.sanitize import row_fields
+
+    trace = mode.endswith("-tracemalloc")
+    before = _rss_mb()
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    if mode.startswith("ours"):
+        targets = resolve(kubeconfig, (CONTEXT,), False, False, ())
+        [result] = collect_clusters(targets, load_catalogue(), data, Settings(timeout=60, page_size=page_size))
+        objects = result.objects
+    else:
+        import polars as pl
+
+        api_client = config.new_client_from_config(config_file=kubeconfig, context=CONTEXT, persist_config=False)
+        v1 = client.CoreV1Api(api_client)
+        rows: list[tuple[Any, ...]] = []
+        token = None
+        while True:
+            page = v1.list_pod_for_all_namespaces(limit=page_size, _continue=token, _request_timeout=60)
+            for pod in page.items:
+                rows.append(("v1", "Pod", *row_fields(api_client.sanitize_for_serialization(pod))))
+            token = page.metadata._continue if page.metadata else None
+            if not token:
+                break
+        api_client.close()
+        at = pl.datetime(2026, 3, 1, time_zone="UTC")
+        frame = pl.DataFrame(rows, schema=list(schema.OBJECTS)[4:], orient="row").with_columns(
+            snapshot_id=pl.lit("naive"), cluster=pl.lit("bench"), collected_at=at, source=pl.lit("live"))
+        snaps = pl.DataFrame({"snapshot_id": ["naive"], "cluster": ["bench"], "source": ["live"], "status": ["ok"],
+                              "error": [None]}, schema_overrides={"error": pl.String}).with_columns(collected_at=at)
+        store.write_snapshot(data, frame.select(list(schema.OBJECTS)), snaps.select(list(schema.SNAPSHOTS)),
+                             schema.empty("coverage"))
+        objects = frame.height
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+    print(json.dumps({"mode": mode, "objects": objects, "seconds": seconds, "rss_growth_mb": _rss_mb() - before,
+                      "rss_peak_mb": _rss_mb(), "python_peak_mb": traced}), flush=True)
+
+
+def measure(mode: str, kubeconfig: Path, page_size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as data:
+        out = subprocess.run([sys.executable, __file__, "run", mode, str(kubeconfig), data, str(page_size)],
+                             check=False, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(f"{mode} failed:\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def bench(n: int, page_size: int, workdir: Path) -> dict[str, Any]:
+    from kubeapi import write_kubeconfig
+
+    server = subprocess.Popen([sys.executable, __file__, "serve", str(n), str(page_size)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        kubeconfig = write_kubeconfig(workdir / f"kubeconfig-{n}", {CONTEXT: url})
+        ours = measure("ours", kubeconfig, page_size)
+        ours_mem = measure("ours-tracemalloc", kubeconfig, page_size)
+        naive = measure("naive", kubeconfig, page_size)
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        server.wait(30)
+    assert ours["objects"] == naive["objects"] == n, (ours, naive)
+    return {"n": n, "ours": ours, "ours_mem": ours_mem, "naive": naive}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,50000", help="object counts, comma-separated")
+    parser.add_argument("--page-size", type=int, default=500)
+    args = parser.parse_args()
+    print(f"{'objects':>8} {'ours s':>8} {'naive s':>8} {'ratio':>6} {'ours RSS +MB':>13} {'ours py peak MB':>16} "
+          f"{'naive RSS +MB':>14}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            r = bench(n, args.page_size, Path(tmp))
+            o, m, v = r["ours"], r["ours_mem"], r["naive"]
+            print(f"{n:>8} {o['seconds']:>8.2f} {v['seconds']:>8.2f} {v['seconds'] / o['seconds']:>6.1f} "
+                  f"{o['rss_growth_mb']:>13.1f} {m['python_peak_mb']:>16.1f} {v['rss_growth_mb']:>14.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), int(sys.argv[3]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:
+        main()
