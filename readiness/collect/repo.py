@@ -71,7 +71,8 @@ def walk(root: Path) -> list[str]:
     for here, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and (not d.startswith(".") or d in SHOWN_HIDDEN))
         rel = Path(here).relative_to(root)
-        out += [(rel / f).as_posix() for f in files if (Path(here) / f).is_file()]
+        # Symbolic links are not followed: they could point outside the repository.
+        out += [(rel / f).as_posix() for f in files if (Path(here) / f).is_file() and not (Path(here) / f).is_symlink()]
     return sorted(out)
 
 
@@ -140,6 +141,18 @@ def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0]
 
 
+def _relative(root: Path, sub: str, cluster: str) -> str:
+    """``--path`` as a directory relative to the repository root (it may be given absolute)."""
+    path = (root / sub).resolve()
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        raise CollectError(cluster, f"--path {sub} is outside the repository {root}") from None
+    if not path.is_dir():
+        raise CollectError(cluster, f"--path {sub} is not a directory of {root}", hint="give it relative to --repo")
+    return rel
+
+
 def _skipped_coverage(rel: str, reason: str, text: str) -> list[dict[str, Any]]:
     pairs = list(dict.fromkeys(zip(_TOP_API.findall(text), _TOP_KIND.findall(text), strict=False))) or [
         (REPO_API, "File")]
@@ -158,15 +171,13 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
     check_name(cluster)
     if not root.is_dir():
         raise CollectError(cluster, f"repository {repo} is not a directory", hint="pass --repo PATH of a checkout")
-    for sub in subdirs:
-        if not (root / sub).is_dir():
-            raise CollectError(cluster, f"--path {sub} is not a directory of {repo}", hint="give it relative to --repo")
+    prefixes = tuple(_relative(root, sub, cluster) for sub in subdirs)
+    prefixes = tuple("" if p == "." else p + "/" for p in prefixes) or ("",)
     check_target(data_dir)
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     result = RepoResult(cluster, snapshot_id("repo", at))
     by_kind = {(r.group, r.kind): r for r in (load_catalogue() if catalogue is None else catalogue)}
     files = walk(root)
-    prefixes = tuple(PurePosixPath(s).as_posix().strip("/") + "/" for s in subdirs if s.strip("/.")) or ("",)
     reader = _Files(root)
     writer = SnapshotWriter(data_dir, cluster, result.snapshot_id, at, "repo")
     counts: Counter[tuple[str, str]] = Counter()

@@ -413,6 +413,10 @@ def test_repo_cli_and_errors(repo: Path, tmp_path: Path) -> None:
     assert "; 3 files skipped (broken/bad.yaml, " in result.stdout
     with pytest.raises(CollectError, match="--path nope is not a directory"):
         collect_repo(repo, "studio", tmp_path / "d", ["nope"])
+    with pytest.raises(CollectError, match="is outside the repository"):
+        collect_repo(repo, "studio", tmp_path / "d", [".."])
+    assert collect_repo(repo, "studio", tmp_path / "e", [str(repo / "clusters")]).objects == 5  # absolute is fine
+    assert collect_repo(repo, "studio", tmp_path / "f", ["."]).objects == 11
     with pytest.raises(CollectError, match="not a usable cluster name"):
         collect_repo(repo, "a/b", tmp_path / "d")
 
