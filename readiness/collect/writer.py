@@ -23,6 +23,7 @@ from readiness import schema, store
 from readiness.errors import DataMixError, ReadinessError
 
 BATCH_ROWS = 2000
+BATCH_BYTES = 32 * 2**20  # big objects (CRDs, reports) flush sooner
 _OBJECT_COLUMNS = list(schema.OBJECTS)
 
 
@@ -57,13 +58,15 @@ class SnapshotWriter:
         self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
             self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
         self._rows: list[tuple[Any, ...]] = []
+        self._bytes = 0
         self.count = 0
 
     def add(self, api_version: str, kind: str, fields: tuple[str | None, str, str, str, str, str]) -> None:
         """Add one object row: ``fields`` is (namespace, name, labels, annotations, spec, status)."""
         self._rows.append((api_version, kind, *fields))
+        self._bytes += sum(len(f) for f in fields[2:])
         self.count += 1
-        if len(self._rows) >= self.batch_rows:
+        if len(self._rows) >= self.batch_rows or self._bytes >= BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
@@ -72,7 +75,7 @@ class SnapshotWriter:
             return
         n = len(self._rows)
         columns = list(zip(*self._rows, strict=True))
-        self._rows = []
+        self._rows, self._bytes = [], 0
         frame = pl.DataFrame(
             {
                 "snapshot_id": [self.snapshot_id] * n,
