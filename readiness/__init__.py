@@ -3,13 +3,15 @@
     >>> import readiness
     >>> a = readiness.assess("data/demo")          # scores, blockers, verdict as of the newest snapshot
     >>> readiness.scores("data/demo", all_snapshots=True)   # the trend, a polars DataFrame
+    >>> readiness.burndown("data/demo"), readiness.risk_register("data/demo")
+    >>> from readiness import charts; charts.trend(readiness.scores("data/demo", all_snapshots=True), a.rubric)
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from readiness.api import findings, objects, scores, snapshots
+from readiness.api import burndown, findings, objects, risk_register, scores, snapshots
 from readiness.assessment import Assessment, assess, history
 from readiness.errors import ReadinessError
 from readiness.rubric import load as load_rubric
@@ -19,10 +21,12 @@ __all__ = [
     "ReadinessError",
     "__version__",
     "assess",
+    "burndown",
     "findings",
     "history",
     "load_rubric",
     "objects",
+    "risk_register",
     "scores",
     "snapshots",
 ]

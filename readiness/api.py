@@ -66,3 +66,21 @@ def as_of_day(data: Path | str | None = None, month: str | None = None, as_of: s
             raise DataNotFoundError(f"no snapshots in {month}", hint=f"months with snapshots: {', '.join(months)}")
         return inside[-1]
     return days[-1]
+
+
+def burndown(
+    data: Path | str | None = None, *, as_of: date | None = None, rubric: Rubric | Path | str | None = None
+) -> pl.DataFrame:
+    """The plan's burndown week by week: ideal, spent (work log), earned (evidence), remaining."""
+    from readiness import plan
+
+    return plan.compute(data, as_of=as_of, rubric=rubric).weeks
+
+
+def risk_register(
+    data: Path | str | None = None, *, as_of: date | None = None, rubric: Rubric | Path | str | None = None
+) -> pl.DataFrame:
+    """The risk register as of ``as_of``: likelihood from the evidence of the mitigating checks."""
+    from readiness import risks
+
+    return risks.compute(data, as_of=as_of, rubric=rubric)

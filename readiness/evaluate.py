@@ -60,7 +60,7 @@ def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFr
     """(point, objects, coverage) for each point, reading each table once."""
     wanted = {p.snapshot_id for p in pts} | {p.repo_snapshot_id for p in pts if p.repo_snapshot_id}
     clusters = sorted({p.cluster for p in pts})
-    ids = pl.Series(sorted(wanted), dtype=pl.String)
+    ids = sorted(wanted)
     objects = store.scan(data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids)).collect()
     coverage = store.scan(data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids)).collect()
     obj_parts = objects.partition_by("cluster", "snapshot_id", as_dict=True)

@@ -14,7 +14,8 @@ import string
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,16 +82,25 @@ def _keep_failed(target: Path) -> Path:
 
 
 def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Progress) -> dict[str, float]:
-    """Execute the report's notebooks in parallel; stop at the first failure."""
+    """Execute the report's notebooks in parallel worker processes; stop at the first failure.
+
+    Processes, not threads: each Papermill run owns its event loop and kernel sockets, and a
+    spawned worker shares no state (nor polars' thread pool) with this process.
+    """
     (staging / "notebooks").mkdir(parents=True, exist_ok=True)
     say(f"executing {len(NOTEBOOKS)} notebooks on {workers} worker{'s' if workers != 1 else ''}")
     times: dict[str, float] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_execute, name, staging, params): name for name in NOTEBOOKS}
-        for done in as_completed(futures):
-            name = futures[done]
-            times[name] = done.result()  # re-raises the notebook's ReportError
-            say(f"  ✓ {name} ({times[name]:.1f} s) [{len(times)}/{len(NOTEBOOKS)}]")
+        try:
+            for done in as_completed(futures):
+                name = futures[done]
+                times[name] = done.result()  # re-raises the notebook's ReportError
+                say(f"  ✓ {name} ({times[name]:.1f} s) [{len(times)}/{len(NOTEBOOKS)}]")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     return times
 
 

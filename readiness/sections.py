@@ -33,7 +33,7 @@ def status(a: Assessment) -> str:
     mark = "✅" if _ready(a) else "❌"
     text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
     demo = "\n\n> Built from the **demo fleet** (simulated data), not from a real cluster." if a.demo else ""
-    return (f"## Current Status: {a.overall:.0f}% → Target: {target_overall(a):.0f}%\n\n"
+    return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(target_overall(a))}\n\n"
             f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}){demo}\n")
 
 
@@ -48,16 +48,18 @@ def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
     best, worst = cats[0], cats[-1]
     n = len(a.open_blockers)
     lines = [
-        f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{a.overall:.0f}%** overall "
-        f"against a target of {target_overall(a):.0f}%, with {a.coverage:.0%} of the rubric's weight evaluated.",
-        f"Its strongest category is {best[1]} ({best[2]:.0f}%), its weakest {worst[1]} ({worst[2]:.0f}%).",
+        f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
+        f"against a target of {tables.pct(target_overall(a))}, with {tables.pct(100 * a.coverage)} of the "
+        "rubric's weight evaluated.",
+        f"Its strongest category is {best[1]} ({tables.pct(best[2])}), its weakest {worst[1]} "
+        f"({tables.pct(worst[2])}).",
         (f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
          f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved."),
     ]
     if previous is not None:
         delta = a.overall - previous.overall
         lines.append(f"Since the last report ({previous.as_of}) the overall moved {delta:+.1f} points "
-                     f"(from {previous.overall:.0f}%).")
+                     f"(from {tables.pct(previous.overall)}).")
     if a.overall > a.rubric.ready_above and n:
         lines.append(f"The score is above {a.rubric.ready_above:g}%, but open blockers keep the verdict at "
                      f"{a.verdict}.")
@@ -70,7 +72,7 @@ def ready_and_missing(a: Assessment) -> str:
     fc = a.fleet_checks
     for cid, name, score in sorted(_category_scores(a), key=lambda t: list(a.rubric.categories).index(t[0])):
         checks = fc.filter(pl.col("category") == cid).sort("weight", descending=True)
-        out.append(f"### {name} ({score:.0f}%) {a.rubric.band(score)}\n")
+        out.append(f"### {name} ({tables.pct(score)}) {a.rubric.band(score)}\n")
         working = [r for r in checks.iter_rows(named=True) if r["holds"]]
         missing = [r for r in checks.iter_rows(named=True) if not r["holds"]]
         if working:
@@ -151,11 +153,11 @@ def waivers(a: Assessment) -> str:
 def conclusion(a: Assessment) -> str:
     n = len(a.open_blockers)
     if _ready(a):
-        return (f"The fleet is **READY FOR PRODUCTION**: {a.overall:.0f}% overall (above "
+        return (f"The fleet is **READY FOR PRODUCTION**: {tables.pct(a.overall)} overall (above "
                 f"{a.rubric.ready_above:g}%) and all blockers resolved.\n")
     why = []
     if a.overall <= a.rubric.ready_above:
-        why.append(f"the overall is {a.overall:.0f}% (must be above {a.rubric.ready_above:g}%)")
+        why.append(f"the overall is {tables.pct(a.overall)} (must be above {a.rubric.ready_above:g}%)")
     if n:
         titles = "; ".join(a.rubric.blockers[b].title for b in a.open_blockers)
         why.append(f"{n} blocker{'s' if n != 1 else ''} open ({titles})")

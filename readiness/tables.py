@@ -17,7 +17,8 @@ Row = dict[str, Any]
 
 
 def pct(value: float | None) -> str:
-    return "n/a" if value is None or value != value else f"{value:.0f}%"
+    """A percentage as the JSON outputs round it (one decimal, no trailing zero): 95.5%, 100%."""
+    return "n/a" if value is None or value != value else f"{round(value, 1):g}%"
 
 
 def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:

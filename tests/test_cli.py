@@ -85,5 +85,5 @@ def test_checks_lists_every_check(run: CliRunner) -> None:
 def test_public_surface_is_small_and_sorted() -> None:
     assert readiness.__all__ == sorted(readiness.__all__)
     assert set(readiness.__all__) == {
-        "Assessment", "ReadinessError", "__version__", "assess", "findings", "history", "load_rubric", "objects",
-        "scores", "snapshots"}
+        "Assessment", "ReadinessError", "__version__", "assess", "burndown", "findings", "history", "load_rubric",
+        "objects", "risk_register", "scores", "snapshots"}
