@@ -8,13 +8,13 @@ good report. Orchestration only: the numbers come from the notebooks, which call
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import string
 import tempfile
 import time
 from collections.abc import Callable
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime

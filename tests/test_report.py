@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,8 @@ def _rows(md: str, first_cell: str) -> list[list[str]]:
 def test_files_and_index(built: tuple[Path, object]) -> None:
     out, result = built
     target = out / MONTH
+    assert result.renderer == ("quarto" if shutil.which("quarto") else "pandoc")  # type: ignore[attr-defined]
+    assert result.static_figures == bool(find_chromium())  # type: ignore[attr-defined]
     md, html = target / "production-readiness.md", target / "production-readiness.html"
     assert md.stat().st_size > 5000 and html.stat().st_size > 100_000
     assert {p.name for p in (target / "notebooks").glob("*.ipynb")} == {
