@@ -230,3 +230,12 @@ def test_interrupted_collection_leaves_nothing_behind(kubeapi: KubeAPI, kubeconf
         collect_cluster(target, load_catalogue(), data, "live-x", datetime.now(UTC), FAST, cancel=cancel)
     assert [p for p in data.rglob("*") if p.is_file()] == []
     assert kubeapi.requests == []
+
+
+def test_in_cluster_outside_a_pod_is_unreachable_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    targets = resolve(None, (), False, True, ("prod",))
+    assert [(t.cluster, t.in_cluster) for t in targets] == [("prod", True)]
+    [result] = collect_clusters(targets, load_catalogue(), tmp_path / "data", FAST)
+    assert result.status == "unreachable" and "cannot load in-cluster config" in str(result.error)
+    assert snapshot(tmp_path / "data", "prod")["status"] == "unreachable"
