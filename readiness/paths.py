@@ -8,6 +8,7 @@ from pathlib import Path
 DATA_ENV = "READINESS_DATA"
 DEFAULT_DATA = Path("data")
 DEMO_DATA = DEFAULT_DATA / "demo"
+COLLECT_FILE = "collect.yaml"  # in a data directory: what `readiness report` collects first
 
 
 def has_snapshots(data_dir: Path) -> bool:
@@ -17,12 +18,13 @@ def has_snapshots(data_dir: Path) -> bool:
 
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
-    holds collected snapshots, else the demo fleet's ``data/demo``."""
+    holds collected snapshots or a cluster is configured there (``collect.yaml``), else the
+    demo fleet's ``data/demo``."""
     if explicit:
         return Path(explicit)
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
-    if has_snapshots(DEFAULT_DATA):
+    if has_snapshots(DEFAULT_DATA) or (DEFAULT_DATA / COLLECT_FILE).is_file():
         return DEFAULT_DATA
     return DEMO_DATA
 

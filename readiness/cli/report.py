@@ -1,19 +1,86 @@
-"""``readiness report``: the monthly report."""
+"""``readiness report``: collect (when clusters are configured), score, run the notebooks, render."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
+from readiness import paths
 from readiness.cli.options import data_option
+from readiness.errors import ConfigError, ReadinessError
+
+COLLECTED = (0, 3, 4)  # collect's exit statuses after which a snapshot was written (see `collect --help`)
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter(f"'{value}' is not a month like 2026-03")
     return value
+
+
+def collect_arguments(config: Path, data_dir: Path) -> list[list[str]]:
+    """``readiness collect`` argument lists for what ``collect.yaml`` configures.
+
+    Keys: ``kubeconfig``, ``contexts`` (list) or ``all_contexts: true``, ``cluster_names``
+    (context -> name), ``repos`` (list of ``{path, cluster, paths}``).
+    """
+    try:
+        doc: dict[str, Any] = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise ConfigError(str(config), f"not valid YAML: {getattr(err, 'problem', err)}",
+                          line=mark.line + 1 if mark else None) from None
+    known = {"kubeconfig", "contexts", "all_contexts", "cluster_names", "repos"}
+    if not isinstance(doc, dict) or set(doc) - known:
+        extra = sorted(set(doc) - known) if isinstance(doc, dict) else []
+        raise ConfigError(str(config), f"unknown keys {extra}" if extra else "expected a mapping",
+                          hint=f"known keys: {', '.join(sorted(known))}")
+    runs = []
+    live = ["--data", str(data_dir)]
+    if doc.get("kubeconfig"):
+        live += ["--kubeconfig", str(Path(str(doc["kubeconfig"])).expanduser())]
+    for context in doc.get("contexts") or []:
+        live += ["--context", str(context)]
+    if doc.get("all_contexts"):
+        live.append("--all-contexts")
+    for context, name in (doc.get("cluster_names") or {}).items():
+        live += ["--cluster-name", f"{context}={name}"]
+    if doc.get("kubeconfig") or doc.get("contexts") or doc.get("all_contexts"):
+        runs.append(live)
+    for i, repo in enumerate(doc.get("repos") or []):
+        if not isinstance(repo, dict) or not repo.get("path") or not repo.get("cluster"):
+            raise ConfigError(str(config), f"repos[{i}] needs 'path' and 'cluster'")
+        base = config.parent
+        args = ["--data", str(data_dir), "--repo", str((base / str(repo["path"])).expanduser()),
+                "--cluster", str(repo["cluster"])]
+        for sub in repo.get("paths") or []:
+            args += ["--path", str(sub)]
+        runs.append(args)
+    if not runs:
+        raise ConfigError(str(config), "configures nothing to collect",
+                          hint="set contexts (or all_contexts: true) and/or repos")
+    return runs
+
+
+def collect_configured(data_dir: Path, say: Any) -> None:
+    """Run ``readiness collect`` for each configured target; partial collections still count."""
+    from readiness.cli.collect import collect
+
+    config = data_dir / paths.COLLECT_FILE
+    for args in collect_arguments(config, data_dir):
+        say(f"collecting: readiness collect {' '.join(args)}")
+        try:
+            collect.main(args=args, prog_name="readiness collect", standalone_mode=False)
+            status = 0
+        except SystemExit as stop:
+            status = int(stop.code or 0)
+        if status not in COLLECTED:
+            raise ReadinessError(f"collection configured in {config} failed (exit status {status})",
+                                 hint="fix the collection, or run 'readiness report --no-collect'")
 
 
 @click.command()
@@ -24,23 +91,38 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
               help="Reports directory; the report goes to OUT/YYYY-MM/ and OUT/index.md lists every month.")
 @click.option("--rubric", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Rubric file merged over the default one.")
+@click.option("--collect/--no-collect", "collect_first", default=None,
+              help="Collect first from what DATA/collect.yaml configures (default: when that file exists).")
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
               help="auto: Quarto when the quarto command is installed, else the built-in pandoc renderer.")
 @click.option("--workers", type=click.IntRange(1, 16), default=None,
               help="Notebooks executed at once (default: one per core, at most one per notebook).")
-def report(month: str | None, data: Path | None, out: Path, rubric: str | None, renderer: str,
-           workers: int | None) -> None:
+def report(month: str | None, data: Path | None, out: Path, rubric: str | None, collect_first: bool | None,
+           renderer: str, workers: int | None) -> None:
     """Build the monthly production-readiness report (Markdown + HTML).
 
-    Collects nothing: it scores the snapshots in --data (the demo fleet when no cluster data
-    is configured), runs the notebooks with Papermill, exports the figures and renders the
-    report into OUT/YYYY-MM/ (production-readiness.md with PNG figures, production-readiness.html,
-    the executed notebooks, report.json). The previous report is replaced only on success.
+    When DATA/collect.yaml configures clusters or repositories, collects them first; then
+    scores the snapshots in DATA (the demo fleet when no cluster is configured), runs the
+    notebooks with Papermill, exports the figures and renders the report into OUT/YYYY-MM/
+    (production-readiness.md with PNG figures, production-readiness.html, the executed notebooks,
+    report.json). The previous report is replaced only on success.
+
+    \b
+    DATA/collect.yaml, for example:
+      kubeconfig: ~/.kube/config
+      contexts: [air, pro, studio, pi, forge]
+      repos:
+        - {path: ../homelab, cluster: studio, paths: [clusters/studio]}
     """
     from readiness.report import build
 
-    result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers,
-                   say=lambda line: click.echo(line, err=True))
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    data_dir = paths.data_dir(data)
+    if collect_first or (collect_first is None and (data_dir / paths.COLLECT_FILE).is_file()):
+        collect_configured(data_dir, say)
+    result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers, say=say)
     total = sum(v for k, v in result.timings.items() if ":" not in k)
     click.echo(f"report for {result.month} (as of {result.as_of}{', demo fleet' if result.demo else ''}) "
                f"in {total:.1f} s, rendered with {result.renderer}:")
