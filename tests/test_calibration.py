@@ -46,3 +46,19 @@ def test_waivers_are_shown_with_and_without(demo_dir: Path) -> None:
     report = assess(demo_dir).to_dict()
     security = next(c for c in report["categories"] if c["id"] == "security")
     assert security["score"] > security["score_without_waivers"]  # pi's network policy is waived
+
+
+def test_rescoring_history_with_another_rubric_version_is_one_call(demo_dir: Path, tmp_path: Path) -> None:
+    from readiness.assessment import history
+
+    mine = tmp_path / "rubric.yaml"
+    mine.write_text("version: mine-2\ncategories:\n  backup: {weight: 0}\n")
+    _, default = history(demo_dir)
+    _, rescored = history(demo_dir, rubric=mine)
+    assert set(default["rubric_version"].to_list()) == {"2025.11.1"}
+    assert set(rescored["rubric_version"].to_list()) == {"mine-2"}
+    first = rescored.filter((rescored["cluster"] == "fleet") & (rescored["category"] == "overall")).sort("date")
+    before = default.filter((default["cluster"] == "fleet") & (default["category"] == "overall")).sort("date")
+    assert first.height == before.height == 18
+    # Without Backup & DR (9.1% in week 0) the week-0 overall rises.
+    assert first["score"][0] > before["score"][0] + 5
