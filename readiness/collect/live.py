@@ -95,7 +95,8 @@ def _noop(p: Progress) -> None:
 
 
 def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, writer: SnapshotWriter,
-               settings: kube.Settings, report: Callable[[int], None]) -> TypeResult:
+               settings: kube.Settings, report: Callable[[int], None]) -> tuple[TypeResult, bool]:
+    """List one type; also say whether the server stopped answering altogether."""
     api_version = f"{res.group}/{located.version}" if res.group else located.version
     path = kube.list_path(res.group, located.version, located.plural)
     accept = kube.METADATA_ONLY if res.metadata_only else kube.JSON
@@ -110,8 +111,12 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
     except kube.HTTPFailure as err:
         outcome = {403: "forbidden", 404: "absent"}.get(err.status, "error")
         read = f" ({count} objects read before)" if count else ""
-        return TypeResult(res, api_version, outcome, count, f"{err}{read}")
-    return TypeResult(res, api_version, "ok", count)
+        return TypeResult(res, api_version, outcome, count, f"{err}{read}"), False
+    except kube.ConnectionFailure as err:
+        # A type too slow to list is that type's error; a server that stopped answering ends the cluster.
+        read = f" ({count} objects read before)" if count else ""
+        return TypeResult(res, api_version, "error", count, f"no answer: {err}{read}"), err.connect
+    return TypeResult(res, api_version, "ok", count), False
 
 
 def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Path, sid: str, at: datetime,
@@ -173,13 +178,10 @@ def _collect_types(transport: kube.Transport, discovery: kube.Discovery, catalog
         else:
             def report(n: int, label: str = res.label, index: int = i) -> None:
                 progress(Progress(cluster, label, index, total, n))
-            try:
-                types.append(_list_type(transport, res, located, writer, settings, report))
-            except kube.ConnectionFailure as err:
-                # A type too slow to list is that type's error; a server that stopped answering ends the cluster.
-                if err.connect:
-                    lost = f"connection lost: {err}"
-                types.append(TypeResult(res, res.api_version, "error", 0, f"no answer: {err}"))
+            listed, gone = _list_type(transport, res, located, writer, settings, report)
+            types.append(listed)
+            if gone:
+                lost = f"connection lost: {listed.detail}"
         t = types[-1]
         progress(Progress(cluster, res.label, i + 1, total, t.count, t.outcome))
     return types
