@@ -73,9 +73,9 @@ def collect_configured(data_dir: Path, say: Any) -> None:
     config = data_dir / paths.COLLECT_FILE
     for args in collect_arguments(config, data_dir):
         say(f"collecting: readiness collect {' '.join(args)}")
-        try:
-            collect.main(args=args, prog_name="readiness collect", standalone_mode=False)
-            status = 0
+        try:  # without standalone mode click returns the command's exit status instead of exiting
+            returned = collect.main(args=args, prog_name="readiness collect", standalone_mode=False)
+            status = returned if isinstance(returned, int) else 0
         except SystemExit as stop:
             status = int(stop.code or 0)
         if status not in COLLECTED:
