@@ -12,7 +12,7 @@ import polars as pl
 from readiness import paths, store
 from readiness import rubric as rubric_mod
 from readiness import score as sc
-from readiness.evaluate import evaluate
+from readiness.evaluate import evaluate, on_days
 from readiness.rubric import Rubric
 from readiness.schema import FLEET, OVERALL
 
@@ -136,9 +136,13 @@ def history(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(findings, scores) of every stored snapshot up to ``until``: the trend, rescored with ``rubric``.
 
-    Rescoring with another rubric version is this one call, so trends stay comparable.
+    ``findings`` has one evaluation per stored snapshot; ``scores`` has one row set per snapshot
+    day, each scoring the fleet as it stood that day (every cluster's newest snapshot, stale ones
+    unknown), so clusters collected on different days still make one fleet. Rescoring with
+    another rubric version is this one call, so trends stay comparable.
     """
     data_dir = paths.data_dir(data)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
     findings = evaluate(data_dir, rub, clusters=clusters, history=True, as_of=until)
-    return findings, sc.scores(findings, rub)
+    days = sorted(set(findings["collected_at"].dt.date().to_list()))
+    return findings, sc.scores(on_days(findings, days, rub.stale_after_days), rub)

@@ -1,4 +1,4 @@
-"""Attestations (facts a person vouches for) and waivers (accepted exceptions), from YAML."""
+"""Attestations (facts a person vouches for), waivers (accepted exceptions) and cluster roles, from YAML."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.checks.base import Attestation
 from readiness.errors import ConfigError
+from readiness.yamlfile import SourceFile
 
 ATTESTATIONS_FILE = "attestations.yaml"
 WAIVERS_FILE = "waivers.yaml"
@@ -26,83 +25,80 @@ class Waiver:
     reason: str
     owner: str
     expires: date
+    path: str = ""
+    line: int | None = None
 
     def covers(self, check_id: str, cluster: str, day: date) -> bool:
         return self.check == check_id and self.cluster in ("*", cluster) and day <= self.expires
 
+    def error(self, problem: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(self.path, problem, line=self.line, hint=hint)
 
-def _load(path: Path, key: str) -> list[tuple[int, dict[str, Any]]]:
-    """The entries under ``key`` with their line numbers; [] when the file does not exist."""
+
+def _entries(path: Path, key: str, what: str) -> tuple[SourceFile | None, list[Any]]:
+    """The list under ``key`` (empty when the file does not exist)."""
     if not path.is_file():
-        return []
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(path), f"not valid YAML: {getattr(err, 'problem', err)}",
-                          line=mark.line + 1 if mark else None) from None
-    if doc is None:
-        return []
-    if not isinstance(doc, dict) or not isinstance(doc.get(key, []), list):
-        raise ConfigError(str(path), f"expected a mapping with a '{key}:' list", line=1)
-    lines = []
-    assert node is not None
-    for k, v in node.value:
-        if k.value == key:
-            lines = [item.start_mark.line + 1 for item in v.value]
-    return list(zip(lines, doc.get(key) or [], strict=False))
+        return None, []
+    src = SourceFile(path, what)
+    if src.doc is None:
+        return src, []
+    if not isinstance(src.doc, dict) or not isinstance(src.doc.get(key) or [], list):
+        raise src.error((key,), f"expected a mapping with a '{key}:' list")
+    entries = list(src.doc.get(key) or [])
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            raise src.error((key, i), f"{key}[{i}] must be a mapping")
+    return src, entries
 
 
-def _date(path: Path, line: int, entry: dict[str, Any], field: str, required: bool = True) -> date | None:
+def _date(src: SourceFile, at: tuple[str | int, ...], entry: dict[str, Any], field: str,
+          required: bool = True) -> date | None:
     value = entry.get(field)
     if value is None and not required:
         return None
     if isinstance(value, date):
         return value
-    raise ConfigError(str(path), f"field '{field}' must be a date (YYYY-MM-DD), got {value!r}", line=line)
+    raise src.error((*at, field), f"field '{field}' must be a date (YYYY-MM-DD), got {value!r}")
 
 
-def _text(path: Path, line: int, entry: dict[str, Any], field: str) -> str:
+def _text(src: SourceFile, at: tuple[str | int, ...], entry: dict[str, Any], field: str) -> str:
     value = entry.get(field)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(str(path), f"field '{field}' is required (text)", line=line)
+        raise src.error((*at, field), f"field '{field}' is required (text)")
     return value
 
 
 def load_attestations(data_dir: Path | str) -> list[Attestation]:
     """The attestations of ``data_dir/attestations.yaml`` (none when the file is absent)."""
-    path = Path(data_dir) / ATTESTATIONS_FILE
+    src, entries = _entries(Path(data_dir) / ATTESTATIONS_FILE, "attestations", "attestations")
     out = []
-    for line, e in _load(path, "attestations"):
-        made = _date(path, line, e, "date")
+    for i, e in enumerate(entries):
+        assert src is not None
+        at = ("attestations", i)
+        made = _date(src, at, e, "date")
         assert made is not None
-        out.append(Attestation(
-            fact=_text(path, line, e, "fact"),
-            statement=_text(path, line, e, "statement"),
-            by=_text(path, line, e, "by"),
-            made=made,
-            expires=_date(path, line, e, "expires", required=False),
-            evidence=str(e.get("evidence") or ""),
-            values=e.get("values") or {},
-        ))
+        values = e.get("values") or {}
+        if not isinstance(values, dict):
+            raise src.error((*at, "values"), "field 'values' must be a mapping")
+        out.append(Attestation(fact=_text(src, at, e, "fact"), statement=_text(src, at, e, "statement"),
+                               by=_text(src, at, e, "by"), made=made,
+                               expires=_date(src, at, e, "expires", required=False),
+                               evidence=str(e.get("evidence") or ""), values=values))
     return out
 
 
 def load_waivers(data_dir: Path | str) -> list[Waiver]:
     """The waivers of ``data_dir/waivers.yaml`` (none when the file is absent)."""
-    path = Path(data_dir) / WAIVERS_FILE
+    src, entries = _entries(Path(data_dir) / WAIVERS_FILE, "waivers", "waivers")
     out = []
-    for line, e in _load(path, "waivers"):
-        expires = _date(path, line, e, "expires")
+    for i, e in enumerate(entries):
+        assert src is not None
+        at = ("waivers", i)
+        expires = _date(src, at, e, "expires")
         assert expires is not None
-        out.append(Waiver(
-            check=_text(path, line, e, "check"),
-            cluster=str(e.get("cluster") or "*"),
-            reason=_text(path, line, e, "reason"),
-            owner=_text(path, line, e, "owner"),
-            expires=expires,
-        ))
+        out.append(Waiver(check=_text(src, at, e, "check"), cluster=str(e.get("cluster") or "*"),
+                          reason=_text(src, at, e, "reason"), owner=_text(src, at, e, "owner"), expires=expires,
+                          path=src.path, line=src.line(*at)))
     return out
 
 
@@ -111,11 +107,14 @@ def load_roles(data_dir: Path | str) -> dict[str, str]:
     path = Path(data_dir) / FLEET_FILE
     if not path.is_file():
         return {}
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(str(path), f"not valid YAML: {err}") from None
-    clusters = doc.get("clusters") or {}
+    src = SourceFile(path, "fleet")
+    clusters = (src.doc or {}).get("clusters") if isinstance(src.doc, dict) else None
     if not isinstance(clusters, dict):
-        raise ConfigError(str(path), "expected 'clusters:' mapping cluster names to {role: ...}")
-    return {str(c): str((v or {}).get("role", "")) for c, v in clusters.items() if (v or {}).get("role")}
+        raise src.error(("clusters",), "expected 'clusters:' mapping cluster names to {role: ...}")
+    roles = {}
+    for name, entry in clusters.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("role", ""), str):
+            raise src.error(("clusters", str(name)), f"cluster '{name}' must be a mapping like {{role: production}}")
+        if entry.get("role"):
+            roles[str(name)] = str(entry["role"])
+    return roles

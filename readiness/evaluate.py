@@ -19,6 +19,7 @@ import polars as pl
 from readiness import attestations as att
 from readiness import schema, store
 from readiness.checks.base import Config, Evidence, Result, get, unknown
+from readiness.errors import DataNotFoundError
 from readiness.rubric import Rubric
 
 
@@ -33,14 +34,46 @@ class Point:
     repo_snapshot_id: str | None
 
 
-def _end_of(day: date) -> datetime:
+def end_of(day: date) -> datetime:
+    """The last second of ``day`` (UTC): snapshots taken that day count as of that day."""
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+
+
+def newest_as_of(findings: pl.DataFrame, day: date, stale_after_days: int) -> pl.DataFrame:
+    """From findings of several snapshots: each cluster's newest snapshot on or before ``day``.
+
+    A snapshot more than ``stale_after_days`` older than ``day`` says nothing any more: its
+    findings become ``unknown`` (score 0, not waived), never a pass.
+    """
+    upto = findings.filter(pl.col("collected_at") <= end_of(day))
+    newest = upto.group_by("cluster").agg(pl.col("collected_at").max())
+    picked = upto.join(newest, on=["cluster", "collected_at"], how="semi")
+    age = (pl.lit(day) - pl.col("collected_at").dt.date()).dt.total_days()
+    stale = (age > stale_after_days) & (pl.col("status") != "not_applicable")
+    return picked.with_columns(
+        pl.when(stale).then(pl.lit("unknown")).otherwise(pl.col("status")).alias("status"),
+        pl.when(stale).then(0.0).otherwise(pl.col("score")).alias("score"),
+        pl.when(stale).then(False).otherwise(pl.col("waived")).alias("waived"),
+        pl.when(stale).then(pl.format("newest snapshot is {} days old (stale after {})", age,
+                                      pl.lit(stale_after_days)))
+        .otherwise(pl.col("reason")).alias("reason"),
+    )
+
+
+def on_days(findings: pl.DataFrame, days: list[date], stale_after_days: int) -> pl.DataFrame:
+    """``newest_as_of`` for each of ``days``, with a ``date`` column: the fleet as it stood each day."""
+    parts = [newest_as_of(findings, d, stale_after_days).with_columns(pl.lit(d).alias("date")) for d in days]
+    return pl.concat(parts) if parts else findings.with_columns(pl.lit(None, dtype=pl.Date).alias("date"))
 
 
 def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool = False) -> list[Point]:
     """The evaluations to run: every snapshot (``history``) or each cluster's newest at ``as_of``."""
     if as_of is not None:
-        snapshots = snapshots.filter(pl.col("collected_at") <= _end_of(as_of))
+        first = str(snapshots["collected_at"].dt.date().min())
+        snapshots = snapshots.filter(pl.col("collected_at") <= end_of(as_of))
+        if snapshots.is_empty():
+            raise DataNotFoundError(f"no snapshot on or before {as_of}",
+                                    hint=f"the first snapshot was taken on {first}")
     out = []
     for (cluster,), snaps in snapshots.sort("collected_at").group_by("cluster", maintain_order=True):
         repo = snaps.filter(pl.col("source") == "repo")
@@ -94,6 +127,17 @@ def _finding(p: Point, spec_id: str, rubric: Rubric, result: Result, waived: boo
     }
 
 
+def _checked(waivers: list[att.Waiver], rubric: Rubric, clusters: set[str]) -> list[att.Waiver]:
+    """Waivers must name a check of the rubric and a known cluster: a typo would silently waive nothing."""
+    for w in waivers:
+        if w.check not in rubric.checks:
+            raise w.error(f"waiver names unknown check '{w.check}'", hint="'readiness checks' lists the check ids")
+        if w.cluster != "*" and w.cluster not in clusters:
+            raise w.error(f"waiver names unknown cluster '{w.cluster}'",
+                          hint=f"clusters: {', '.join(sorted(clusters))}, or '*' for all")
+    return waivers
+
+
 def evaluate(
     data_dir: Path | str,
     rubric: Rubric,
@@ -104,10 +148,12 @@ def evaluate(
 ) -> pl.DataFrame:
     """Findings (``schema.FINDINGS``) of every rubric check on each evaluated snapshot."""
     data_dir = Path(data_dir)
-    pts = points(store.snapshots(data_dir, clusters), as_of=as_of, history=history)
+    snapshots = store.snapshots(data_dir, clusters)
+    pts = points(snapshots, as_of=as_of, history=history)
     attestations = att.load_attestations(data_dir)
-    waivers = att.load_waivers(data_dir)
     roles = att.load_roles(data_dir)
+    known_clusters = set(store.read(data_dir, "snapshots")["cluster"]) | set(roles)
+    waivers = _checked(att.load_waivers(data_dir), rubric, known_clusters)
     rows = []
     for p, objs, cov in _frames(data_dir, pts):
         role = roles.get(p.cluster)
@@ -122,8 +168,9 @@ def evaluate(
                 result = unknown(f"newest snapshot is {age} days old (stale after {rubric.stale_after_days})")
             else:
                 result = get(check_id)(ev, Config(check_id, spec.thresholds))
-            waived = result.status not in ("pass", "not_applicable") and any(
-                w.covers(check_id, p.cluster, ev.day) for w in waivers
+            # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
+            waived = result.status in ("fail", "partial") and any(
+                w.covers(check_id, p.cluster, ev.day if history or as_of is None else as_of) for w in waivers
             )
             rows.append(_finding(p, check_id, rubric, result, waived))
     return pl.DataFrame(rows, schema=schema.FINDINGS)

@@ -20,7 +20,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,11 @@ from readiness import rubric as rubric_mod
 from readiness import score as sc
 from readiness import worklog as wl
 from readiness.errors import ConfigError
+from readiness.evaluate import end_of, newest_as_of
 from readiness.rubric import Rubric
 from readiness.yamlfile import SourceFile, known_ids
+
+NEVER_STALE = 10**6  # days: for callers that want each cluster's newest snapshot however old
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -269,15 +272,10 @@ def work_packages(plan: Plan) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- evidence
 
 
-def _end_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
-
-
-def evidence(findings: pl.DataFrame, day: date) -> pl.DataFrame:
-    """The findings of each cluster's newest snapshot on or before ``day`` (from a history)."""
-    upto = findings.filter(pl.col("collected_at") <= _end_of(day))
-    newest = upto.group_by("cluster").agg(pl.col("collected_at").max())
-    return upto.join(newest, on=["cluster", "collected_at"], how="semi")
+def evidence(findings: pl.DataFrame, day: date, stale_after_days: int | None = None) -> pl.DataFrame:
+    """The findings of each cluster's newest snapshot on or before ``day`` (from a history); with
+    ``stale_after_days``, a snapshot older than that counts as unknown (``evaluate.newest_as_of``)."""
+    return newest_as_of(findings, day, NEVER_STALE if stale_after_days is None else stale_after_days)
 
 
 @dataclass(frozen=True)
@@ -308,9 +306,9 @@ def check_states(findings: pl.DataFrame, on: date | None = None) -> dict[str, Ch
     return states
 
 
-def progress(plan: Plan, findings: pl.DataFrame, on: date) -> pl.DataFrame:
+def progress(plan: Plan, findings: pl.DataFrame, on: date, stale_after_days: int | None = None) -> pl.DataFrame:
     """One row per work package on ``on``: proven share, earned hours, the checks that hold and the open ones."""
-    states = check_states(evidence(findings, on), on)
+    states = check_states(evidence(findings, on, stale_after_days), on)
     return _progress(plan, states)
 
 
@@ -362,7 +360,7 @@ def burndown(
     """
     log = worklog if worklog is not None else pl.DataFrame(schema=wl.SCHEMA)
     if as_of is not None:
-        findings = findings.filter(pl.col("collected_at") <= _end_of(as_of))
+        findings = findings.filter(pl.col("collected_at") <= end_of(as_of))
     if findings.is_empty():
         return pl.DataFrame(schema=BURNDOWN)
     days = findings["collected_at"].dt.date()
@@ -372,7 +370,7 @@ def burndown(
     earned_before = spent_before = 0.0
     for week in range(max(0, plan.week_of(first_day)), max(0, plan.week_of(last_day)) + 1):
         day = min(plan.week_end(week), as_of) if as_of else plan.week_end(week)
-        ev = evidence(findings, day)
+        ev = evidence(findings, day, rubric.stale_after_days)
         snap = ev["collected_at"].max()
         states = check_states(ev, day)
         earned = _r(float(_progress(plan, states)["earned"].sum()))

@@ -159,15 +159,16 @@ def assess_risk(risk: Risk, states: dict[str, CheckState]) -> dict[str, Any]:
             "work_packages": list(risk.work_packages), "mitigation": risk.mitigation}
 
 
-def register(risks: tuple[Risk, ...] | list[Risk], findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame:
+def register(risks: tuple[Risk, ...] | list[Risk], findings: pl.DataFrame, on: date | None = None,
+             stale_after_days: int | None = None) -> pl.DataFrame:
     """The register (``REGISTER``, one row per risk) on ``on`` (default: the newest findings).
 
     ``findings`` may be one assessment's or a whole history: each cluster's newest snapshot on or
-    before ``on`` is used.
+    before ``on`` is used (unknown when older than ``stale_after_days``).
     """
     if on is None and findings.height:
         on = findings["collected_at"].dt.date().max()  # type: ignore[assignment]
-    states = plan_mod.check_states(plan_mod.evidence(findings, on), on) if on else {}
+    states = plan_mod.check_states(plan_mod.evidence(findings, on, stale_after_days), on) if on else {}
     return pl.DataFrame([assess_risk(r, states) for r in risks], schema=REGISTER)
 
 
@@ -187,7 +188,7 @@ def compute(
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
     the_risks = risks if risks is not None else load_risks(rubric=rub, data=data_dir)
     if findings is not None:
-        return register(the_risks, findings, as_of)
+        return register(the_risks, findings, as_of, rub.stale_after_days)
     a = assess(data_dir, as_of=as_of, rubric=rub)
     return register(the_risks, a.findings, a.as_of)
 

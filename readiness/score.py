@@ -31,7 +31,14 @@ PASSING = pl.col("status").is_in(["pass", "waived"])
 
 
 def _with_values(findings: pl.DataFrame, on: date | None = None) -> pl.LazyFrame:
-    day = pl.lit(on, dtype=pl.Date) if on else pl.col("collected_at").dt.date()
+    # The day a finding counts for: ``on``; else the ``date`` column of findings laid out per day
+    # (``evaluate.on_days``); else the day its snapshot was taken.
+    if on:
+        day = pl.lit(on, dtype=pl.Date)
+    elif "date" in findings.columns:
+        day = pl.col("date")
+    else:
+        day = pl.col("collected_at").dt.date()
     return findings.lazy().filter(APPLICABLE).with_columns(
         day.alias("date"),
         pl.when(pl.col("waived")).then(1.0).otherwise(pl.col("score")).alias("s"),

@@ -131,6 +131,11 @@ def read(data_dir: Path | str, table: str, clusters: list[str] | None = None) ->
 def snapshots(data_dir: Path | str, clusters: list[str] | None = None) -> pl.DataFrame:
     """The snapshots table, sorted by time then cluster; ``DataNotFoundError`` when empty."""
     df = read(data_dir, "snapshots", clusters)
+    if df.is_empty() and clusters:
+        known = sorted(set(read(data_dir, "snapshots")["cluster"].to_list()))
+        if known:
+            raise DataNotFoundError(f"{data_dir}: no snapshots of cluster {', '.join(clusters)}",
+                                    hint=f"clusters with snapshots: {', '.join(known)}")
     if df.is_empty():
         raise DataNotFoundError(
             f"{data_dir}: no snapshots found",

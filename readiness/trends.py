@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 
 from readiness import score as sc
+from readiness.evaluate import on_days
 from readiness.rubric import Rubric
 
 
@@ -16,6 +17,9 @@ def contributions(findings: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     contribution = 100 * s * (w / sum of w in its category) * (W_cat / sum of W over categories),
     the sums taken over what applies on that date, so contributions add up to the overall.
     """
+    if "date" not in findings.columns:  # one evaluation per snapshot: lay the fleet out per snapshot day
+        days = sorted(set(findings["collected_at"].dt.date().to_list()))
+        findings = on_days(findings, days, rubric.stale_after_days)
     cats = pl.DataFrame({"category": list(rubric.categories), "W": [c.weight for c in rubric.categories.values()]})
     fc = sc.fleet_checks(findings).join(cats, on="category")
     totals = fc.select("date", "category", "W").unique().group_by("date").agg(pl.col("W").sum().alias("W_total"))

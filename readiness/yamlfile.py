@@ -26,6 +26,8 @@ class SourceFile:
             mark = getattr(err, "problem_mark", None)
             raise ConfigError(self.path, f"not valid YAML: {getattr(err, 'problem', err)}",
                               line=mark.line + 1 if mark else None) from None
+        except ValueError as err:  # PyYAML parses 2026-02-30 as a date and fails
+            raise ConfigError(self.path, f"invalid value: {err}", hint="dates are YYYY-MM-DD") from None
         self.lines: dict[tuple[str | int, ...], int] = {}
         self._walk(node, ())
 

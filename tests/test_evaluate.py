@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from readiness import rubric, schema, store
+from readiness.errors import ConfigError, DataNotFoundError
 from readiness.evaluate import evaluate
 from readiness.rubric import CheckSpec
 
@@ -109,3 +110,62 @@ def test_history_evaluates_every_snapshot(data: Path) -> None:
     air = f.filter((pl.col("cluster") == "air") & (pl.col("check_id") == "backup_velero_installed"))
     air = air.sort("collected_at")
     assert air["status"].to_list() == ["pass", "fail"]
+
+
+def test_a_waiver_never_hides_missing_evidence(data: Path) -> None:
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_installed, cluster: pi, reason: edge, owner: me, expires: 2027-01-31}\n")
+    f = evaluate(data, _rubric(), as_of=date(2026, 2, 20))  # the snapshot of 2026-01-10 is stale by then
+    assert _status(f, "pi", "backup_velero_installed")[:3] == ("unknown", 0.0, False)
+
+
+def test_a_waiver_counts_on_the_as_of_day(data: Path) -> None:
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_installed, cluster: pi, reason: edge, owner: me, expires: 2026-01-12}\n")
+    assert _status(evaluate(data, _rubric(), as_of=date(2026, 1, 11)), "pi", "backup_velero_installed")[0] == "waived"
+    assert _status(evaluate(data, _rubric(), as_of=date(2026, 1, 13)), "pi", "backup_velero_installed")[0] == "fail"
+
+
+def test_waiver_typos_are_errors_with_file_and_line(data: Path) -> None:
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_installed, cluster: pie, reason: r, owner: me, expires: 2027-01-31}\n")
+    with pytest.raises(ConfigError, match=r"waivers.yaml:2: waiver names unknown cluster 'pie'.*air, pi"):
+        evaluate(data, _rubric())
+    (data / "waivers.yaml").write_text(
+        "waivers:\n  - {check: backup_velero_instaled, cluster: pi, reason: r, owner: me, expires: 2027-01-31}\n")
+    with pytest.raises(ConfigError, match=r"waivers.yaml:2: waiver names unknown check 'backup_velero_instaled'"):
+        evaluate(data, _rubric())
+
+
+def test_as_of_before_the_first_snapshot_is_an_error(data: Path) -> None:
+    with pytest.raises(DataNotFoundError, match=r"no snapshot on or before 2025-01-01.*first snapshot .* 2026-01-10"):
+        evaluate(data, _rubric(), as_of=date(2025, 1, 1))
+
+
+def test_unknown_cluster_names_the_known_ones(data: Path) -> None:
+    with pytest.raises(DataNotFoundError, match=r"no snapshots of cluster nope.*clusters with snapshots: air, pi"):
+        evaluate(data, _rubric(), clusters=["nope"])
+
+
+def test_bad_dates_and_fleet_entries_are_one_line_errors(data: Path) -> None:
+    (data / "attestations.yaml").write_text("attestations:\n  - {fact: x, statement: s, by: me, date: 2026-02-30}\n")
+    with pytest.raises(ConfigError, match=r"attestations.yaml: invalid value: day is out of range"):
+        evaluate(data, _rubric())
+    (data / "attestations.yaml").unlink()
+    (data / "fleet.yaml").write_text("clusters:\n  air: production\n")
+    with pytest.raises(ConfigError, match=r"fleet.yaml:2: cluster 'air' must be a mapping"):
+        evaluate(data, _rubric())
+
+
+def test_history_scores_the_fleet_per_day_across_collection_days(tmp_path: Path) -> None:
+    # air is collected on Saturdays, pi on Sundays: each day's fleet still has both clusters.
+    for week in range(3):
+        _write(tmp_path, "air", "live", [VELERO], at=datetime(2026, 1, 3 + 7 * week, 23, 0, tzinfo=UTC))
+        _write(tmp_path, "pi", "live", [], at=datetime(2026, 1, 4 + 7 * week, 1, 0, tzinfo=UTC))
+    from readiness.assessment import history
+
+    _, scores = history(tmp_path, rubric=_rubric())
+    fleet = scores.filter((pl.col("cluster") == "fleet") & (pl.col("category") == "backup")).sort("date")
+    # Checks: velero (weight 2, holds on air only), DR runbook (0.5) and offsite (1) hold nowhere.
+    assert fleet["score"][0] == pytest.approx(100 * 2 / 3.5)  # the first day: air alone
+    assert fleet["score"].to_list()[1:] == pytest.approx([100 * 1 / 3.5] * 5)  # then both: velero on 1 of 2

@@ -54,7 +54,7 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
         click.echo(render(tables.scorecard(a)))
         click.echo(render(tables.blockers(a)))
         click.echo(render(tables.clusters(a)))
-    if fail_under is not None and a.overall < fail_under:
+    if fail_under is not None and not a.overall >= fail_under:  # NaN (nothing evaluated) fails too
         click.echo(f"overall {a.overall:.1f}% is below --fail-under {fail_under:g}%", err=True)
         sys.exit(EXIT_BELOW)
 
