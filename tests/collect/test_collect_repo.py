@@ -289,8 +289,7 @@ def test_every_manifest_becomes_a_row_stripped_like_live_objects(collected: tupl
     assert parsed(df, "Secret", "db")["status"] == {"type": "Opaque", "stringData": {"password": REDACTED}}
     assert (parsed(df, "ConfigMap", "settings")["spec"], parsed(df, "ConfigMap", "settings")["status"]) == ({}, {})
     loki = parsed(df, "HelmRelease", "loki")
-    assert loki["spec"]["values"]["replicas"] == 2
-    assert loki["spec"]["values"]["extraEnv"] == [{"name": "S3_SECRET", "value": REDACTED}]
+    assert loki["spec"]["values"] == REDACTED and loki["spec"]["chart"] == {"spec": {"chart": "loki"}}
     # Prometheus' own templates are not Helm templates: the rule file is collected
     rule = parsed(df, "PrometheusRule", "homelab")["spec"]["groups"][0]["rules"][0]
     assert rule["annotations"]["summary"] == "{{ $labels.node }} is not ready"
