@@ -81,8 +81,17 @@ def _keep_failed(target: Path) -> Path:
     return keep
 
 
-def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Progress) -> dict[str, float]:
-    """Execute the report's notebooks in parallel worker processes; stop at the first failure.
+def _write_numbers(staging: Path, data_dir: Path, as_of: date, rubric: str | None) -> float:
+    started = time.perf_counter()
+    doc = json.dumps(_numbers(data_dir, as_of, rubric), indent=2, default=str)
+    (staging / "report.json").write_text(doc, encoding="utf-8")
+    return time.perf_counter() - started
+
+
+def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Progress,
+                  numbers: tuple[Path, date, str | None] | None = None) -> dict[str, float]:
+    """Execute the report's notebooks (and, given ``numbers``, compute report.json beside them) in
+    parallel worker processes; stop at the first failure.
 
     Processes, not threads: each Papermill run owns its event loop and kernel sockets, and a
     spawned worker shares no state (nor polars' thread pool) with this process.
@@ -92,11 +101,13 @@ def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Prog
     times: dict[str, float] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_execute, name, staging, params): name for name in NOTEBOOKS}
+        if numbers:
+            futures[pool.submit(_write_numbers, staging, *numbers)] = "report.json"
         try:
             for done in as_completed(futures):
                 name = futures[done]
                 times[name] = done.result()  # re-raises the notebook's ReportError
-                say(f"  ✓ {name} ({times[name]:.1f} s) [{len(times)}/{len(NOTEBOOKS)}]")
+                say(f"  ✓ {name} ({times[name]:.1f} s) [{len(times)}/{len(futures)}]")
         except BaseException:
             for future in futures:
                 future.cancel()
@@ -192,7 +203,8 @@ def build(
                   "output_dir": str((out / month).resolve())}
         started = time.perf_counter()
         timings.update({f"notebook:{k}": v for k, v in run_notebooks(
-            staging, params, workers or min(len(NOTEBOOKS), os.cpu_count() or 1), say).items()})
+            staging, params, workers or min(len(NOTEBOOKS), os.cpu_count() or 1), say,
+            numbers=(data_dir, as_of, rubric)).items()})
         timings["notebooks"] = time.perf_counter() - started
         figures = export_figures(sorted((staging / "notebooks").glob("*.ipynb")))
         timings["figures"] = figures.seconds
@@ -214,7 +226,6 @@ def build(
         say(f"  ✓ rendered with {rendered.renderer} ({timings['render']:.1f} s)")
         for scaffolding in (qmd, staging / "_about.md", staging / "_quarto.yml"):
             scaffolding.unlink()
-        (staging / "report.json").write_text(json.dumps(_numbers(data_dir, as_of, rubric), indent=2, default=str))
         _replace_dir(staging, out / month)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
