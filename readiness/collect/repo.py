@@ -1,10 +1,10 @@
 """Collecting a GitOps repository: the desired state as declared in Git, and the repository's facts.
 
 Every YAML document with ``apiVersion`` and ``kind`` becomes an object row with ``source = repo``
-(Kustomize bases and HelmReleases included), stripped like live objects (HelmRelease values redacted). A file that does
-not parse, or a Helm (Go) template, is recorded in coverage as ``skipped`` with its path, never
-fatal. Repository facts (CI workflows, dependency bots, IaC, documents, coverage reports) become
-rows of ``readiness.repofacts.REPO_API``.
+(Kustomize bases and HelmReleases included), stripped like live objects (HelmRelease values
+redacted). A file that does not parse, or a Helm (Go) template, is recorded in coverage as
+``skipped`` with its path, never fatal. Repository facts (CI workflows, dependency bots, IaC,
+documents, coverage reports) become rows of ``readiness.repofacts.REPO_API``.
 """
 
 from __future__ import annotations
