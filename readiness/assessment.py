@@ -43,6 +43,12 @@ class Assessment:
         return self.score()
 
     @property
+    def target_overall(self) -> float:
+        """The overall the category targets add up to with the rubric's category weights."""
+        cats = [c for c in self.rubric.categories.values() if c.target is not None]
+        return sum(c.weight * float(c.target or 0) for c in cats) / sum(c.weight for c in cats) if cats else 0.0
+
+    @property
     def coverage(self) -> float:
         row = self.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") == OVERALL))
         return float(row["coverage"][0]) if row.height else 0.0
@@ -74,6 +80,7 @@ class Assessment:
             "demo": self.demo,
             "rubric_version": self.rubric.version,
             "overall": round(self.overall, 1),
+            "target": round(self.target_overall, 1),
             "overall_without_waivers": round(self.score(waivers=False), 1),
             "verdict": self.verdict,
             "coverage": round(self.coverage, 3),

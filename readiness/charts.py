@@ -1,4 +1,5 @@
-"""Plotly figures of scores: categories against targets, cluster drift, trends, gains and losses.
+"""Plotly figures: categories against targets, cluster drift, trends, gains and losses, the
+burndown and the risk matrix.
 
 Figures only draw numbers the frames already hold. ``show`` displays a figure as plotly's JSON
 mime bundle, which the report's renderers read (PNG for Markdown, interactive for HTML).
@@ -11,6 +12,8 @@ import plotly.io as pio
 import polars as pl
 
 from readiness.assessment import Assessment
+from readiness.plan import Forecast, Plan, ideal_remaining
+from readiness.risks import IMPACTS, LIKELIHOODS
 from readiness.rubric import Rubric
 from readiness.schema import FLEET, OVERALL
 
@@ -103,4 +106,66 @@ def changes(changes: pl.DataFrame, top: int = 12) -> go.Figure:
                            text=[f"{d:+.1f}" for d in c["delta"].to_list()], textposition="outside"))
     fig.update_layout(title="Points gained and lost since the last report", xaxis={"title": "points of the overall"},
                       template="plotly_white", height=max(300, 28 * c.height + 120))
+    return fig
+
+
+def burndown(weeks: pl.DataFrame, forecast: Forecast | None = None, plan: Plan | None = None) -> go.Figure:
+    """The burndown chart: ideal and envelope lines, remaining hours (earned, from evidence), planned
+    minus spent (from the work log) and the forecast with its range. ``plan`` extends the ideal
+    lines to the plan's end."""
+    fig = go.Figure()
+    if weeks.is_empty():
+        fig.update_layout(title="Burndown: no snapshots yet")
+        return fig
+    planned = float(weeks["remaining"][0] + weeks["earned"][0])
+    if plan is not None:
+        span = range(0, max(plan.max_weeks, int(weeks["week"].max() or 0)) + 1)  # type: ignore[arg-type]
+        ends = [plan.week_end(w) for w in span]
+        ideal = [ideal_remaining(plan, w) for w in span]
+        envelope = [ideal_remaining(plan, w, plan.max_weeks) for w in span]
+        names = (f"Ideal ({plan.weeks} weeks)", f"Envelope ({plan.max_weeks} weeks)")
+    else:
+        ends = weeks["end"].to_list()
+        ideal, envelope = weeks["ideal_remaining"].to_list(), weeks["envelope_remaining"].to_list()
+        names = ("Ideal", "Envelope")
+    fig.add_trace(go.Scatter(x=ends, y=ideal, name=names[0], mode="lines", line={"dash": "dash", "color": "#7f7f7f"}))
+    fig.add_trace(go.Scatter(x=ends, y=envelope, name=names[1], mode="lines",
+                             line={"dash": "dot", "color": "#bcbcbc"}))
+    ends_now = weeks["end"].to_list()
+    fig.add_trace(go.Scatter(x=ends_now, y=weeks["remaining"].to_list(), name="Remaining (earned from evidence)",
+                             mode="lines+markers", line={"color": "#1f77b4", "width": 3},
+                             customdata=[list(r) for r in weeks.select("week", "earned", "snapshot").rows()],
+                             hovertemplate="week %{customdata[0]}: %{y:.1f} h remaining, "
+                                           "%{customdata[1]:.1f} h earned (snapshot %{customdata[2]})<extra></extra>"))
+    fig.add_trace(go.Scatter(x=ends_now, y=[planned - s for s in weeks["spent"].to_list()],
+                             name="Planned minus spent (work log)", mode="lines+markers",
+                             line={"color": "#ff7f0e", "dash": "dashdot"}))
+    if forecast is not None and forecast.date is not None:
+        if forecast.low and forecast.high and forecast.low != forecast.high:
+            fig.add_trace(go.Scatter(x=[forecast.low, forecast.high], y=[0, 0], mode="lines",
+                                     name=f"Forecast range {forecast.low} .. {forecast.high}",
+                                     line={"color": "#d62728", "width": 8}, opacity=0.35))
+        fig.add_trace(go.Scatter(x=[forecast.date], y=[0], name=f"Forecast {forecast.date}", mode="markers",
+                                 marker={"symbol": "diamond", "size": 12, "color": "#d62728"}))
+    fig.update_layout(title=f"Burndown: {planned:g} planned hours", xaxis_title="End of plan week",
+                      yaxis_title="Hours remaining", yaxis={"rangemode": "tozero"},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, margin={"b": 140},
+                      hovermode="x unified")
+    return fig
+
+
+def risk_matrix(matrix_frame: pl.DataFrame, title: str = "Risk matrix: impact x likelihood") -> go.Figure:
+    """A heatmap of the matrix: cells coloured by rating, each labelled with the risks in it."""
+    cells = {(r["impact"], r["likelihood"]): r for r in matrix_frame.iter_rows(named=True)}
+    z = [[cells[(i, lk)]["rating"] if (i, lk) in cells else None for lk in LIKELIHOODS] for i in IMPACTS]
+    text = [[", ".join(cells[(i, lk)]["risks"] or []) if (i, lk) in cells else "" for lk in LIKELIHOODS]
+            for i in IMPACTS]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(LIKELIHOODS), y=list(IMPACTS), text=text, texttemplate="%{text}", textfont={"size": 14},
+        colorscale=[[0.0, "#2ca02c"], [0.5, "#ffdd57"], [1.0, "#d62728"]], zmin=1, zmax=12, showscale=False,
+        hovertemplate="impact %{y}, likelihood %{x}: %{text}<extra></extra>", xgap=2, ygap=2,
+    ))
+    fig.update_layout(title=title, xaxis_title="Likelihood", yaxis_title="Impact",
+                      xaxis={"type": "category", "categoryorder": "array", "categoryarray": list(LIKELIHOODS)},
+                      yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(IMPACTS)})
     return fig

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -36,9 +36,6 @@ from readiness.rubric import Rubric
 from readiness.yamlfile import SourceFile, known_ids
 
 NEVER_STALE = 10**6  # days: for callers that want each cluster's newest snapshot however old
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 Day = date  # the Forecast's field 'date' shadows the type inside its class body
 PLAN_FILE = "plan.yaml"
@@ -559,50 +556,3 @@ def burndown_json(
 ) -> dict[str, Any]:
     """Exactly what ``readiness burndown --format json`` prints."""
     return compute(data, as_of=as_of, rubric=rubric).to_dict()
-
-
-def burndown_figure(weeks: pl.DataFrame, forecast: Forecast | None = None, plan: Plan | None = None) -> go.Figure:
-    """The burndown chart: ideal and envelope lines, remaining hours (earned, from evidence), planned
-    minus spent (from the work log) and the forecast with its range. ``plan`` extends the ideal
-    lines to the plan's end."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    if weeks.is_empty():
-        fig.update_layout(title="Burndown: no snapshots yet")
-        return fig
-    planned = float(weeks["remaining"][0] + weeks["earned"][0])
-    if plan is not None:
-        span = range(0, max(plan.max_weeks, int(weeks["week"].max() or 0)) + 1)  # type: ignore[arg-type]
-        ends = [plan.week_end(w) for w in span]
-        ideal = [ideal_remaining(plan, w) for w in span]
-        envelope = [ideal_remaining(plan, w, plan.max_weeks) for w in span]
-        names = (f"Ideal ({plan.weeks} weeks)", f"Envelope ({plan.max_weeks} weeks)")
-    else:
-        ends = weeks["end"].to_list()
-        ideal, envelope = weeks["ideal_remaining"].to_list(), weeks["envelope_remaining"].to_list()
-        names = ("Ideal", "Envelope")
-    fig.add_trace(go.Scatter(x=ends, y=ideal, name=names[0], mode="lines", line={"dash": "dash", "color": "#7f7f7f"}))
-    fig.add_trace(go.Scatter(x=ends, y=envelope, name=names[1], mode="lines",
-                             line={"dash": "dot", "color": "#bcbcbc"}))
-    ends_now = weeks["end"].to_list()
-    fig.add_trace(go.Scatter(x=ends_now, y=weeks["remaining"].to_list(), name="Remaining (earned from evidence)",
-                             mode="lines+markers", line={"color": "#1f77b4", "width": 3},
-                             customdata=[list(r) for r in weeks.select("week", "earned", "snapshot").rows()],
-                             hovertemplate="week %{customdata[0]}: %{y:.1f} h remaining, "
-                                           "%{customdata[1]:.1f} h earned (snapshot %{customdata[2]})<extra></extra>"))
-    fig.add_trace(go.Scatter(x=ends_now, y=[planned - s for s in weeks["spent"].to_list()],
-                             name="Planned minus spent (work log)", mode="lines+markers",
-                             line={"color": "#ff7f0e", "dash": "dashdot"}))
-    if forecast is not None and forecast.date is not None:
-        if forecast.low and forecast.high and forecast.low != forecast.high:
-            fig.add_trace(go.Scatter(x=[forecast.low, forecast.high], y=[0, 0], mode="lines",
-                                     name=f"Forecast range {forecast.low} .. {forecast.high}",
-                                     line={"color": "#d62728", "width": 8}, opacity=0.35))
-        fig.add_trace(go.Scatter(x=[forecast.date], y=[0], name=f"Forecast {forecast.date}", mode="markers",
-                                 marker={"symbol": "diamond", "size": 12, "color": "#d62728"}))
-    fig.update_layout(title=f"Burndown: {planned:g} planned hours", xaxis_title="End of plan week",
-                      yaxis_title="Hours remaining", yaxis={"rangemode": "tozero"},
-                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, margin={"b": 140},
-                      hovermode="x unified")
-    return fig

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -29,9 +29,6 @@ from readiness.errors import ConfigError
 from readiness.plan import NO_EVIDENCE, CheckState, Plan
 from readiness.rubric import Rubric
 from readiness.yamlfile import SourceFile, known_ids
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 RISKS_FILE = "risks.yaml"
 IMPACTS = ("Low", "Medium", "High", "Critical")
@@ -216,22 +213,3 @@ def matrix(register_frame: pl.DataFrame, column: str = "likelihood") -> pl.DataF
                          "rating": (IMPACTS.index(impact) + 1) * (LIKELIHOODS.index(likelihood) + 1),
                          "count": ids.len(), "risks": ids.to_list()})
     return pl.DataFrame(rows, schema=MATRIX)
-
-
-def risk_matrix_figure(matrix_frame: pl.DataFrame, title: str = "Risk matrix: impact x likelihood") -> go.Figure:
-    """A heatmap of the matrix: cells coloured by rating, each labelled with the risks in it."""
-    import plotly.graph_objects as go
-
-    cells = {(r["impact"], r["likelihood"]): r for r in matrix_frame.iter_rows(named=True)}
-    z = [[cells[(i, lk)]["rating"] if (i, lk) in cells else None for lk in LIKELIHOODS] for i in IMPACTS]
-    text = [[", ".join(cells[(i, lk)]["risks"] or []) if (i, lk) in cells else "" for lk in LIKELIHOODS]
-            for i in IMPACTS]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(LIKELIHOODS), y=list(IMPACTS), text=text, texttemplate="%{text}", textfont={"size": 14},
-        colorscale=[[0.0, "#2ca02c"], [0.5, "#ffdd57"], [1.0, "#d62728"]], zmin=1, zmax=12, showscale=False,
-        hovertemplate="impact %{y}, likelihood %{x}: %{text}<extra></extra>", xgap=2, ygap=2,
-    ))
-    fig.update_layout(title=title, xaxis_title="Likelihood", yaxis_title="Impact",
-                      xaxis={"type": "category", "categoryorder": "array", "categoryarray": list(LIKELIHOODS)},
-                      yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(IMPACTS)})
-    return fig

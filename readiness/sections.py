@@ -18,12 +18,6 @@ from readiness.schema import FLEET, OVERALL
 REVIEW_EVERY = timedelta(days=28)
 
 
-def target_overall(a: Assessment) -> float:
-    """The overall the category targets add up to with the rubric's weights."""
-    cats = [c for c in a.rubric.categories.values() if c.target is not None]
-    return sum(c.weight * float(c.target or 0) for c in cats) / sum(c.weight for c in cats)
-
-
 def _ready(a: Assessment) -> bool:
     return a.verdict == a.rubric.labels["ready"]
 
@@ -33,7 +27,7 @@ def status(a: Assessment) -> str:
     mark = "✅" if _ready(a) else "❌"
     text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
     demo = "\n\n> Built from the **demo fleet** (simulated data), not from a real cluster." if a.demo else ""
-    return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(target_overall(a))}\n\n"
+    return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"
             f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}){demo}\n")
 
 
@@ -49,7 +43,7 @@ def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
     n = len(a.open_blockers)
     lines = [
         f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
-        f"against a target of {tables.pct(target_overall(a))}, with {tables.pct(100 * a.coverage)} of the "
+        f"against a target of {tables.pct(a.target_overall)}, with {tables.pct(100 * a.coverage)} of the "
         "rubric's weight evaluated.",
         f"Its strongest category is {best[1]} ({tables.pct(best[2])}), its weakest {worst[1]} "
         f"({tables.pct(worst[2])}).",

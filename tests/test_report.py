@@ -58,7 +58,7 @@ def test_files_and_index(built: tuple[Path, object]) -> None:
         assert "no Chromium found" in text and "figures/fig-burndown.html" in text
     page = html.read_text()
     assert not re.search(r"<script[^>]+src=\"https?://", page), "the HTML must be self-contained"
-    assert page.count("Plotly.newPlot") >= 6 or page.count("plotly") > 10
+    assert page.count("Plotly.newPlot(") >= 6, "every figure is interactive in the HTML"
     index = (out / "index.md").read_text()
     assert f"[{MONTH}]({MONTH}/production-readiness.html)" in index
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "no staging directory left behind"
@@ -117,6 +117,7 @@ def test_report_json_is_what_the_commands_print(built: tuple[Path, object], demo
     doc = json.loads((out / MONTH / "report.json").read_text())
     as_of = str(result.as_of)  # type: ignore[attr-defined]
     assert doc["score"] == _json(demo_dir, "score", "--as-of", as_of)
+    assert doc["burndown"] == _json(demo_dir, "burndown", "--as-of", as_of)
     assert doc["risks"] == _json(demo_dir, "risks", "--as-of", as_of)
 
 

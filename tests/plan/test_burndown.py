@@ -8,13 +8,13 @@ import polars as pl
 import pytest
 
 from readiness import worklog as wl
+from readiness.charts import burndown as burndown_figure
 from readiness.plan import (
     BURNDOWN,
     NO_EVIDENCE,
     CheckState,
     Forecast,
     burndown,
-    burndown_figure,
     check_states,
     progress,
 )

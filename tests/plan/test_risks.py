@@ -8,9 +8,10 @@ import polars as pl
 import pytest
 
 from readiness import risks as rk
+from readiness.charts import risk_matrix as risk_matrix_figure
 from readiness.errors import ConfigError
 from readiness.plan import load_plan
-from readiness.risks import Risk, current_likelihood, load_risks, matrix, register, risk_matrix_figure
+from readiness.risks import Risk, current_likelihood, load_risks, matrix, register
 from tests.plan.helpers import PLAN_YAML, RISKS_YAML, RUBRIC, finding, findings, friday, write
 
 PLAN = load_plan(PLAN_YAML, rubric=RUBRIC)
