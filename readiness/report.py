@@ -7,6 +7,7 @@ good report. Orchestration only: the numbers come from the notebooks, which call
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ import shutil
 import string
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,9 +61,13 @@ def _execute(name: str, staging: Path, params: dict[str, Any]) -> float:
 
     started = time.perf_counter()
     target = staging / "notebooks" / f"{name}.ipynb"
+    log = staging / f".{name}.log"
     try:
-        papermill.execute_notebook(str(notebook_dir() / f"{name}.ipynb"), str(target), parameters=params,
-                                   kernel_name="python3", progress_bar=False, cwd=str(staging / "notebooks"))
+        # The kernel's own chatter (transport warnings, shutdown messages) goes to a log, not the terminal.
+        with _stderr_to(log):
+            papermill.execute_notebook(str(notebook_dir() / f"{name}.ipynb"), str(target), parameters=params,
+                                       kernel_name="python3", progress_bar=False, cwd=str(staging / "notebooks"))
+        log.unlink(missing_ok=True)
     except PapermillExecutionError as err:
         first = (err.source or "").strip().splitlines()
         cell = next((line for line in first if not line.startswith("#|")), first[0] if first else "")
@@ -73,11 +78,27 @@ def _execute(name: str, staging: Path, params: dict[str, Any]) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Point this process's file descriptor 2 (inherited by the kernels it starts) at ``path``."""
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _keep_failed(target: Path) -> Path:
     keep = target.parents[2] / ".failed" / target.name
     keep.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         shutil.copyfile(target, keep)
+    log = target.parents[1] / f".{target.stem}.log"
+    if log.exists():
+        shutil.copyfile(log, keep.with_suffix(".log"))
     return keep
 
 
@@ -97,7 +118,8 @@ def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Prog
     spawned worker shares no state (nor polars' thread pool) with this process.
     """
     (staging / "notebooks").mkdir(parents=True, exist_ok=True)
-    say(f"executing {len(NOTEBOOKS)} notebooks on {workers} worker{'s' if workers != 1 else ''}")
+    extra = " and the report's numbers" if numbers else ""
+    say(f"executing {len(NOTEBOOKS)} notebooks{extra} on {workers} worker{'s' if workers != 1 else ''}")
     times: dict[str, float] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_execute, name, staging, params): name for name in NOTEBOOKS}

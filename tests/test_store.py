@@ -68,3 +68,13 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
 def test_no_snapshots_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError, match="readiness demo"):
         store.snapshots(tmp_path)
+
+
+def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
+    import os
+
+    target = tmp_path / "t.txt"
+    store.write_text_atomic(target, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
