@@ -24,9 +24,13 @@ def data_dir(explicit: str | Path | None = None) -> Path:
         return Path(explicit)
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
-    if has_snapshots(DEFAULT_DATA) or (DEFAULT_DATA / COLLECT_FILE).is_file():
-        return DEFAULT_DATA
-    return DEMO_DATA
+    base = DEFAULT_DATA
+    project = Path(__file__).resolve().parent.parent / "data"
+    if not base.is_dir() and project.is_dir():  # e.g. a notebook opened from notebooks/
+        base = project
+    if has_snapshots(base) or (base / COLLECT_FILE).is_file():
+        return base
+    return DEMO_DATA if base == DEFAULT_DATA else base / "demo"
 
 
 def shipped(name: str, data: Path | None = None) -> Path:
