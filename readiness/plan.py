@@ -427,7 +427,7 @@ def forecast(weeks: pl.DataFrame, *, window: int = 4, min_weeks: int = 3, target
     Velocity is the mean earned hours per week over the last ``window`` weeks; the date is the
     newest snapshot plus remaining / velocity weeks (rounded up to a day). The range comes from
     the pace over the last 2, 3, ... ``window`` weeks: the fastest gives ``low`` (earliest), the
-    slowest ``high`` (latest; None when the last two weeks earned nothing). There is no forecast
+    slowest ``high`` (latest; None when one of those windows earned nothing net). There is no forecast
     with fewer than ``min_weeks`` weekly changes or a velocity of 0; when nothing remains the date
     is the snapshot of the week it reached 0. The readiness date comes from ``readiness_crossing``.
     """
@@ -464,7 +464,8 @@ def _hours_forecast(weeks: pl.DataFrame, window: int, min_weeks: int) -> Forecas
     why = (f"{left:g} hours remain at {velocity:.1f} earned hours/week (mean of the last {len(recent)} weeks); "
            f"range from the pace of the last 2..{len(recent)} weeks ({slow:.1f}..{fast:.1f} hours/week)")
     if high is None:
-        why += "; the last two weeks earned nothing, so there is no latest date"
+        stalled = min(paces, key=lambda k: paces[k]).replace("_", " ")
+        why += f"; nothing was earned net over the {stalled}, so there is no latest date"
     return Forecast(_after(base, left, velocity), _after(base, left, fast), high, velocity, why, velocities=paces)
 
 
@@ -536,16 +537,18 @@ def compute(
     rubric: Rubric | Path | str | None = None,
     plan: Plan | None = None,
     findings: pl.DataFrame | None = None,
+    clusters: list[str] | None = None,
 ) -> Burndown:
-    """The burndown of the fleet in ``data``: one evaluation of every snapshot (``assessment.history``),
-    unless ``findings`` (such a history, e.g. shared with other notebook cells) is given."""
+    """The burndown of the fleet in ``data`` (or of ``clusters``): one evaluation of every snapshot
+    (``assessment.history``), unless ``findings`` (such a history, e.g. shared with other notebook
+    cells) is given."""
     from readiness.assessment import history
 
     data_dir = paths.data_dir(data)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
     the_plan = plan or load_plan(rubric=rub, data=data_dir)
     if findings is None:
-        findings, _ = history(data_dir, rubric=rub, until=as_of)
+        findings, _ = history(data_dir, rubric=rub, until=as_of, clusters=clusters)
     log = wl.read(wl.path_for(data_dir), the_plan.work_packages)
     weeks = burndown(the_plan, findings, rub, log, as_of=as_of)
     return Burndown(the_plan, weeks, forecast(weeks, target=rub.ready_above), as_of)

@@ -176,6 +176,7 @@ def compute(
     rubric: Rubric | Path | str | None = None,
     risks: tuple[Risk, ...] | None = None,
     findings: pl.DataFrame | None = None,
+    clusters: list[str] | None = None,
 ) -> pl.DataFrame:
     """The register of the fleet in ``data`` as of ``as_of``: one assessment, unless ``findings``
     (an assessment's or a history, e.g. shared with other notebook cells) is given."""
@@ -186,7 +187,7 @@ def compute(
     the_risks = risks if risks is not None else load_risks(rubric=rub, data=data_dir)
     if findings is not None:
         return register(the_risks, findings, as_of, rub.stale_after_days)
-    a = assess(data_dir, as_of=as_of, rubric=rub)
+    a = assess(data_dir, as_of=as_of, rubric=rub, clusters=clusters)
     return register(the_risks, a.findings, a.as_of)
 
 

@@ -20,6 +20,8 @@ as_of_option = click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
     help="Measure as of this day (YYYY-MM-DD; default: the newest snapshot).",
 )
+cluster_option = click.option("--cluster", "clusters", multiple=True,
+                              help="Only this cluster (repeatable; default: the whole fleet).")
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="Output format.")
 
@@ -76,16 +78,18 @@ def plan(data: Path | None, rubric: Path | None, fmt: str) -> None:
 @data_option
 @rubric_option
 @as_of_option
+@cluster_option
 @format_option
-def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, fmt: str) -> None:
+def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
+             fmt: str) -> None:
     """Hours burned down week by week: the ideal line (and the envelope), hours spent (work log),
     hours earned (planned hours of work packages whose checks pass) and the forecast."""
-    from readiness.plan import burndown_json, compute
+    from readiness.plan import compute
 
+    b = compute(data, as_of=_day(as_of), rubric=_rubric(rubric), clusters=list(clusters) or None)
     if fmt == "json":
-        _json(burndown_json(data, as_of=_day(as_of), rubric=_rubric(rubric)))
+        _json(b.to_dict())
         return
-    b = compute(data, as_of=_day(as_of), rubric=_rubric(rubric))
     p, fc = b.plan, b.forecast
     click.echo(f"Burndown of {p.name}: {p.total_hours:g} planned hours" + (f", as of {b.as_of}" if b.as_of else ""))
     rows = [(r["week"], r["start"], r["snapshot"], f"{r['ideal_remaining']:.1f}", f"{r['envelope_remaining']:.1f}",
@@ -106,16 +110,18 @@ def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, fmt
 @data_option
 @rubric_option
 @as_of_option
+@cluster_option
 @format_option
-def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, fmt: str) -> None:
+def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
+          fmt: str) -> None:
     """The risk register: each risk's impact, its likelihood now (following the evidence of its
     mitigating checks), and whether it is mitigated, partly mitigated or unmitigated, with why."""
     from readiness import risks as rk
 
+    reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric), clusters=list(clusters) or None)
     if fmt == "json":
-        _json(rk.risks_json(data, as_of=_day(as_of), rubric=_rubric(rubric)))
+        _json(rk.to_json(reg))
         return
-    reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric))
     rows = [(r["id"], r["title"], r["impact"], r["likelihood"] + ("" if r["likelihood"] == r["inherent_likelihood"]
                                                                   else f" (was {r['inherent_likelihood']})"),
              r["status"]) for r in reg.iter_rows(named=True)]
