@@ -98,7 +98,11 @@ def test_risks_and_burndown_of_one_cluster(run: CliRunner, demo_dir: Path) -> No
 
     # Secret leakage on 2025-11-07: ESO ran on studio but not yet on forge (WP1 lands in week 1).
     assert (r4("studio"), r4("forge")) == ("partly mitigated", "unmitigated")
-    out = run.invoke(main, ["burndown", "--data", str(demo_dir), "--cluster", "forge", "--format", "json"])
-    fleet = run.invoke(main, ["burndown", "--data", str(demo_dir), "--format", "json"])
-    forge_w0, fleet_w0 = json.loads(out.output)["weeks"][0], json.loads(fleet.output)["weeks"][0]
-    assert forge_w0["earned"] < fleet_w0["earned"]  # forge alone proves less of WP1 in week 0
+    def earned(cluster: str) -> list[float]:
+        out = run.invoke(main, ["burndown", "--data", str(demo_dir), "--cluster", cluster, "--format", "json"])
+        return [w["earned"] for w in json.loads(out.output)["weeks"][:2]]
+
+    # Week 0: studio proves WP1's ESO checks, forge does not (WP9's chaos checks apply to neither:
+    # nothing to prove there); in week 1 ESO reaches forge and both stand level.
+    (studio0, studio1), (forge0, forge1) = earned("studio"), earned("forge")
+    assert studio0 > forge0 and studio1 == forge1
