@@ -241,6 +241,18 @@ def gpu_inference(ev: Evidence, cfg: Config) -> Result:
     return failed(f"no workload requests {GPU}")
 
 
+@check("infra_ai_agents")
+def ai_agents(ev: Evidence, cfg: Config) -> Result:
+    """The AI agents the cluster hosts (thresholds.agents) run with ready replicas (partial: the share)."""
+    agents = list(cfg["agents"])
+    up = {app for app in agents if running(ev, [app])}
+    if not up and ev.unreadable(*WORKLOAD_TYPES):
+        return unknown("workloads could not be read")
+    down = [a for a in agents if a not in up]
+    reason = f"{len(up)} of {len(agents)} agents running" + (f"; not running: {listing(down)}" if down else "")
+    return fraction(len(up) / len(agents), reason, [w.ref for w in running(ev, sorted(up))])
+
+
 @check("infra_chaos_experiments")
 def chaos_experiments(ev: Evidence, cfg: Config) -> Result:
     """Chaos Mesh experiments of the rubric's kinds number at least min_experiments (partial below)."""
