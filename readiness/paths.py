@@ -33,6 +33,12 @@ def data_dir(explicit: str | Path | None = None) -> Path:
     return DEMO_DATA if base == DEFAULT_DATA else base / "demo"
 
 
+def own_data_dir(explicit: str | Path | None = None) -> Path:
+    """Where the user's own data is written (collected snapshots, the work log): ``--data``, else
+    ``$READINESS_DATA``, else ``./data``; never the demo's directory by default."""
+    return Path(explicit or os.environ.get(DATA_ENV) or DEFAULT_DATA)
+
+
 def shipped(name: str, data: Path | None = None) -> Path:
     """Find a shipped data file (``plan.yaml``, ``risks.yaml``): the data directory's own copy
     first, then the project's ``data/``, then the copy packaged in the wheel."""

@@ -106,3 +106,17 @@ def test_risks_and_burndown_of_one_cluster(run: CliRunner, demo_dir: Path) -> No
     # nothing to prove there); in week 1 ESO reaches forge and both stand level.
     (studio0, studio1), (forge0, forge1) = earned("studio"), earned("forge")
     assert studio0 > forge0 and studio1 == forge1
+
+
+def test_log_writes_to_the_own_data_directory_never_the_demo(run: CliRunner, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from readiness import paths
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(paths.DATA_ENV)
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    (tmp_path / "data" / "demo" / "worklog.csv").write_text("date,work_package,hours,note\n")
+    out = run.invoke(main, ["log", "WP2", "3.5", "--date", "2025-11-20", "--note", "Velero on pi"])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "data" / "worklog.csv").read_text().splitlines()[-1] == "2025-11-20,WP2,3.5,Velero on pi"
+    assert (tmp_path / "data" / "demo" / "worklog.csv").read_text() == "date,work_package,hours,note\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sys
@@ -58,11 +57,6 @@ class TerminalProgress:
         if self.live:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
-
-
-def _data_dir(data: Path | None) -> Path:
-    # Collected data never goes to the demo directory: --data, else $READINESS_DATA, else ./data.
-    return data or Path(os.environ.get(paths.DATA_ENV) or paths.DEFAULT_DATA)
 
 
 EPILOG = """\b
@@ -136,7 +130,7 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
                    nl=False)
         return
     signal.signal(signal.SIGTERM, _stop)
-    data_dir = _data_dir(data)
+    data_dir = paths.own_data_dir(data)
     if repo is not None:
         if kubeconfig or contexts or all_contexts or in_cluster or cluster_names:
             raise click.UsageError("--repo reads a repository: drop --kubeconfig/--context/--all-contexts/"

@@ -138,13 +138,15 @@ def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, cluste
 @click.option("--note", default="", help="What was done.")
 @data_option
 def log(work_package: str, hours: float, day: datetime | None, note: str, data: Path | None) -> None:
-    """Log HOURS spent on WORK_PACKAGE to the work log (worklog.csv of the data directory, else the
-    project's data/). The row is validated and appended whole, even with concurrent writers."""
-    from readiness import worklog
+    """Log HOURS spent on WORK_PACKAGE to the work log (worklog.csv of --data, else of
+    $READINESS_DATA, else of ./data: never the demo's). The row is validated and appended whole,
+    even with concurrent writers."""
+    from readiness import paths, worklog
     from readiness.plan import load_plan
 
-    p = load_plan(data=data)
-    path = worklog.path_for(data)
+    own = paths.own_data_dir(data)
+    p = load_plan(data=own)
+    path = own / worklog.WORKLOG_FILE
     when = _day(day) or date.today()
     line = worklog.append(path, work_package, hours, day=when, note=note, work_packages=p.work_packages)
     click.echo(f"logged {hours:g} h on {work_package} for {when} to {path}:{line}")
