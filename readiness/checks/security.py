@@ -38,25 +38,18 @@ NAMESPACE = ("", "Namespace")
 APPS = [("apps", k) for k in WORKLOAD_KINDS]
 POLICY_TYPES = (("networking.k8s.io", "NetworkPolicy"), ("cilium.io", "CiliumNetworkPolicy"))
 
-# Namespaces of the platform rather than of applications: the distribution's, GitOps, mesh,
-# operators and ephemeral previews.
-SYSTEM_NAMESPACES = frozenset({
-    "default", "flux-system", "argocd", "monitoring", "observability", "cert-manager", "velero", "minio",
-    "external-secrets", "trivy-system", "flagger-system", "argo-rollouts", "chaos-mesh", "istio-system",
-    "ingress-nginx", "metallb-system", "longhorn-system", "local-path-storage", "gpu-operator", "openshift-adp",
-})
-SYSTEM_PREFIXES = ("kube-", "linkerd", "preview-", "openshift-", "istio-")
 LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
 
 
-def is_system_namespace(name: str, labels: Mapping[str, str] | None = None) -> bool:
-    """Whether namespace ``name`` belongs to the platform (not an application namespace)."""
-    return (name in SYSTEM_NAMESPACES or name.startswith(SYSTEM_PREFIXES)
+def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None = None) -> bool:
+    """Whether namespace ``name`` belongs to the platform, not to an application: the rubric's
+    ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces."""
+    return (name in cfg["system_namespaces"] or name.startswith(tuple(cfg["system_prefixes"]))
             or (labels or {}).get("readiness.dev/preview") == "true")
 
 
-def _app_namespaces(ev: Evidence) -> list[Item]:
-    return [n for n in ev.items(*NAMESPACE) if not is_system_namespace(n.name, n.labels)]
+def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
+    return [n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)]
 
 
 def _time(value: object) -> datetime | None:
@@ -144,7 +137,7 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
-    spaces = _app_namespaces(ev)
+    spaces = _app_namespaces(ev, cfg)
     if not spaces:
         return not_applicable("no application namespaces")
     meshes = set(_mesh_running(ev))
@@ -204,7 +197,7 @@ def network_policies(ev: Evidence, cfg: Config) -> Result:
     """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
     if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
         return unknown("namespaces or NetworkPolicies could not be read")
-    spaces = _app_namespaces(ev)
+    spaces = _app_namespaces(ev, cfg)
     if not spaces:
         return not_applicable("no application namespaces")
     policies = [p for t in POLICY_TYPES for p in ev.items(*t)]
@@ -239,7 +232,8 @@ def pod_security(ev: Evidence, cfg: Config) -> Result:
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
     labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
-    apps = [w for w in workloads(ev) if not is_system_namespace(w.namespace or "", labels.get(w.namespace or ""))]
+    apps = [w for w in workloads(ev)
+            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""))]
     if not apps:
         return not_applicable("no application workloads")
     bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
