@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,18 @@ class Assessment:
     @property
     def overall(self) -> float:
         return self.score()
+
+    @property
+    def newest_snapshot(self) -> date:
+        """The day of the newest snapshot the assessment used."""
+        return self.findings["collected_at"].max().date()  # type: ignore[union-attr]
+
+    def stale_today(self, today: date | None = None) -> int | None:
+        """How many days old the data directory's newest snapshot is today, when that is past the
+        rubric's ``stale_after_days`` (None while collection is current)."""
+        newest = self.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+        age = ((today or datetime.now(UTC).date()) - newest).days
+        return age if age > self.rubric.stale_after_days else None
 
     @property
     def target_overall(self) -> float:

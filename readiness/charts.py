@@ -79,7 +79,8 @@ def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figu
         name = "Overall" if cid == OVERALL else rubric.categories[cid].name
         fig.add_scatter(x=part["date"].to_list(), y=part["score"].to_list(), name=name, mode="lines+markers",
                         line={"width": 4 if cid == OVERALL else 1.5})
-    fig.add_hline(y=rubric.ready_above, line_dash="dot", annotation_text=f"ready above {rubric.ready_above:g}%")
+    fig.add_hline(y=rubric.ready_above, line_dash="dot", annotation_text=f"ready above {rubric.ready_above:g}%",
+                  annotation_position="bottom left")
     fig.update_layout(title=f"Readiness over time ({cluster})", yaxis={"range": [0, 105], "title": "score (%)"},
                       template="plotly_white")
     return fig
@@ -98,8 +99,15 @@ def clusters_trend(scores: pl.DataFrame) -> go.Figure:
     return fig
 
 
-def changes(changes: pl.DataFrame, top: int = 12) -> go.Figure:
-    """Points of the overall score each check gained (green) or lost (red) between two reports."""
+def changes(changes: pl.DataFrame | None, top: int = 12) -> go.Figure:
+    """Points of the overall score each check gained (green) or lost (red) between two reports
+    (None: there is no earlier report)."""
+    if changes is None or changes.is_empty():
+        fig = go.Figure()
+        why = "no earlier report to compare with" if changes is None else "no check gained or lost points"
+        fig.update_layout(title=f"Points gained and lost since the last report: {why}", template="plotly_white",
+                          height=200, xaxis={"visible": False}, yaxis={"visible": False})
+        return fig
     c = pl.concat([changes.head(top), changes.tail(top)]).unique("check_id").sort("delta")
     fig = go.Figure(go.Bar(x=c["delta"].to_list(), y=c["check_id"].to_list(), orientation="h",
                            marker_color=[COLORS["good"] if d > 0 else COLORS["poor"] for d in c["delta"].to_list()],

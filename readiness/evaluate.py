@@ -19,7 +19,7 @@ import polars as pl
 from readiness import attestations as att
 from readiness import schema, store
 from readiness.checks.base import Config, Evidence, Result, get, unknown
-from readiness.errors import DataNotFoundError
+from readiness.errors import DataNotFoundError, ReadinessError
 from readiness.rubric import Rubric
 
 
@@ -148,6 +148,10 @@ def evaluate(
 ) -> pl.DataFrame:
     """Findings (``schema.FINDINGS``) of every rubric check on each evaluated snapshot."""
     data_dir = Path(data_dir)
+    today = datetime.now(UTC).date()
+    if as_of is not None and as_of > today:
+        raise ReadinessError(f"--as-of {as_of} is in the future (today is {today})",
+                             hint="assess today or an earlier day")
     snapshots = store.snapshots(data_dir, clusters)
     pts = points(snapshots, as_of=as_of, history=history)
     attestations = att.load_attestations(data_dir)

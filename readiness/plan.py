@@ -59,6 +59,11 @@ class WorkPackage:
     deliverables: tuple[str, ...] = ()
 
     @property
+    def purpose(self) -> str:
+        """The blockers it resolves (or resolves in part), else what it addresses."""
+        return ", ".join([*self.resolves, *(f"{b} (part)" for b in self.contributes_to)]) or self.addresses
+
+    @property
     def window(self) -> str:
         return str(self.first_week) if self.first_week == self.last_week else f"{self.first_week}-{self.last_week}"
 

@@ -149,7 +149,8 @@ def assess_risk(risk: Risk, states: dict[str, CheckState]) -> dict[str, Any]:
         status, reason = UNMITIGATED, f"none of its {n} mitigating checks passes on any cluster: {', '.join(open_)}"
     else:
         status = PARTLY
-        reason = f"{len(holding)} of {n} mitigating checks hold; open: " + "; ".join(_where(c, got[c]) for c in open_)
+        reason = (f"{len(holding)} of {n} mitigating checks hold on every cluster ({share:.0%} of the mitigating "
+                  "evidence across the fleet); open: " + "; ".join(_where(c, got[c]) for c in open_))
     return {"id": risk.id, "title": risk.title, "impact": risk.impact, "likelihood": current_likelihood(risk, share),
             "inherent_likelihood": risk.likelihood, "mitigated_likelihood": risk.mitigated_likelihood,
             "status": status, "share": share, "reason": reason, "checks_holding": holding, "checks_open": open_,

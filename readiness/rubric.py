@@ -81,9 +81,10 @@ class Rubric:
     checks: dict[str, CheckSpec]
     sources: tuple[str, ...] = field(default=())
 
-    def band(self, score: float) -> str:
-        """The status mark of a score: ✅ at or above 'good', ⚠️ at or above 'fair', else ❌."""
-        if score >= self.bands.get("good", 90):
+    def band(self, score: float, target: float | None = None) -> str:
+        """The status mark of a score: ✅ when it meets its target (else the 'good' band), ⚠️ at or
+        above the 'fair' band, else ❌."""
+        if score >= (target if target is not None else self.bands.get("good", 90)):
             return "✅"
         return "⚠️" if score >= self.bands.get("fair", 50) else "❌"
 
@@ -181,7 +182,8 @@ def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tup
                 if cid not in raw_checks:
                     raise origins.error(("blockers", bid, "criteria"),
                                         f"blocker {bid} criterion {i + 1} names unknown check '{cid}'")
-                member.setdefault(cid, []).append(bid)
+                if bid not in member.setdefault(cid, []):
+                    member[cid].append(bid)
             crits.append(Criterion(str(crit.get("text", "")), ids))
         blockers[bid] = Blocker(bid, str(b.get("title", bid)), str(b.get("impact", "")),
                                 str(b.get("resolution", "")), tuple(crits))

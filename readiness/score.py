@@ -61,6 +61,7 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
             pl.col("evaluated").mean(),
             PASSING.all().alias("holds"),
             pl.col("cluster").filter(~PASSING).sort().alias("failing_clusters"),
+            pl.col("cluster").filter(pl.col("waived")).sort().alias("waived_clusters"),
             pl.len().alias("clusters"),
         )
         .with_columns(

@@ -5,7 +5,7 @@ Sentences are templates filled with computed numbers; nothing here is typed in b
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -26,9 +26,19 @@ def status(a: Assessment) -> str:
     """Headline: current vs target, and the verdict."""
     mark = "✅" if _ready(a) else "❌"
     text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
-    demo = "\n\n> Built from the **demo fleet** (simulated data), not from a real cluster." if a.demo else ""
+    if a.demo:
+        demo = (f"\n\n> Built from the **demo fleet** (simulated data, weekly snapshots up to "
+                f"{a.newest_snapshot}), not from a real cluster.")
+    elif (age := a.stale_today()) is not None:
+        demo = (f"\n\n> ⚠️ **Stale data**: the newest snapshot in `{a.data_dir}` is {age} days old today. "
+                "Collect again (`readiness collect`) before relying on this verdict.")
+    else:
+        demo = ""
+    rule = (f"production needs more than {a.rubric.ready_above:g}%"
+            + (" and no open blocker" if a.rubric.require_blockers_resolved else ""))
     return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"
-            f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}){demo}\n")
+            f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}; {rule}; the target "
+            f"is what the category targets add up to){demo}\n")
 
 
 def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
@@ -39,21 +49,22 @@ def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
 
 def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
     cats = _category_scores(a)
-    best, worst = cats[0], cats[-1]
+    top = [name for _, name, score in cats if score == cats[0][2]]
+    low = [name for _, name, score in cats if score == cats[-1][2]]
     n = len(a.open_blockers)
     lines = [
         f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
         f"against a target of {tables.pct(a.target_overall)}, with {tables.pct(100 * a.coverage)} of the "
         "rubric's weight evaluated.",
-        f"Its strongest category is {best[1]} ({tables.pct(best[2])}), its weakest {worst[1]} "
-        f"({tables.pct(worst[2])}).",
+        f"Strongest: {', '.join(top)} ({tables.pct(cats[0][2])}); weakest: {', '.join(low)} "
+        f"({tables.pct(cats[-1][2])}).",
         (f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
          f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved."),
     ]
     if previous is not None:
-        delta = a.overall - previous.overall
-        lines.append(f"Since the last report ({previous.as_of}) the overall moved {delta:+.1f} points "
-                     f"(from {tables.pct(previous.overall)}).")
+        delta = round(a.overall, 1) - round(previous.overall, 1)
+        moved = f"moved {delta:+.1f} points (from {tables.pct(previous.overall)})" if delta else "did not move"
+        lines.append(f"Since the last report ({previous.as_of}) the overall {moved}.")
     if a.overall > a.rubric.ready_above and n:
         lines.append(f"The score is above {a.rubric.ready_above:g}%, but open blockers keep the verdict at "
                      f"{a.verdict}.")
@@ -66,12 +77,16 @@ def ready_and_missing(a: Assessment) -> str:
     fc = a.fleet_checks
     for cid, name, score in sorted(_category_scores(a), key=lambda t: list(a.rubric.categories).index(t[0])):
         checks = fc.filter(pl.col("category") == cid).sort("weight", descending=True)
-        out.append(f"### {name} ({tables.pct(score)}) {a.rubric.band(score)}\n")
+        out.append(f"### {name} ({tables.pct(score)}) {a.rubric.band(score, a.rubric.categories[cid].target)}\n")
         working = [r for r in checks.iter_rows(named=True) if r["holds"]]
         missing = [r for r in checks.iter_rows(named=True) if not r["holds"]]
         if working:
             out.append("**What's working**:\n")
-            out += [f"- ✅ **{a.rubric.checks[r['check_id']].title}** (`{r['check_id']}`)" for r in working]
+            for r in working:
+                waived = r["waived_clusters"]
+                note = f": holds with a waiver on {', '.join(waived)} (see Waivers)" if waived else ""
+                out.append(f"- {'☑️' if waived else '✅'} **{a.rubric.checks[r['check_id']].title}** "
+                           f"(`{r['check_id']}`){note}")
             out.append("")
         if missing:
             out.append("**What's missing**:\n")
@@ -130,7 +145,10 @@ def freshness(a: Assessment, today: date | None = None) -> str:
                      "Rubric weight evaluated": tables.pct(100 * float(coverage["coverage"][0])),
                      "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
     stale = a.rubric.stale_after_days
-    return tables.markdown(rows) + f"\nA snapshot older than {stale} days counts as unknown on every check.\n"
+    today = datetime.now(UTC).date()
+    return (tables.markdown(rows) + f"\nA snapshot older than {stale} days (at the as-of day) counts as unknown "
+            f"on every check. Today ({today}) the newest snapshot is {(today - a.newest_snapshot).days} days old"
+            + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
 
 
 def waivers(a: Assessment) -> str:
@@ -167,11 +185,13 @@ def plan_summary(b: Any, progress: pl.DataFrame) -> str:
     p = b.plan
     last = b.weeks.tail(1).row(0, named=True) if b.weeks.height else None
     done = progress.filter(pl.col("share") >= 1.0).height
+    started = progress.filter((pl.col("share") > 0) & (pl.col("share") < 1.0)).height
     lines = [f"**Phase 1: {p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours**, from {p.start} "
              f"({len(p.work_packages)} work packages)."]
     if last:
         lines.append(f"As of week {last['week']} ({last['snapshot']}), **{last['earned']:.1f} hours are earned** "
-                     f"(work packages whose checks pass: {done} of {len(p.work_packages)} complete), "
+                     f"(each work package earns the share of its hours its checks prove: {done} of "
+                     f"{len(p.work_packages)} complete, {started} partly proven), "
                      f"{last['spent']:.1f} hours were spent according to the work log, and "
                      f"**{last['remaining']:.1f} hours remain**; the ideal line is at {last['ideal_remaining']:.1f}.")
     text = " ".join(lines) + "\n"
@@ -185,9 +205,21 @@ def forecast(b: Any) -> str:
     fc = b.forecast
     if fc.date is None:
         hours = f"**No forecast of the remaining hours**: {fc.reason}."
+    elif fc.low == fc.high == fc.date and not fc.velocity:
+        hours = f"**Done**: every planned hour was earned by **{fc.date}** ({fc.reason})."
     else:
         hours = (f"**Forecast**: the remaining hours reach 0 on **{fc.date}** (range {fc.low} to "
                  f"{fc.high or 'open'}); {fc.reason}.")
-    crossing = (f"Readiness {fc.readiness_target:g}%: {fc.readiness_reason}"
-                + (f" (date {fc.readiness_date})." if fc.readiness_date else "."))
+    crossing = f"Readiness {fc.readiness_target:g}%: {fc.readiness_reason}."
     return f"{hours}\n\n{crossing}\n"
+
+
+def scoring_note(a: Assessment) -> str:
+    """How to read the scores: the formula and the rubric's category weights."""
+    weights = ", ".join(f"{c.name} {c.weight:g}" for c in a.rubric.categories.values())
+    return (f"*How the scores are computed*: a category's score is the weighted mean of its checks' scores "
+            "(a check scores 0..1; unknown counts 0 and lowers coverage; waived counts 1 with waivers). For the "
+            "fleet, a check scores the mean over the clusters it applies to and holds only if it holds on every "
+            "one of them, so a check that applies to one cluster weighs as much in the fleet as a fleet-wide one. "
+            f"The overall weighs the categories: {weights}. `readiness explain CHECK_ID` shows any check's "
+            "evidence.\n")

@@ -40,7 +40,8 @@ def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
         if titles:
             notes += "; missing: " + "; ".join(titles) + (f" (+{len(missing) - 2} more)" if len(missing) > 2 else "")
         rows.append({"Category": cat.name, "Score": pct(score), "Target": pct(cat.target),
-                     "Status": a.rubric.band(score), "Coverage": pct(100 * float(row["coverage"][0])), "Notes": notes})
+                     "Status": a.rubric.band(score, cat.target), "Coverage": pct(100 * float(row["coverage"][0])),
+                     "Notes": notes})
     overall = s.filter(pl.col("category") == OVERALL)
     if overall.height:
         n = len(a.open_blockers)
@@ -117,9 +118,13 @@ def targets(a: Assessment) -> list[Row]:
     return rows
 
 
-def changes(df: pl.DataFrame, top: int = 10) -> list[Row]:
-    """Checks that gained or lost points of the overall score between two reports."""
-    part = pl.concat([df.head(top), df.filter(pl.col("delta") < 0).tail(top)]).unique("check_id", keep="first")
+CHANGES_SHOWN = 10
+
+
+def changes(df: pl.DataFrame, top: int = CHANGES_SHOWN) -> list[Row]:
+    """The ``top`` largest gains and losses of points of the overall score between two reports."""
+    gains, losses = df.filter(pl.col("delta") > 0).head(top), df.filter(pl.col("delta") < 0).tail(top)
+    part = pl.concat([gains, losses])
     return [{"Check": f"`{r['check_id']}`", "Title": r["title"], "Before": r["status_before"] or "-",
              "Now": r["status_after"] or "-", "Points": f"{r['delta']:+.1f}"}
             for r in part.sort("delta", descending=True).iter_rows(named=True)]
@@ -133,7 +138,7 @@ def work_packages(plan: Any, progress: pl.DataFrame) -> list[Row]:
         open_checks = ", ".join(f"`{c}`" for c in r["open"][:3]) + (" ..." if len(r["open"]) > 3 else "")
         rows.append({"WP": wp.id, "Work package": wp.title, "Weeks": wp.window, "Hours": f"{wp.hours:g}",
                      "Proven": pct(100 * r["share"]), "Earned": f"{r['earned']:.1f}",
-                     "Resolves": ", ".join(wp.resolves) or "-", "Open checks": open_checks or "-"})
+                     "Resolves": wp.purpose or "-", "Open checks": open_checks or "-"})
     return rows
 
 

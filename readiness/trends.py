@@ -57,15 +57,16 @@ def changes(findings: pl.DataFrame, rubric: Rubric, before: date, after: date) -
         new.join(old, on="check_id", how="full", coalesce=True)
         .with_columns(pl.col("before").fill_null(0.0), pl.col("after").fill_null(0.0))
         .with_columns((pl.col("after") - pl.col("before")).alias("delta"))
-        .filter(pl.col("delta").abs() > 0.005)
+        .filter(pl.col("delta").abs() >= 0.05)  # what rounds to +0.0 did not move
         .with_columns(pl.col("check_id").replace_strict({k: v.title for k, v in rubric.checks.items()},
                                                          default=pl.col("check_id")).alias("title"))
         .sort("delta", descending=True)
     )
 
 
-def summary(changed: pl.DataFrame, before: date, after: date) -> str:
-    """One paragraph: net change and the biggest gain and loss between two reports."""
+def summary(changed: pl.DataFrame, before: date, after: date, shown: int = 10) -> str:
+    """One paragraph: net change and the biggest gain and loss between two reports (and, when a
+    table lists only the ``shown`` largest gains and losses, that it does)."""
     gained = changed.filter(pl.col("delta") > 0)
     lost = changed.filter(pl.col("delta") < 0)
     net = float(changed["delta"].sum())
@@ -77,4 +78,6 @@ def summary(changed: pl.DataFrame, before: date, after: date) -> str:
     if lost.height:
         worst = lost.sort("delta").row(0, named=True)
         text += f" The largest loss: {worst['title']} (`{worst['check_id']}`, {worst['delta']:+.1f})."
+    if gained.height > shown or lost.height > shown:
+        text += f" The table lists the {shown} largest gains and losses."
     return text

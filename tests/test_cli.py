@@ -120,3 +120,9 @@ def test_log_writes_to_the_own_data_directory_never_the_demo(run: CliRunner, tmp
     assert out.exit_code == 0, out.output
     assert (tmp_path / "data" / "worklog.csv").read_text().splitlines()[-1] == "2025-11-20,WP2,3.5,Velero on pi"
     assert (tmp_path / "data" / "demo" / "worklog.csv").read_text() == "date,work_package,hours,note\n"
+
+
+def test_frames_convert_to_pandas_for_analysts(demo_dir: Path) -> None:
+    scores = readiness.scores(demo_dir)
+    frame = scores.to_pandas()
+    assert len(frame) == scores.height and list(frame.columns) == scores.columns

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from readiness import rubric, schema, store
-from readiness.errors import ConfigError, DataNotFoundError
+from readiness.errors import ConfigError, DataNotFoundError, ReadinessError
 from readiness.evaluate import evaluate
 from readiness.rubric import CheckSpec
 
@@ -169,3 +169,24 @@ def test_history_scores_the_fleet_per_day_across_collection_days(tmp_path: Path)
     # Checks: velero (weight 2, holds on air only), DR runbook (0.5) and offsite (1) hold nowhere.
     assert fleet["score"][0] == pytest.approx(100 * 2 / 3.5)  # the first day: air alone
     assert fleet["score"].to_list()[1:] == pytest.approx([100 * 1 / 3.5] * 5)  # then both: velero on 1 of 2
+
+
+def test_the_future_cannot_be_assessed(data: Path) -> None:
+    with pytest.raises(ReadinessError, match=r"--as-of 2999-01-01 is in the future"):
+        evaluate(data, _rubric(), as_of=date(2999, 1, 1))
+
+
+def test_stale_collection_warns_in_score_and_report(data: Path) -> None:
+    from click.testing import CliRunner
+
+    from readiness import sections
+    from readiness.assessment import assess
+    from readiness.cli import main
+
+    out = CliRunner().invoke(main, ["score", "--data", str(data), "--format", "json"])
+    assert out.exit_code == 0
+    assert "warning: the newest snapshot in" in out.stderr and "days old" in out.stderr
+    a = assess(data, rubric=_rubric())
+    assert (a.stale_today() or 0) > 300  # collected 2026-01-10
+    assert "**Stale data**" in sections.status(a)
+    assert a.stale_today(today=date(2026, 1, 12)) is None

@@ -62,7 +62,7 @@ def plan(data: Path | None, rubric: Path | None, fmt: str) -> None:
     click.echo(f"{p.name}: {p.total_hours:g} hours in {p.weeks} weeks (at most {p.max_weeks}) from {p.start}  "
                f"[{p.path}]")
     rows = [(wp.id, wp.window, f"{p.week_start(wp.first_week)}..{p.week_end(wp.last_week)}", f"{wp.hours:g}",
-             ", ".join([*wp.resolves, *(f"{b} (part)" for b in wp.contributes_to)]) or wp.addresses, wp.title)
+             wp.purpose, wp.title)
             for wp in p.work_packages.values()]
     rows.append(("total", "", "", f"{sum(wp.hours for wp in p.work_packages.values()):g}", "", ""))
     click.echo(_table(("wp", "weeks", "dates", "hours", "resolves", "title"), rows))

@@ -45,6 +45,9 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     from readiness.assessment import assess
 
     a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
+    if not a.demo and (age := a.stale_today()) is not None:
+        click.echo(f"warning: the newest snapshot in {a.data_dir} is {age} days old: run 'readiness collect'",
+                   err=True)
     if fmt == "json":
         click.echo(json.dumps(a.to_dict(), indent=2))
     else:
@@ -84,10 +87,18 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
         click.echo(f"  thresholds: {json.dumps(spec.thresholds)}")
     click.echo(f"  what passes: {(fn.__doc__ or '').strip().splitlines()[0]}")
     click.echo(f"  as of {a.as_of}{' (demo data)' if a.demo else ''}:")
+    from readiness.attestations import load_waivers
+
+    waivers = load_waivers(a.data_dir)
     rows = a.findings.filter(pl.col("check_id") == check_id).sort("cluster")
     for r in rows.iter_rows(named=True):
-        waived = " (waived)" if r["waived"] else ""
-        click.echo(f"  - {r['cluster']}: {r['status']}{waived}, score {r['score']:.2f}: {r['reason']}")
+        if r["waived"]:
+            w = next((w for w in waivers if w.covers(check_id, r["cluster"], a.as_of)), None)
+            why = f" by {w.owner} until {w.expires}: {w.reason}" if w else ""
+            click.echo(f"  - {r['cluster']}: waived{why} (counts 1 with waivers; its own score {r['score']:.2f}): "
+                       f"{r['reason']}")
+        else:
+            click.echo(f"  - {r['cluster']}: {r['status']}, score {r['score']:.2f}: {r['reason']}")
         for e in r["evidence"][:10]:
             click.echo(f"      evidence: {e}")
     if spec.remediation:
