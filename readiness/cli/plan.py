@@ -130,7 +130,7 @@ def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, cluste
         click.echo(f"{r['id']}: {r['reason']}")
 
 
-@click.command("log")
+@click.command("log", context_settings={"ignore_unknown_options": True})  # so "-1" reaches the hours check
 @click.argument("work_package")
 @click.argument("hours", type=float)
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -150,6 +150,9 @@ def log(work_package: str, hours: float, day: datetime | None, note: str, data: 
     when = _day(day) or date.today()
     line = worklog.append(path, work_package, hours, day=when, note=note, work_packages=p.work_packages)
     click.echo(f"logged {hours:g} h on {work_package} for {when} to {path}:{line}")
+    if paths.data_dir(data) != own:
+        click.echo(f"note: reports read {paths.data_dir(data)} (the demo fleet) until {own} holds collected "
+                   "snapshots; this hour shows in your burndown from then on", err=True)
 
 
 COMMANDS = (plan, burndown, risks, log)
