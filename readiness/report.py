@@ -25,7 +25,7 @@ from typing import Any
 from readiness import __version__, paths, store
 from readiness.errors import ReportError
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS_DIRS = (Path(__file__).resolve().parent.parent / "notebooks", Path(__file__).resolve().parent / "_notebooks")
 TEMPLATE = Path(__file__).parent / "templates" / "production-readiness.qmd"
 STEM = "production-readiness"
 NOTEBOOKS = ("scorecard", "burndown", "risks", "trends")
@@ -49,10 +49,12 @@ class ReportResult:
 
 
 def notebook_dir() -> Path:
-    """Where the report's notebooks are (the project's ``notebooks/``)."""
-    if not NOTEBOOKS_DIR.is_dir():
-        raise ReportError(f"{NOTEBOOKS_DIR}: notebooks not found", hint="run readiness from a checkout of the project")
-    return NOTEBOOKS_DIR
+    """Where the report's notebooks are: the checkout's ``notebooks/``, else the copy in the wheel."""
+    for candidate in NOTEBOOKS_DIRS:
+        if (candidate / f"{NOTEBOOKS[0]}.ipynb").is_file():
+            return candidate
+    raise ReportError(f"{NOTEBOOKS_DIRS[0]}: notebooks not found",
+                      hint="reinstall readiness, or run it from a checkout")
 
 
 def _execute(name: str, staging: Path, params: dict[str, Any]) -> float:
