@@ -54,11 +54,17 @@ def partition_path(data_dir: Path, table: str, cluster: str, collected_at: datet
     return Path(data_dir) / table / f"cluster={cluster}" / f"date={day}" / f"{snapshot_id}.parquet"
 
 
-def _sources(data_dir: Path) -> set[str]:
-    files = sorted((Path(data_dir) / "snapshots").glob("**/*.parquet"))
-    if not files:
-        return set()
-    return set(pl.scan_parquet(files).select("source").unique().collect()["source"].to_list())
+def refuse_mixing(data_dir: Path | str, incoming: set[str]) -> None:
+    """Demo data and collected data never share a directory: ``DataMixError`` when writing
+    ``incoming`` sources would mix them with what ``data_dir`` holds."""
+    existing = set(scan(data_dir, "snapshots").select("source").unique().collect()["source"].to_list())
+    if existing and (("demo" in incoming) != ("demo" in existing)):
+        kind = "the demo fleet" if "demo" in existing else "collected data"
+        raise DataMixError(
+            f"{data_dir}: holds {kind}; refusing to mix demo data with collected data",
+            hint="write the demo fleet to its own directory (e.g. --data data/demo) and collect into another "
+                 "(e.g. --data data)",
+        )
 
 
 def write_snapshot(
@@ -76,13 +82,7 @@ def write_snapshot(
     snapshots = schema.validate("snapshots", snapshots, "<snapshots being written>")
     objects = schema.validate("objects", objects, "<objects being written>")
     coverage = schema.validate("coverage", coverage, "<coverage being written>")
-    incoming = set(snapshots["source"].to_list())
-    existing = _sources(data_dir)
-    if existing and (("demo" in incoming) != ("demo" in existing)):
-        raise DataMixError(
-            f"{data_dir}: refusing to mix demo data with collected data (found {sorted(existing)})",
-            hint="write the demo fleet to its own directory, e.g. --data data/demo",
-        )
+    refuse_mixing(data_dir, set(snapshots["source"].to_list()))
     written = []
     for row in snapshots.iter_rows(named=True):
         cluster, sid, at = row["cluster"], row["snapshot_id"], row["collected_at"]

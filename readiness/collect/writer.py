@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from readiness import schema, store
-from readiness.errors import DataMixError, ReadinessError
+from readiness.errors import ReadinessError
 
 BATCH_ROWS = 2000
 BATCH_BYTES = 32 * 2**20  # big objects (CRDs, reports) flush sooner
@@ -34,12 +34,7 @@ def check_target(data_dir: Path) -> None:
     except OSError as err:
         raise ReadinessError(f"{data_dir}: cannot create the data directory ({err.strerror})",
                              hint="pass a writable --data DIR") from None
-    sources = store.scan(data_dir, "snapshots").select("source").unique().collect()["source"].to_list()
-    if "demo" in sources:
-        raise DataMixError(
-            f"{data_dir}: holds the demo fleet; refusing to add collected data to it",
-            hint="collect into another directory, e.g. --data data",
-        )
+    store.refuse_mixing(data_dir, {"live"})
 
 
 class SnapshotWriter:
