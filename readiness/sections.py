@@ -125,30 +125,31 @@ def criteria(a: Assessment) -> str:
 
 
 def freshness(a: Assessment, today: date | None = None) -> str:
-    """Per cluster: the snapshot used, its age, its status, and how much of the catalogue was readable."""
+    """Per cluster: the snapshot used, its age on the as-of day, its status, and how much of the
+    catalogue was readable; then how old the newest snapshot is ``today`` (default: now)."""
     used = a.findings.select("cluster", "snapshot_id", "collected_at").unique().sort("cluster")
     snaps = a.snapshots.select("cluster", "snapshot_id", "source", "status", "error")
-    cov = store.read(a.data_dir, "coverage").filter(
-        pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list()))
+    cov = store.scan(a.data_dir, "coverage", sorted(set(used["cluster"].to_list()))).filter(
+        pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list())).collect()
     cov = cov.group_by("cluster", "snapshot_id").agg(
         (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
         pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error"])).alias("unreadable"))
     rows = []
-    ref = today or a.as_of
     for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
             cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):
         at: datetime = r["collected_at"]
         coverage = a.scores.filter((pl.col("cluster") == r["cluster"]) & (pl.col("category") == OVERALL))
         rows.append({"Cluster": r["cluster"], "Snapshot": f"{at:%Y-%m-%d %H:%M} UTC", "Source": r["source"],
-                     "Age": f"{(ref - at.date()).days} d", "Status": r["status"],
+                     "Age": f"{(a.as_of - at.date()).days} d", "Status": r["status"],
                      "Resource types readable": tables.pct(100 * (r["readable"] if r["readable"] is not None else 1)),
                      "Rubric weight evaluated": tables.pct(100 * float(coverage["coverage"][0])),
                      "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
     stale = a.rubric.stale_after_days
-    today = datetime.now(UTC).date()
-    return (tables.markdown(rows) + f"\nA snapshot older than {stale} days (at the as-of day) counts as unknown "
-            f"on every check. Today ({today}) the newest snapshot is {(today - a.newest_snapshot).days} days old"
-            + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
+    today = today or datetime.now(UTC).date()
+    newest = a.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+    return (tables.markdown(rows) + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
+            f"{stale} days counts as unknown on every check. Today ({today}) the newest snapshot in the data is "
+            f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
 
 
 def waivers(a: Assessment) -> str:
