@@ -33,12 +33,6 @@ def contributions(findings: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     )
 
 
-def month_end(dates: list[date], month: str) -> date | None:
-    """The newest snapshot day in ``month`` ('YYYY-MM'), None when there is none."""
-    days = [d for d in dates if d.strftime("%Y-%m") == month]
-    return max(days) if days else None
-
-
 def previous_month_end(dates: list[date], month: str) -> date | None:
     """The newest snapshot day before ``month`` starts."""
     start = date.fromisoformat(f"{month}-01")
