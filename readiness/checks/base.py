@@ -37,6 +37,14 @@ class Item:
         """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``)."""
         return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
 
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        """Facts derived from this object's configuration at collection time
+        (``readiness.collect.configfacts``); ``{}`` when none were stored."""
+        st = self.status if isinstance(self.status, dict) else {}
+        found = st.get("readiness.dev/facts")
+        return found if isinstance(found, dict) else {}
+
     def condition(self, kind: str) -> bool | None:
         """The status condition ``kind`` as a bool, None when absent."""
         conds = (self.status or {}).get("conditions") or []

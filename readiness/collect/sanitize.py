@@ -24,6 +24,7 @@ import json
 import re
 from typing import Any
 
+from readiness.collect.configfacts import FACTS_KEY, extract
 from readiness.schema import REDACTED
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -166,8 +167,9 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
         annotations = {k: v for k, v in annotations.items() if k not in FULL_COPY_ANNOTATIONS}
     name = meta.get("name") or ""
     namespace = meta.get("namespace") or None
+    facts = extract(obj)  # from the raw object, before anything is redacted
     if metadata_only or (obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1"):
-        return namespace, name, dumps(labels), dumps(annotations), "{}", "{}"
+        return namespace, name, dumps(labels), dumps(annotations), "{}", dumps({FACTS_KEY: facts} if facts else {})
     if is_core_secret(obj):
         for field in ("data", "stringData"):
             if field in obj:
@@ -185,6 +187,8 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
         redact(part)
     if extras and (isinstance(status, dict) or status is None):
         status = {**extras, **(status or {})}
+    if facts and (isinstance(status, dict) or status is None):
+        status = {**(status or {}), FACTS_KEY: facts}
     return (
         namespace,
         name,
