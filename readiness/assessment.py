@@ -107,6 +107,9 @@ class Assessment:
 
 
 def _criteria(rubric: Rubric, fleet_checks: pl.DataFrame, overall: float, open_blockers: int) -> pl.DataFrame:
+    """The production criteria, each met or not. A criterion naming checks is met only when every
+    one of them passes (or is waived) on every cluster it applies to: a check that is
+    ``not_applicable`` everywhere (absent from ``fleet_checks``) or ``unknown`` never meets it."""
     holds = dict(zip(fleet_checks["check_id"].to_list(), fleet_checks["holds"].to_list(), strict=True))
     rows = []
     for c in rubric.criteria:
@@ -115,7 +118,8 @@ def _criteria(rubric: Rubric, fleet_checks: pl.DataFrame, overall: float, open_b
         elif c.get("blockers_resolved"):
             met = open_blockers == 0
         else:
-            met = all(holds.get(cid, True) for cid in c.get("checks") or ())
+            ids = c.get("checks") or ()
+            met = bool(ids) and all(holds.get(cid, False) for cid in ids)
         rows.append({"id": str(c.get("id")), "text": str(c.get("text")), "met": met})
     return pl.DataFrame(rows, schema={"id": pl.String, "text": pl.String, "met": pl.Boolean})
 
@@ -129,7 +133,7 @@ def assess(
 ) -> Assessment:
     """Assess the fleet in ``data`` as of ``as_of`` (default: the newest snapshot's day)."""
     data_dir = paths.data_dir(data)
-    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     snaps = store.snapshots(data_dir, clusters)
     day = as_of or snaps["collected_at"].max().date()  # type: ignore[union-attr]
     findings = evaluate(data_dir, rub, as_of=day, clusters=clusters)
@@ -161,7 +165,7 @@ def history(
     another rubric version is this one call, so trends stay comparable.
     """
     data_dir = paths.data_dir(data)
-    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     findings = evaluate(data_dir, rub, clusters=clusters, history=True, as_of=until)
     days = sorted(set(findings["collected_at"].dt.date().to_list()))
     return findings, sc.scores(on_days(findings, days, rub.stale_after_days), rub)

@@ -166,7 +166,7 @@ def load_plan(path: Path | str | None = None, *, rubric: Rubric | None = None, d
     that do not add up to ``total_hours``, a check or blocker id the rubric does not know.
     Inconsistencies between the plan, the rubric and the assessment become ``Plan.warnings``.
     """
-    rub = rubric if rubric is not None else rubric_mod.load()
+    rub = rubric if rubric is not None else rubric_mod.load(data=paths.data_dir(data))
     where = Path(path) if path is not None else paths.shipped(PLAN_FILE, paths.data_dir(data))
     src = SourceFile(where, "plan")
     doc = src.doc
@@ -550,7 +550,7 @@ def compute(
     from readiness.assessment import history
 
     data_dir = paths.data_dir(data)
-    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     the_plan = plan or load_plan(rubric=rub, data=data_dir)
     if findings is None:
         findings, _ = history(data_dir, rubric=rub, until=as_of, clusters=clusters)

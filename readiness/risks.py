@@ -79,7 +79,7 @@ def load_risks(
     likelihood above the inherent one; a duplicate id; a check the rubric or a work package the
     plan does not know; a risk without checks.
     """
-    rub = rubric if rubric is not None else rubric_mod.load()
+    rub = rubric if rubric is not None else rubric_mod.load(data=paths.data_dir(data))
     the_plan = plan if plan is not None else plan_mod.load_plan(rubric=rub, data=data)
     where = Path(path) if path is not None else paths.shipped(RISKS_FILE, paths.data_dir(data))
     src = SourceFile(where, "risk register")
@@ -184,7 +184,7 @@ def compute(
     from readiness.assessment import assess
 
     data_dir = paths.data_dir(data)
-    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric)
+    rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     the_risks = risks if risks is not None else load_risks(rubric=rub, data=data_dir)
     if findings is not None:
         return register(the_risks, findings, as_of, rub.stale_after_days)

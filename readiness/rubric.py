@@ -1,8 +1,11 @@
 """The rubric: categories, weights, severities, blockers, criteria and thresholds (policy as data).
 
-The packaged ``rubrics/default.yaml`` is the base; a user file given with ``--rubric`` is merged
-over it (mappings merged key by key, everything else replaced). Every problem is reported with
-the file and line it comes from.
+The packaged ``rubrics/default.yaml`` is the base and holds what applies to any Kubernetes fleet.
+A *profile* (``rubrics/<name>.yaml``, e.g. ``homelab-phase1``: one fleet's named services,
+alerts, environments, plan work packages and blocker wording) is merged over it when the data
+directory's ``fleet.yaml`` names it (``rubric: homelab-phase1``, or a path relative to the data
+directory); a user file given with ``--rubric`` is merged over both (mappings merged key by key,
+everything else replaced). Every problem is reported with the file and line it comes from.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import yaml
 
 from readiness.errors import ConfigError
 
-DEFAULT = Path(__file__).parent / "rubrics" / "default.yaml"
+PROFILES = Path(__file__).parent / "rubrics"
+DEFAULT = PROFILES / "default.yaml"
+FLEET_FILE = "fleet.yaml"
+PROFILE_KEY = "rubric"
 SEVERITIES = ("critical", "high", "medium", "low")
 TOP_KEYS = {"version", "name", "stale_after_days", "verdict", "categories", "blockers", "criteria", "checks"}
 CHECK_KEYS = {"title", "category", "weight", "severity", "work_package", "applies_to", "thresholds", "remediation"}
@@ -134,11 +140,47 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load(path: Path | str | None = None, *, known_checks: set[str] | None = None) -> Rubric:
-    """The default rubric, with ``path`` merged over it when given.
+def profiles() -> list[str]:
+    """The names of the packaged profiles (``rubrics/*.yaml`` other than the default)."""
+    return sorted(p.stem for p in PROFILES.glob("*.yaml") if p != DEFAULT)
 
-    ``known_checks`` (default: the registry) are the ids a rubric may name; an unknown id is an
-    error naming the file and line.
+
+def profile_path(name: str, base: Path | None = None, *, where: str = "--rubric") -> Path:
+    """A rubric file: ``name`` as a path (relative to ``base`` when given), else the packaged
+    profile of that name; ``ConfigError`` naming the packaged profiles when neither exists."""
+    candidate = (base / name) if base is not None else Path(name)
+    if candidate.is_file():
+        return candidate
+    if (PROFILES / f"{name}.yaml").is_file():
+        return PROFILES / f"{name}.yaml"
+    raise ConfigError(where, f"no rubric file or profile '{name}'",
+                      hint=f"packaged profiles: {', '.join(profiles()) or 'none'}; or give a rubric file's path")
+
+
+def data_profile(data: Path | str) -> Path | None:
+    """The profile the data directory's ``fleet.yaml`` selects (``rubric: NAME``), None when it names none."""
+    fleet = Path(data) / FLEET_FILE
+    if not fleet.is_file():
+        return None
+    try:
+        doc = yaml.safe_load(fleet.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None  # attestations.load_roles reports a broken fleet.yaml with its line
+    name = doc.get(PROFILE_KEY) if isinstance(doc, dict) else None
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name:
+        raise ConfigError(str(fleet), f"'{PROFILE_KEY}' must name a rubric profile or file, got {name!r}",
+                          hint=f"packaged profiles: {', '.join(profiles())}")
+    return profile_path(name, Path(data), where=str(fleet))
+
+
+def load(path: Path | str | None = None, *, known_checks: set[str] | None = None,
+         data: Path | str | None = None) -> Rubric:
+    """The default rubric, with the profile ``data``'s fleet.yaml selects and then ``path`` merged over it.
+
+    ``path`` is a rubric file or the name of a packaged profile. ``known_checks`` (default: the
+    registry) are the ids a rubric may name; an unknown id is an error naming the file and line.
     """
     if known_checks is None:
         from readiness.checks import REGISTRY
@@ -147,9 +189,13 @@ def load(path: Path | str | None = None, *, known_checks: set[str] | None = None
     origins = _Origins()
     doc = _read(DEFAULT, origins)
     sources = [str(DEFAULT)]
+    layers = [data_profile(data)] if data is not None else []
     if path is not None:
-        doc = _merge(doc, _read(Path(path), origins))
-        sources.append(str(path))
+        layers.append(profile_path(str(path)))
+    for layer in layers:
+        if layer is not None and layer.resolve() != DEFAULT.resolve():
+            doc = _merge(doc, _read(layer, origins))
+            sources.append(str(layer))
     return _build(doc, origins, known_checks, tuple(sources))
 
 

@@ -120,7 +120,8 @@ def scores(findings: pl.DataFrame, rubric: Rubric, on: date | None = None) -> pl
 
 
 def blockers(findings: pl.DataFrame, rubric: Rubric, on: date | None = None) -> pl.DataFrame:
-    """One row per (date, blocker, criterion): met when all its checks hold on every cluster."""
+    """One row per (date, blocker, criterion): met when all its checks hold (pass or waived) on every
+    cluster; never met by checks that are ``not_applicable`` everywhere or ``unknown``."""
     fc = fleet_checks(findings, on)
     rows = [
         {"blocker": b.id, "title": b.title, "impact": b.impact, "resolution": b.resolution,
@@ -132,7 +133,8 @@ def blockers(findings: pl.DataFrame, rubric: Rubric, on: date | None = None) -> 
     crit = (
         spec.join(dates, how="cross")
         .join(fc.select("date", "check_id", "holds", "failing_clusters"), on=["date", "check_id"], how="left")
-        .with_columns(pl.col("holds").fill_null(True))  # applies to no cluster: nothing to hold
+        # Applies to no cluster (not_applicable everywhere): a blocker is resolved only by passing checks.
+        .with_columns(pl.col("holds").fill_null(False))
         .group_by("date", "blocker", "title", "impact", "resolution", "criterion", "text")
         .agg(pl.col("holds").all().alias("met"),
              pl.col("check_id").filter(~pl.col("holds")).alias("open_checks"))

@@ -31,6 +31,14 @@ class Item:
     annotations: Mapping[str, str]
     spec: Any
     status: Any
+    # Where the object was read: 'live' (a cluster), 'demo' (the simulator) or 'repo' (a GitOps
+    # repository). A repo object is declared state and never has status; the others are observed.
+    source: str = "live"
+
+    @property
+    def declared(self) -> bool:
+        """Whether this object is declared state (read from a repository), not observed in a cluster."""
+        return self.source == "repo"
 
     @property
     def ref(self) -> str:
@@ -114,12 +122,12 @@ class Evidence:
         if key not in self._items:
             df = self._by_kind.get(key)
             rows = [] if df is None else df.select(
-                "api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status"
+                "api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source"
             ).iter_rows()
             self._items[key] = [
                 Item(av, k, ns, n, json.loads(lb or "{}"), json.loads(an or "{}"),
-                     json.loads(sp or "null"), json.loads(st or "null"))
-                for av, k, ns, n, lb, an, sp, st in rows
+                     json.loads(sp or "null"), json.loads(st or "null"), src or "live")
+                for av, k, ns, n, lb, an, sp, st, src in rows
             ]
         return self._items[key]
 

@@ -5,11 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import polars as pl
+
 from readiness.checks.base import Evidence, Item, Result, failed, passed, unknown
 from readiness.repofacts import REPO_API
 
 REPO_GROUP = REPO_API.split("/")[0]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+HELM = "helm.toolkit.fluxcd.io"
+FLUX_SOURCE = "source.toolkit.fluxcd.io"
+ARGO = "argoproj.io"
+KUSTOMIZE = "kustomize.config.k8s.io"
+# Annotations naming the file a declared object was read from: ours, then kustomize's.
+FILE_ANNOTATIONS = ("readiness.dev/file", "config.kubernetes.io/path", "internal.config.kubernetes.io/path")
+# Charts that install several components, each on unless the values switch it off (the
+# ``<component>_enabled`` facts of ``readiness.collect.helmfacts``).
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "kube-prometheus-stack": ("prometheus", "alertmanager", "grafana", "prometheus-operator"),
+    "victoria-metrics-k8s-stack": ("vmsingle", "vmagent", "vmalertmanager", "grafana"),
+    "loki-stack": ("loki", "promtail"),
+    "k8s-monitoring": ("alloy",),
+    "linkerd-control-plane": ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"),
+    "istiod": ("istiod",),
+}
 
 
 def workloads(ev: Evidence) -> list[Item]:
@@ -36,15 +54,128 @@ def running(ev: Evidence, apps: Iterable[str]) -> list[Item]:
     return [w for w in workloads(ev) if (app_name(w) in wanted or w.name in wanted) and ready_count(w)[0] > 0]
 
 
-def workload_present(ev: Evidence, role: str, apps: Iterable[str]) -> Result:
-    """Pass when a workload filling ``role`` (any of ``apps``) runs."""
+def declared_only(ev: Evidence) -> bool:
+    """Whether the evidence is a repository's declared state only (no cluster observed): a check of
+    running state then judges what is declared, since a repository never has status."""
+    o = ev.objects
+    return o.height > 0 and "source" in o.columns and bool((o["source"] == "repo").all())
+
+
+def where(item: Item) -> str:
+    """How a reason cites a declared object: the file it was read from when the collector recorded
+    it (annotation ``readiness.dev/file``, or kustomize's path annotations), else ``Kind ns/name``."""
+    for key in FILE_ANNOTATIONS:
+        if item.annotations.get(key):
+            return str(item.annotations[key])
+    if item.name.endswith((".yaml", ".yml")):
+        return item.name
+    return f"{item.kind} {item.namespace}/{item.name}" if item.namespace else f"{item.kind} {item.name}"
+
+
+def chart_of(item: Item) -> str:
+    """The Helm chart a HelmRelease / Argo CD Application installs ('' when none)."""
+    chart = item.facts.get("chart")
+    if chart:
+        return str(chart)
+    spec = item.spec if isinstance(item.spec, dict) else {}
+    if item.kind == "HelmRelease":
+        return str((((spec.get("chart") or {}).get("spec") or {}).get("chart"))
+                   or (spec.get("chartRef") or {}).get("name") or "")
+    if item.kind == "HelmChart":
+        return str(spec.get("chart") or "")
+    if item.kind == "ApplicationSet":
+        spec = ((spec.get("template") or {}).get("spec")) or {}
+    sources = [spec.get("source"), *list(spec.get("sources") or [])]
+    return next((str(s["chart"]) for s in sources if isinstance(s, dict) and s.get("chart")), "")
+
+
+def names_of(item: Item) -> set[str]:
+    """The component names a declaring object installs: its chart (and what a bundle chart
+    enables, and then only that), its release / object name, an Argo CD source path's last directory."""
+    spec = item.spec if isinstance(item.spec, dict) else {}
+    chart = chart_of(item)
+    out = set()
+    if chart in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
+        out |= {part for part in BUNDLES[chart] if item.facts.get(f"{part}_enabled") is not False}
+    else:
+        out |= {item.name, chart, str(item.labels.get("app.kubernetes.io/name") or ""),
+                str(spec.get("releaseName") or "")}
+    if item.kind in ("Application", "ApplicationSet"):
+        app = ((spec.get("template") or {}).get("spec") or {}) if item.kind == "ApplicationSet" else spec
+        for s in [app.get("source"), *list(app.get("sources") or [])]:
+            if isinstance(s, dict) and s.get("path"):
+                out.add(str(s["path"]).rstrip("/").rsplit("/", 1)[-1])
+    if item.kind == "Kustomization" and isinstance(item.status, dict):  # kustomization.yaml helmCharts:
+        out |= {str(c.get("name")) for c in item.status.get("helmCharts") or [] if isinstance(c, dict)}
+    return {n.lower() for n in out if n}
+
+
+def installers(ev: Evidence) -> list[Item]:
+    """Objects that install components: HelmReleases, Flux HelmCharts, Argo CD Applications and
+    ApplicationSets, kustomizations with ``helmCharts``, and workload manifests."""
+    return (ev.items(HELM, "HelmRelease") + ev.items(FLUX_SOURCE, "HelmChart") + ev.items(ARGO, "Application")
+            + ev.items(ARGO, "ApplicationSet") + ev.items(KUSTOMIZE, "Kustomization") + workloads(ev))
+
+
+def declared(ev: Evidence, apps: Iterable[str]) -> list[Item]:
+    """Repository objects that install one of ``apps`` (chart, release, Application, workload
+    manifest: see ``installers``), matched by name, case-insensitive."""
+    wanted = {a.lower() for a in apps}
+    return [i for i in installers(ev) if i.declared and names_of(i) & wanted]
+
+
+def hidden(ev: Evidence, *kinds: str) -> list[str]:
+    """Files the repository collector skipped that could hold objects of ``kinds`` (or of any kind
+    when it could not tell): ``path: reason`` from coverage rows with outcome ``skipped``."""
+    cov = ev.coverage
+    if cov is None or cov.is_empty() or "detail" not in cov.columns:
+        return []
+    rows = cov.filter((pl.col("outcome") == "skipped") & pl.col("kind").is_in([*kinds, "File"]))
+    return sorted({str(d).split(":", 1)[0] for d in rows["detail"].to_list() if d})
+
+
+def ready_detail(w: Item) -> str:
+    ready, want = ready_count(w)
+    return f"{w.ref} {ready}/{want} ready"
+
+
+def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str] = ("HelmRelease",)) -> Result:
+    """Whether a component filling ``role`` (any of ``apps``) runs, or on a repository snapshot is declared.
+
+    Observed: pass when a workload of ``apps`` has ready replicas ("running: ..."), fail when none
+    does (naming a declaration that is not running). Repository only: pass when declared ("declared
+    in <file or Kind ns/name>"), unknown when skipped files could hold it, fail when nothing declares it.
+    """
     apps = list(apps)
     found = running(ev, apps)
     if found:
-        return passed(f"{role} running: {', '.join(sorted({w.ref for w in found}))}", [w.ref for w in found])
-    if ev.unreadable(("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")):
-        return unknown("workloads could not be read")
-    return failed(f"no {role} running (looked for {', '.join(apps)})")
+        return passed(f"{role} running: {listing(ready_detail(w) for w in found)}", [w.ref for w in found])
+    if not declared_only(ev):
+        if ev.unreadable(("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")):
+            return unknown(f"workloads could not be read, so {role} cannot be seen")
+        decl = declared(ev, apps)
+        if decl:
+            return failed(f"{role} declared in {listing(where(d) for d in decl)} but not running",
+                          [where(d) for d in decl])
+        return failed(f"no {role} running (looked for {listing(apps, 6)})")
+    return declared_result(ev, role, apps, declared(ev, apps), kinds)
+
+
+def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
+    """On a repository snapshot: pass on ``decl``, unknown when skipped files may hold it, else fail."""
+    if decl:
+        return passed(f"{role} declared in {listing(where(d) for d in decl)}", [where(d) for d in decl])
+    skipped = hidden(ev, *kinds, *WORKLOAD_KINDS)
+    if skipped:
+        return unknown(f"no {role} declared in the files read; {len(skipped)} file(s) could not be read "
+                       f"({listing(skipped)})", skipped)
+    return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
+
+
+def workload_present(ev: Evidence, role: str, apps: Iterable[str]) -> Result:
+    """Pass when a workload filling ``role`` (any of ``apps``) runs, or is declared on a repository
+    snapshot (``component``)."""
+    return component(ev, role, apps)
 
 
 def repo(ev: Evidence, kind: str) -> list[Item]:

@@ -17,15 +17,20 @@ from readiness.checks.base import (
     unknown,
 )
 from readiness.checks.common import (
+    HELM,
     REPO_GROUP,
     WORKLOAD_KINDS,
     app_name,
+    declared,
+    declared_only,
+    hidden,
     job_present,
     jobs,
     jobs_doing,
     listing,
     repo,
     running,
+    where,
     workloads,
 )
 
@@ -88,19 +93,55 @@ def _workflows_unknown(ev: Evidence) -> Result | None:
     return unknown("CI workflows could not be read") if ev.unreadable(WORKFLOW) else None
 
 
+FLUX_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
+
+
+def _sync_declared(ev: Evidence) -> Result:
+    """On a repository snapshot: GitOps is declared when Flux Kustomizations or Argo CD
+    Applications / ApplicationSets are (their sync state is observed only in a cluster)."""
+    sources = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)]
+    kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
+    apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
+    if not (kustomizations or apps):
+        skipped = hidden(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
+        if skipped:
+            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {len(skipped)} "
+                           f"file(s) could not be read ({listing(skipped)})", skipped)
+        if sources:
+            return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
+                          [where(o) for o in sources])
+        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository")
+    parts = []
+    for label, objs in (("Flux Kustomizations", kustomizations), ("Argo CD Applications/ApplicationSets", apps),
+                        ("Flux sources", sources)):
+        if objs:
+            kinds = sorted({o.kind for o in objs}) if label == "Flux sources" else []
+            parts.append(f"{len(objs)} {label}" + (f" ({', '.join(kinds)})" if kinds else ""))
+    suspended = [o.name for o in kustomizations + sources if (o.spec or {}).get("suspend")]
+    reason = f"declared: {', '.join(parts)}; sync state is observed only in a cluster"
+    evidence = [where(o) for o in (kustomizations + apps)[:10]]
+    if suspended:
+        return fraction(1 - len(suspended) / len(kustomizations + sources),
+                        f"{reason}; suspended: {listing(suspended)}", evidence)
+    return passed(reason, evidence)
+
+
 @check("deploy_gitops_sync")
 def gitops_sync(ev: Evidence, cfg: Config) -> Result:
-    """Flux syncs from a Ready GitRepository with Ready, unsuspended Kustomizations, or Argo CD
-    Applications are Synced and Healthy; the score is the share of those GitOps objects in order."""
-    repos = ev.items(FLUX_SOURCE, "GitRepository")
-    kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
-    applications = ev.items(ARGO, "Application")
-    flux_blind = ev.unreadable((FLUX_SOURCE, "GitRepository"), (FLUX_KUSTOMIZE, "Kustomization"))
+    """Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
+    unsuspended Kustomizations, or Argo CD Applications are Synced and Healthy; the score is the
+    share of those GitOps objects in order. On a repository snapshot: GitOps objects are declared."""
+    if declared_only(ev):
+        return _sync_declared(ev)
+    repos = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k) if not o.declared]
+    kustomizations = [o for o in ev.items(FLUX_KUSTOMIZE, "Kustomization") if not o.declared]
+    applications = [o for o in ev.items(ARGO, "Application") if not o.declared]
+    flux_blind = ev.unreadable(*((FLUX_SOURCE, k) for k in FLUX_SOURCES), (FLUX_KUSTOMIZE, "Kustomization"))
     argo_blind = ev.unreadable((ARGO, "Application"))
     if (flux_blind and not applications) or (argo_blind and not (repos or kustomizations)):
         return unknown(f"GitOps objects could not be read ({', '.join(flux_blind + argo_blind)})")
     if not (repos or kustomizations or applications):
-        return failed("no GitOps: no Flux GitRepository or Kustomization and no Argo CD Application")
+        return failed("no GitOps: no Flux source or Kustomization and no Argo CD Application")
 
     def flux_problem(o: Item) -> str | None:
         if (o.spec or {}).get("suspend"):
@@ -113,12 +154,13 @@ def gitops_sync(ev: Evidence, cfg: Config) -> Result:
         sync, health = (st.get("sync") or {}).get("status"), (st.get("health") or {}).get("status")
         problems[a.ref] = None if (sync, health) == ("Synced", "Healthy") else f"{sync or '?'}/{health or '?'}"
     if kustomizations and not [r for r in repos if problems[r.ref] is None]:
-        sources = listing(f"{r.name} {problems[r.ref]}" for r in repos) or "none"
-        return failed(f"Flux has no Ready GitRepository ({sources}): nothing syncs from Git", [r.ref for r in repos])
+        sources = listing(f"{r.kind} {r.name} {problems[r.ref]}" for r in repos) or "none"
+        return failed(f"Flux has no Ready source ({sources}): nothing syncs", [r.ref for r in repos])
     if repos and not (kustomizations or applications):
-        return failed(f"GitRepository {repos[0].name} exists but no Kustomization applies it", [r.ref for r in repos])
+        return failed(f"{repos[0].kind} {repos[0].name} exists but no Kustomization applies it",
+                      [r.ref for r in repos])
     parts = []
-    for label, objs in (("GitRepositories", repos), ("Kustomizations", kustomizations),
+    for label, objs in (("Flux sources", repos), ("Kustomizations", kustomizations),
                         ("Argo CD Applications", applications)):
         if objs:
             parts.append(f"{sum(problems[o.ref] is None for o in objs)}/{len(objs)} {label}")
@@ -147,8 +189,11 @@ def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
     """
     if ev.unreadable(*[("apps", k) for k in WORKLOAD_KINDS]):
         return unknown("workloads could not be read")
+    if declared_only(ev):
+        return unknown(f"{len(workloads(ev))} workloads declared in the repository; workloads applied by hand "
+                       "are observed only in a cluster")
     applications = {a.name for a in ev.items(ARGO, "Application")}
-    counted = [w for w in workloads(ev) if not (w.namespace or "").startswith("kube-")]
+    counted = [w for w in workloads(ev) if not w.declared and not (w.namespace or "").startswith("kube-")]
     if not counted:
         return not_applicable("no workloads outside kube-* namespaces")
     manual = [w for w in counted if not _gitops_managed(w, applications)]
@@ -251,32 +296,52 @@ def prod_approval(ev: Evidence, cfg: Config) -> Result:
 
 
 def _progressive(ev: Evidence) -> list[Item]:
-    """Flagger Canaries and Argo Rollouts whose controller runs (without it they do nothing)."""
+    """Flagger Canaries and Argo Rollouts whose controller runs (without it they do nothing); on a
+    repository snapshot, those whose controller is declared too."""
     out = []
-    if running(ev, ["flagger"]):
-        out += ev.items(FLAGGER, "Canary")
-    if running(ev, ["argo-rollouts"]):
-        out += ev.items(ARGO, "Rollout")
+    only_declared = declared_only(ev)
+    for controller, group, kind in (("flagger", FLAGGER, "Canary"), ("argo-rollouts", ARGO, "Rollout")):
+        if running(ev, [controller]) or (only_declared and declared(ev, [controller])):
+            out += ev.items(group, kind)
     return out
+
+
+def _rolls_back(release: Item) -> bool:
+    """A Flux HelmRelease that rolls back a failed upgrade: ``upgrade.remediation`` retries (or
+    ``remediateLastFailure``) with the default ``rollback`` strategy."""
+    rem = (((release.spec or {}).get("upgrade") or {}).get("remediation")) or {}
+    if not isinstance(rem, dict) or str(rem.get("strategy") or "rollback") != "rollback":
+        return False
+    retries = rem.get("retries")
+    return (isinstance(retries, int) and (retries > 0 or retries == -1)) or rem.get("remediateLastFailure") is True
 
 
 @check("deploy_rollback")
 def rollback(ev: Evidence, cfg: Config) -> Result:
-    """A CI job rolls back, or Flagger canaries / Argo Rollouts roll back on failed analysis."""
+    """A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
+    HelmReleases roll back failed upgrades (``spec.upgrade.remediation``)."""
     jobs_found = jobs_doing(ev, "rollback")
     if jobs_found:
         return passed(f"rollback job {listing(jobs_found)}", jobs_found)
     canaries = _progressive(ev)
     if canaries:
-        return passed(f"automatic rollback by {len(canaries)} canary object(s): {listing(c.ref for c in canaries)}",
-                      [c.ref for c in canaries])
+        said = " declared" if all(c.declared for c in canaries) else ""
+        return passed(f"automatic rollback by {len(canaries)}{said} canary object(s): "
+                      f"{listing(where(c) if c.declared else c.ref for c in canaries)}", [c.ref for c in canaries])
+    releases = ev.items(HELM, "HelmRelease")
+    remediated = [r for r in releases if _rolls_back(r)]
+    if remediated:
+        said = "declared " if all(r.declared for r in remediated) else ""
+        return passed(f"automated rollback of failed Helm upgrades: {len(remediated)}/{len(releases)} {said}"
+                      f"HelmReleases set upgrade.remediation ({listing(r.name for r in remediated)})",
+                      [where(r) for r in remediated])
     if (result := _workflows_unknown(ev)) is not None:
         return result
     idle = ev.items(FLAGGER, "Canary") + ev.items(ARGO, "Rollout")
     if idle:
         return failed(f"no rollback job; {len(idle)} canary object(s) but their controller is not running",
                       [c.ref for c in idle])
-    return failed("no rollback job in CI and no Flagger Canary or Argo Rollout")
+    return failed("no rollback job in CI, no Flagger Canary or Argo Rollout, no HelmRelease with upgrade remediation")
 
 
 @check("deploy_image_scan_ci")
@@ -313,9 +378,27 @@ def preview_envs(ev: Evidence, cfg: Config) -> Result:
         return passed(f"preview job {listing(found)}{here}", found + [n.ref for n in spaces])
     if spaces:
         return passed(f"{len(spaces)} preview namespace(s): {listing(n.name for n in spaces)}", [n.ref for n in spaces])
+    per_pr = [a for a in ev.items(ARGO, "ApplicationSet") if _pull_request_generator((a.spec or {}).get("generators"))]
+    if per_pr:
+        how = "declared in" if all(a.declared for a in per_pr) else "by"
+        return passed(f"an environment per pull request: ApplicationSet pullRequest generator {how} "
+                      f"{listing(where(a) for a in per_pr)}", [where(a) for a in per_pr])
     if (result := _workflows_unknown(ev)) is not None:
         return result
     return failed("no CI job deploys previews and no namespace is labelled readiness.dev/preview=true")
+
+
+def _pull_request_generator(generators: Any) -> bool:
+    """Whether Argo CD ApplicationSet generators (matrix and merge nested) include ``pullRequest``."""
+    for g in generators if isinstance(generators, list) else []:
+        if not isinstance(g, dict):
+            continue
+        if "pullRequest" in g:
+            return True
+        for nested in ("matrix", "merge"):
+            if _pull_request_generator((g.get(nested) or {}).get("generators")):
+                return True
+    return False
 
 
 @check("deploy_canary")
@@ -323,6 +406,10 @@ def canary(ev: Evidence, cfg: Config) -> Result:
     """Share of the threshold's services running here that roll out by canary: a Flagger Canary
     targets their workload, or they run as (or through) an Argo Rollout. None running: not applicable."""
     services = [str(s) for s in cfg["services"]]
+    if not services:
+        return not_applicable("the rubric names no critical services (thresholds.services)")
+    if declared_only(ev):
+        return _canary_declared(ev, services)
     rollouts = [r for r in ev.items(ARGO, "Rollout") if (app_name(r) in services or r.name in services)
                 and int((r.status or {}).get("readyReplicas") or 0) > 0]
     found = running(ev, services) + rollouts
@@ -350,6 +437,28 @@ def canary(ev: Evidence, cfg: Config) -> Result:
         if ev.items(FLAGGER, "Canary") and not running(ev, ["flagger"]):
             reason += " (Flagger is not running)"
     return fraction(1 - len(missing) / len(by_service), reason, [c.ref for c in active] or [w.ref for w in found])
+
+
+def _canary_declared(ev: Evidence, services: list[str]) -> Result:
+    """On a repository snapshot: share of the declared critical services a declared Canary or
+    Rollout targets (by the service's or its declaring object's name), with its controller declared."""
+    decl = {s: declared(ev, [s]) for s in services}
+    present = [s for s in services if decl[s]]
+    if not present:
+        return not_applicable(f"none of {', '.join(services)} is declared in the repository")
+    active = _progressive(ev)
+    names = set()
+    for c in active:
+        ref = (c.spec or {}).get("targetRef" if c.kind == "Canary" else "workloadRef") or {}
+        names |= {str(ref.get("name")), c.name} if c.kind == "Rollout" else {str(ref.get("name"))}
+    covered = [s for s in present if s in names or any(d.name in names for d in decl[s])]
+    missing = [s for s in present if s not in covered]
+    reason = f"{len(covered)}/{len(present)} declared critical services roll out by a declared canary"
+    if missing:
+        reason += f"; not: {listing(missing)}"
+        if ev.items(FLAGGER, "Canary") and not declared(ev, ["flagger"]):
+            reason += " (Flagger is not declared)"
+    return fraction(len(covered) / len(present), reason, [where(c) for c in active])
 
 
 @check("test_unit_coverage")

@@ -16,7 +16,20 @@ from readiness.checks.base import (
     passed,
     unknown,
 )
-from readiness.checks.common import REPO_GROUP, WORKLOAD_KINDS, listing, ready_count, repo, running, workloads
+from readiness.checks.common import (
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    declared,
+    declared_only,
+    declared_result,
+    hidden,
+    listing,
+    ready_count,
+    repo,
+    running,
+    where,
+    workloads,
+)
 
 PRESSURES = ("MemoryPressure", "DiskPressure", "PIDPressure")
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
@@ -74,7 +87,10 @@ def workloads_available(ev: Evidence, cfg: Config) -> Result:
     """The share of workloads with all desired replicas ready reaches min_share (scaled-to-zero ones skipped)."""
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"workloads could not be read ({', '.join(ev.unreadable(*WORKLOAD_TYPES))})")
-    counted = [(w, *ready_count(w)) for w in workloads(ev)]
+    if declared_only(ev):
+        return unknown(f"{len(workloads(ev))} workloads declared in the repository; ready replicas are "
+                       "observed only in a cluster")
+    counted = [(w, *ready_count(w)) for w in workloads(ev) if not w.declared]
     active = [(w, ready, want) for w, ready, want in counted if want > 0]
     if not active:
         return unknown("no Deployments, StatefulSets or DaemonSets with desired replicas were collected")
@@ -123,7 +139,10 @@ def helmreleases_ready(ev: Evidence, cfg: Config) -> Result:
     """Every Flux HelmRelease is Ready (partial with the share Ready; none -> not applicable)."""
     if ev.unreadable((HELM, "HelmRelease")):
         return unknown("Flux HelmReleases could not be read")
-    releases = ev.items(HELM, "HelmRelease")
+    if declared_only(ev):
+        return unknown(f"{len(ev.items(HELM, 'HelmRelease'))} HelmReleases declared in the repository; "
+                       "Ready is observed only in a cluster")
+    releases = [r for r in ev.items(HELM, "HelmRelease") if not r.declared]
     if not releases:
         return not_applicable("no Flux HelmReleases in the cluster")
     bad = [r for r in releases if r.condition("Ready") is not True]
@@ -165,7 +184,8 @@ def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
 
 @check("infra_service_mesh")
 def service_mesh(ev: Evidence, cfg: Config) -> Result:
-    """The Linkerd control plane (destination and identity) runs, or Istio's istiod does."""
+    """The Linkerd control plane (destination and identity) runs, or Istio's istiod does; on a
+    repository, one is declared (the linkerd-control-plane or istiod chart, or their manifests)."""
     linkerd = {name: running(ev, [name]) for name in LINKERD_CONTROL_PLANE}
     if all(linkerd.values()):
         refs = [w.ref for found in linkerd.values() for w in found]
@@ -173,6 +193,9 @@ def service_mesh(ev: Evidence, cfg: Config) -> Result:
     istiod = running(ev, ["istiod"])
     if istiod:
         return passed(f"Istio control plane running: {istiod[0].ref}", [w.ref for w in istiod])
+    if declared_only(ev):
+        planes = [*LINKERD_CONTROL_PLANE, "linkerd-control-plane", "istiod"]
+        return declared_result(ev, "service mesh control plane", planes, declared(ev, planes), ["HelmRelease"])
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown("workloads could not be read")
     up = [name for name, found in linkerd.items() if found]
@@ -185,7 +208,8 @@ def service_mesh(ev: Evidence, cfg: Config) -> Result:
 
 @check("infra_multicluster_links")
 def multicluster_links(ev: Evidence, cfg: Config) -> Result:
-    """Linkerd multicluster Links are Ready (partial with the share Ready; none -> fail).
+    """Linkerd multicluster Links are Ready (partial with the share Ready; none -> fail, or not
+    applicable when the rubric's ``required`` is false; on a repository, Links declared).
 
     A Link without a Ready condition (Linkerd's CRD has no status) counts as Ready when its
     service-mirror controller (label mirror.linkerd.io/cluster-name) runs.
@@ -193,8 +217,17 @@ def multicluster_links(ev: Evidence, cfg: Config) -> Result:
     if ev.unreadable((LINKERD_MC, "Link")):
         return unknown("Linkerd multicluster Links could not be read")
     links = ev.items(LINKERD_MC, "Link")
+    if not links and not cfg.thresholds.get("required", True):
+        return not_applicable("the rubric does not require multicluster links (thresholds.required)")
     if not links:
+        if declared_only(ev) and (skipped := hidden(ev, "Link")):
+            return unknown(f"no Linkerd multicluster Link in the files read; {len(skipped)} file(s) could not "
+                           f"be read ({listing(skipped)})", skipped)
         return failed("no Linkerd multicluster Link to another cluster")
+    if declared_only(ev):
+        targets = listing((str((x.spec or {}).get("targetClusterName") or x.name) for x in links), 6)
+        return passed(f"{len(links)} Links declared in the repository ({targets}); readiness is observed only "
+                      f"in a cluster", [where(x) for x in links])
     mirrors = {w.labels[MIRROR_LABEL] for w in workloads(ev) if MIRROR_LABEL in w.labels and ready_count(w)[0] > 0}
     down = [link for link in links if not _link_ready(link, mirrors)]
     target = {link.name: str((link.spec or {}).get("targetClusterName") or link.name) for link in links}
@@ -228,6 +261,11 @@ def _gpus(w: Item) -> int:
 def gpu_inference(ev: Evidence, cfg: Config) -> Result:
     """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
     gpu = [(w, n) for w in workloads(ev) if (n := _gpus(w)) > 0]
+    if declared_only(ev):
+        servers = [str(t) for t in cfg.thresholds.get("tools") or ("vllm",)]
+        return declared_result(ev, f"GPU inference ({GPU} requested, or {listing(servers)})", [GPU, *servers],
+                               [w for w, _ in gpu] + [d for d in declared(ev, servers) if d not in [w for w, _ in gpu]],
+                               ["Deployment", "HelmRelease"])
     up = [(w, n) for w, n in gpu if ready_count(w)[0] > 0]
     if up:
         detail = listing(f"{w.namespace}/{w.name} ({n} GPU, {ready_count(w)[0]}/{ready_count(w)[1]} ready)"
@@ -245,6 +283,15 @@ def gpu_inference(ev: Evidence, cfg: Config) -> Result:
 def ai_agents(ev: Evidence, cfg: Config) -> Result:
     """The AI agents the cluster hosts (thresholds.agents) run with ready replicas (partial: the share)."""
     agents = list(cfg["agents"])
+    if not agents:
+        return not_applicable("the rubric names no AI agents (thresholds.agents)")
+    if declared_only(ev):
+        decl = {a: declared(ev, [a]) for a in agents}
+        there = [a for a in agents if decl[a]]
+        reason = f"{len(there)} of {len(agents)} agents declared in the repository"
+        reason += f"; not declared: {listing([a for a in agents if not decl[a]])}" if len(there) < len(agents) else ""
+        return fraction(len(there) / len(agents) if agents else 1.0, reason,
+                        [where(d) for a in there for d in decl[a]])
     up = {app for app in agents if running(ev, [app])}
     if not up and ev.unreadable(*WORKLOAD_TYPES):
         return unknown("workloads could not be read")
@@ -268,5 +315,6 @@ def chaos_experiments(ev: Evidence, cfg: Config) -> Result:
     detail = ", ".join(f"{k} {per_kind[k]}" for k in kinds if per_kind[k])
     missing = [k for k in kinds if not per_kind[k]]
     reason = f"{len(found)} chaos experiments of {wanted} wanted ({detail})"
+    reason += " declared in the repository" if all(x.declared for x in found) else ""
     reason += f"; none of {', '.join(missing)}" if missing else ""
     return fraction(len(found) / wanted if wanted else 1.0, reason, [x.ref for x in found])

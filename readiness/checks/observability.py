@@ -18,21 +18,36 @@ from readiness.checks.base import (
     passed,
     unknown,
 )
-from readiness.checks.common import REPO_GROUP, WORKLOAD_KINDS, attested, documents, listing, running
+from readiness.checks.common import (
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    attested,
+    declared,
+    declared_only,
+    declared_result,
+    documents,
+    hidden,
+    installers,
+    listing,
+    ready_detail,
+    running,
+    where,
+)
 
 MONITORING = "monitoring.coreos.com"
 VICTORIA = "operator.victoriametrics.com"
 SLOTH = "sloth.slok.dev"
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
-PAGING_CONFIGS = ("pagerdutyConfigs", "opsgenieConfigs")
+PAGING_TYPES = ("pagerduty", "opsgenie")
 PREVIEW_LABEL = "readiness.dev/preview"
 
 # Which workloads fill each role ("whichever tool fills the role"), by app name or object name.
 METRICS_APPS = ("prometheus", "victoria-metrics", "victoria-metrics-single", "vmsingle", "vmagent")
 LOG_STORES = ("loki", "elasticsearch", "opensearch", "victoria-logs", "victoria-logs-single", "vlsingle", "quickwit")
 TRACE_STORES = ("tempo", "jaeger", "jaeger-collector", "jaeger-query", "zipkin")
-COLLECTORS = ("alloy", "grafana-agent", "opentelemetry-collector", "otel-collector")
+COLLECTORS = ("alloy", "grafana-agent", "opentelemetry-collector", "otel-collector", "fluent-bit", "vector",
+              "promtail")
 ALERTMANAGERS = ("alertmanager", "vmalertmanager")
 
 Probe = tuple[str, str, Callable[[Item], bool]]
@@ -47,57 +62,97 @@ def _eck_ready(item: Item) -> bool:
 
 
 def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = ()) -> Result:
-    """Pass when a healthy custom resource of the role exists or a workload of ``apps`` runs."""
+    """Pass when a healthy custom resource of the role exists or a workload of ``apps`` runs; on a
+    repository snapshot, when one is declared (a HelmRelease, Argo CD Application, manifest or
+    custom resource installs it), since a repository never shows what runs."""
     apps, crs = list(apps), list(crs)
     for group, kind, healthy in crs:
-        good = [i for i in ev.items(group, kind) if healthy(i)]
+        good = [i for i in ev.items(group, kind) if not i.declared and healthy(i)]
         if good:
-            return passed(f"{role}: {kind} {listing(i.name for i in good)} healthy", [i.ref for i in good])
+            return passed(f"{role} running: {kind} {listing(i.name for i in good)} healthy", [i.ref for i in good])
     found = running(ev, apps)
     if found:
-        return passed(f"{role} running: {', '.join(sorted({w.ref for w in found}))}", [w.ref for w in found])
-    sick = [i for group, kind, _ in crs for i in ev.items(group, kind)]
+        return passed(f"{role} running: {listing(ready_detail(w) for w in found)}", [w.ref for w in found])
+    custom = [i for group, kind, _ in crs for i in ev.items(group, kind)]
+    decl = declared(ev, apps) + [i for i in custom if i.declared]
+    if declared_only(ev):
+        return declared_result(ev, role, apps, decl, ["HelmRelease", *(k for _, k, _ in crs)])
+    sick = [i for i in custom if not i.declared]
     if sick:
         return failed(f"no {role} running; {listing(i.name for i in sick)} not healthy", [i.ref for i in sick])
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"workloads could not be read, so {role} cannot be seen")
-    return failed(f"no {role} running (looked for {', '.join(apps)})")
+    if decl:
+        return failed(f"{role} declared in {listing(where(d) for d in decl)} but not running",
+                      [where(d) for d in decl])
+    return failed(f"no {role} running (looked for {listing(apps, 6)})")
+
+
+def _tools(cfg: Config, default: Iterable[str]) -> list[str]:
+    """The rubric's ``tools`` for the role (policy), else the built-in list."""
+    return [str(t) for t in cfg.thresholds.get("tools") or default]
 
 
 @check("obs_prometheus")
 def prometheus(ev: Evidence, cfg: Config) -> Result:
-    """An Available monitoring.coreos.com Prometheus, or a running Prometheus / VictoriaMetrics workload."""
-    return _tool(ev, "metrics collection (Prometheus)", METRICS_APPS, [(MONITORING, "Prometheus", _available)])
+    """An Available monitoring.coreos.com Prometheus, or a running metrics store of the rubric's
+    ``tools`` (Prometheus, VictoriaMetrics, ...); on a repository, one declared."""
+    return _tool(ev, "metrics collection", _tools(cfg, METRICS_APPS), [(MONITORING, "Prometheus", _available),
+                                                                      (VICTORIA, "VMSingle", _vm_operational),
+                                                                      (VICTORIA, "VMCluster", _vm_operational)])
 
 
 @check("obs_grafana")
 def grafana(ev: Evidence, cfg: Config) -> Result:
-    """A Grafana workload runs."""
-    return _tool(ev, "Grafana", ["grafana"])
+    """A dashboard tool of the rubric's ``tools`` (Grafana) runs, or on a repository is declared."""
+    return _tool(ev, "dashboards", _tools(cfg, ["grafana"]), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
 
 
 @check("obs_loki")
 def loki(ev: Evidence, cfg: Config) -> Result:
-    """A log store runs: Loki, or Elasticsearch / OpenSearch / VictoriaLogs (an ECK Elasticsearch that is Ready)."""
-    return _tool(ev, "log store", LOG_STORES, [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
+    """A log store of the rubric's ``tools`` runs (Loki, VictoriaLogs, Elasticsearch / OpenSearch;
+    an ECK Elasticsearch that is Ready), or on a repository is declared."""
+    return _tool(ev, "log store", _tools(cfg, LOG_STORES),
+                 [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
 
 
 @check("obs_tempo")
 def tempo(ev: Evidence, cfg: Config) -> Result:
-    """A trace store runs: Tempo, or Jaeger / Zipkin."""
-    return _tool(ev, "trace store", TRACE_STORES)
+    """A trace store of the rubric's ``tools`` runs (Tempo, Jaeger, Zipkin), or on a repository is declared."""
+    return _tool(ev, "trace store", _tools(cfg, TRACE_STORES), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
 
 
 @check("obs_otel_collector")
 def otel_collector(ev: Evidence, cfg: Config) -> Result:
-    """A telemetry collector runs: Grafana Alloy, Grafana Agent or the OpenTelemetry Collector."""
-    return _tool(ev, "telemetry collector", COLLECTORS)
+    """A telemetry collector of the rubric's ``tools`` runs (Grafana Alloy, Grafana Agent, the
+    OpenTelemetry Collector, Fluent Bit, Vector, ...), or on a repository is declared."""
+    return _tool(ev, "telemetry collector", _tools(cfg, COLLECTORS),
+                 [("opentelemetry.io", "OpenTelemetryCollector", _otel_ok)])
 
 
 @check("obs_alertmanager_running")
 def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
-    """An Alertmanager workload runs, or a monitoring.coreos.com Alertmanager is Available."""
-    return _tool(ev, "Alertmanager", ALERTMANAGERS, [(MONITORING, "Alertmanager", _available)])
+    """An Alertmanager workload runs, or a monitoring.coreos.com Alertmanager is Available; on a
+    repository, one is declared (a kube-prometheus-stack release with alertmanager enabled counts)."""
+    return _tool(ev, "Alertmanager", _tools(cfg, ALERTMANAGERS), [(MONITORING, "Alertmanager", _available),
+                                                                 (VICTORIA, "VMAlertmanager", _vm_operational)])
+
+
+def _vm_operational(item: Item) -> bool:
+    return str((item.status or {}).get("updateStatus") or (item.status or {}).get("status") or "") == "operational"
+
+
+def _grafana_ok(item: Item) -> bool:
+    return (item.status or {}).get("stage") == "complete" and (item.status or {}).get("stageStatus") == "success"
+
+
+def _jaeger_ok(item: Item) -> bool:
+    return (item.status or {}).get("phase") == "Running"
+
+
+def _otel_ok(item: Item) -> bool:
+    scale = (item.status or {}).get("scale") or {}
+    return str(scale.get("statusReplicas") or "").split("/")[0] not in ("", "0")
 
 
 def _route_receivers(route: Any) -> set[str]:
@@ -110,11 +165,17 @@ def _route_receivers(route: Any) -> set[str]:
     return out
 
 
+def _paging_types(cfg: Config) -> list[str]:
+    return [str(t) for t in cfg.thresholds.get("receiver_types") or PAGING_TYPES]
+
+
 @check("obs_paging_receiver")
 def paging_receiver(ev: Evidence, cfg: Config) -> Result:
-    """An AlertmanagerConfig routes to a receiver with pagerdutyConfigs or opsgenieConfigs."""
-    if ev.unreadable((MONITORING, "AlertmanagerConfig")):
-        return unknown("AlertmanagerConfigs could not be read")
+    """Alertmanager routes to a paging receiver (the rubric's ``receiver_types``: PagerDuty,
+    Opsgenie, ...): an AlertmanagerConfig whose route sends to one, or a Helm release whose
+    Alertmanager configuration does (facts ``alertmanager_routed_receiver_types``)."""
+    types = _paging_types(cfg)
+    fields = [f"{t}Configs" for t in types]
     configs = ev.items(MONITORING, "AlertmanagerConfig")
     global_configs = {(am.namespace, str(((am.spec or {}).get("alertmanagerConfiguration") or {}).get("name")))
                       for am in ev.items(MONITORING, "Alertmanager")}
@@ -123,21 +184,36 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
         spec = c.spec or {}
         routed = _route_receivers(spec.get("route"))
         for r in spec.get("receivers") or []:
-            kinds = [k for k in PAGING_CONFIGS if r.get(k)]
+            kinds = [k for k in fields if isinstance(r, dict) and r.get(k)]
             if not kinds:
                 continue
             if r.get("name") not in routed:
                 unrouted.append(f"{c.name}/{r.get('name')}")
                 continue
             scope = "global config of the Alertmanager" if (c.namespace, c.name) in global_configs else c.ref
-            return passed(f"receiver {r.get('name')} ({kinds[0]}) routed in {scope}", [c.ref])
+            said = f" (declared in {where(c)})" if c.declared else ""
+            return passed(f"receiver {r.get('name')} ({kinds[0]}) routed in {scope}{said}", [c.ref])
+    releases = [i for i in installers(ev) if i.facts.get("alertmanager_receiver_types") is not None]
+    for rel in releases:
+        hit = [t for t in rel.facts.get("alertmanager_routed_receiver_types") or [] if t in types]
+        if hit:
+            how = f"declared in {where(rel)}" if rel.declared else f"configured by {rel.ref}"
+            return passed(f"{hit[0]} receiver routed in the Alertmanager configuration {how}", [where(rel)])
+    unrouted += [f"{where(rel)}/{t}" for rel in releases
+                 for t in rel.facts["alertmanager_receiver_types"] if t in types]
     if unrouted:
         return failed(f"paging receiver(s) {', '.join(unrouted)} defined but no route sends to them",
-                      [c.ref for c in configs])
-    if configs:
-        return failed(f"no PagerDuty or Opsgenie receiver in {len(configs)} AlertmanagerConfig(s) "
-                      f"({listing(i.name for i in configs)})", [c.ref for c in configs])
-    return failed("no AlertmanagerConfig with a PagerDuty or Opsgenie receiver")
+                      [c.ref for c in configs] + [where(r) for r in releases])
+    if ev.unreadable((MONITORING, "AlertmanagerConfig")):
+        return unknown("AlertmanagerConfigs could not be read")
+    looked = f"{len(configs)} AlertmanagerConfig(s)" + (f", {len(releases)} Helm release(s)" if releases else "")
+    if declared_only(ev) and (skipped := hidden(ev, "AlertmanagerConfig", "HelmRelease")):
+        return unknown(f"no paging receiver in the files read ({looked}); {len(skipped)} file(s) could not be "
+                       f"read ({listing(skipped)})", skipped)
+    if configs or releases:
+        return failed(f"no {' or '.join(types)} receiver routed in {looked}",
+                      [c.ref for c in configs] + [where(r) for r in releases])
+    return failed(f"no AlertmanagerConfig or Alertmanager configuration with a {' or '.join(types)} receiver")
 
 
 def _rules(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
@@ -171,8 +247,17 @@ def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
     records = len(_rules(ev)) - len(alerts)
     reason = f"{len(alerts)} alert rules of {wanted} wanted"
     reason += f" in {len(holders)} rule object(s)" if holders else ""
+    reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
+    if len(alerts) < wanted and (skipped := _rules_hidden(ev)):
+        return unknown(f"{reason}; {len(skipped)} file(s) that may hold rules could not be read "
+                       f"({listing(skipped)})", skipped)
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
+
+
+def _rules_hidden(ev: Evidence) -> list[str]:
+    """Skipped repository files that could hold alert rules (only a repository snapshot has them)."""
+    return hidden(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else []
 
 
 @check("obs_plan_alerts")
@@ -181,6 +266,8 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     if blind := _rules_unreadable(ev):
         return blind
     wanted = list(cfg["alerts"])
+    if not wanted:
+        return not_applicable("the rubric names no alerts (thresholds.alerts)")
     alerts = _alerts(ev)
     have = {str(r["alert"]) for _, r in alerts}
     missing = [a for a in wanted if a not in have]
@@ -188,6 +275,9 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     if missing:
         reason += f"; missing {listing(missing, 5)}"
     refs = sorted({item.ref for item, r in alerts if r["alert"] in wanted})
+    if missing and (skipped := _rules_hidden(ev)):
+        return unknown(f"{reason}; {len(skipped)} file(s) that may hold them could not be read "
+                       f"({listing(skipped)})", skipped)
     return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
 
 

@@ -23,11 +23,15 @@ from readiness.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
+    declared,
+    declared_only,
     documents,
+    hidden,
     job_present,
     listing,
     repo,
     running,
+    where,
     workloads,
 )
 
@@ -49,7 +53,19 @@ def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None
 
 
 def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
-    return [n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)]
+    """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
+    declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
+    spaces = [n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)]
+    if declared_only(ev):
+        known = {n.name for n in ev.items(*NAMESPACE)}
+        extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})
+        spaces += [Item("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
+                   if not is_system_namespace(cfg, ns)]
+    return spaces
+
+
+def _declared_note(ev: Evidence) -> str:
+    return " (declared in the repository)" if declared_only(ev) else ""
 
 
 def _time(value: object) -> datetime | None:
@@ -58,11 +74,34 @@ def _time(value: object) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _eso_declared(ev: Evidence) -> Result:
+    """On a repository snapshot: the operator and a secret store are declared (readiness is observed
+    only in a cluster); half with one of them."""
+    controller = declared(ev, ["external-secrets"])
+    stores = ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore")
+    evidence = [where(i) for i in controller + stores]
+    if controller and stores:
+        return passed(f"ESO declared in {where(controller[0])} with store {listing(s.name for s in stores)} "
+                      "declared; Ready is observed only in a cluster", evidence)
+    if controller:
+        return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
+    if stores:
+        return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
+    if skipped := hidden(ev, "HelmRelease", "ClusterSecretStore", "SecretStore"):
+        return unknown(f"ESO not declared in the files read; {len(skipped)} file(s) could not be read "
+                       f"({listing(skipped)})", skipped)
+    return failed("External Secrets Operator is not declared in the repository (no external-secrets release, "
+                  "workload or secret store)")
+
+
 @check("sec_eso_installed")
 def eso_installed(ev: Evidence, cfg: Config) -> Result:
-    """The External Secrets Operator runs and a ClusterSecretStore or SecretStore is Ready (half with one)."""
+    """The External Secrets Operator runs and a ClusterSecretStore or SecretStore is Ready (half with
+    one); on a repository snapshot, both are declared."""
+    if declared_only(ev):
+        return _eso_declared(ev)
     controller = running(ev, ["external-secrets"])
-    stores = ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore")
+    stores = [s for s in ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore") if not s.declared]
     ready = [s for s in stores if s.condition("Ready")]
     if controller and ready:
         return passed(f"ESO running ({controller[0].ref}) with Ready store {listing(s.name for s in ready)}",
@@ -85,7 +124,17 @@ def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
     """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none."""
     if ev.unreadable((ESO, "ExternalSecret")):
         return unknown("ExternalSecrets could not be read")
-    secrets = ev.items(ESO, "ExternalSecret")
+    if declared_only(ev):
+        secrets = ev.items(ESO, "ExternalSecret")
+        operator = declared(ev, ["external-secrets"])
+        if secrets and operator:
+            return passed(f"{len(secrets)} ExternalSecrets declared, ESO declared in {where(operator[0])}; "
+                          "sync is observed only in a cluster", [where(s) for s in secrets[:10]])
+        if secrets:
+            return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
+                          [where(s) for s in secrets[:10]])
+        return failed("no ExternalSecrets declared: application secrets do not come from a secret store")
+    secrets = [s for s in ev.items(ESO, "ExternalSecret") if not s.declared]
     if not running(ev, ["external-secrets"]):
         if ev.unreadable(*APPS):
             return unknown("workloads could not be read")
@@ -107,8 +156,15 @@ def audit_logging(ev: Evidence, cfg: Config) -> Result:
 
 
 def _mesh_running(ev: Evidence) -> list[str]:
-    """The meshes whose control plane runs: Linkerd (destination, identity, proxy injector), Istio (istiod)."""
+    """The meshes whose control plane runs: Linkerd (destination, identity, proxy injector), Istio
+    (istiod); on a repository snapshot, whose control plane is declared."""
     out = []
+    if declared_only(ev):
+        if declared(ev, ["linkerd-control-plane", *LINKERD_CONTROL_PLANE]):
+            out.append("linkerd")
+        if declared(ev, ["istiod"]):
+            out.append("istio")
+        return out
     if all(running(ev, [c]) for c in LINKERD_CONTROL_PLANE):
         out.append("linkerd")
     if running(ev, ["istiod"]):
@@ -158,6 +214,8 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
             meshed.append(n)
     unmeshed = [n.name for n in spaces if n not in meshed]
     mesh = ", ".join(sorted(meshes)) or "no mesh runs"
+    if declared_only(ev):
+        mesh = f"{mesh} declared" if meshes else "no mesh declared"
     reason = f"{len(meshed)}/{len(spaces)} application namespaces meshed ({mesh})"
     if unmeshed:
         reason += f"; not: {listing(unmeshed)}"
@@ -203,7 +261,7 @@ def network_policies(ev: Evidence, cfg: Config) -> Result:
     policies = [p for t in POLICY_TYPES for p in ev.items(*t)]
     covered = {p.namespace for p in policies}
     open_ = [n.name for n in spaces if n.name not in covered]
-    reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy"
+    reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy{_declared_note(ev)}"
     if open_:
         reason += f"; not: {listing(open_)}"
     return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
@@ -237,7 +295,7 @@ def pod_security(ev: Evidence, cfg: Config) -> Result:
     if not apps:
         return not_applicable("no application workloads")
     bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
-    reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted"
+    reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted{_declared_note(ev)}"
     if bad:
         reason += "; " + listing(f"{ref.split('/')[-1]}: {', '.join(p)}" for ref, p in bad.items())
     return fraction(1 - len(bad) / len(apps), reason, list(bad) or [w.ref for w in apps])
@@ -246,6 +304,15 @@ def pod_security(ev: Evidence, cfg: Config) -> Result:
 @check("sec_trivy_operator")
 def trivy_operator(ev: Evidence, cfg: Config) -> Result:
     """The Trivy Operator runs and has written VulnerabilityReports."""
+    if declared_only(ev):
+        decl = declared(ev, ["trivy-operator"])
+        if decl:
+            return passed(f"the Trivy Operator is declared in {where(decl[0])}; its reports are observed only "
+                          "in a cluster", [where(decl[0])])
+        if skipped := hidden(ev, "HelmRelease"):
+            return unknown(f"the Trivy Operator is not declared in the files read; {len(skipped)} file(s) could "
+                           f"not be read ({listing(skipped)})", skipped)
+        return failed("the Trivy Operator is not declared in the repository")
     operator = running(ev, ["trivy-operator"])
     reports = ev.items(TRIVY, "VulnerabilityReport")
     if operator and reports:
@@ -274,6 +341,9 @@ def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
     most ``max_critical``; no reports at all is unknown (no scan is not a clean scan)."""
     if ev.unreadable((TRIVY, "VulnerabilityReport")):
         return unknown("VulnerabilityReports could not be read")
+    if declared_only(ev):
+        return unknown("vulnerabilities of running images are observed only in a cluster (a repository "
+                       "snapshot has no VulnerabilityReports)")
     reports = ev.items(TRIVY, "VulnerabilityReport")
     if not reports:
         return unknown("no VulnerabilityReports: the running images are not scanned")

@@ -107,12 +107,14 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
 @click.command("checks")
 @rubric_option
-def list_checks(rubric: Path | None) -> None:
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Use the rubric profile this data directory's fleet.yaml selects (rubric: NAME).")
+def list_checks(rubric: Path | None, data: Path | None) -> None:
     """List every check of the rubric: id, category, weight, severity, title."""
     from readiness import rubric as rubric_mod
     from readiness import tables
 
-    r = rubric_mod.load(rubric)
+    r = rubric_mod.load(rubric, data=data)
     rows = [{"id": c.id, "category": c.category, "weight": f"{c.weight:g}", "severity": c.severity,
              "blocker": ",".join(c.blockers), "title": c.title} for c in r.checks.values()]
     click.echo(tables.text(rows))

@@ -1,5 +1,140 @@
 """Fact extractors for Helm-installed components: what a HelmRelease's (or an Argo CD Application's)
 values configure, stored as derived facts (``readiness.collect.configfacts``), never the values.
+
+Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Helm chart source
+(each key present only when the object says it):
+
+    chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart)
+    values_from: int                         Flux valuesFrom references (values this reader cannot see)
+    alertmanager_enabled: bool               kube-prometheus-stack / prometheus chart: alertmanager.enabled
+    alertmanager_receiver_types: list[str]   types of alertmanager.config.receivers (``pagerduty_configs`` -> pagerduty)
+    alertmanager_routed_receiver_types: list[str]  the same, only receivers the route tree sends to
+    grafana_enabled: bool                    kube-prometheus-stack: grafana.enabled
+    prometheus_enabled: bool                 kube-prometheus-stack: prometheus.enabled
+    velero_schedules: list[{name, schedule, paused, ttl}]   Velero chart ``schedules:``
+    velero_backup_storage_locations: list[{name, provider}]  Velero chart ``configuration.backupStorageLocation``
+
+A component a chart enables by default (kube-prometheus-stack's Alertmanager, Grafana, Prometheus)
+counts as enabled unless the values switch it off. Names are chart keys, schedules cron strings,
+providers plugin names: never URLs, buckets, keys or free text.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from readiness.collect.configfacts import extractor
+
+# Charts that bundle Prometheus, Alertmanager and Grafana, each on unless values say enabled: false.
+PROMETHEUS_STACKS = {
+    "kube-prometheus-stack": ("alertmanager", "grafana", "prometheus"),
+    "prometheus": ("alertmanager",),  # prometheus-community/prometheus: Alertmanager as a subchart
+}
+VELERO_CHARTS = ("velero",)
+
+
+def _dict(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _receiver_types(receiver: dict[str, Any]) -> list[str]:
+    return sorted(k.removesuffix("_configs") for k, v in receiver.items() if k.endswith("_configs") and v)
+
+
+def _routed(route: Any) -> set[str]:
+    route = _dict(route)
+    out = {str(route["receiver"])} if route.get("receiver") else set()
+    for child in route.get("routes") or []:
+        out |= _routed(child)
+    return out
+
+
+def _stack_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in PROMETHEUS_STACKS.get(chart, ()):
+        enabled = _dict(values.get(part)).get("enabled", True)
+        out[f"{part}_enabled"] = enabled is not False and str(enabled).lower() != "false"
+    if "alertmanager" in PROMETHEUS_STACKS.get(chart, ()):
+        config = _dict(_dict(values.get("alertmanager")).get("config"))
+        receivers = [r for r in config.get("receivers") or [] if isinstance(r, dict)]
+        routed = _routed(config.get("route"))
+        out["alertmanager_receiver_types"] = sorted({t for r in receivers for t in _receiver_types(r)})
+        out["alertmanager_routed_receiver_types"] = sorted(
+            {t for r in receivers if str(r.get("name")) in routed for t in _receiver_types(r)})
+    return out
+
+
+def _velero_facts(values: dict[str, Any]) -> dict[str, Any]:
+    schedules = []
+    for name, s in _dict(values.get("schedules")).items():
+        s = _dict(s)
+        paused = bool(s.get("paused") or s.get("disabled"))
+        ttl = _dict(s.get("template")).get("ttl")
+        schedules.append({"name": str(name), "schedule": str(s.get("schedule") or ""), "paused": paused,
+                          "ttl": str(ttl) if ttl is not None else None})
+    bsl = _dict(values.get("configuration")).get("backupStorageLocation")
+    locations = bsl if isinstance(bsl, list) else [bsl] if isinstance(bsl, dict) else []
+    return {
+        "velero_schedules": schedules,
+        "velero_backup_storage_locations": [
+            {"name": str(loc.get("name") or "default"), "provider": str(loc.get("provider") or "")}
+            for loc in locations if isinstance(loc, dict)],
+    }
+
+
+def chart_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The facts of one chart installed with ``values`` (see the module docstring for the keys)."""
+    out: dict[str, Any] = {"chart": chart} if chart else {}
+    if chart in PROMETHEUS_STACKS:
+        out.update(_stack_facts(chart, values))
+    if chart in VELERO_CHARTS:
+        out.update(_velero_facts(values))
+    return out
+
+
+@extractor("helm.toolkit.fluxcd.io", "HelmRelease")
+def flux_helmrelease(obj: dict[str, Any]) -> dict[str, Any]:
+    """Facts of a Flux HelmRelease: its chart (``spec.chart.spec.chart``, or the ``chartRef`` name) and values."""
+    spec = _dict(obj.get("spec"))
+    chart = str(_dict(_dict(spec.get("chart")).get("spec")).get("chart") or "")
+    if not chart:
+        chart = str(_dict(spec.get("chartRef")).get("name") or "")
+    out = chart_facts(chart, _dict(spec.get("values")))
+    if spec.get("valuesFrom"):
+        out["values_from"] = len(spec["valuesFrom"]) if isinstance(spec["valuesFrom"], list) else 1
+    return out
+
+
+def _argo_values(helm: dict[str, Any]) -> dict[str, Any]:
+    """An Argo CD source's Helm values: ``valuesObject`` merged over the ``values`` YAML string."""
+    text = helm.get("values")
+    values = _dict(yaml.safe_load(text)) if isinstance(text, str) and text.strip() else _dict(text)
+    return {**values, **_dict(helm.get("valuesObject"))}
+
+
+def _argo_sources(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    sources = [spec.get("source"), *list(spec.get("sources") or [])]
+    return [s for s in sources if isinstance(s, dict)]
+
+
+def _argo_facts(spec: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for source in _argo_sources(spec):
+        chart = str(source.get("chart") or "")
+        if chart:
+            out = {**chart_facts(chart, _argo_values(_dict(source.get("helm")))), **out}
+    return out
+
+
+@extractor("argoproj.io", "Application")
+def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
+    """Facts of an Argo CD Application's (first) Helm chart source and its values / valuesObject."""
+    return _argo_facts(_dict(obj.get("spec")))
+
+
+@extractor("argoproj.io", "ApplicationSet")
+def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
+    """Facts of an ApplicationSet's template (the Application it generates)."""
+    return _argo_facts(_dict(_dict(_dict(obj.get("spec")).get("template")).get("spec")))

@@ -14,11 +14,21 @@ from pathlib import Path
 import polars as pl
 
 from readiness import schema, store
+from readiness.collect.configfacts import FACTS_KEY, extract
 from readiness.demo import timeline
 from readiness.demo.fleet import Obj, cluster_objects
 from readiness.demo.repo import repository
 
 FILES = ("fleet.yaml", "attestations.yaml", "waivers.yaml", "worklog.csv")
+
+
+def _with_facts(r: Obj) -> dict:
+    """The row's status plus the configuration facts the collector would derive from the object
+    (``collect.configfacts``), so demo rows equal collected ones."""
+    facts = extract({"apiVersion": r["api_version"], "kind": r["kind"], "spec": r["spec"],
+                     "metadata": {"name": r["name"], "namespace": r["namespace"]}})
+    status = r["status"] if isinstance(r["status"], dict) else {}
+    return {**status, FACTS_KEY: facts} if facts else r["status"]
 
 
 def _frame(rows: list[Obj], cluster: str, week: int) -> pl.DataFrame:
@@ -37,7 +47,7 @@ def _frame(rows: list[Obj], cluster: str, week: int) -> pl.DataFrame:
             "labels": json.dumps(r["labels"], sort_keys=True),
             "annotations": json.dumps(r["annotations"], sort_keys=True),
             "spec": json.dumps(r["spec"], sort_keys=True),
-            "status": json.dumps(r["status"], sort_keys=True),
+            "status": json.dumps(_with_facts(r), sort_keys=True),
         }
         for r in rows
     ]

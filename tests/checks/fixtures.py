@@ -8,7 +8,12 @@ The file name's prefix is the expected status: ``pass``, ``fail``, ``partial``, 
     thresholds: {min_rules: 3}            # merged over the rubric's thresholds
     attestations: [...]                   # entries as in attestations.yaml
     coverage: [{api_version: velero.io/v1, kind: Backup, outcome: forbidden}]
+    source: repo                          # where the objects were read (default live); an object's
+                                          # own ``source:`` key overrides it (a live + repo snapshot)
     expect: {score: 0.5, reason: "substring of the reason"}
+
+Facts derived from an object's configuration (``readiness.collect.configfacts``, e.g. a
+HelmRelease's ``spec.values``) are computed from the fixture's objects as the collector does.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import yaml
 
 from readiness import schema
 from readiness.checks.base import Attestation, Evidence
+from readiness.collect.configfacts import FACTS_KEY, extract
 
 HERE = Path(__file__).parent
 PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}
@@ -45,18 +51,21 @@ def _when(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def rows(objects: list[dict[str, Any]], cluster: str, at: datetime) -> pl.DataFrame:
+def rows(objects: list[dict[str, Any]], cluster: str, at: datetime, source: str = "live") -> pl.DataFrame:
     """Kubernetes-style objects -> rows of the objects table."""
     records = []
     for o in objects:
         meta = o.get("metadata") or {}
+        # Facts derived from the configuration, as the collector stores them (spec.values and all).
+        facts = extract(o)
+        status = {**(o.get("status") or {}), FACTS_KEY: facts} if facts else o.get("status")
         records.append({
-            "snapshot_id": "fixture", "cluster": cluster, "collected_at": at, "source": "live",
+            "snapshot_id": "fixture", "cluster": cluster, "collected_at": at, "source": o.get("source", source),
             "api_version": o["apiVersion"], "kind": o["kind"], "namespace": meta.get("namespace"),
             "name": meta["name"], "labels": json.dumps(meta.get("labels") or {}),
             "annotations": json.dumps(meta.get("annotations") or {}),
             "spec": json.dumps(o.get("spec") or {}, default=str),
-            "status": json.dumps(o.get("status") or {}, default=str),
+            "status": json.dumps(status or {}, default=str),
         })
     return pl.DataFrame(records, schema=schema.OBJECTS)
 
@@ -67,8 +76,9 @@ def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
     at = _when(doc.get("collected_at"))
     cov = doc.get("coverage") or []
     coverage = pl.DataFrame(
-        [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"]} for c in cov],
-        schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String},
+        [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"], "detail": c.get("detail")}
+         for c in cov],
+        schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String, "detail": pl.String},
     )
     attestations = [
         Attestation(fact=a["fact"], statement=a.get("statement", ""), by=a.get("by", "someone"),
@@ -76,6 +86,6 @@ def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
                     expires=a.get("expires"), evidence=a.get("evidence", ""), values=a.get("values") or {})
         for a in doc.get("attestations") or []
     ]
-    ev = Evidence("fixture", at, rows(doc.get("objects") or [], "fixture", at), role=doc.get("role"),
-                  coverage=coverage, attestations=attestations)
+    objects = rows(doc.get("objects") or [], "fixture", at, doc.get("source", "live"))
+    ev = Evidence("fixture", at, objects, role=doc.get("role"), coverage=coverage, attestations=attestations)
     return ev, doc
