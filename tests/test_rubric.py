@@ -74,3 +74,54 @@ def test_malformed_yaml_names_line(tmp_path: Path) -> None:
 def test_blocker_naming_unknown_check(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"mine.yaml:3: blocker B7 criterion 1 names unknown check 'nope'"):
         _load(tmp_path, "blockers:\n  B7:\n    criteria: [{text: x, checks: [nope]}]\n")
+
+
+def test_the_default_rubric_names_no_fleet_of_its_own() -> None:
+    r = rubric.load(known_checks=IDS)
+    text = rubric.DEFAULT.read_text()
+    for name in ("agent-bruno", "studio", "forge", "HighCPUUsage", "WP3", "homelab-api"):
+        assert name not in text
+    assert r.checks["obs_plan_alerts"].thresholds["alerts"] == []
+    assert r.checks["deploy_canary"].thresholds["services"] == []
+    assert r.checks["obs_alertmanager_running"].work_package is None
+
+
+def test_a_data_directory_selects_its_profile(tmp_path: Path) -> None:
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase1\nclusters: {studio: {role: production}}\n")
+    r = rubric.load(data=tmp_path, known_checks=IDS)
+    assert r.sources[-1].endswith("homelab-phase1.yaml")
+    assert r.checks["infra_ai_agents"].thresholds["agents"] == ["agent-bruno", "agent-auditor"]
+    assert r.checks["deploy_prod_approval"].thresholds["environments"] == ["studio"]
+    assert r.checks["obs_alertmanager_running"].work_package == "WP3"
+    assert r.blockers["B1"].resolution == "Week 5-6 (24 hours)"
+    # weights and categories stay the default's: the profile only names the fleet's specifics
+    base = rubric.load(known_checks=IDS)
+    assert {c: s.weight for c, s in r.checks.items()} == {c: s.weight for c, s in base.checks.items()}
+
+
+def test_a_user_file_merges_over_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase1\n")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("checks:\n  infra_ai_agents:\n    thresholds: {agents: [one]}\n")
+    r = rubric.load(mine, data=tmp_path, known_checks=IDS)
+    assert r.checks["infra_ai_agents"].thresholds["agents"] == ["one"]
+    assert r.checks["deploy_canary"].thresholds["services"] == ["agent-bruno", "agent-auditor", "homelab-api"]
+
+
+def test_without_a_profile_key_the_default_applies(tmp_path: Path) -> None:
+    (tmp_path / "fleet.yaml").write_text("clusters: {a: {role: production}}\n")
+    assert rubric.load(data=tmp_path, known_checks=IDS).sources == (str(rubric.DEFAULT),)
+
+
+def test_an_unknown_profile_names_the_fleet_file_and_the_profiles(tmp_path: Path) -> None:
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase9\n")
+    with pytest.raises(ConfigError) as err:
+        rubric.load(data=tmp_path, known_checks=IDS)
+    assert "fleet.yaml" in str(err.value) and "homelab-phase9" in str(err.value)
+    assert "homelab-phase1" in str(err.value.hint)
+
+
+def test_the_demo_and_the_project_data_select_the_homelab_profile() -> None:
+    root = Path(__file__).parent.parent
+    for fleet in (root / "readiness" / "demo" / "fleet.yaml", root / "data" / "fleet.yaml"):
+        assert yaml.safe_load(fleet.read_text())["rubric"] == "homelab-phase1"

@@ -106,3 +106,30 @@ def test_on_dates_every_finding_on_the_as_of_day() -> None:
                                      pl.lit(datetime(2026, 1, 5, tzinfo=UTC)).alias("collected_at"))])
     assert sc.scores(f, R)["date"].n_unique() == 2
     assert sc.scores(f, R, on=date(2026, 1, 9))["date"].unique().to_list() == [date(2026, 1, 9)]
+
+
+def test_not_applicable_or_unknown_never_meets_a_blocker_criterion() -> None:
+    # B3's SLO criterion has one check (obs_slos): not_applicable everywhere, then unknown.
+    others = [("air", cid, "pass", 1.0, False) for cid in R.blockers["B3"].checks if cid != "obs_slos"]
+    for status in ("not_applicable", "unknown"):
+        b = sc.blockers(_findings([*others, ("air", "obs_slos", status, 0.0, False)]), R)
+        b3 = b.filter(pl.col("blocker") == "B3")
+        slo = b3.filter(pl.col("text") == "SLO tracking for critical services")
+        assert not slo["met"][0], status
+        assert not b3["resolved"].any()
+        assert b3.filter(pl.col("text") != "SLO tracking for critical services")["met"].all()
+
+
+def test_production_criteria_are_met_only_by_passing_checks() -> None:
+    from readiness.assessment import _criteria
+
+    def met(rows: list[tuple[str, str, str, float, bool]]) -> dict[str, bool]:
+        c = _criteria(R, sc.fleet_checks(_findings(rows)), 95.0, 0)
+        return dict(zip(c["id"].to_list(), c["met"].to_list(), strict=True))
+
+    passing = [("air", cid, "pass", 1.0, False) for cid in ("obs_alertmanager_running", "obs_paging_receiver")]
+    assert met(passing)["alerting"] is True
+    assert met([*passing[:1], ("air", "obs_paging_receiver", "not_applicable", 0.0, False)])["alerting"] is False
+    assert met([*passing[:1], ("air", "obs_paging_receiver", "unknown", 0.0, False)])["alerting"] is False
+    assert met(passing[:1])["alerting"] is False  # no finding at all for a named check
+    assert met(passing)["overall"] is True and met(passing)["blockers"] is True

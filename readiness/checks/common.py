@@ -95,6 +95,9 @@ def names_of(item: Item) -> set[str]:
     spec = item.spec if isinstance(item.spec, dict) else {}
     chart = chart_of(item)
     out = set()
+    if item.kind == "Kustomization":  # a kustomization.yaml installs its helmCharts, not its own name
+        charts = item.status.get("helmCharts") if isinstance(item.status, dict) else None
+        return {str(c.get("name")).lower() for c in charts or [] if isinstance(c, dict) and c.get("name")}
     if chart in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
         out |= {part for part in BUNDLES[chart] if item.facts.get(f"{part}_enabled") is not False}
     else:
@@ -105,8 +108,6 @@ def names_of(item: Item) -> set[str]:
         for s in [app.get("source"), *list(app.get("sources") or [])]:
             if isinstance(s, dict) and s.get("path"):
                 out.add(str(s["path"]).rstrip("/").rsplit("/", 1)[-1])
-    if item.kind == "Kustomization" and isinstance(item.status, dict):  # kustomization.yaml helmCharts:
-        out |= {str(c.get("name")) for c in item.status.get("helmCharts") or [] if isinstance(c, dict)}
     return {n.lower() for n in out if n}
 
 
@@ -125,12 +126,13 @@ def declared(ev: Evidence, apps: Iterable[str]) -> list[Item]:
 
 
 def hidden(ev: Evidence, *kinds: str) -> list[str]:
-    """Files the repository collector skipped that could hold objects of ``kinds`` (or of any kind
-    when it could not tell): ``path: reason`` from coverage rows with outcome ``skipped``."""
+    """Files the repository collector skipped that hold objects of ``kinds`` (the kinds it saw in
+    their text): the paths from coverage rows with outcome ``skipped`` (detail ``path: reason``).
+    A skipped file without any top-level ``apiVersion``/``kind`` (kind ``File``) holds no object."""
     cov = ev.coverage
     if cov is None or cov.is_empty() or "detail" not in cov.columns:
         return []
-    rows = cov.filter((pl.col("outcome") == "skipped") & pl.col("kind").is_in([*kinds, "File"]))
+    rows = cov.filter((pl.col("outcome") == "skipped") & pl.col("kind").is_in(list(kinds)))
     return sorted({str(d).split(":", 1)[0] for d in rows["detail"].to_list() if d})
 
 
@@ -155,8 +157,8 @@ def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str]
             return unknown(f"workloads could not be read, so {role} cannot be seen")
         decl = declared(ev, apps)
         if decl:
-            return failed(f"{role} declared in {listing(where(d) for d in decl)} but not running",
-                          [where(d) for d in decl])
+            places = list(dict.fromkeys(where(d) for d in decl))
+            return failed(f"{role} declared in {listing(places)} but not running", places)
         return failed(f"no {role} running (looked for {listing(apps, 6)})")
     return declared_result(ev, role, apps, declared(ev, apps), kinds)
 
@@ -164,7 +166,8 @@ def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str]
 def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
     """On a repository snapshot: pass on ``decl``, unknown when skipped files may hold it, else fail."""
     if decl:
-        return passed(f"{role} declared in {listing(where(d) for d in decl)}", [where(d) for d in decl])
+        places = list(dict.fromkeys(where(d) for d in decl))  # overlays declare one thing in several files
+        return passed(f"{role} declared in {listing(places)}", places)
     skipped = hidden(ev, *kinds, *WORKLOAD_KINDS)
     if skipped:
         return unknown(f"no {role} declared in the files read; {len(skipped)} file(s) could not be read "

@@ -110,7 +110,10 @@ def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
     """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable)."""
     if ev.unreadable(("", "PersistentVolumeClaim")):
         return unknown("PersistentVolumeClaims could not be read")
-    claims = ev.items("", "PersistentVolumeClaim")
+    if declared_only(ev):
+        return unknown(f"{len(ev.items('', 'PersistentVolumeClaim'))} claims declared in the repository; "
+                       "Bound is observed only in a cluster")
+    claims = [c for c in ev.items("", "PersistentVolumeClaim") if not c.declared]
     if not claims:
         return not_applicable("no PersistentVolumeClaims in the cluster")
     unbound = [c for c in claims if (c.status or {}).get("phase") != "Bound"]

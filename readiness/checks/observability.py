@@ -83,8 +83,8 @@ def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = (
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"workloads could not be read, so {role} cannot be seen")
     if decl:
-        return failed(f"{role} declared in {listing(where(d) for d in decl)} but not running",
-                      [where(d) for d in decl])
+        places = list(dict.fromkeys(where(d) for d in decl))
+        return failed(f"{role} declared in {listing(places)} but not running", places)
     return failed(f"no {role} running (looked for {listing(apps, 6)})")
 
 
@@ -193,7 +193,8 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
             scope = "global config of the Alertmanager" if (c.namespace, c.name) in global_configs else c.ref
             said = f" (declared in {where(c)})" if c.declared else ""
             return passed(f"receiver {r.get('name')} ({kinds[0]}) routed in {scope}{said}", [c.ref])
-    releases = [i for i in installers(ev) if i.facts.get("alertmanager_receiver_types") is not None]
+    releases = [i for i in installers(ev) + ev.items("", "Secret")
+                if i.facts.get("alertmanager_receiver_types") is not None]
     for rel in releases:
         hit = [t for t in rel.facts.get("alertmanager_routed_receiver_types") or [] if t in types]
         if hit:
@@ -206,7 +207,8 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
                       [c.ref for c in configs] + [where(r) for r in releases])
     if ev.unreadable((MONITORING, "AlertmanagerConfig")):
         return unknown("AlertmanagerConfigs could not be read")
-    looked = f"{len(configs)} AlertmanagerConfig(s)" + (f", {len(releases)} Helm release(s)" if releases else "")
+    looked = f"{len(configs)} AlertmanagerConfig(s)" + (
+        f", {len(releases)} Alertmanager configuration(s) ({listing(where(r) for r in releases)})" if releases else "")
     if declared_only(ev) and (skipped := hidden(ev, "AlertmanagerConfig", "HelmRelease")):
         return unknown(f"no paging receiver in the files read ({looked}); {len(skipped)} file(s) could not be "
                        f"read ({listing(skipped)})", skipped)

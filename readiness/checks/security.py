@@ -55,7 +55,8 @@ def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None
 def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
     """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
     declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
-    spaces = [n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)]
+    # A repository may declare one namespace in several files (overlays): one entry per name.
+    spaces = list({n.name: n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)}.values())
     if declared_only(ev):
         known = {n.name for n in ev.items(*NAMESPACE)}
         extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})

@@ -2,7 +2,8 @@
 values configure, stored as derived facts (``readiness.collect.configfacts``), never the values.
 
 Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Helm chart source
-(each key present only when the object says it):
+(each key present only when the object says it), and of a Secret holding ``alertmanager.yaml``
+(only the two ``alertmanager_*receiver_types`` keys):
 
     chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart)
     values_from: int                         Flux valuesFrom references (values this reader cannot see)
@@ -21,6 +22,8 @@ providers plugin names: never URLs, buckets, keys or free text.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import yaml
@@ -51,18 +54,24 @@ def _routed(route: Any) -> set[str]:
     return out
 
 
+def alertmanager_facts(config: dict[str, Any]) -> dict[str, Any]:
+    """Receiver types of an Alertmanager configuration (``receivers:``, ``route:``), all and routed."""
+    receivers = [r for r in config.get("receivers") or [] if isinstance(r, dict)]
+    routed = _routed(config.get("route"))
+    return {
+        "alertmanager_receiver_types": sorted({t for r in receivers for t in _receiver_types(r)}),
+        "alertmanager_routed_receiver_types": sorted(
+            {t for r in receivers if str(r.get("name")) in routed for t in _receiver_types(r)}),
+    }
+
+
 def _stack_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for part in PROMETHEUS_STACKS.get(chart, ()):
         enabled = _dict(values.get(part)).get("enabled", True)
         out[f"{part}_enabled"] = enabled is not False and str(enabled).lower() != "false"
     if "alertmanager" in PROMETHEUS_STACKS.get(chart, ()):
-        config = _dict(_dict(values.get("alertmanager")).get("config"))
-        receivers = [r for r in config.get("receivers") or [] if isinstance(r, dict)]
-        routed = _routed(config.get("route"))
-        out["alertmanager_receiver_types"] = sorted({t for r in receivers for t in _receiver_types(r)})
-        out["alertmanager_routed_receiver_types"] = sorted(
-            {t for r in receivers if str(r.get("name")) in routed for t in _receiver_types(r)})
+        out.update(alertmanager_facts(_dict(_dict(values.get("alertmanager")).get("config"))))
     return out
 
 
@@ -138,3 +147,26 @@ def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
 def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
     """Facts of an ApplicationSet's template (the Application it generates)."""
     return _argo_facts(_dict(_dict(_dict(obj.get("spec")).get("template")).get("spec")))
+
+
+ALERTMANAGER_KEY = "alertmanager.yaml"
+
+
+@extractor("", "Secret")
+def alertmanager_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """Receiver types of the Alertmanager configuration a Secret holds under ``alertmanager.yaml``
+    (kube-prometheus' ``alertmanager-main``): a repository's Secret manifest, read before its values
+    are stripped. Encrypted (SOPS) or unparseable text yields no facts."""
+    text = _dict(obj.get("stringData")).get(ALERTMANAGER_KEY)
+    if text is None and isinstance(_dict(obj.get("data")).get(ALERTMANAGER_KEY), str):
+        try:
+            text = base64.b64decode(obj["data"][ALERTMANAGER_KEY], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return {}
+    if not isinstance(text, str) or obj.get("sops"):
+        return {}
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return alertmanager_facts(config) if isinstance(config, dict) else {}

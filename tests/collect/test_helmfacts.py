@@ -1,0 +1,123 @@
+"""Facts derived from Helm values (readiness.collect.helmfacts): what they configure, never the values."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from readiness.collect.configfacts import FACTS_KEY, extract
+from readiness.collect.sanitize import row_fields
+
+
+def helmrelease(chart: str, values: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": chart, "namespace": "monitoring"},
+            "spec": {"chart": {"spec": {"chart": chart}}, **({"values": values} if values is not None else {}), **spec}}
+
+
+STACK_VALUES = {
+    "grafana": {"enabled": False, "adminPassword": "hunter2"},
+    "alertmanager": {"config": {
+        "route": {"receiver": "events", "routes": [{"receiver": "pagerduty"}]},
+        "receivers": [{"name": "events", "webhook_configs": [{"url": "https://hooks.example/T0/secret"}]},
+                      {"name": "pagerduty", "pagerduty_configs": [{"routing_key": "R0UT1NGK3Y"}]},
+                      {"name": "unused", "slack_configs": [{"api_url": "https://hooks.slack.com/x"}]}]}},
+}
+
+
+def test_kube_prometheus_stack_components_and_receiver_types() -> None:
+    facts = extract(helmrelease("kube-prometheus-stack", STACK_VALUES))
+    assert facts == {
+        "chart": "kube-prometheus-stack",
+        "alertmanager_enabled": True,  # the chart's default
+        "grafana_enabled": False,
+        "prometheus_enabled": True,
+        "alertmanager_receiver_types": ["pagerduty", "slack", "webhook"],
+        "alertmanager_routed_receiver_types": ["pagerduty", "webhook"],
+    }
+
+
+def test_facts_never_hold_a_value_and_survive_sanitizing() -> None:
+    obj = helmrelease("kube-prometheus-stack", STACK_VALUES)
+    _, _, _, _, spec, status = row_fields(json.loads(json.dumps(obj)))
+    stored = json.loads(status)[FACTS_KEY]
+    text = json.dumps(stored)
+    for secret in ("hunter2", "R0UT1NGK3Y", "hooks.example", "hooks.slack.com"):
+        assert secret not in text and secret not in spec
+    assert stored["alertmanager_routed_receiver_types"] == ["pagerduty", "webhook"]
+
+
+def test_a_release_with_values_in_go_template_strings_still_yields_facts() -> None:
+    facts = extract(helmrelease("kube-prometheus-stack", {"alertmanager": {"enabled": "false"},
+                                                          "fullnameOverride": "{{ .Release.Name }}"}))
+    assert facts["alertmanager_enabled"] is False
+
+
+def test_velero_schedules_and_locations_without_buckets_or_credentials() -> None:
+    values = {
+        "configuration": {"backupStorageLocation": [
+            {"name": "default", "provider": "aws", "bucket": "my-bucket", "config": {"s3Url": "http://minio:9000"}}]},
+        "credentials": {"secretContents": {"cloud": "[default]\naws_secret_access_key=abc"}},
+        "schedules": {"daily": {"schedule": "0 2 * * *", "template": {"ttl": "168h"}},
+                      "weekly": {"disabled": True, "schedule": "0 3 * * 0"}},
+    }
+    facts = extract(helmrelease("velero", values))
+    assert facts["velero_schedules"] == [
+        {"name": "daily", "schedule": "0 2 * * *", "paused": False, "ttl": "168h"},
+        {"name": "weekly", "schedule": "0 3 * * 0", "paused": True, "ttl": None}]
+    assert facts["velero_backup_storage_locations"] == [{"name": "default", "provider": "aws"}]
+    assert "my-bucket" not in json.dumps(facts) and "minio" not in json.dumps(facts)
+
+
+def test_velero_chart_with_a_single_location_mapping() -> None:
+    facts = extract(helmrelease("velero", {"configuration": {"backupStorageLocation": {"provider": "gcp"}}}))
+    assert facts["velero_backup_storage_locations"] == [{"name": "default", "provider": "gcp"}]
+    assert facts["velero_schedules"] == []
+
+
+def test_flux_values_from_are_counted_not_read() -> None:
+    facts = extract(helmrelease("podinfo", None, valuesFrom=[{"kind": "ConfigMap", "name": "podinfo-values"}]))
+    assert facts == {"chart": "podinfo", "values_from": 1}
+
+
+def test_argo_cd_application_values_string_and_values_object() -> None:
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "mon"},
+           "spec": {"sources": [
+               {"repoURL": "https://example.org/values.git", "ref": "values"},
+               {"chart": "kube-prometheus-stack", "repoURL": "https://prometheus-community.github.io/helm-charts",
+                "helm": {"values": "grafana:\n  enabled: false\n",
+                         "valuesObject": {"prometheus": {"enabled": False}}}}]}}
+    facts = extract(app)
+    assert facts["chart"] == "kube-prometheus-stack"
+    assert facts["grafana_enabled"] is False and facts["prometheus_enabled"] is False
+    assert facts["alertmanager_enabled"] is True
+
+
+def test_applicationset_template_is_read() -> None:
+    appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "velero"},
+              "spec": {"template": {"spec": {"source": {"chart": "velero", "helm": {"valuesObject": {
+                  "schedules": {"nightly": {"schedule": "@daily"}}}}}}}}}
+    assert extract(appset)["velero_schedules"][0]["schedule"] == "@daily"
+
+
+def test_a_broken_argo_values_string_is_an_error_fact_not_a_crash() -> None:
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "x"},
+           "spec": {"source": {"chart": "grafana", "helm": {"values": "a: [unclosed"}}}}
+    assert extract(app) == {"argo_application_error": "ParserError"}
+
+
+def test_alertmanager_secret_receiver_types() -> None:
+    config = "route: {receiver: a, routes: [{receiver: b}]}\nreceivers: [{name: a}, {name: b, opsgenie_configs: [{}]}]"
+    for field, value in (("stringData", config), ("data", base64.b64encode(config.encode()).decode())):
+        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "alertmanager-main"},
+                  field: {"alertmanager.yaml": value}}
+        assert extract(secret) == {"alertmanager_receiver_types": ["opsgenie"],
+                                   "alertmanager_routed_receiver_types": ["opsgenie"]}
+
+
+def test_secrets_without_an_alertmanager_configuration_have_no_facts() -> None:
+    plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "x"}}
+    sops = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "am"}, "sops": {"age": []},
+            "stringData": {"alertmanager.yaml": "ENC[AES256_GCM,data:abc]"}}
+    assert extract(plain) == {} and extract(sops) == {}

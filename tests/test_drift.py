@@ -1,0 +1,82 @@
+"""Drift: what a repository declares against what the cluster runs (readiness.drift)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from readiness import schema, store
+from readiness.drift import DECLARED_NOT_RUNNING, RUNNING_NOT_DECLARED, SCHEMA, drift
+
+AT = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)
+
+
+def _write(data: Path, cluster: str, source: str, objects: list[dict], at: datetime = AT) -> None:
+    sid = f"{source}-{at:%Y%m%dT%H%MZ}"
+    rows = [{"snapshot_id": sid, "cluster": cluster, "collected_at": at, "source": source,
+             "api_version": o["api_version"], "kind": o["kind"], "namespace": o.get("namespace"), "name": o["name"],
+             "labels": json.dumps(o.get("labels", {})), "annotations": json.dumps(o.get("annotations", {})),
+             "spec": json.dumps(o.get("spec", {})), "status": json.dumps(o.get("status", {}))} for o in objects]
+    snaps = pl.DataFrame([{"snapshot_id": sid, "cluster": cluster, "collected_at": at, "source": source,
+                           "status": "ok", "error": None}], schema=schema.SNAPSHOTS)
+    store.write_snapshot(data, pl.DataFrame(rows, schema=schema.OBJECTS), snaps, schema.empty("coverage"))
+
+
+def hr(name: str, ns: str, chart: str, ready: bool | None = None, file: str | None = None) -> dict:
+    return {"api_version": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "namespace": ns, "name": name,
+            "annotations": {"readiness.dev/file": file} if file else {},
+            "spec": {"chart": {"spec": {"chart": chart}}},
+            "status": {} if ready is None else {"conditions": [{"type": "Ready", "status": str(ready)}]}}
+
+
+def deploy(name: str, ns: str, ready: int | None = None, labels: dict | None = None) -> dict:
+    return {"api_version": "apps/v1", "kind": "Deployment", "namespace": ns, "name": name, "labels": labels or {},
+            "spec": {"replicas": 1}, "status": {} if ready is None else {"readyReplicas": ready}}
+
+
+def test_declared_but_not_running_and_running_but_not_declared(tmp_path: Path) -> None:
+    _write(tmp_path, "studio", "repo", [
+        hr("loki", "loki", "loki", file="flux/infrastructure/loki/helmrelease.yaml"),
+        hr("tempo", "tempo", "tempo"),
+        hr("grafana", "monitoring", "grafana"),
+        deploy("api", "apps"),
+        deploy("worker", "apps"),
+    ], at=AT - timedelta(hours=1))
+    _write(tmp_path, "studio", "live", [
+        hr("loki", "loki", "loki", ready=True),
+        hr("tempo", "tempo", "tempo", ready=False),
+        hr("redis", "cache", "redis", ready=True),
+        deploy("api", "apps", ready=1),
+        deploy("worker", "apps", ready=0),
+        deploy("grafana", "monitoring", ready=1, labels={"helm.toolkit.fluxcd.io/name": "grafana"}),
+        deploy("loki-gateway", "loki", ready=1, labels={"app.kubernetes.io/instance": "loki"}),
+        deploy("debug", "default", ready=1),
+        deploy("coredns", "kube-system", ready=2),
+    ])
+    d = drift(tmp_path)
+    assert d.schema == SCHEMA
+    got = {(r["state"], r["kind"], r["name"]): (r["declared_in"], r["observed"]) for r in d.iter_rows(named=True)}
+    assert got == {
+        (DECLARED_NOT_RUNNING, "HelmRelease", "grafana"): ("HelmRelease monitoring/grafana", "absent"),
+        (DECLARED_NOT_RUNNING, "HelmRelease", "tempo"): ("HelmRelease tempo/tempo", "not Ready"),
+        (DECLARED_NOT_RUNNING, "Deployment", "worker"): ("Deployment apps/worker", "0/1 ready"),
+        (RUNNING_NOT_DECLARED, "HelmRelease", "redis"): (None, "HelmRelease/cache/redis"),
+        (RUNNING_NOT_DECLARED, "Deployment", "debug"): (None, "1/1 ready"),
+    }
+
+
+def test_the_declaring_file_is_named(tmp_path: Path) -> None:
+    _write(tmp_path, "pi", "repo", [hr("loki", "loki", "loki", file="flux/loki/release.yaml")])
+    _write(tmp_path, "pi", "live", [deploy("web", "apps", ready=1)])
+    d = drift(tmp_path)
+    row = d.filter(pl.col("name") == "loki").row(0, named=True)
+    assert (row["state"], row["declared_in"]) == (DECLARED_NOT_RUNNING, "flux/loki/release.yaml")
+
+
+def test_a_cluster_without_both_snapshots_has_no_drift(tmp_path: Path) -> None:
+    _write(tmp_path, "air", "live", [deploy("debug", "default", ready=1)])
+    _write(tmp_path, "pro", "repo", [hr("loki", "loki", "loki")])
+    assert drift(tmp_path).is_empty()
