@@ -80,3 +80,18 @@ def test_a_cluster_without_both_snapshots_has_no_drift(tmp_path: Path) -> None:
     _write(tmp_path, "air", "live", [deploy("debug", "default", ready=1)])
     _write(tmp_path, "pro", "repo", [hr("loki", "loki", "loki")])
     assert drift(tmp_path).is_empty()
+
+
+def test_the_drift_command_prints_one_line_per_component(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    _write(tmp_path, "pi", "repo", [hr("loki", "loki", "loki", file="flux/loki/release.yaml")])
+    _write(tmp_path, "pi", "live", [deploy("web", "apps", ready=1)])
+    out = CliRunner().invoke(main, ["drift", "--data", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    lines = [line for line in out.output.splitlines() if line.startswith("pi ")]
+    assert len(lines) == 2
+    assert any("declared_not_running" in line and "flux/loki/release.yaml" in line for line in lines)
+    assert any("running_not_declared" in line and "web" in line for line in lines)

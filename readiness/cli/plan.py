@@ -40,10 +40,11 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value else None
 
 
-def _rubric(path: Path | None) -> Any:
-    from readiness import rubric
+def _rubric(path: Path | None, data: Path | None) -> Any:
+    """The rubric: the default, the data directory's profile, then ``--rubric``."""
+    from readiness import paths, rubric
 
-    return rubric.load(path)
+    return rubric.load(path, data=paths.data_dir(data))
 
 
 @click.command("plan")
@@ -55,7 +56,7 @@ def plan(data: Path | None, rubric: Path | None, fmt: str) -> None:
     checks that prove them done, and where the plan and the assessment disagree."""
     from readiness.plan import load_plan
 
-    p = load_plan(rubric=_rubric(rubric), data=data)
+    p = load_plan(rubric=_rubric(rubric, data), data=data)
     if fmt == "json":
         _json(p.to_dict())
         return
@@ -86,7 +87,7 @@ def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clu
     hours earned (planned hours of work packages whose checks pass) and the forecast."""
     from readiness.plan import compute
 
-    b = compute(data, as_of=_day(as_of), rubric=_rubric(rubric), clusters=list(clusters) or None)
+    b = compute(data, as_of=_day(as_of), rubric=_rubric(rubric, data), clusters=list(clusters) or None)
     if fmt == "json":
         _json(b.to_dict())
         return
@@ -118,7 +119,7 @@ def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, cluste
     mitigating checks), and whether it is mitigated, partly mitigated or unmitigated, with why."""
     from readiness import risks as rk
 
-    reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric), clusters=list(clusters) or None)
+    reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric, data), clusters=list(clusters) or None)
     if fmt == "json":
         _json(rk.to_json(reg))
         return

@@ -118,3 +118,23 @@ def list_checks(rubric: Path | None, data: Path | None) -> None:
     rows = [{"id": c.id, "category": c.category, "weight": f"{c.weight:g}", "severity": c.severity,
              "blocker": ",".join(c.blockers), "title": c.title} for c in r.checks.values()]
     click.echo(tables.text(rows))
+
+
+@click.command("drift")
+@data_option
+@as_of_option
+@cluster_option
+def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) -> None:
+    """List what a cluster's repository declares but it does not run, and what it runs undeclared.
+
+    Needs both a live and a repo snapshot of a cluster (readiness collect, then collect --repo).
+    """
+    from readiness import tables
+    from readiness.drift import drift as compute
+
+    rows = compute(data, clusters=list(clusters) or None, as_of=_day(as_of))
+    if rows.is_empty():
+        click.echo("no drift (or no cluster with both a live and a repo snapshot)")
+        return
+    shown = [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
+    click.echo(tables.text(shown))

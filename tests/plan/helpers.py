@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAN_YAML = ROOT / "data" / "plan.yaml"
 RISKS_YAML = ROOT / "data" / "risks.yaml"
 IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
-RUBRIC = rubric.load(known_checks=IDS)  # independent of which check families are registered
+# The plan is the homelab's, so its rubric is the homelab-phase1 profile (known_checks: independent of
+# which check families are registered).
+RUBRIC = rubric.load("homelab-phase1", known_checks=IDS)
 START = date(2025, 11, 10)
 
 

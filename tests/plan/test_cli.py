@@ -30,8 +30,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def rub() -> Rubric:
-    return rubric.load()
+def rub(demo_dir: Path) -> Rubric:
+    return rubric.load(data=demo_dir)  # the demo's fleet.yaml selects the homelab-phase1 profile
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,9 @@ def test_risks_json_and_table(demo_dir: Path, assessed: pl.DataFrame) -> None:
 
 
 def test_plan_table_and_json(tmp_path: Path) -> None:
+    # The shipped plan is the homelab's: its data directory selects the homelab profile, whose
+    # blockers carry the resolution hours the plan is checked against.
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase1\n")
     code, out, _ = run("plan", "--data", str(tmp_path))
     assert code == 0
     assert "204 hours in 12 weeks (at most 16) from 2025-11-10" in out
