@@ -128,9 +128,11 @@ def _sync_declared(ev: Evidence) -> Result:
 
 @check("deploy_gitops_sync")
 def gitops_sync(ev: Evidence, cfg: Config) -> Result:
-    """Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
+    """GitOps syncs the cluster (on a repository: Flux or Argo CD objects are declared).
+
+    Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
     unsuspended Kustomizations, or Argo CD Applications are Synced and Healthy; the score is the
-    share of those GitOps objects in order. On a repository snapshot: GitOps objects are declared."""
+    share of those GitOps objects in order."""
     if declared_only(ev):
         return _sync_declared(ev)
     repos = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k) if not o.declared]
@@ -318,7 +320,9 @@ def _rolls_back(release: Item) -> bool:
 
 @check("deploy_rollback")
 def rollback(ev: Evidence, cfg: Config) -> Result:
-    """A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
+    """Failed releases are rolled back automatically.
+
+    A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
     HelmReleases roll back failed upgrades (``spec.upgrade.remediation``)."""
     jobs_found = jobs_doing(ev, "rollback")
     if jobs_found:
@@ -403,8 +407,10 @@ def _pull_request_generator(generators: Any) -> bool:
 
 @check("deploy_canary")
 def canary(ev: Evidence, cfg: Config) -> Result:
-    """Share of the threshold's services running here that roll out by canary: a Flagger Canary
-    targets their workload, or they run as (or through) an Argo Rollout. None running: not applicable."""
+    """Share of the critical services that roll out by canary.
+
+    The threshold's services running here (on a repository: declared) that a Flagger Canary
+    targets, or that run as (or through) an Argo Rollout. None running, or none named: not applicable."""
     services = [str(s) for s in cfg["services"]]
     if not services:
         return not_applicable("the rubric names no critical services (thresholds.services)")

@@ -187,8 +187,10 @@ def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
 
 @check("infra_service_mesh")
 def service_mesh(ev: Evidence, cfg: Config) -> Result:
-    """The Linkerd control plane (destination and identity) runs, or Istio's istiod does; on a
-    repository, one is declared (the linkerd-control-plane or istiod chart, or their manifests)."""
+    """A service mesh control plane runs (on a repository: is declared).
+
+    Linkerd's destination and identity, or Istio's istiod; on a repository, the
+    linkerd-control-plane or istiod chart, or their manifests."""
     linkerd = {name: running(ev, [name]) for name in LINKERD_CONTROL_PLANE}
     if all(linkerd.values()):
         refs = [w.ref for found in linkerd.values() for w in found]
@@ -211,8 +213,10 @@ def service_mesh(ev: Evidence, cfg: Config) -> Result:
 
 @check("infra_multicluster_links")
 def multicluster_links(ev: Evidence, cfg: Config) -> Result:
-    """Linkerd multicluster Links are Ready (partial with the share Ready; none -> fail, or not
-    applicable when the rubric's ``required`` is false; on a repository, Links declared).
+    """Linkerd multicluster Links are Ready (partial: the share Ready).
+
+    None -> fail, or not applicable when the rubric's ``required`` is false; on a repository,
+    declared Links pass.
 
     A Link without a Ready condition (Linkerd's CRD has no status) counts as Ready when its
     service-mirror controller (label mirror.linkerd.io/cluster-name) runs.

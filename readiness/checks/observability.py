@@ -95,8 +95,10 @@ def _tools(cfg: Config, default: Iterable[str]) -> list[str]:
 
 @check("obs_prometheus")
 def prometheus(ev: Evidence, cfg: Config) -> Result:
-    """An Available monitoring.coreos.com Prometheus, or a running metrics store of the rubric's
-    ``tools`` (Prometheus, VictoriaMetrics, ...); on a repository, one declared."""
+    """A metrics store runs (on a repository: is declared).
+
+    An Available monitoring.coreos.com Prometheus (or VictoriaMetrics VMSingle/VMCluster), or a
+    running workload of the rubric's ``tools``; on a repository, one of them declared."""
     return _tool(ev, "metrics collection", _tools(cfg, METRICS_APPS), [(MONITORING, "Prometheus", _available),
                                                                       (VICTORIA, "VMSingle", _vm_operational),
                                                                       (VICTORIA, "VMCluster", _vm_operational)])
@@ -110,8 +112,10 @@ def grafana(ev: Evidence, cfg: Config) -> Result:
 
 @check("obs_loki")
 def loki(ev: Evidence, cfg: Config) -> Result:
-    """A log store of the rubric's ``tools`` runs (Loki, VictoriaLogs, Elasticsearch / OpenSearch;
-    an ECK Elasticsearch that is Ready), or on a repository is declared."""
+    """A log store runs (on a repository: is declared).
+
+    A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
+    a Ready ECK Elasticsearch; on a repository, one of them declared."""
     return _tool(ev, "log store", _tools(cfg, LOG_STORES),
                  [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
 
@@ -124,15 +128,19 @@ def tempo(ev: Evidence, cfg: Config) -> Result:
 
 @check("obs_otel_collector")
 def otel_collector(ev: Evidence, cfg: Config) -> Result:
-    """A telemetry collector of the rubric's ``tools`` runs (Grafana Alloy, Grafana Agent, the
-    OpenTelemetry Collector, Fluent Bit, Vector, ...), or on a repository is declared."""
+    """A telemetry collector runs (on a repository: is declared).
+
+    A workload of the rubric's ``tools`` (Grafana Alloy, Grafana Agent, the OpenTelemetry
+    Collector, Fluent Bit, Vector, ...) or an OpenTelemetryCollector with replicas."""
     return _tool(ev, "telemetry collector", _tools(cfg, COLLECTORS),
                  [("opentelemetry.io", "OpenTelemetryCollector", _otel_ok)])
 
 
 @check("obs_alertmanager_running")
 def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
-    """An Alertmanager workload runs, or a monitoring.coreos.com Alertmanager is Available; on a
+    """Alertmanager runs (on a repository: is declared).
+
+    An Alertmanager workload runs or a monitoring.coreos.com Alertmanager is Available; on a
     repository, one is declared (a kube-prometheus-stack release with alertmanager enabled counts)."""
     return _tool(ev, "Alertmanager", _tools(cfg, ALERTMANAGERS), [(MONITORING, "Alertmanager", _available),
                                                                  (VICTORIA, "VMAlertmanager", _vm_operational)])
@@ -171,9 +179,11 @@ def _paging_types(cfg: Config) -> list[str]:
 
 @check("obs_paging_receiver")
 def paging_receiver(ev: Evidence, cfg: Config) -> Result:
-    """Alertmanager routes to a paging receiver (the rubric's ``receiver_types``: PagerDuty,
-    Opsgenie, ...): an AlertmanagerConfig whose route sends to one, or a Helm release whose
-    Alertmanager configuration does (facts ``alertmanager_routed_receiver_types``)."""
+    """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
+
+    The rubric's ``receiver_types``: an AlertmanagerConfig whose route sends to one, or an
+    Alertmanager configuration in Helm values or a Secret's ``alertmanager.yaml`` that does
+    (facts ``alertmanager_routed_receiver_types``)."""
     types = _paging_types(cfg)
     fields = [f"{t}Configs" for t in types]
     configs = ev.items(MONITORING, "AlertmanagerConfig")

@@ -97,8 +97,9 @@ def _eso_declared(ev: Evidence) -> Result:
 
 @check("sec_eso_installed")
 def eso_installed(ev: Evidence, cfg: Config) -> Result:
-    """The External Secrets Operator runs and a ClusterSecretStore or SecretStore is Ready (half with
-    one); on a repository snapshot, both are declared."""
+    """The External Secrets Operator runs with a Ready secret store (on a repository: both declared).
+
+    A ClusterSecretStore or SecretStore; half the score with only the operator or only a store."""
     if declared_only(ev):
         return _eso_declared(ev)
     controller = running(ev, ["external-secrets"])

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from readiness.collect.configfacts import FACTS_KEY
 from readiness.collect.sanitize import FULL_COPY_ANNOTATIONS, LAST_APPLIED, omit, redact, redact_args, row_fields
 from readiness.schema import REDACTED
 
@@ -117,7 +118,9 @@ def test_helm_and_generator_values_are_replaced_whole() -> None:
                       "status": {"lastAttemptedValuesChecksum": "abc"}})
     assert release["spec"] == {"chart": {"spec": {"chart": "grafana"}}, "values": REDACTED,
                                "valuesFrom": [{"kind": "Secret", "name": "grafana-values"}]}
-    assert release["status"] == {"lastAttemptedValuesChecksum": "abc"}
+    # What the values configure survives only as derived facts (readiness.collect.helmfacts), never a value.
+    assert release["status"] == {"lastAttemptedValuesChecksum": "abc",
+                                 FACTS_KEY: {"chart": "grafana", "values_from": 1}}
     source = {"repoURL": "https://charts.x.io", "chart": "db", "targetRevision": "1.0", "helm": {
         "values": "auth:\n  password: hunter2\n", "valuesObject": {"auth": {"password": "hunter2"}},
         "parameters": [{"name": "auth.password", "value": "hunter2"}], "valueFiles": ["values-prod.yaml"]},
