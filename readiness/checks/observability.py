@@ -217,6 +217,11 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
                       [c.ref for c in configs] + [where(r) for r in releases])
     if ev.unreadable((MONITORING, "AlertmanagerConfig")):
         return unknown("AlertmanagerConfigs could not be read")
+    unseen = [r for r in releases if r.facts.get("values_from") or r.facts.get("values_files")
+              or r.facts.get("values_unreadable")]
+    if unseen:
+        return unknown(f"no paging receiver in the values read, but {listing(where(r) for r in unseen)} takes "
+                       "values from files or references readiness does not read", [where(r) for r in unseen])
     looked = f"{len(configs)} AlertmanagerConfig(s)" + (
         f", {len(releases)} Alertmanager configuration(s) ({listing(where(r) for r in releases)})" if releases else "")
     if declared_only(ev) and (skipped := hidden(ev, "AlertmanagerConfig", "HelmRelease")):

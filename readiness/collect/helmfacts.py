@@ -7,6 +7,8 @@ Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Hel
 
     chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart)
     values_from: int                         Flux valuesFrom references (values this reader cannot see)
+    values_files: int                        Argo CD helm.valueFiles (values this reader cannot see)
+    values_unreadable: bool                  an Argo CD values string that is not YAML (template parameters)
     alertmanager_enabled: bool               kube-prometheus-stack / prometheus chart: alertmanager.enabled
     alertmanager_receiver_types: list[str]   types of alertmanager.config.receivers (``pagerduty_configs`` -> pagerduty)
     alertmanager_routed_receiver_types: list[str]  the same, only receivers the route tree sends to
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 import yaml
@@ -132,8 +135,17 @@ def _argo_facts(spec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for source in _argo_sources(spec):
         chart = str(source.get("chart") or "")
-        if chart:
-            out = {**chart_facts(chart, _argo_values(_dict(source.get("helm")))), **out}
+        if not chart:
+            continue
+        helm = _dict(source.get("helm"))
+        extra: dict[str, Any] = {}
+        try:
+            values = _argo_values(helm)
+        except yaml.YAMLError:  # a values string with template parameters ({{...}}) in it
+            values, extra = {}, {"values_unreadable": True}
+        if helm.get("valueFiles"):
+            extra["values_files"] = len(helm["valueFiles"]) if isinstance(helm["valueFiles"], list) else 1
+        out = {**chart_facts(chart, values), **extra, **out}
     return out
 
 
@@ -143,10 +155,40 @@ def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
     return _argo_facts(_dict(obj.get("spec")))
 
 
+_PARAM = re.compile(r"^\{\{\s*\.?(values\.)?([A-Za-z0-9_]+)\s*\}\}$")
+
+
+def _generator_params(generators: Any) -> list[dict[str, Any]]:
+    """Parameter sets the generators give: cluster generators' ``values`` (as ``values.<key>``) and
+    list generators' elements, through matrix and merge generators."""
+    out: list[dict[str, Any]] = []
+    for g in generators if isinstance(generators, list) else []:
+        g = _dict(g)
+        if isinstance(_dict(g.get("clusters")).get("values"), dict):
+            out.append({f"values.{k}": v for k, v in g["clusters"]["values"].items()})
+        out += [e for e in _dict(g.get("list")).get("elements") or [] if isinstance(e, dict)]
+        for nested in ("matrix", "merge"):
+            out += _generator_params(_dict(g.get(nested)).get("generators"))
+    return out
+
+
 @extractor("argoproj.io", "ApplicationSet")
 def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
-    """Facts of an ApplicationSet's template (the Application it generates)."""
-    return _argo_facts(_dict(_dict(_dict(obj.get("spec")).get("template")).get("spec")))
+    """Facts of an ApplicationSet's template (the Application it generates). A templated chart
+    (``chart: '{{values.addonChart}}'``, the GitOps Bridge pattern) is resolved from the generators'
+    parameters when they give it exactly one value."""
+    spec = _dict(obj.get("spec"))
+    template = _dict(_dict(spec.get("template")).get("spec"))
+    params = _generator_params(spec.get("generators"))
+    sources = []
+    for source in _argo_sources(template):
+        match = _PARAM.match(str(source.get("chart") or ""))
+        if match:
+            key = (match.group(1) or "") + match.group(2)
+            found = {str(p[key]) for p in params if isinstance(p.get(key), str | int | float)}
+            source = {**source, "chart": found.pop() if len(found) == 1 else ""}
+        sources.append(source)
+    return _argo_facts({"sources": sources})
 
 
 ALERTMANAGER_KEY = "alertmanager.yaml"

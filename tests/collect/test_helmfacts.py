@@ -101,10 +101,19 @@ def test_applicationset_template_is_read() -> None:
     assert extract(appset)["velero_schedules"][0]["schedule"] == "@daily"
 
 
-def test_a_broken_argo_values_string_is_an_error_fact_not_a_crash() -> None:
+def test_a_broken_argo_values_string_is_flagged_not_a_crash() -> None:
     app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "x"},
            "spec": {"source": {"chart": "grafana", "helm": {"values": "a: [unclosed"}}}}
-    assert extract(app) == {"argo_application_error": "ParserError"}
+    assert extract(app) == {"chart": "grafana", "values_unreadable": True}
+
+
+def test_an_extractor_that_meets_an_unexpected_shape_leaves_an_error_fact() -> None:
+    release = helmrelease("velero", {"schedules": {"daily": {"schedule": "@daily"}}}, valuesFrom=7)
+    release["spec"]["values"]["schedules"] = ["not", "a", "mapping"]
+    assert extract(release)["values_from"] == 1  # a stray scalar counts as one reference
+    broken = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "x"},
+              "spec": {"source": {"chart": "grafana", "helm": {"valueFiles": "one.yaml"}}, "sources": 5}}
+    assert extract(broken) == {"argo_application_error": "TypeError"}
 
 
 def test_alertmanager_secret_receiver_types() -> None:
@@ -121,3 +130,27 @@ def test_secrets_without_an_alertmanager_configuration_have_no_facts() -> None:
     sops = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "am"}, "sops": {"age": []},
             "stringData": {"alertmanager.yaml": "ENC[AES256_GCM,data:abc]"}}
     assert extract(plain) == {} and extract(sops) == {}
+
+
+def test_applicationset_templated_chart_resolves_from_generator_values() -> None:
+    # The GitOps Bridge pattern: the chart is a parameter the cluster generator's values give.
+    appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "addons-kps"},
+              "spec": {"generators": [{"merge": {"generators": [
+                  {"clusters": {"values": {"addonChart": "kube-prometheus-stack", "addonChartVersion": "56.21.0"}}},
+                  {"clusters": {"values": {"addonChartVersion": "56.21.0"}}}]}}],
+                  "template": {"spec": {"sources": [{"repoURL": "{{metadata.annotations.addons_repo_url}}"},
+                                                    {"chart": "{{values.addonChart}}", "helm": {"valueFiles": []}}]}}}}
+    facts = extract(appset)
+    assert facts["chart"] == "kube-prometheus-stack" and facts["alertmanager_enabled"] is True
+    two = json.loads(json.dumps(appset).replace('"addonChartVersion": "56.21.0"}}}]',
+                                                '"addonChart": "grafana"}}}]'))
+    assert "chart" not in extract(two)  # two candidate charts: not guessed
+
+
+def test_argo_values_with_template_parameters_and_value_files_are_flagged() -> None:
+    appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "eso"},
+              "spec": {"generators": [{"clusters": {"values": {"addonChart": "external-secrets"}}}],
+                       "template": {"spec": {"sources": [{"chart": "{{values.addonChart}}", "helm": {
+                           "valueFiles": ["$values/a.yaml", "$values/b.yaml"],
+                           "values": "serviceAccount:\n  name: {{metadata.annotations.sa}}\n"}}]}}}}
+    assert extract(appset) == {"chart": "external-secrets", "values_files": 2, "values_unreadable": True}
