@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.checks.base import Evidence, Item, Result, failed, passed, unknown
+from readiness.checks.base import Evidence, Item, Result, failed, passed, unknown, whole
 from readiness.repofacts import REPO_API
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -21,9 +21,10 @@ def ready_count(w: Item) -> tuple[int, int]:
     """(ready, desired) replicas of a workload."""
     st = w.status or {}
     if w.kind == "DaemonSet":
-        return int(st.get("numberReady") or 0), int(st.get("desiredNumberScheduled") or 0)
-    desired = (w.spec or {}).get("replicas")
-    return int(st.get("readyReplicas") or 0), int(1 if desired is None else desired)
+        return (whole(w, "status.numberReady", st.get("numberReady"), 0),
+                whole(w, "status.desiredNumberScheduled", st.get("desiredNumberScheduled"), 0))
+    return (whole(w, "status.readyReplicas", st.get("readyReplicas"), 0),
+            whole(w, "spec.replicas", (w.spec or {}).get("replicas"), 1))
 
 
 def app_name(w: Item) -> str:
