@@ -16,6 +16,7 @@ from readiness.checks.backuptools import (
     VELERO,
     VOLSYNC_SOURCE,
     Plan,
+    Run,
     age_text,
     declared_locations,
     plans,
@@ -144,7 +145,9 @@ def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
 def recent_success(ev: Evidence, cfg: Config) -> Result:
     """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
     types = (*RUN_TYPES, VOLSYNC_SOURCE)
-    done = [r for r in runs(ev, None) if r.outcome == "ok" and r.when is not None and r.when <= ev.collected_at]
+    found = runs(ev, None)
+    done = [r for r in found if r.outcome == "ok" and r.when is not None and r.when <= ev.collected_at]
+    odd = [r for r in found if r.outcome == "unreadable"]
     rpo = timedelta(hours=cfg["rpo_hours"])
     if done:
         newest = max(done, key=lambda r: r.when or ev.collected_at)
@@ -154,10 +157,18 @@ def recent_success(ev: Evidence, cfg: Config) -> Result:
             return passed(msg, [newest.item.ref])
         if ev.unreadable(*types):
             return unknown(f"{msg}, but backups were not fully read: {ev.gaps(*types)}", [newest.item.ref])
+        if odd:
+            return unknown(f"{msg}, but {_odd_text(odd)}", [r.item.ref for r in odd])
         return failed(msg, [newest.item.ref])
     if ev.unreadable(*types):
         return unknown(f"no completed backup seen, but backups were not fully read: {ev.gaps(*types)}")
+    if odd:
+        return unknown(f"no completed backup seen, but {_odd_text(odd)}", [r.item.ref for r in odd])
     return failed(f"no completed backup ({', '.join(TOOLS)})")
+
+
+def _odd_text(odd: list[Run]) -> str:
+    return "the phase of " + listing(f"{r.item.ref} ({r.phase!r})" for r in odd) + " is not one the tool defines"
 
 
 @check("backup_success_rate")
@@ -171,6 +182,9 @@ def success_rate(ev: Evidence, cfg: Config) -> Result:
         return unknown(f"backups were not fully read, so no rate: {ev.gaps(*RUN_TYPES)}")
     since = ev.collected_at - timedelta(days=cfg["window_days"])
     all_runs = runs(ev, timedelta(hours=cfg["stuck_after_hours"]))
+    odd = [r for r in all_runs if r.outcome == "unreadable"]
+    if odd:
+        return unknown(f"no rate: {_odd_text(odd)}", [r.item.ref for r in odd])
     finished = [r for r in all_runs if r.outcome in ("ok", "bad") and r.tool != "VolSync"
                 and ((r.when is None and r.outcome == "bad")
                      or (r.when is not None and since <= r.when <= ev.collected_at))]

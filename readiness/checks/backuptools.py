@@ -28,6 +28,7 @@ PLAN_TYPES = ((VELERO, "Schedule"), (K8UP, "Schedule"), VOLSYNC_SOURCE, (CNPG, "
 RUN_TYPES = ((VELERO, "Backup"), (K8UP, "Backup"), (CNPG, "Backup"))
 VELERO_DEFAULT_TTL_HOURS = 720.0  # Velero keeps a backup 30 days unless the template says otherwise
 
+VELERO_SCHEDULE_PHASES = ("New", "Enabled", "FailedValidation")
 # Velero Backup phases (pkg/apis/velero/v1): what each says about the run.
 VELERO_OK = ("Completed",)
 VELERO_BAD = ("Failed", "PartiallyFailed", "FailedValidation",
@@ -57,7 +58,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Run:
-    """One backup: ``outcome`` ok, bad, running or ignored; ``when`` it finished (else started)."""
+    """One backup: ``outcome`` ok, bad, running, ignored (Deleting) or unreadable (a phase not
+    known); ``when`` it finished (else started)."""
 
     tool: str
     item: Item
@@ -141,6 +143,8 @@ def _velero_plans(ev: Evidence) -> list[Plan]:
         problem = None if keep is not None else f"spec.template.ttl is {ttl!r}, not a Go duration"
         paused = _flag(spec.get("paused"))
         phase = mapping(s, "status", s.status).get("phase") or "Enabled"
+        if phase not in VELERO_SCHEDULE_PHASES:
+            problem = problem or f"status.phase is {phase!r}, not one of {', '.join(VELERO_SCHEDULE_PHASES)}"
         enabled = paused if not isinstance(paused, bool) else (not paused and phase == "Enabled")
         out.append(_plan("Velero", s.ref, s.name, spec.get("schedule"), keep, enabled, problem))
     for rtype in RELEASE_TYPES:
@@ -263,8 +267,10 @@ def _velero_runs(ev: Evidence, stuck: timedelta | None) -> list[Run]:
             outcome = "running"
             if stuck is not None and started is not None and ev.collected_at - started > stuck:
                 outcome, phase = "bad", f"{phase} for {age_text(ev.collected_at - started)} (stuck)"
+        elif phase in VELERO_IGNORED:
+            outcome = "ignored"
         else:
-            outcome = "ignored"  # Deleting, or a phase this version does not know
+            outcome = "unreadable"  # templated, or a phase this version does not know
         out.append(Run("Velero", b, phase, outcome, when))
     return out
 
@@ -301,7 +307,8 @@ def _cnpg_runs(ev: Evidence) -> list[Run]:
         phase = str(st.get("phase") or "pending")
         when = (timestamp(b, "status.stoppedAt", st.get("stoppedAt"))
                 or timestamp(b, "status.startedAt", st.get("startedAt")))
-        outcome = {"completed": "ok", "failed": "bad", "walArchivingFailing": "bad"}.get(phase, "running")
+        outcome = {"completed": "ok", "failed": "bad", "walArchivingFailing": "bad", "pending": "running",
+                   "started": "running", "running": "running", "finalizing": "running"}.get(phase, "unreadable")
         out.append(Run("CloudNativePG", b, phase, outcome, when))
     return out
 

@@ -227,6 +227,17 @@ def fraction(value: float, reason: str, evidence: Iterable[str] = ()) -> Result:
     return Result(status, value, reason, tuple(evidence))
 
 
+def share(good: int, total: int, unsure: int, reason: str, evidence: Iterable[str] = ()) -> Result:
+    """``fraction(good / total)`` when every one of ``total`` was judged; with ``unsure`` ones not
+    judged: ``unknown`` when none of the rest failed, else ``partial`` (score good / total, even 0):
+    the failures are real but the whole is not known, so never a confident ``fail``."""
+    if not unsure:
+        return fraction(good / total if total else 1.0, reason, evidence)
+    if good + unsure >= total:
+        return unknown(reason, evidence)
+    return Result("partial", max(0.0, min(1.0, good / total)), reason, tuple(evidence))
+
+
 @dataclass(frozen=True)
 class Config:
     """A check's thresholds from the rubric (``cfg["min_rules"]``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.checks.base import Evidence, Item, Result, failed, passed, unknown, whole
+from readiness.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
 from readiness.repofacts import REPO_API
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -19,12 +19,12 @@ def workloads(ev: Evidence) -> list[Item]:
 
 def ready_count(w: Item) -> tuple[int, int]:
     """(ready, desired) replicas of a workload."""
-    st = w.status or {}
+    st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
         return (whole(w, "status.numberReady", st.get("numberReady"), 0),
                 whole(w, "status.desiredNumberScheduled", st.get("desiredNumberScheduled"), 0))
     return (whole(w, "status.readyReplicas", st.get("readyReplicas"), 0),
-            whole(w, "spec.replicas", (w.spec or {}).get("replicas"), 1))
+            whole(w, "spec.replicas", mapping(w, "spec", w.spec).get("replicas"), 1))
 
 
 def app_name(w: Item) -> str:

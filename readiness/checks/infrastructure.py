@@ -16,6 +16,7 @@ from readiness.checks.base import (
     mapping,
     not_applicable,
     passed,
+    share,
     unknown,
 )
 from readiness.checks.common import REPO_GROUP, WORKLOAD_KINDS, listing, ready_count, repo, running, workloads
@@ -59,11 +60,9 @@ def nodes_ready(ev: Evidence, cfg: Config) -> Result:
     if not down and not unsure:
         return passed(f"{len(nodes)}/{len(nodes)} nodes Ready", [n.ref for n in nodes])
     unsure_text = f"; no Ready condition: {listing(n.name for n in unsure)}" if unsure else ""
-    if not down:
-        return unknown(f"{ready}/{len(nodes)} nodes Ready{unsure_text}", [n.ref for n in unsure])
-    return fraction(ready / len(nodes),
-                    f"{ready}/{len(nodes)} nodes Ready; not Ready: {listing(i.name for i in down)}{unsure_text}",
-                    [n.ref for n in down + unsure])
+    down_text = f"; not Ready: {listing(i.name for i in down)}" if down else ""
+    return share(ready, len(nodes), len(unsure), f"{ready}/{len(nodes)} nodes Ready{down_text}{unsure_text}",
+                 [n.ref for n in down + unsure])
 
 
 @check("infra_nodes_no_pressure")
@@ -90,9 +89,9 @@ def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
         return unknown(f"{len(nodes) - len(unsure)}/{len(nodes)} nodes known to be without pressure{unsure_text}",
                        [n.ref for n in unsure])
     detail = ", ".join(f"{n.name} {'+'.join(under[n.name])}" for n in bad[:4])
-    return fraction(1 - (len(bad) + len(unsure)) / len(nodes),
-                    f"{len(nodes) - len(bad) - len(unsure)}/{len(nodes)} nodes without pressure; {detail}"
-                    + (unsure_text if unsure else ""), [n.ref for n in bad + unsure])
+    fine = len(nodes) - len(bad) - len(unsure)
+    return share(fine, len(nodes), len(unsure), f"{fine}/{len(nodes)} nodes without pressure; {detail}"
+                 + (unsure_text if unsure else ""), [n.ref for n in bad + unsure])
 
 
 @check("infra_workloads_available")
@@ -119,7 +118,8 @@ def workloads_available(ev: Evidence, cfg: Config) -> Result:
 def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
     """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable).
 
-    A claim with no phase (not observed, e.g. declared in a repository) is not known to be bound.
+    A claim with no phase (not observed, e.g. declared in a repository) or a phase Kubernetes does
+    not define is not known to be bound: with no claim Pending or Lost, the check is unknown.
     """
     claims = ev.items("", "PersistentVolumeClaim")
     if ev.unreadable(("", "PersistentVolumeClaim")):
@@ -128,17 +128,17 @@ def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
     if not claims:
         return not_applicable("no PersistentVolumeClaims in the cluster")
     phase = {c.ref: mapping(c, "status", c.status).get("phase") for c in claims}
-    unbound = [c for c in claims if phase[c.ref] is not None and phase[c.ref] != "Bound"]
-    unsure = [c for c in claims if phase[c.ref] is None]
+    unbound = [c for c in claims if phase[c.ref] in ("Pending", "Lost")]
+    unsure = [c for c in claims if phase[c.ref] not in ("Bound", "Pending", "Lost")]
     bound = len(claims) - len(unbound) - len(unsure)
     if not unbound and not unsure:
         return passed(f"{len(claims)}/{len(claims)} claims Bound", [c.ref for c in claims])
-    unsure_text = f"; no phase observed: {listing(f'{c.namespace}/{c.name}' for c in unsure)}" if unsure else ""
-    if not unbound:
-        return unknown(f"{bound}/{len(claims)} claims Bound{unsure_text}", [c.ref for c in unsure])
-    detail = ", ".join(f"{c.namespace}/{c.name} {phase[c.ref]}" for c in unbound[:4])
-    return fraction(bound / len(claims), f"{bound}/{len(claims)} claims Bound; {detail}{unsure_text}",
-                    [c.ref for c in unbound + unsure])
+    unsure_text = "; no phase observed: " + listing(
+        f"{c.namespace}/{c.name}" + (f" ({phase[c.ref]!r})" if phase[c.ref] is not None else "") for c in unsure
+    ) if unsure else ""
+    detail = "; " + ", ".join(f"{c.namespace}/{c.name} {phase[c.ref]}" for c in unbound[:4]) if unbound else ""
+    return share(bound, len(claims), len(unsure), f"{bound}/{len(claims)} claims Bound{detail}{unsure_text}",
+                 [c.ref for c in unbound + unsure])
 
 
 @check("infra_iac_present")

@@ -229,23 +229,28 @@ def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(resolved) / len(alerts), reason, sorted(set(resolved)))
 
 
-def _slo_services(ev: Evidence) -> dict[str, list[str]]:
+def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
     """service -> refs of the SLO objects covering it: Sloth PrometheusServiceLevels (CRD or a Sloth
     CLI spec stored as one) with at least one SLO, and Pyrra ServiceLevelObjectives, matched by
     their app label, their name (``api`` or ``api-...``) or a ``job``/``service`` selector."""
     found: dict[str, list[str]] = {}
+    odd: list[str] = []
     for sl in ev.items(SLOTH, "PrometheusServiceLevel"):
         spec = mapping(sl, "spec", sl.spec)
-        slos = spec.get("slos")
-        if isinstance(slos, list) and slos and isinstance(spec.get("service"), str):
-            found.setdefault(spec["service"], []).append(sl.ref)
+        slos, service = spec.get("slos"), spec.get("service")
+        if not isinstance(service, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", service):
+            odd.append(f"{sl.ref} spec.service {service!r}")
+        elif slos is not None and not isinstance(slos, list):
+            odd.append(f"{sl.ref} spec.slos {slos!r}")
+        elif slos:
+            found.setdefault(service, []).append(sl.ref)
     for slo in ev.items(*PYRRA):
         names = {slo.labels.get(k) for k in ("app.kubernetes.io/name", "app", "service")} | {slo.name}
         text = json.dumps(mapping(slo, "spec", slo.spec).get("indicator"))
         names |= set(re.findall(r'(?:job|service|app)\s*=~?\s*\\?"([A-Za-z0-9_.-]+)', text))
         for name in {n for n in names if n}:
             found.setdefault(name, []).append(slo.ref)
-    return found
+    return found, odd
 
 
 @check("obs_slos")
@@ -264,7 +269,7 @@ def slos(ev: Evidence, cfg: Config) -> Result:
     services = [s for s in cfg["critical_services"] if any(w.namespace not in previews for w in running(ev, [s]))]
     if not services:
         return not_applicable(f"none of the critical services runs here ({', '.join(cfg['critical_services'])})")
-    levels = _slo_services(ev)
+    levels, odd = _slo_services(ev)
     for name, refs in list(levels.items()):  # Pyrra names like api-availability count for api
         for s in services:
             if name.startswith(f"{s}-") and s not in levels:
@@ -275,6 +280,9 @@ def slos(ev: Evidence, cfg: Config) -> Result:
     if missing and ev.unreadable(*slo_types):
         return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; SLOs were not fully "
                        f"read: {ev.gaps(*slo_types)}", [r for s in covered for r in levels[s]])
+    if missing and odd:
+        return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; unreadable: "
+                       f"{listing(odd)}", [r for s in covered for r in levels[s]])
     reason = f"{len(covered)}/{len(services)} critical services running here have SLOs"
     reason += f"; none for {', '.join(missing)}" if missing else f" ({', '.join(covered)})"
     return fraction(len(covered) / len(services), reason, [r for s in covered for r in levels[s]])

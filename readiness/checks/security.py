@@ -19,6 +19,7 @@ from readiness.checks.base import (
     mapping,
     not_applicable,
     passed,
+    share,
     timestamp,
     unknown,
 )
@@ -240,9 +241,7 @@ def certificates_valid(ev: Evidence, cfg: Config) -> Result:
         reason += f"; {listing(bad)}"
     if unsure:
         reason += f"; unknown: {listing(unsure)}"
-    if unsure and not bad:
-        return unknown(reason, [c.ref for c in certs])
-    return fraction(good / len(certs), reason, [c.ref for c in certs])
+    return share(good, len(certs), len(unsure), reason, [c.ref for c in certs])
 
 
 def _left(delta: timedelta) -> str:
