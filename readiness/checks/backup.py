@@ -38,6 +38,9 @@ from readiness.checks.common import WORKLOAD_KINDS, attested, documents, listing
 
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 BSL = (VELERO, "BackupStorageLocation")
+RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed",
+                  "Finalizing", "FinalizingPartiallyFailed", "Completed", "PartiallyFailed", "Failed",
+                  "FailedValidation", None, "")
 
 
 def _phase(ev: Evidence, item_status: object) -> str:
@@ -89,11 +92,13 @@ def location_available(ev: Evidence, cfg: Config) -> Result:
         validated = timestamp(b, "status.lastValidationTime", st.get("lastValidationTime"))
         if st.get("phase") == "Available" and validated and ev.collected_at - validated <= limit:
             return passed(f"{b.name} Available, validated {age_text(ev.collected_at - validated)} ago", [b.ref])
-        if not st:
+        if st.get("phase") not in ("Available", "Unavailable"):
             unobserved.append(b)
     if len(unobserved) == len(locations):
-        return unknown(f"BackupStorageLocation {unobserved[0].name} has no status: declared, availability "
-                       "not observed", [b.ref for b in unobserved])
+        phase = mapping(unobserved[0], "status", unobserved[0].status).get("phase")
+        what = "has no status: declared, availability not observed" if not unobserved[0].status else (
+            f"has status.phase {phase!r}, not Available or Unavailable")
+        return unknown(f"BackupStorageLocation {unobserved[0].name} {what}", [b.ref for b in unobserved])
     worst = next(b for b in locations if b not in unobserved)
     st = mapping(worst, "status", worst.status)
     message = " ".join(str(st.get("message") or "").split())[:120]
@@ -223,6 +228,11 @@ def restore_tested(ev: Evidence, cfg: Config) -> Result:
     if ev.unreadable((VELERO, "Restore")):
         return unknown(f"no recent restore seen, but Velero Restores were not fully read: "
                        f"{ev.gaps((VELERO, 'Restore'))}")
+    odd = [r for r in restores if mapping(r, "status", r.status).get("phase", "New") not in RESTORE_PHASES]
+    if odd:
+        phase = mapping(odd[0], "status", odd[0].status).get("phase")
+        return unknown(f"no recent restore seen, but {odd[0].ref} has status.phase {phase!r}, not a Velero "
+                       "Restore phase", [r.ref for r in odd])
     if restores:
         return failed(f"no restore completed in the last {cfg['max_age_days']} days "
                       f"({len(restores)} older or unfinished)", [r.ref for r in restores])

@@ -288,10 +288,13 @@ def _k8up_runs(ev: Evidence) -> list[Run]:
     for b in ev.items(K8UP, "Backup"):
         st = mapping(b, "status", b.status)
         done = _condition(b, "Completed")
-        if done is not None and str(done.get("status")) == "True":
+        if done is not None and str(done.get("status")) not in ("True", "False", "Unknown"):
+            out.append(Run("k8up", b, f"Completed={done.get('status')!r}", "unreadable", None))
+        elif done is not None and str(done.get("status")) == "True":
             when = timestamp(b, "status.conditions[Completed].lastTransitionTime", done.get("lastTransitionTime"))
-            ok = done.get("reason") == "Succeeded"
-            out.append(Run("k8up", b, str(done.get("reason") or "Completed"), "ok" if ok else "bad", when))
+            reason = done.get("reason")
+            outcome = {"Succeeded": "ok", "Failed": "bad"}.get(str(reason), "unreadable")
+            out.append(Run("k8up", b, str(reason or "Completed"), outcome, when))
         elif st.get("finished") is True:  # k8up before 2.0: started/finished/failed flags, no times
             out.append(Run("k8up", b, "Failed" if st.get("failed") else "Finished",
                            "bad" if st.get("failed") else "ok", None))

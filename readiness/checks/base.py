@@ -75,14 +75,23 @@ GAPS = ("forbidden", "error", "partial")
 
 
 def condition_status(item: Item, kind: str) -> str | None:
-    """The status condition ``kind`` as Kubernetes states it: ``True``, ``False``, ``Unknown``
-    (also for any other value), or None when the object has no such condition."""
+    """The status condition ``kind`` as Kubernetes states it: ``True``, ``False`` or ``Unknown``;
+    None when the object has no such condition. ``MalformedFieldError`` when a condition cannot
+    be read (not an object, a type that is not a name, a status other than those three): it
+    might have been the one asked for."""
     status = item.status if isinstance(item.status, dict) else {}
     conds = status.get("conditions")
-    for c in conds if isinstance(conds, list) else []:
-        if isinstance(c, dict) and c.get("type") == kind:
+    if conds is not None and not isinstance(conds, list):
+        raise MalformedFieldError(item.ref, "status.conditions", conds, "a list")
+    for i, c in enumerate(conds or []):
+        if not isinstance(c, dict) or not isinstance(c.get("type"), str) or not c["type"].isalnum():
+            raise MalformedFieldError(item.ref, f"status.conditions[{i}]", c, "a condition with a type")
+        if c["type"] == kind:
             value = str(c.get("status"))
-            return value if value in ("True", "False") else "Unknown"
+            if value not in ("True", "False", "Unknown"):
+                raise MalformedFieldError(item.ref, f"status.conditions[{kind}].status", c.get("status"),
+                                          "True, False or Unknown")
+            return value
     return None
 
 
