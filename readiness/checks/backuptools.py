@@ -211,7 +211,7 @@ def _cnpg_plans(ev: Evidence) -> list[Plan]:
     for s in ev.items(CNPG, "ScheduledBackup"):
         spec = mapping(s, "spec", s.spec)
         cluster_name = mapping(s, "spec.cluster", spec.get("cluster")).get("name")
-        cluster = clusters.get((s.namespace, cluster_name))
+        cluster = clusters.get((s.namespace, str(cluster_name)))
         keep, problem = None, None
         if cluster is None:
             problem = f"retention is set on Cluster {s.namespace}/{cluster_name}, which was not collected"
