@@ -19,7 +19,8 @@ from readiness.evaluate import evaluate
 
 
 def backup(i: int) -> dict[str, Any]:
-    return {"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": f"daily-{i:02d}", "namespace": "velero"},
+    return {"apiVersion": "velero.io/v1", "kind": "Backup",
+            "metadata": {"name": f"daily-{i:02d}", "namespace": "velero"},
             "status": {"phase": "Completed", "completionTimestamp": f"2026-01-{i + 1:02d}T02:00:00Z"}}
 
 
