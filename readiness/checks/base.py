@@ -148,17 +148,20 @@ class Evidence:
             ]
         return self._items[key]
 
-    def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
-        """(outcome, count, detail) of every coverage row of the type (live and repo snapshots)."""
+    @cached_property
+    def _coverage_by_type(self) -> dict[tuple[str, str], list[tuple[str, int | None, str | None]]]:
+        """(group, kind) -> (outcome, count, detail) of each coverage row (live and repo snapshots)."""
         if self.coverage is None or self.coverage.is_empty():
-            return []
-        rows = self.coverage.filter(pl.col("kind") == kind)
-        cols = [c for c in ("api_version", "outcome", "count", "detail") if c in rows.columns]
-        out = []
-        for row in rows.select(cols).iter_rows(named=True):
-            if group_of(str(row["api_version"])) == group:
-                out.append((str(row["outcome"]), row.get("count"), row.get("detail")))
+            return {}
+        cols = [c for c in ("api_version", "kind", "outcome", "count", "detail") if c in self.coverage.columns]
+        out: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
+        for row in self.coverage.select(cols).iter_rows(named=True):
+            key = (group_of(str(row["api_version"])), str(row["kind"]))
+            out.setdefault(key, []).append((str(row["outcome"]), row.get("count"), row.get("detail")))
         return out
+
+    def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
+        return self._coverage_by_type.get((group, kind), [])
 
     def outcome(self, group: str, kind: str) -> str:
         """Coverage outcome of a resource type: ``ok``, ``absent``, ``partial``, ``forbidden`` or ``error``.
