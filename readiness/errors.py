@@ -65,3 +65,18 @@ class CollectError(ReadinessError):
 
 class ReportError(ReadinessError):
     """Building the monthly report failed (a notebook, a figure or the renderer)."""
+
+
+class MalformedFieldError(ReadinessError):
+    """A collected object's field has a value a check cannot read (templated, wrong type).
+
+    Raised by check helpers; the evaluation turns it into an ``unknown`` finding naming the
+    object (``kind/namespace/name``) and the field (dotted path).
+    """
+
+    def __init__(self, ref: str, field: str, value: object, expected: str) -> None:
+        self.ref, self.field, self.value, self.expected = ref, field, value, expected
+        shown = repr(value)
+        shown = shown[:60] + "..." if len(shown) > 60 else shown
+        super().__init__(f"{ref}: field {field} is {shown}, not {expected}",
+                         hint="render templates (envsubst, Flux post-build substitution) before collecting")

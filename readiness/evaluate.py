@@ -18,7 +18,7 @@ import polars as pl
 
 from readiness import attestations as att
 from readiness import schema, store
-from readiness.checks.base import Config, Evidence, Result, get, unknown
+from readiness.checks.base import Config, Evidence, Result, get, run, unknown
 from readiness.errors import DataNotFoundError, ReadinessError
 from readiness.rubric import Rubric
 
@@ -171,7 +171,7 @@ def evaluate(
             elif age > rubric.stale_after_days:
                 result = unknown(f"newest snapshot is {age} days old (stale after {rubric.stale_after_days})")
             else:
-                result = get(check_id)(ev, Config(check_id, spec.thresholds))
+                result = run(get(check_id), ev, Config(check_id, spec.thresholds))
             # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
             waived = result.status in ("fail", "partial") and any(
                 w.covers(check_id, p.cluster, ev.day if history or as_of is None else as_of) for w in waivers

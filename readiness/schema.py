@@ -19,7 +19,7 @@ UTC_TIME = pl.Datetime("us", "UTC")
 
 SOURCES = ("live", "repo", "demo")
 SNAPSHOT_STATUSES = ("ok", "partial", "unreachable")
-COVERAGE_OUTCOMES = ("ok", "absent", "forbidden", "error", "skipped")
+COVERAGE_OUTCOMES = ("ok", "absent", "partial", "forbidden", "error", "skipped")
 
 OBJECTS = pl.Schema(
     {

@@ -1,59 +1,62 @@
-"""Backup & DR checks: Velero, its storage, schedules, backup freshness, restores, recovery targets."""
+"""Backup & DR checks: Velero, k8up, VolSync and CloudNativePG schedules and backups, storage, restores.
+
+Each backup tool is named as itself in the reasons; nothing is reported as Velero that is not.
+How the tools' objects are read (schedules, runs) lives in ``readiness.checks.backuptools``.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from readiness.checks.base import Config, Evidence, Item, Result, check, failed, fraction, passed, unknown
-from readiness.checks.common import attested, documents, running, workload_present
+from readiness.checks.backuptools import (
+    PLAN_TYPES,
+    RUN_TYPES,
+    TOOLS,
+    VELERO,
+    VOLSYNC_SOURCE,
+    Plan,
+    Run,
+    age_text,
+    declared_locations,
+    plans,
+    runs,
+)
+from readiness.checks.base import (
+    Config,
+    Evidence,
+    Result,
+    check,
+    failed,
+    fraction,
+    mapping,
+    passed,
+    timestamp,
+    unknown,
+)
+from readiness.checks.common import WORKLOAD_KINDS, attested, documents, listing, running, workload_present
 
-VELERO = "velero.io"
-OK_PHASES = ("Completed",)
-BAD_PHASES = ("Failed", "PartiallyFailed", "FailedValidation")
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _hours(duration: str) -> float:
-    """Go duration ('168h0m0s', '30m') -> hours."""
-    units = {"h": 1.0, "m": 1 / 60, "s": 1 / 3600}
-    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)([hms])", duration or ""))
-
-
-def _cron_interval_hours(cron: str) -> float | None:
-    """The longest gap between runs of a 5-field cron schedule, in hours (None if unparsable)."""
-    if cron.startswith("@"):
-        return {"@hourly": 1.0, "@daily": 24.0, "@midnight": 24.0, "@weekly": 168.0,
-                "@monthly": 744.0, "@yearly": 8784.0, "@annually": 8784.0}.get(cron)
-    fields = cron.split()
-    if len(fields) != 5:
-        return None
-    _minute, hour, dom, month, dow = fields
-    if dom != "*" or month != "*":
-        return 744.0 if month == "*" else 8784.0
-    if dow != "*":
-        return 168.0 if "," not in dow and "-" not in dow else 24.0 * 7 / max(1, len(dow.split(",")))
-    if hour == "*" or hour.startswith("*/"):
-        return float(hour[2:]) if hour.startswith("*/") else 1.0
-    return 24.0 / len(hour.split(","))
+WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
+BSL = (VELERO, "BackupStorageLocation")
+RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed",
+                  "Finalizing", "FinalizingPartiallyFailed", "Completed", "PartiallyFailed", "Failed",
+                  "FailedValidation", None, "")
 
 
-def _velero_unreadable(ev: Evidence, *kinds: str) -> list[str]:
-    return ev.unreadable(*[(VELERO, k) for k in kinds])
+def _phase(ev: Evidence, item_status: object) -> str:
+    return str((item_status if isinstance(item_status, dict) else {}).get("phase") or "")
 
 
 @check("backup_storage_available")
 def storage_available(ev: Evidence, cfg: Config) -> Result:
-    """Object storage for backups: a MinIO workload, or an Available BackupStorageLocation."""
-    bsl = [b for b in ev.items(VELERO, "BackupStorageLocation") if (b.status or {}).get("phase") == "Available"]
+    """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload."""
+    bsl = [b for b in ev.items(*BSL) if _phase(ev, b.status) == "Available"]
     if bsl:
         return passed(f"backup storage location {bsl[0].name} is Available", [b.ref for b in bsl])
-    return workload_present(ev, "object storage (MinIO)", ["minio"])
+    result = workload_present(ev, "object storage (MinIO)", ["minio"])
+    if result.status == "fail" and ev.unreadable(BSL):
+        return unknown(f"no MinIO running and BackupStorageLocations not fully read: {ev.gaps(BSL)}")
+    return result
 
 
 @check("backup_velero_installed")
@@ -62,137 +65,174 @@ def velero_installed(ev: Evidence, cfg: Config) -> Result:
     found = running(ev, ["velero"])
     if found:
         return passed(f"Velero running: {found[0].ref}", [w.ref for w in found])
-    if ev.items(VELERO, "Schedule") or ev.items(VELERO, "BackupStorageLocation"):
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown(f"no velero workload seen, but workloads were not fully read: {ev.gaps(*WORKLOAD_TYPES)}")
+    if ev.items(VELERO, "Schedule") or ev.items(*BSL):
         return failed("Velero objects exist but the velero server is not running",
-                      [i.ref for i in ev.items(VELERO, "BackupStorageLocation")])
+                      [i.ref for i in ev.items(*BSL)])
     return failed("Velero is not installed (no velero workload, no velero.io objects)")
 
 
 @check("backup_location_available")
 def location_available(ev: Evidence, cfg: Config) -> Result:
-    """A BackupStorageLocation is Available and was validated within the threshold."""
-    if _velero_unreadable(ev, "BackupStorageLocation"):
-        return unknown("BackupStorageLocations could not be read")
-    locations = ev.items(VELERO, "BackupStorageLocation")
+    """A Velero BackupStorageLocation is Available and was validated within the threshold."""
+    if ev.unreadable(BSL):
+        return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
+    locations = ev.items(*BSL)
     if not locations:
+        declared = declared_locations(ev)
+        if declared:
+            return unknown(f"backup storage location {declared[0][1]} is declared in {declared[0][0]}, "
+                           "but its availability was not observed", [d[0] for d in declared])
         return failed("no BackupStorageLocation")
     limit = timedelta(hours=cfg["max_validation_age_hours"])
+    unobserved = []
     for b in locations:
-        st = b.status or {}
-        validated = _time(st.get("lastValidationTime"))
+        st = mapping(b, "status", b.status)
+        validated = timestamp(b, "status.lastValidationTime", st.get("lastValidationTime"))
         if st.get("phase") == "Available" and validated and ev.collected_at - validated <= limit:
-            age = ev.collected_at - validated
-            return passed(f"{b.name} Available, validated {_age(age)} ago", [b.ref])
-    worst = locations[0]
-    st = worst.status or {}
+            return passed(f"{b.name} Available, validated {age_text(ev.collected_at - validated)} ago", [b.ref])
+        if st.get("phase") not in ("Available", "Unavailable"):
+            unobserved.append(b)
+    if len(unobserved) == len(locations):
+        phase = mapping(unobserved[0], "status", unobserved[0].status).get("phase")
+        what = "has no status: declared, availability not observed" if not unobserved[0].status else (
+            f"has status.phase {phase!r}, not Available or Unavailable")
+        return unknown(f"BackupStorageLocation {unobserved[0].name} {what}", [b.ref for b in unobserved])
+    worst = next(b for b in locations if b not in unobserved)
+    st = mapping(worst, "status", worst.status)
+    message = " ".join(str(st.get("message") or "").split())[:120]
     return failed(f"{worst.name} is {st.get('phase') or 'in no phase'}, last validated "
-                  f"{st.get('lastValidationTime') or 'never'}", [b.ref for b in locations])
+                  f"{st.get('lastValidationTime') or 'never'}" + (f": {message}" if message else ""),
+                  [b.ref for b in locations])
+
+
+def _plan_text(p: Plan) -> str:
+    keep = "keeping all" if p.keep_hours is None else f"keeping {p.keep_hours:g}h"
+    where = f", declared in {p.declared_in}" if p.declared_in else ""
+    return f"{p.tool} {p.name} ({p.schedule}, {keep}{where})"
 
 
 def _schedule_check(ev: Evidence, cfg: Config, label: str) -> Result:
-    if _velero_unreadable(ev, "Schedule"):
-        return unknown("Velero Schedules could not be read")
-    schedules = ev.items(VELERO, "Schedule")
-    if not schedules:
-        return failed(f"no Velero schedule (need a {label} one)")
-    good, seen = [], []
-    for s in schedules:
-        spec = s.spec or {}
-        interval = _cron_interval_hours(str(spec.get("schedule", "")))
-        ttl = _hours(str((spec.get("template") or {}).get("ttl", "720h")))  # Velero's default TTL is 30 days
-        enabled = (s.status or {}).get("phase", "Enabled") == "Enabled" and not spec.get("paused")
-        seen.append(f"{s.name} ({spec.get('schedule')}, ttl {ttl:g}h)")
-        if enabled and interval is not None and interval <= cfg["max_interval_hours"] and ttl >= cfg["min_ttl_hours"]:
-            good.append(s)
+    max_hours, min_keep = cfg["max_interval_hours"], cfg["min_ttl_hours"]
+    found = plans(ev)
+    good = [p for p in found if p.problem is None and p.enabled and p.hours is not None and p.hours <= max_hours
+            and (p.keep_hours is None or p.keep_hours >= min_keep)]
     if good:
-        s = good[0]
-        return passed(f"{label} schedule {s.name}: {(s.spec or {}).get('schedule')} keeping "
-                      f"{_hours(str((s.spec or {}).get('template', {}).get('ttl', '720h'))):g}h", [x.ref for x in good])
-    return failed(f"no enabled schedule runs at least every {cfg['max_interval_hours']:g}h keeping "
-                  f">= {cfg['min_ttl_hours']:g}h; found {', '.join(seen)}", [s.ref for s in schedules])
+        return passed(f"{label} schedule {_plan_text(good[0])}", [p.ref for p in good])
+    unsure = [p for p in found if p.problem]
+    if unsure:
+        return unknown(f"no readable {label} schedule; {unsure[0].ref}: {unsure[0].problem}",
+                       [p.ref for p in unsure])
+    if ev.unreadable(*PLAN_TYPES):
+        return unknown(f"no {label} schedule seen, but schedules were not fully read: {ev.gaps(*PLAN_TYPES)}")
+    if not found:
+        return failed(f"no backup schedule (need a {label} one; looked for {', '.join(TOOLS)})")
+    seen = [_plan_text(p) + ("" if p.enabled else " paused") for p in found]
+    return failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
+                  f"found {listing(seen)}", [p.ref for p in found])
 
 
 @check("backup_schedule_daily")
 def schedule_daily(ev: Evidence, cfg: Config) -> Result:
-    """A schedule runs at least daily and keeps backups for the retention threshold (7 days)."""
+    """A backup schedule (Velero, k8up, VolSync, CloudNativePG) runs at least daily and keeps backups
+    for the retention threshold (7 days)."""
     return _schedule_check(ev, cfg, "daily")
 
 
 @check("backup_schedule_weekly")
 def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
-    """A schedule runs at least weekly and keeps backups for the retention threshold (30 days)."""
+    """A backup schedule runs at least weekly and keeps backups for the retention threshold (30 days)."""
     return _schedule_check(ev, cfg, "weekly")
-
-
-def _backups(ev: Evidence) -> list[tuple[Item, datetime | None, str]]:
-    out = []
-    for b in ev.items(VELERO, "Backup"):
-        st = b.status or {}
-        when = _time(st.get("completionTimestamp")) or _time(st.get("startTimestamp"))
-        out.append((b, when, str(st.get("phase") or "New")))
-    return out
-
-
-def _age(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} days"
 
 
 @check("backup_recent_success")
 def recent_success(ev: Evidence, cfg: Config) -> Result:
-    """The newest Completed backup is younger than the RPO."""
-    if _velero_unreadable(ev, "Backup"):
-        return unknown("Velero Backups could not be read")
-    done = [(b, t) for b, t, phase in _backups(ev) if phase in OK_PHASES and t is not None and t <= ev.collected_at]
-    if not done:
-        return failed("no completed backup")
-    newest, when = max(done, key=lambda x: x[1])
-    age = ev.collected_at - when
+    """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
+    types = (*RUN_TYPES, VOLSYNC_SOURCE)
+    found = runs(ev, None)
+    done = [r for r in found if r.outcome == "ok" and r.when is not None and r.when <= ev.collected_at]
+    odd = [r for r in found if r.outcome == "unreadable"]
     rpo = timedelta(hours=cfg["rpo_hours"])
-    msg = f"newest completed backup {newest.name} is {_age(age)} old (RPO {cfg['rpo_hours']:g} h)"
-    return passed(msg, [newest.ref]) if age <= rpo else failed(msg, [newest.ref])
+    if done:
+        newest = max(done, key=lambda r: r.when or ev.collected_at)
+        age = ev.collected_at - (newest.when or ev.collected_at)
+        msg = f"newest completed backup {newest.label} is {age_text(age)} old (RPO {cfg['rpo_hours']:g} h)"
+        if age <= rpo:
+            return passed(msg, [newest.item.ref])
+        if ev.unreadable(*types):
+            return unknown(f"{msg}, but backups were not fully read: {ev.gaps(*types)}", [newest.item.ref])
+        if odd:
+            return unknown(f"{msg}, but {_odd_text(odd)}", [r.item.ref for r in odd])
+        return failed(msg, [newest.item.ref])
+    if ev.unreadable(*types):
+        return unknown(f"no completed backup seen, but backups were not fully read: {ev.gaps(*types)}")
+    if odd:
+        return unknown(f"no completed backup seen, but {_odd_text(odd)}", [r.item.ref for r in odd])
+    return failed(f"no completed backup ({', '.join(TOOLS)})")
+
+
+def _odd_text(odd: list[Run]) -> str:
+    return "the phase of " + listing(f"{r.item.ref} ({r.phase!r})" for r in odd) + " is not one the tool defines"
 
 
 @check("backup_success_rate")
 def success_rate(ev: Evidence, cfg: Config) -> Result:
-    """Share of the window's finished backups that Completed (partial below the minimum rate)."""
-    if _velero_unreadable(ev, "Backup"):
-        return unknown("Velero Backups could not be read")
+    """Share of the window's finished backups that succeeded (partial below the minimum rate).
+
+    Backups stuck in progress longer than ``stuck_after_hours`` count as failed; failed backups
+    without any timestamp (FailedValidation) count in the window; Deleting ones do not count.
+    """
+    if ev.unreadable(*RUN_TYPES):
+        return unknown(f"backups were not fully read, so no rate: {ev.gaps(*RUN_TYPES)}")
     since = ev.collected_at - timedelta(days=cfg["window_days"])
-    finished = [(b, phase) for b, t, phase in _backups(ev)
-                if t is not None and since <= t <= ev.collected_at and phase in OK_PHASES + BAD_PHASES]
+    all_runs = runs(ev, timedelta(hours=cfg["stuck_after_hours"]))
+    odd = [r for r in all_runs if r.outcome == "unreadable"]
+    if odd:
+        return unknown(f"no rate: {_odd_text(odd)}", [r.item.ref for r in odd])
+    finished = [r for r in all_runs if r.outcome in ("ok", "bad") and r.tool != "VolSync"
+                and ((r.when is None and r.outcome == "bad")
+                     or (r.when is not None and since <= r.when <= ev.collected_at))]
+    untimed = [r for r in all_runs if r.outcome == "ok" and r.when is None]
+    note = f"; {len(untimed)} successful backup(s) without timestamps not counted" if untimed else ""
     if not finished:
+        if untimed:
+            return unknown(f"no backup with timestamps finished in the last {cfg['window_days']} days{note}",
+                           [r.item.ref for r in untimed])
         return failed(f"no backup finished in the last {cfg['window_days']} days")
-    bad = [b for b, phase in finished if phase in BAD_PHASES]
+    bad = [r for r in finished if r.outcome == "bad"]
     rate = 1 - len(bad) / len(finished)
-    failures = ", ".join(f"{b.name} {(b.status or {}).get('phase')}" for b in bad[:3])
     reason = f"{len(finished) - len(bad)}/{len(finished)} backups of the last {cfg['window_days']} days completed"
-    reason += f"; {failures}" if bad else ""
+    reason += f"; {listing(f'{r.label} {r.phase}' for r in bad)}" if bad else ""
+    reason += note
     if rate >= cfg["min_rate"]:
-        return passed(reason, [b.ref for b, _ in finished[:1]])
-    return fraction(rate / cfg["min_rate"] if cfg["min_rate"] else 1.0, reason, [b.ref for b in bad])
+        return passed(reason, [r.item.ref for r in finished[:1]])
+    return fraction(rate / cfg["min_rate"] if cfg["min_rate"] else 1.0, reason, [r.item.ref for r in bad])
 
 
 @check("backup_restore_tested")
 def restore_tested(ev: Evidence, cfg: Config) -> Result:
     """A Velero Restore Completed within the threshold: the backups are known to restore."""
-    if _velero_unreadable(ev, "Restore"):
-        return unknown("Velero Restores could not be read")
     limit = timedelta(days=cfg["max_age_days"])
     restores = ev.items(VELERO, "Restore")
     done = []
     for r in restores:
-        st = r.status or {}
-        when = _time(st.get("completionTimestamp"))
+        st = mapping(r, "status", r.status)
+        when = timestamp(r, "status.completionTimestamp", st.get("completionTimestamp"))
         if st.get("phase") == "Completed" and when and ev.collected_at - when <= limit:
             done.append((r, when))
     if done:
         r, when = max(done, key=lambda x: x[1])
-        return passed(f"restore {r.name} of {(r.spec or {}).get('backupName')} completed {when:%Y-%m-%d}", [r.ref])
+        backup = mapping(r, "spec", r.spec).get("backupName")
+        return passed(f"restore {r.name} of {backup} completed {when:%Y-%m-%d}", [r.ref])
+    if ev.unreadable((VELERO, "Restore")):
+        return unknown(f"no recent restore seen, but Velero Restores were not fully read: "
+                       f"{ev.gaps((VELERO, 'Restore'))}")
+    odd = [r for r in restores if mapping(r, "status", r.status).get("phase", "New") not in RESTORE_PHASES]
+    if odd:
+        phase = mapping(odd[0], "status", odd[0].status).get("phase")
+        return unknown(f"no recent restore seen, but {odd[0].ref} has status.phase {phase!r}, not a Velero "
+                       "Restore phase", [r.ref for r in odd])
     if restores:
         return failed(f"no restore completed in the last {cfg['max_age_days']} days "
                       f"({len(restores)} older or unfinished)", [r.ref for r in restores])
@@ -209,6 +249,9 @@ def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
     rto, rpo = a.values.get("rto_hours"), a.values.get("rpo_hours")
     if rto is None or rpo is None:
         return failed("attestation rto_rpo_declared gives no rto_hours/rpo_hours values", result.evidence)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (rto, rpo)):
+        return unknown(f"attestation rto_rpo_declared: rto_hours {rto!r} / rpo_hours {rpo!r} are not numbers",
+                       result.evidence)
     if rto <= cfg["max_rto_hours"] and rpo <= cfg["max_rpo_hours"]:
         return passed(f"RTO {rto:g}h, RPO {rpo:g}h declared by {a.by} on {a.made}", result.evidence)
     return failed(f"declared RTO {rto:g}h / RPO {rpo:g}h miss the targets "
@@ -219,7 +262,8 @@ def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
 def dr_runbook(ev: Evidence, cfg: Config) -> Result:
     """A runbook about disaster recovery (or restore) exists in the repository."""
     found = [d for d in documents(ev, "runbook")
-             if re.search(r"disaster|recovery|restore|\bdr\b", f"{d.name} {(d.spec or {}).get('title', '')}", re.I)]
+             if re.search(r"disaster|recovery|restore|\bdr\b",
+                          f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
     if found:
         return passed(f"DR runbook {found[0].name}", [d.name for d in found])
     return failed("no disaster recovery runbook in the repository")
@@ -228,11 +272,11 @@ def dr_runbook(ev: Evidence, cfg: Config) -> Result:
 @check("backup_offsite")
 def offsite(ev: Evidence, cfg: Config) -> Result:
     """An Available BackupStorageLocation marked offsite (label readiness.dev/offsite=true)."""
-    if _velero_unreadable(ev, "BackupStorageLocation"):
-        return unknown("BackupStorageLocations could not be read")
-    locations = ev.items(VELERO, "BackupStorageLocation")
+    if ev.unreadable(BSL):
+        return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
+    locations = ev.items(*BSL)
     off = [b for b in locations if b.labels.get("readiness.dev/offsite") == "true"]
-    ok = [b for b in off if (b.status or {}).get("phase") == "Available"]
+    ok = [b for b in off if _phase(ev, b.status) == "Available"]
     if ok:
         return passed(f"offsite location {ok[0].name} is Available", [b.ref for b in ok])
     if off:

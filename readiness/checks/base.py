@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
 import polars as pl
 
-from readiness.errors import UnknownCheckError
+from readiness.errors import MalformedFieldError, UnknownCheckError
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,31 @@ class Attestation:
         return self.made <= day and (self.expires is None or day <= self.expires)
 
 
+# Coverage outcomes that leave a gap in the evidence, worst first.
+GAPS = ("forbidden", "error", "partial")
+
+
+def condition_status(item: Item, kind: str) -> str | None:
+    """The status condition ``kind`` as Kubernetes states it: ``True``, ``False`` or ``Unknown``;
+    None when the object has no such condition. ``MalformedFieldError`` when a condition cannot
+    be read (not an object, a type that is not a name, a status other than those three): it
+    might have been the one asked for."""
+    status = item.status if isinstance(item.status, dict) else {}
+    conds = status.get("conditions")
+    if conds is not None and not isinstance(conds, list):
+        raise MalformedFieldError(item.ref, "status.conditions", conds, "a list")
+    for i, c in enumerate(conds or []):
+        if not isinstance(c, dict) or not isinstance(c.get("type"), str) or not c["type"].isalnum():
+            raise MalformedFieldError(item.ref, f"status.conditions[{i}]", c, "a condition with a type")
+        if c["type"] == kind:
+            value = str(c.get("status"))
+            if value not in ("True", "False", "Unknown"):
+                raise MalformedFieldError(item.ref, f"status.conditions[{kind}].status", c.get("status"),
+                                          "True, False or Unknown")
+            return value
+    return None
+
+
 def group_of(api_version: str) -> str:
     """``velero.io/v1`` -> ``velero.io``; ``v1`` -> ``""`` (the core group)."""
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
@@ -131,24 +156,52 @@ class Evidence:
             ]
         return self._items[key]
 
-    def outcome(self, group: str, kind: str) -> str:
-        """Coverage outcome of a resource type: ``ok``, ``absent``, ``forbidden`` or ``error``.
-
-        A type the collector did not record is ``absent`` (no such API), unless objects of it exist.
-        """
-        if self._by_kind.get((group, kind)) is not None:
-            return "ok"
+    @cached_property
+    def _coverage_by_type(self) -> dict[tuple[str, str], list[tuple[str, int | None, str | None]]]:
+        """(group, kind) -> (outcome, count, detail) of each coverage row (live and repo snapshots)."""
         if self.coverage is None or self.coverage.is_empty():
-            return "absent"
-        rows = self.coverage.filter(pl.col("kind") == kind)
-        for av, outcome in rows.select("api_version", "outcome").iter_rows():
-            if group_of(av) == group:
-                return str(outcome)
-        return "absent"
+            return {}
+        cols = [c for c in ("api_version", "kind", "outcome", "count", "detail") if c in self.coverage.columns]
+        out: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
+        for row in self.coverage.select(cols).iter_rows(named=True):
+            key = (group_of(str(row["api_version"])), str(row["kind"]))
+            out.setdefault(key, []).append((str(row["outcome"]), row.get("count"), row.get("detail")))
+        return out
+
+    def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
+        return self._coverage_by_type.get((group, kind), [])
+
+    def outcome(self, group: str, kind: str) -> str:
+        """Coverage outcome of a resource type: ``ok``, ``absent``, ``partial``, ``forbidden`` or ``error``.
+
+        The worst recorded outcome wins: a listing cut short (``partial``) or failed after some
+        objects were read stays a gap even though objects of the type exist. A type the collector
+        did not record is ``absent`` (no such API), unless objects of it exist (``ok``).
+        """
+        outcomes = [o for o, _, _ in self._coverage_rows(group, kind)]
+        for worst in GAPS:
+            if worst in outcomes:
+                return worst
+        if self._by_kind.get((group, kind)) is not None or "ok" in outcomes:
+            return "ok"
+        return outcomes[0] if outcomes else "absent"
 
     def unreadable(self, *types: tuple[str, str]) -> list[str]:
-        """The resource types among ``types`` that could not be read (forbidden or error)."""
-        return [f"{g or 'core'}/{k}" for g, k in types if self.outcome(g, k) in ("forbidden", "error")]
+        """The resource types among ``types`` not read completely (forbidden, error, partial)."""
+        return [f"{g or 'core'}/{k}" for g, k in types if self.outcome(g, k) in GAPS]
+
+    def gaps(self, *types: tuple[str, str]) -> str:
+        """``velero.io/Backup partial (HTTP 410: ... (5 objects read before))``: the unreadable
+        types among ``types`` with their outcome and the collector's detail, for a reason line."""
+        parts = []
+        for g, k in types:
+            outcome = self.outcome(g, k)
+            if outcome not in GAPS:
+                continue
+            details = [d for o, _, d in self._coverage_rows(g, k) if o == outcome and d]
+            detail = " ".join(str(details[0]).split())[:120] if details else ""
+            parts.append(f"{g or 'core'}/{k} {outcome}" + (f" ({detail})" if detail else ""))
+        return "; ".join(parts)
 
     def attestation(self, fact: str) -> Attestation | None:
         """The newest attestation of ``fact`` made on or before this snapshot (maybe expired)."""
@@ -194,6 +247,17 @@ def fraction(value: float, reason: str, evidence: Iterable[str] = ()) -> Result:
     return Result(status, value, reason, tuple(evidence))
 
 
+def share(good: int, total: int, unsure: int, reason: str, evidence: Iterable[str] = ()) -> Result:
+    """``fraction(good / total)`` when every one of ``total`` was judged; with ``unsure`` ones not
+    judged: ``unknown`` when none of the rest failed, else ``partial`` (score good / total, even 0):
+    the failures are real but the whole is not known, so never a confident ``fail``."""
+    if not unsure:
+        return fraction(good / total if total else 1.0, reason, evidence)
+    if good + unsure >= total:
+        return unknown(reason, evidence)
+    return Result("partial", max(0.0, min(1.0, good / total)), reason, tuple(evidence))
+
+
 @dataclass(frozen=True)
 class Config:
     """A check's thresholds from the rubric (``cfg["min_rules"]``)."""
@@ -228,3 +292,94 @@ def get(check_id: str) -> CheckFn:
         return REGISTRY[check_id]
     except KeyError:
         raise UnknownCheckError(check_id, list(REGISTRY)) from None
+
+
+def whole(item: Item, path: str, value: Any, default: int) -> int:
+    """``value`` (read from ``item`` at dotted ``path``) as a whole number, ``default`` when absent.
+
+    Raises ``MalformedFieldError`` naming the object and field for anything else (``${VAR}``,
+    ``"two"``, a list): the evaluation reports that as ``unknown``, never as a number guessed.
+    """
+    if value is None:
+        return default
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise MalformedFieldError(item.ref, path, value, "a whole number")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise MalformedFieldError(item.ref, path, value, "a whole number")
+
+
+def mapping(item: Item, path: str, value: Any) -> dict[str, Any]:
+    """``value`` (read from ``item`` at dotted ``path``) as an object, ``{}`` when absent;
+    ``MalformedFieldError`` for anything else."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise MalformedFieldError(item.ref, path, value, "an object")
+
+
+def timestamp(item: Item, path: str, value: Any) -> datetime | None:
+    """An RFC 3339 time (``2026-01-10T12:00:00Z``) read from ``item`` at ``path``; None when absent
+    or empty; ``MalformedFieldError`` for anything else. Times without a zone are taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise MalformedFieldError(item.ref, path, value, "an RFC 3339 time")
+
+
+def _templated(value: Any, path: str) -> str | None:
+    """The dotted path of the first string holding a ``${...}`` template inside ``value``."""
+    if isinstance(value, str):
+        return path if "${" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        found = _templated(inner, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def _suspect(ev: Evidence) -> str:
+    """``Deployment/web/api field spec.replicas``: the first object with a templated field, or ''."""
+    if ev.objects.is_empty():
+        return ""
+    cols = ("kind", "namespace", "name", "spec", "status")
+    for kind, ns, name, spec, status in ev.objects.select(cols).iter_rows():
+        for part, text in (("spec", spec), ("status", status)):
+            if text and "${" in text:
+                try:
+                    found = _templated(json.loads(text), part)
+                except ValueError:
+                    found = part
+                if found:
+                    ref = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
+                    return f"{ref} field {found}"
+    return ""
+
+
+def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:
+    """``fn(ev, cfg)``, turning any exception into ``unknown``: a check never stops an evaluation.
+
+    ``MalformedFieldError`` names the object and field itself; for any other exception the
+    reason names the error and the first templated (``${...}``) field of the evidence, if any.
+    """
+    try:
+        return fn(ev, cfg)
+    except MalformedFieldError as err:
+        return unknown(err.message, [err.ref])
+    except Exception as err:
+        text = " ".join(str(err).split())[:120]
+        suspect = _suspect(ev)
+        where = f"; suspect {suspect}" if suspect else ""
+        return unknown(f"could not read the evidence ({type(err).__name__}: {text}){where}")

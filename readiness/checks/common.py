@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from readiness.checks.base import Evidence, Item, Result, failed, passed, unknown
+from readiness.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
 from readiness.repofacts import REPO_API
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -37,11 +37,12 @@ def workloads(ev: Evidence) -> list[Item]:
 
 def ready_count(w: Item) -> tuple[int, int]:
     """(ready, desired) replicas of a workload."""
-    st = w.status or {}
+    st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
-        return int(st.get("numberReady") or 0), int(st.get("desiredNumberScheduled") or 0)
-    desired = (w.spec or {}).get("replicas")
-    return int(st.get("readyReplicas") or 0), int(1 if desired is None else desired)
+        return (whole(w, "status.numberReady", st.get("numberReady"), 0),
+                whole(w, "status.desiredNumberScheduled", st.get("desiredNumberScheduled"), 0))
+    return (whole(w, "status.readyReplicas", st.get("readyReplicas"), 0),
+            whole(w, "spec.replicas", mapping(w, "spec", w.spec).get("replicas"), 1))
 
 
 def app_name(w: Item) -> str:

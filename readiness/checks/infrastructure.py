@@ -10,10 +10,13 @@ from readiness.checks.base import (
     Item,
     Result,
     check,
+    condition_status,
     failed,
     fraction,
+    mapping,
     not_applicable,
     passed,
+    share,
     unknown,
 )
 from readiness.checks.common import (
@@ -45,7 +48,7 @@ MIRROR_LABEL = "mirror.linkerd.io/cluster-name"
 def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
     """The cluster's nodes, or the result to return when there are none to judge."""
     if ev.unreadable(("", "Node")):
-        return [], unknown("Nodes could not be read")
+        return [], unknown(f"Nodes could not be read completely: {ev.gaps(('', 'Node'))}")
     nodes = ev.items("", "Node")
     if not nodes:
         return [], unknown("no Nodes were collected (a readable cluster always has some)")
@@ -54,32 +57,54 @@ def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
 
 @check("infra_nodes_ready")
 def nodes_ready(ev: Evidence, cfg: Config) -> Result:
-    """Every node reports Ready=True (partial with the share of Ready nodes)."""
+    """Every node reports Ready=True (partial with the share of Ready nodes).
+
+    Ready=Unknown is the node controller saying it lost the kubelet: not Ready. A node with no
+    Ready condition at all (declared, or never reported) is not known: with no node down, such
+    nodes make the check unknown, naming them.
+    """
     nodes, early = _nodes(ev)
     if early:
         return early
-    down = [n for n in nodes if n.condition("Ready") is not True]
-    if not down:
+    state = {n.name: condition_status(n, "Ready") for n in nodes}
+    down = [n for n in nodes if state[n.name] in ("False", "Unknown")]
+    unsure = [n for n in nodes if state[n.name] is None]
+    ready = len(nodes) - len(down) - len(unsure)
+    if not down and not unsure:
         return passed(f"{len(nodes)}/{len(nodes)} nodes Ready", [n.ref for n in nodes])
-    return fraction(1 - len(down) / len(nodes),
-                    f"{len(nodes) - len(down)}/{len(nodes)} nodes Ready; not Ready: {listing(i.name for i in down)}",
-                    [n.ref for n in down])
+    unsure_text = f"; no Ready condition: {listing(n.name for n in unsure)}" if unsure else ""
+    down_text = f"; not Ready: {listing(i.name for i in down)}" if down else ""
+    return share(ready, len(nodes), len(unsure), f"{ready}/{len(nodes)} nodes Ready{down_text}{unsure_text}",
+                 [n.ref for n in down + unsure])
 
 
 @check("infra_nodes_no_pressure")
 def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
-    """No node reports MemoryPressure, DiskPressure or PIDPressure (partial with the share without)."""
+    """No node reports MemoryPressure, DiskPressure or PIDPressure (partial with the share without).
+
+    A pressure condition with status Unknown, or a node reporting none of the three, is not
+    "no pressure": with no node under pressure, such nodes make the check unknown.
+    """
     nodes, early = _nodes(ev)
     if early:
         return early
-    under = {n.name: [p for p in PRESSURES if n.condition(p)] for n in nodes}
+    states = {n.name: {p: condition_status(n, p) for p in PRESSURES} for n in nodes}
+    under = {name: [p for p, v in st.items() if v == "True"] for name, st in states.items()}
+    unsure = [n for n in nodes if not under[n.name] and (
+        "Unknown" in states[n.name].values() or all(v is None for v in states[n.name].values()))]
     bad = [n for n in nodes if under[n.name]]
-    if not bad:
+    if not bad and not unsure:
         return passed(f"{len(nodes)}/{len(nodes)} nodes without memory, disk or PID pressure", [n.ref for n in nodes])
+    unsure_text = "; pressure unknown: " + listing(
+        f"{n.name} ({'no pressure conditions' if all(v is None for v in states[n.name].values()) else 'Unknown'})"
+        for n in unsure)
+    if not bad:
+        return unknown(f"{len(nodes) - len(unsure)}/{len(nodes)} nodes known to be without pressure{unsure_text}",
+                       [n.ref for n in unsure])
     detail = ", ".join(f"{n.name} {'+'.join(under[n.name])}" for n in bad[:4])
-    return fraction(1 - len(bad) / len(nodes),
-                    f"{len(nodes) - len(bad)}/{len(nodes)} nodes without pressure; {detail}",
-                    [n.ref for n in bad])
+    fine = len(nodes) - len(bad) - len(unsure)
+    return share(fine, len(nodes), len(unsure), f"{fine}/{len(nodes)} nodes without pressure; {detail}"
+                 + (unsure_text if unsure else ""), [n.ref for n in bad + unsure])
 
 
 @check("infra_workloads_available")
@@ -107,21 +132,32 @@ def workloads_available(ev: Evidence, cfg: Config) -> Result:
 
 @check("infra_pvcs_bound")
 def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
-    """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable)."""
-    if ev.unreadable(("", "PersistentVolumeClaim")):
-        return unknown("PersistentVolumeClaims could not be read")
+    """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable).
+
+    A claim with no phase (not observed, e.g. declared in a repository) or a phase Kubernetes does
+    not define is not known to be bound: with no claim Pending or Lost, the check is unknown.
+    """
     if declared_only(ev):
         return unknown(f"{len(ev.items('', 'PersistentVolumeClaim'))} claims declared in the repository; "
                        "Bound is observed only in a cluster")
     claims = [c for c in ev.items("", "PersistentVolumeClaim") if not c.declared]
+    if ev.unreadable(("", "PersistentVolumeClaim")):
+        return unknown(f"PersistentVolumeClaims could not be read completely: "
+                       f"{ev.gaps(('', 'PersistentVolumeClaim'))}", [c.ref for c in claims])
     if not claims:
         return not_applicable("no PersistentVolumeClaims in the cluster")
-    unbound = [c for c in claims if (c.status or {}).get("phase") != "Bound"]
-    if not unbound:
+    phase = {c.ref: mapping(c, "status", c.status).get("phase") for c in claims}
+    unbound = [c for c in claims if phase[c.ref] in ("Pending", "Lost")]
+    unsure = [c for c in claims if phase[c.ref] not in ("Bound", "Pending", "Lost")]
+    bound = len(claims) - len(unbound) - len(unsure)
+    if not unbound and not unsure:
         return passed(f"{len(claims)}/{len(claims)} claims Bound", [c.ref for c in claims])
-    detail = ", ".join(f"{c.namespace}/{c.name} {(c.status or {}).get('phase') or 'no phase'}" for c in unbound[:4])
-    return fraction(1 - len(unbound) / len(claims), f"{len(claims) - len(unbound)}/{len(claims)} claims Bound; "
-                    f"{detail}", [c.ref for c in unbound])
+    unsure_text = "; no phase observed: " + listing(
+        f"{c.namespace}/{c.name}" + (f" ({phase[c.ref]!r})" if phase[c.ref] is not None else "") for c in unsure
+    ) if unsure else ""
+    detail = "; " + ", ".join(f"{c.namespace}/{c.name} {phase[c.ref]}" for c in unbound[:4]) if unbound else ""
+    return share(bound, len(claims), len(unsure), f"{bound}/{len(claims)} claims Bound{detail}{unsure_text}",
+                 [c.ref for c in unbound + unsure])
 
 
 @check("infra_iac_present")
@@ -166,19 +202,30 @@ def _ready_reason(item: Item) -> str:
 
 @check("infra_cert_manager_ready")
 def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
-    """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready."""
+    """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready.
+
+    An issuer whose Ready is Unknown or unreported (declared, not observed) is not Ready: with
+    no issuer Ready and no issuer False, the check is unknown.
+    """
     controller = running(ev, ["cert-manager"])
     if not controller:
         if ev.unreadable(*WORKLOAD_TYPES):
-            return unknown("workloads could not be read")
+            return unknown(f"cert-manager not seen, but workloads were not fully read: {ev.gaps(*WORKLOAD_TYPES)}")
         return failed("cert-manager is not running")
-    issuers = ev.items(CERT_MANAGER, "ClusterIssuer") + ev.items(CERT_MANAGER, "Issuer")
-    ready = [i for i in issuers if i.condition("Ready") is True]
+    issuer_types = ((CERT_MANAGER, "ClusterIssuer"), (CERT_MANAGER, "Issuer"))
+    issuers = ev.items(*issuer_types[0]) + ev.items(*issuer_types[1])
+    state = {i.ref: condition_status(i, "Ready") for i in issuers}
+    ready = [i for i in issuers if state[i.ref] == "True"]
     if ready:
         return passed(f"cert-manager running ({controller[0].ref}) with Ready issuer "
                       f"{listing(i.name for i in ready)}", [controller[0].ref, *(i.ref for i in ready)])
-    if ev.unreadable((CERT_MANAGER, "ClusterIssuer"), (CERT_MANAGER, "Issuer")):
-        return unknown("cert-manager runs but its issuers could not be read", [controller[0].ref])
+    if ev.unreadable(*issuer_types):
+        return unknown(f"cert-manager runs but its issuers could not be read: {ev.gaps(*issuer_types)}",
+                       [controller[0].ref])
+    unsure = [i for i in issuers if state[i.ref] != "False"]
+    if unsure:
+        shown = listing(f"{i.name} Ready {state[i.ref] or 'not reported'}" for i in unsure)
+        return unknown(f"cert-manager runs; no issuer known to be Ready ({shown})", [i.ref for i in unsure])
     if issuers:
         return failed(f"cert-manager runs but no issuer is Ready ({listing(i.name for i in issuers)})",
                       [i.ref for i in issuers])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlparse
@@ -14,6 +16,7 @@ from readiness.checks.base import (
     check,
     failed,
     fraction,
+    mapping,
     not_applicable,
     passed,
     unknown,
@@ -37,6 +40,7 @@ from readiness.checks.common import (
 MONITORING = "monitoring.coreos.com"
 VICTORIA = "operator.victoriametrics.com"
 SLOTH = "sloth.slok.dev"
+PYRRA = ("pyrra.dev", "ServiceLevelObjective")
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 PAGING_TYPES = ("pagerduty", "opsgenie")
@@ -332,27 +336,63 @@ def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(resolved) / len(alerts), reason, sorted(set(resolved)))
 
 
+def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
+    """service -> refs of the SLO objects covering it: Sloth PrometheusServiceLevels (CRD or a Sloth
+    CLI spec stored as one) with at least one SLO, and Pyrra ServiceLevelObjectives, matched by
+    their app label, their name (``api`` or ``api-...``) or a ``job``/``service`` selector."""
+    found: dict[str, list[str]] = {}
+    odd: list[str] = []
+    for sl in ev.items(SLOTH, "PrometheusServiceLevel"):
+        spec = mapping(sl, "spec", sl.spec)
+        slos, service = spec.get("slos"), spec.get("service")
+        if not isinstance(service, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", service):
+            odd.append(f"{sl.ref} spec.service {service!r}")
+        elif slos is not None and not isinstance(slos, list):
+            odd.append(f"{sl.ref} spec.slos {slos!r}")
+        elif slos:
+            found.setdefault(service, []).append(sl.ref)
+    for slo in ev.items(*PYRRA):
+        names = {slo.labels.get(k) for k in ("app.kubernetes.io/name", "app", "service")} | {slo.name}
+        text = json.dumps(mapping(slo, "spec", slo.spec).get("indicator"))
+        names |= set(re.findall(r'(?:job|service|app)\s*=~?\s*\\?"([A-Za-z0-9_.-]+)', text))
+        for name in {n for n in names if n}:
+            found.setdefault(name, []).append(slo.ref)
+    return found, odd
+
+
 @check("obs_slos")
 def slos(ev: Evidence, cfg: Config) -> Result:
-    """Each critical service running here has a Sloth PrometheusServiceLevel (partial: the share; none runs -> n/a).
+    """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
+    CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
 
-    Copies in preview namespaces (label readiness.dev/preview=true) are not the service.
+    Copies in preview namespaces (label readiness.dev/preview=true) are not the service. A Pyrra
+    SLO counts for a service it names in its app label, its name (``svc`` or ``svc-...``) or a
+    ``job``/``service`` selector of its indicator.
     """
     if ev.unreadable(*WORKLOAD_TYPES):
-        return unknown("workloads could not be read, so the critical services cannot be seen")
+        return unknown(f"workloads could not be read, so the critical services cannot be seen: "
+                       f"{ev.gaps(*WORKLOAD_TYPES)}")
     previews = {n.name for n in ev.items("", "Namespace") if n.labels.get(PREVIEW_LABEL) == "true"}
     services = [s for s in cfg["critical_services"] if any(w.namespace not in previews for w in running(ev, [s]))]
     if not services:
         return not_applicable(f"none of the critical services runs here ({', '.join(cfg['critical_services'])})")
-    if ev.unreadable((SLOTH, "PrometheusServiceLevel")):
-        return unknown("Sloth PrometheusServiceLevels could not be read")
-    levels = {str((sl.spec or {}).get("service")): sl for sl in ev.items(SLOTH, "PrometheusServiceLevel")
-              if (sl.spec or {}).get("slos")}
+    levels, odd = _slo_services(ev)
+    for name, refs in list(levels.items()):  # Pyrra names like api-availability count for api
+        for s in services:
+            if name.startswith(f"{s}-") and s not in levels:
+                levels[s] = refs
     covered = [s for s in services if s in levels]
     missing = [s for s in services if s not in levels]
+    slo_types = ((SLOTH, "PrometheusServiceLevel"), PYRRA)
+    if missing and ev.unreadable(*slo_types):
+        return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; SLOs were not fully "
+                       f"read: {ev.gaps(*slo_types)}", [r for s in covered for r in levels[s]])
+    if missing and odd:
+        return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; unreadable: "
+                       f"{listing(odd)}", [r for s in covered for r in levels[s]])
     reason = f"{len(covered)}/{len(services)} critical services running here have SLOs"
     reason += f"; none for {', '.join(missing)}" if missing else f" ({', '.join(covered)})"
-    return fraction(len(covered) / len(services), reason, [levels[s].ref for s in covered])
+    return fraction(len(covered) / len(services), reason, [r for s in covered for r in levels[s]])
 
 
 @check("obs_incident_management")

@@ -13,10 +13,14 @@ from readiness.checks.base import (
     Item,
     Result,
     check,
+    condition_status,
     failed,
     fraction,
+    mapping,
     not_applicable,
     passed,
+    share,
+    timestamp,
     unknown,
 )
 from readiness.checks.common import (
@@ -34,6 +38,8 @@ from readiness.checks.common import (
     where,
     workloads,
 )
+from readiness.checks.cron import go_hours
+from readiness.errors import MalformedFieldError
 
 ESO = "external-secrets.io"
 CERT_MANAGER = "cert-manager.io"
@@ -226,30 +232,80 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed])
 
 
+def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
+    """How long before notAfter cert-manager renews ``c``: status.renewalTime when stated, else
+    spec.renewBefore, else spec.renewBeforePercentage of the duration, else a third of it
+    (cert-manager's defaults: duration 2160h, renewBefore duration/3)."""
+    renewal = timestamp(c, "status.renewalTime", status.get("renewalTime"))
+    if renewal is not None:
+        return not_after - renewal
+    spec = mapping(c, "spec", c.spec)
+    duration = _go_duration(c, "spec.duration", spec.get("duration")) or timedelta(hours=2160)
+    before = _go_duration(c, "spec.renewBefore", spec.get("renewBefore"))
+    if before is not None:
+        return before
+    percent = spec.get("renewBeforePercentage")
+    if isinstance(percent, int | float) and not isinstance(percent, bool) and 0 < percent < 100:
+        return duration * (percent / 100)
+    return duration / 3
+
+
+def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    hours = go_hours(value) if isinstance(value, str) else None
+    if hours is None:
+        raise MalformedFieldError(c.ref, path, value, "a Go duration like 2160h")
+    return timedelta(hours=hours)
+
+
 @check("sec_certificates_valid")
 def certificates_valid(ev: Evidence, cfg: Config) -> Result:
-    """Share of cert-manager Certificates that are Ready with at least ``min_days_left`` days to notAfter."""
-    if ev.unreadable((CERT_MANAGER, "Certificate")):
-        return unknown("Certificates could not be read")
+    """Share of cert-manager Certificates that are Ready and not past their own renewal point.
+
+    A certificate needs ``min_days_left`` days to notAfter, or less when its own renewal margin
+    (status.renewalTime, spec.renewBefore, or a third of spec.duration) is shorter: a 48h
+    certificate renewed 25h before expiry is healthy with 30h left. Ready=Unknown, or no status
+    (declared, not observed), is unknown, never valid.
+    """
     certs = ev.items(CERT_MANAGER, "Certificate")
+    if ev.unreadable((CERT_MANAGER, "Certificate")):
+        return unknown(f"Certificates could not be read completely: {ev.gaps((CERT_MANAGER, 'Certificate'))}",
+                       [c.ref for c in certs])
     if not certs:
         return not_applicable("no cert-manager Certificates")
-    limit = timedelta(days=cfg["min_days_left"])
-    bad = []
+    bad, unsure = [], []
     for c in certs:
-        not_after = _time((c.status or {}).get("notAfter"))
-        if not c.condition("Ready"):
+        st = mapping(c, "status", c.status)
+        ready = condition_status(c, "Ready")
+        not_after = timestamp(c, "status.notAfter", st.get("notAfter"))
+        if ready == "False":
             bad.append(f"{c.name} not Ready")
+        elif ready is None and not st:
+            unsure.append(f"{c.name} has no status (declared, not observed)")
+        elif ready != "True":
+            unsure.append(f"{c.name} Ready is {ready or 'not reported'}")
         elif not_after is None:
-            bad.append(f"{c.name} has no notAfter")
+            unsure.append(f"{c.name} has no notAfter")
         elif not_after <= ev.collected_at:
             bad.append(f"{c.name} expired on {not_after:%Y-%m-%d}")
-        elif not_after - ev.collected_at < limit:
-            bad.append(f"{c.name} expires in {(not_after - ev.collected_at).days} days")
-    reason = f"{len(certs) - len(bad)}/{len(certs)} certificates Ready with >= {cfg['min_days_left']} days left"
+        else:
+            left = not_after - ev.collected_at
+            needed = min(timedelta(days=cfg["min_days_left"]), _renew_margin(c, st, not_after))
+            if left < needed:
+                bad.append(f"{c.name} expires in {_left(left)}, renewal overdue")
+    good = len(certs) - len(bad) - len(unsure)
+    reason = (f"{good}/{len(certs)} certificates Ready with >= {cfg['min_days_left']} days left "
+              "(or their own renewBefore)")
     if bad:
         reason += f"; {listing(bad)}"
-    return fraction(1 - len(bad) / len(certs), reason, [c.ref for c in certs])
+    if unsure:
+        reason += f"; unknown: {listing(unsure)}"
+    return share(good, len(certs), len(unsure), reason, [c.ref for c in certs])
+
+
+def _left(delta: timedelta) -> str:
+    return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f}h"
 
 
 @check("sec_network_policies")

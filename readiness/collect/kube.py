@@ -9,11 +9,15 @@ retried with exponential backoff (``Retry-After`` is honoured).
 from __future__ import annotations
 
 import json
+import logging
+import os
 import random
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import urllib3
@@ -21,7 +25,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from readiness.collect.catalogue import Resource, is_secret
-from readiness.collect.targets import Target
+from readiness.collect.targets import Target, kubeconfig_documents, named
 from readiness.errors import CollectError
 
 JSON = "application/json"
@@ -29,6 +33,8 @@ JSON = "application/json"
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 30.0
+# ExecCredential versions kubectl accepts (v1alpha1 was removed in Kubernetes 1.24), oldest first.
+EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1beta1", "client.authentication.k8s.io/v1")
 NO_CONNECTION = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)
 
 
@@ -80,9 +86,57 @@ class Unlisted:
     detail: str
 
 
+def exec_problem(target: Target) -> str | None:
+    """Why the context's exec credential plugin cannot work, before running it: an ``apiVersion``
+    kubectl no longer accepts, or a command not found; None when there is no plugin or it looks fine."""
+    if target.in_cluster or not target.kubeconfig:
+        return None
+    docs = kubeconfig_documents(target.kubeconfig)
+    user_name = named(docs, "contexts", target.context, "context").get("user")
+    plugin = named(docs, "users", user_name, "user").get("exec")
+    if not isinstance(plugin, dict):
+        return None
+    version, command = str(plugin.get("apiVersion") or ""), str(plugin.get("command") or "")
+    hint = " ".join(str(plugin.get("installHint") or "").split())[:160]
+    if version not in EXEC_API_VERSIONS:
+        return (f"exec credential plugin '{command}' of user '{user_name}' asks for apiVersion '{version or 'none'}', "
+                f"which is no longer supported; use {EXEC_API_VERSIONS[-1]} (regenerate the kubeconfig entry)")
+    base = Path(target.kubeconfig.split(os.pathsep)[0]).expanduser().parent
+    found = shutil.which(command) if "/" not in command else (
+        command if Path(base, command).is_file() else None)
+    if not command or not found:
+        return (f"exec credential plugin '{command}' of user '{user_name}' is not installed (not found on PATH)"
+                + (f": {hint}" if hint else ""))
+    return None
+
+
+class _Errors(logging.Handler):
+    """Collects this thread's error log records: the client logs a failing exec plugin instead of raising."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
 def api_client(target: Target) -> client.ApiClient:
-    """An ApiClient for ``target`` (kubeconfig context or in-cluster service account), without urllib3 retries."""
+    """An ApiClient for ``target`` (kubeconfig context or in-cluster service account), without urllib3 retries.
+
+    Raises ``CollectError`` naming the real cause when the context cannot authenticate: an exec
+    credential plugin that is missing, asks for a retired apiVersion, or fails when run.
+    """
     cfg = client.Configuration()
+    where = "in-cluster config" if target.in_cluster else f"context '{target.context}' of {target.kubeconfig}"
+    hint = "check the kubeconfig with 'kubectl --context NAME get ns'"
+    problem = exec_problem(target)
+    if problem:
+        raise CollectError(target.cluster, f"cannot authenticate with {where}: {problem}", hint=hint)
+    errors = _Errors()
+    logging.getLogger().addHandler(errors)
     try:
         if target.in_cluster:
             config.load_incluster_config(client_configuration=cfg)
@@ -90,9 +144,12 @@ def api_client(target: Target) -> client.ApiClient:
             config.load_kube_config(config_file=target.kubeconfig, context=target.context,
                                     client_configuration=cfg, persist_config=False)
     except (config.ConfigException, OSError, ValueError, KeyError, TypeError) as err:
-        where = "in-cluster config" if target.in_cluster else f"context '{target.context}' of {target.kubeconfig}"
-        raise CollectError(target.cluster, f"cannot load {where}: {_one_line(err)}",
-                           hint="check the kubeconfig with 'kubectl --context NAME get ns'") from None
+        raise CollectError(target.cluster, f"cannot load {where}: {_one_line(err)}", hint=hint) from None
+    finally:
+        logging.getLogger().removeHandler(errors)
+    if errors.messages:  # the client logged why its exec plugin failed, and would go on without credentials
+        raise CollectError(target.cluster, f"cannot authenticate with {where}: exec credential plugin failed: "
+                           f"{_one_line(errors.messages[0])}", hint=hint)
     cfg.retries = False  # retried here, with backoff, where it is safe
     return client.ApiClient(cfg)
 

@@ -2,7 +2,8 @@
 
 Clusters are collected concurrently, each by one thread that streams its rows to Parquet, so
 memory holds one page and one write batch per cluster whatever the size of the cluster. A 403
-on a type is recorded as ``forbidden`` and collection goes on; a cluster whose API cannot be
+on a type is recorded as ``forbidden`` and collection goes on; a list cut short after some pages
+(410 Gone without a fresh continue token, a timeout) is ``partial``, its objects kept; a cluster whose API cannot be
 read at all is recorded as ``unreachable`` and the others are still written.
 """
 
@@ -67,6 +68,7 @@ class ClusterResult:
     objects: int = 0
     seconds: float = 0.0
     files: list[Path] = field(default_factory=list)
+    note: str | None = None
 
     def outcomes(self, outcome: str) -> list[TypeResult]:
         return [t for t in self.types if t.outcome == outcome]
@@ -74,15 +76,15 @@ class ClusterResult:
     def summary(self) -> str:
         """One line for the terminal."""
         if self.status == "unreachable":
-            return f"{self.cluster}: unreachable: {self.error}"
-        counts = {o: len(self.outcomes(o)) for o in ("ok", "absent", "forbidden", "error", "skipped")}
+            return f"{self.cluster}: unreachable: {self.error}" + (f" (note: {self.note})" if self.note else "")
+        counts = {o: len(self.outcomes(o)) for o in ("ok", "absent", "partial", "forbidden", "error", "skipped")}
         parts = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         line = f"{self.cluster}: {self.status}, {self.objects} objects from {len(self.types)} resource types " \
                f"({parts}) in {self.seconds:.1f}s"
-        bad = [f"{t.resource.label} {t.outcome}" for t in self.types if t.outcome in ("forbidden", "error")]
+        bad = [f"{t.resource.label} {t.outcome}" for t in self.types if t.outcome in ("partial", "forbidden", "error")]
         if bad:
             line += ": " + ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-        return line
+        return line + (f" (note: {self.note})" if self.note else "")
 
 
 def snapshot_id(source: str, at: datetime) -> str:
@@ -109,13 +111,16 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
             count += len(items)
             report(count)
     except kube.HTTPFailure as err:
-        outcome = {403: "forbidden", 404: "absent"}.get(err.status, "error")
-        read = f" ({count} objects read before)" if count else ""
+        # A list cut short after some pages (410 Gone, 5xx) is ``partial``: the objects read are kept,
+        # and checks know the type's evidence has a gap.
+        outcome = "partial" if count else {403: "forbidden", 404: "absent"}.get(err.status, "error")
+        read = f" (list cut short after {count} objects)" if count else ""
         return TypeResult(res, api_version, outcome, count, f"{err}{read}"), False
     except kube.ConnectionFailure as err:
         # A type too slow to list is that type's error; a server that stopped answering ends the cluster.
-        read = f" ({count} objects read before)" if count else ""
-        return TypeResult(res, api_version, "error", count, f"no answer: {err}{read}"), err.connect
+        read = f" (list cut short after {count} objects)" if count else ""
+        return TypeResult(res, api_version, "partial" if count else "error", count, f"no answer: {err}{read}"), \
+            err.connect
     return TypeResult(res, api_version, "ok", count), False
 
 
@@ -126,7 +131,7 @@ def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Pat
     start = time.monotonic()
     total = len(catalogue)
     writer = SnapshotWriter(data_dir, target.cluster, sid, at, "live")
-    result = ClusterResult(target.cluster, sid, "ok", None)
+    result = ClusterResult(target.cluster, sid, "ok", None, note=target.note)
     try:
         try:
             api = kube.api_client(target)
@@ -146,7 +151,7 @@ def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Pat
             result.types = [TypeResult(r, r.api_version, "error", 0, f"cluster unreachable: {result.error}")
                             for r in catalogue]
         else:
-            bad = [t for t in result.types if t.outcome in ("forbidden", "error")]
+            bad = [t for t in result.types if t.outcome in ("partial", "forbidden", "error")]
             if bad:
                 result.status = "partial"
                 result.error = f"{len(bad)} of {total} resource types not read: " + ", ".join(

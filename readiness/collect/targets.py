@@ -11,7 +11,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import yaml
 from kubernetes import config
 
 from readiness.errors import CollectError, ConfigError
@@ -29,6 +31,15 @@ class Target:
     context: str | None = None
     kubeconfig: str | None = None
     in_cluster: bool = False
+    aliases: tuple[str, ...] = ()  # other contexts on the same cluster (same server and CA), not collected again
+
+    @property
+    def note(self) -> str | None:
+        """One line saying which contexts were folded into this one, or None."""
+        if not self.aliases:
+            return None
+        return (f"context(s) {', '.join(self.aliases)} point at the same cluster (same server and CA) "
+                f"as '{self.context}': collected once")
 
 
 def default_kubeconfig() -> str:
@@ -108,7 +119,9 @@ def resolve(kubeconfig: str | None, contexts: tuple[str, ...] | list[str], all_c
     if bare is not None and len(chosen) != 1:
         raise CollectError(bare, "a bare --cluster-name needs exactly one context",
                            hint="map each context: --cluster-name CONTEXT=NAME")
-    targets = [Target(bare or mapping.get(c) or cluster_name(c), context=c, kubeconfig=path) for c in chosen]
+    chosen, aliases = _one_per_cluster(path, chosen, mapping)
+    targets = [Target(bare or mapping.get(c) or cluster_name(c), context=c, kubeconfig=path,
+                      aliases=tuple(aliases.get(c, ()))) for c in chosen]
     seen: dict[str, str] = {}
     for t in targets:
         if t.cluster in seen:
@@ -116,3 +129,63 @@ def resolve(kubeconfig: str | None, contexts: tuple[str, ...] | list[str], all_c
                                hint="give one of them another name: --cluster-name CONTEXT=NAME")
         seen[t.cluster] = str(t.context)
     return targets
+
+
+def kubeconfig_documents(path: str) -> list[dict[str, Any]]:
+    """The kubeconfig files of ``path`` (a ``KUBECONFIG``-style list), parsed; unreadable ones skipped."""
+    docs = []
+    for part in path.split(os.pathsep):
+        try:
+            doc = yaml.safe_load(Path(part).expanduser().read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(doc, dict):
+            docs.append(doc)
+    return docs
+
+
+def named(docs: list[dict[str, Any]], section: str, name: str | None, key: str) -> dict[str, Any]:
+    """The ``key`` body of the entry ``name`` in ``section`` (``contexts``, ``clusters``, ``users``),
+    first file first, as kubectl merges; ``{}`` when absent."""
+    for doc in docs:
+        for entry in doc.get(section) or []:
+            if isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get(key), dict):
+                return entry[key]
+    return {}
+
+
+def _cluster_identity(docs: list[dict[str, Any]], context: str) -> tuple[str, str] | None:
+    """(server, CA) of a context's cluster, the CA as its data or the content of its file; None when unknown."""
+    cluster = named(docs, "clusters", named(docs, "contexts", context, "context").get("cluster"), "cluster")
+    server = str(cluster.get("server") or "").rstrip("/")
+    if not server:
+        return None
+    ca = str(cluster.get("certificate-authority-data") or "")
+    if not ca and cluster.get("certificate-authority"):
+        try:
+            ca = Path(str(cluster["certificate-authority"])).expanduser().read_text()
+        except OSError:
+            ca = str(cluster["certificate-authority"])
+    return server, ca.strip()
+
+
+def _one_per_cluster(path: str, chosen: list[str], mapping: dict[str, str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Contexts to collect, one per cluster (same server and CA), and the contexts folded into each.
+
+    A context named by ``--cluster-name CONTEXT=NAME`` is always kept: the user asked for it by name.
+    """
+    if len(chosen) < 2:
+        return chosen, {}
+    docs = kubeconfig_documents(path)
+    first: dict[tuple[str, str], str] = {}
+    kept: list[str] = []
+    aliases: dict[str, list[str]] = {}
+    for c in chosen:
+        ident = _cluster_identity(docs, c)
+        if ident is not None and ident in first and c not in mapping:
+            aliases.setdefault(first[ident], []).append(c)
+            continue
+        if ident is not None:
+            first.setdefault(ident, c)
+        kept.append(c)
+    return kept, aliases

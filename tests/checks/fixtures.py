@@ -7,7 +7,7 @@ The file name's prefix is the expected status: ``pass``, ``fail``, ``partial``, 
     role: production                      # the cluster's role
     thresholds: {min_rules: 3}            # merged over the rubric's thresholds
     attestations: [...]                   # entries as in attestations.yaml
-    coverage: [{api_version: velero.io/v1, kind: Backup, outcome: forbidden}]
+    coverage: [{api_version: velero.io/v1, kind: Backup, outcome: forbidden}]   # count, detail optional
     source: repo                          # where the objects were read (default live); an object's
                                           # own ``source:`` key overrides it (a live + repo snapshot)
     expect: {score: 0.5, reason: "substring of the reason"}
@@ -76,9 +76,10 @@ def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
     at = _when(doc.get("collected_at"))
     cov = doc.get("coverage") or []
     coverage = pl.DataFrame(
-        [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"], "detail": c.get("detail")}
-         for c in cov],
-        schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String, "detail": pl.String},
+        [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"],
+          "count": c.get("count", 0), "detail": c.get("detail")} for c in cov],
+        schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String, "count": pl.Int64,
+                "detail": pl.String},
     )
     attestations = [
         Attestation(fact=a["fact"], statement=a.get("statement", ""), by=a.get("by", "someone"),
