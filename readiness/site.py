@@ -14,7 +14,8 @@ and links: a link to a page's source (``docs/collect.md``) points at its page
 (``docs/collect.html``); a link to a repository file the site does not publish (``deploy/pvc``)
 points at the repository (``<repo-url>/blob/<branch>/deploy/pvc``) when its URL is known
 (``repo_url``, else ``website.repo-url``, else ``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY`` in GitHub
-Actions) and is otherwise shown as plain text, with a note. A link to nothing is kept and noted.
+Actions; the branch: ``website.repo-branch``, else ``$GITHUB_REF_NAME``, else main) and is
+otherwise shown as plain text, with a note. A link to nothing is kept and noted.
 
 Everything is written into a staging folder beside the output and swapped in only when all of it
 succeeded. Errors (no ``_quarto.yml``, a page that matches nothing, pandoc or Quarto failing) raise
@@ -32,6 +33,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -106,7 +108,7 @@ def load_project(root: Path | str = ".") -> Project:
         resources=tuple(str(r) for r in project.get("resources") or []), title=str(website.get("title") or ""),
         navbar=navbar, toc=bool(html_format.get("toc")) if isinstance(html_format, dict) else False,
         repo_url=str(website["repo-url"]).rstrip("/") if website.get("repo-url") else None,
-        repo_branch=str(website.get("repo-branch") or "main"),
+        repo_branch=str(website.get("repo-branch") or os.environ.get("GITHUB_REF_NAME") or "main"),
     )
 
 
@@ -194,11 +196,12 @@ def _render_page(project: Project, page: str, staging: Path) -> None:
     src = project.root / page
     meta, body, skipped = _front_matter(src.read_text(encoding="utf-8"), src)
     body = _expand_includes(body, src, src, project.root, (src,), skipped)
-    title = str(meta.get("title") or "")
-    if not title:  # Quarto takes a page's first level-1 heading as its title
-        m = re.search(r"^# (.+)$", body, re.M)
-        title = m.group(1).strip() if m else PurePosixPath(page).stem
-        body = body.replace(m.group(0), "", 1) if m else body
+    # The page's title: its front matter's, else its first level-1 heading, which then is not
+    # repeated below the title (nor is a first heading that only repeats the front matter's title).
+    m = re.search(r"^# (.+)$", body, re.M)
+    title = str(meta.get("title") or (m.group(1).strip() if m else PurePosixPath(page).stem))
+    if m and m.group(1).strip() == title:
+        body = body.replace(m.group(0), "", 1)
     target = staging / _page_html(page)
     target.parent.mkdir(parents=True, exist_ok=True)
     depth = PurePosixPath(page).parent
@@ -274,18 +277,32 @@ def fix_links(project: Project, site: Path, repo_url: str | None) -> list[str]:
     return notes
 
 
+class _Links(HTMLParser):
+    """The href/src of the tags that load or link (a, link, img, script, iframe, source); a
+    script's text is not markup, so URLs inside inlined JavaScript are not taken for links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("a", "link", "img", "script", "iframe", "source"):
+            self.found += [v for k, v in attrs if k in ("href", "src") and v]
+
+
 def internal_links(site: Path) -> dict[str, list[str]]:
     """Every relative link target of every HTML page under ``site``: {page: [target path, ...]}.
 
-    Targets are resolved against the page's folder, fragment and query dropped; used by tests
-    and by ``readiness site --check`` to find links that resolve to no file.
+    Targets are resolved against the page's folder, fragment and query dropped (the tests walk
+    them to find links that resolve to no file).
     """
     found: dict[str, list[str]] = {}
-    attr = re.compile(r'\b(?:href|src)="([^"]*)"')
     for page in sorted(site.rglob("*.html")):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
         targets = []
-        for raw in attr.findall(page.read_text(encoding="utf-8", errors="replace")):
-            parts = urlsplit(html.unescape(raw))
+        for raw in parser.found:
+            parts = urlsplit(raw)
             if parts.scheme or parts.netloc or not parts.path:
                 continue
             targets.append(os.path.normpath(page.parent / unquote(parts.path)))

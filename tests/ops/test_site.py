@@ -51,7 +51,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(checkout: Path) -> site.SiteResult:
-    return site.build(checkout, renderer="pandoc", repo_url="https://git.example/me/readiness")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("GITHUB_REF_NAME", raising=False)  # set in GitHub Actions: it would name the branch
+        return site.build(checkout, renderer="pandoc", repo_url="https://git.example/me/readiness")
 
 
 def test_every_page_of_quarto_yml_is_rendered(built: site.SiteResult, checkout: Path) -> None:
@@ -91,6 +93,7 @@ def test_links_mean_what_they_meant_in_the_repository(built: site.SiteResult) ->
 
 def test_without_a_repository_url_repository_links_become_text(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    monkeypatch.delenv("GITHUB_SERVER_URL", raising=False)
     result = CliRunner().invoke(main, ["site", "--root", str(checkout), "--renderer", "pandoc"])
     assert result.exit_code == 0, result.output
     assert "note: " in result.stderr and "website.repo-url" in result.stderr
@@ -98,6 +101,17 @@ def test_without_a_repository_url_repository_links_become_text(checkout: Path, m
     assert "deploy/pvc" in home and 'href="deploy/pvc"' not in home
     assert site.broken_links(checkout / "_site") == []
     assert not [p for p in checkout.iterdir() if p.name.startswith("._site")]  # no staging left behind
+
+
+def test_in_github_actions_repository_links_point_at_the_repository(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "team/readiness")
+    monkeypatch.setenv("GITHUB_REF_NAME", "release")
+    root = _project(tmp_path, SMALL.replace("  repo-url: https://forge.example/small/\n  repo-branch: trunk\n", ""),
+                    {"index.qmd": "# Home\n\n[code](src)\n", "guide/a.md": "# A\n", "src/x.py": ""})
+    assert site.build(root, renderer="pandoc").notes == []
+    assert 'href="https://github.example/team/readiness/tree/release/src"' in (root / "_site" / "index.html").read_text()
 
 
 def _project(tmp_path: Path, quarto_yml: str, pages: dict[str, str]) -> Path:
@@ -121,7 +135,8 @@ website:
 """
 
 
-def test_link_rules_on_a_small_project(tmp_path: Path) -> None:
+def test_link_rules_on_a_small_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_REF_NAME", "not-this-one")  # website.repo-branch wins
     root = _project(tmp_path, SMALL, {
         "index.qmd": "---\ntitle: Home\n---\n\n{{< include part.md >}}\n",
         "part.md": "See [a](guide/a.md#top), [b](guide/b.md), [code](src/x.py), [gone](nowhere.md), [web](https://x.org).\n",
