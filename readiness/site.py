@@ -255,7 +255,7 @@ def fix_links(project: Project, site: Path, repo_url: str | None) -> list[str]:
                 return m.group(0)
             if str(rel) in pages:
                 new = os.path.relpath(_page_html(str(rel)), here) + frag
-            elif (site / rel).exists():
+            elif (site / rel).is_file() or (site / rel / "index.html").is_file():
                 return m.group(0)
             elif (project.root / rel).exists():
                 if not repo_url:

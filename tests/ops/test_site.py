@@ -111,7 +111,8 @@ def test_in_github_actions_repository_links_point_at_the_repository(tmp_path: Pa
     root = _project(tmp_path, SMALL.replace("  repo-url: https://forge.example/small/\n  repo-branch: trunk\n", ""),
                     {"index.qmd": "# Home\n\n[code](src)\n", "guide/a.md": "# A\n", "src/x.py": ""})
     assert site.build(root, renderer="pandoc").notes == []
-    assert 'href="https://github.example/team/readiness/tree/release/src"' in (root / "_site" / "index.html").read_text()
+    home = (root / "_site" / "index.html").read_text()
+    assert 'href="https://github.example/team/readiness/tree/release/src"' in home
 
 
 def _project(tmp_path: Path, quarto_yml: str, pages: dict[str, str]) -> Path:
