@@ -155,6 +155,22 @@ def test_every_alert_has_a_runbook_in_this_repository() -> None:
         assert runbook.read_text().startswith(f"# Runbook: {a['alert']}\n")
 
 
+def _dashboard_exprs() -> list[str]:
+    dashboard = json.loads((DEPLOY / "monitoring" / "dashboard.json").read_text())
+    return [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+
+
+def test_every_alert_and_dashboard_query_is_valid_promql() -> None:
+    import promql_parser
+
+    exprs = [a["expr"] for a in _alerts()] + [e.replace("$cluster", ".*") for e in _dashboard_exprs()]
+    assert len(exprs) >= 10
+    for expr in exprs:
+        promql_parser.parse(expr)  # raises ValueError naming the problem
+    with pytest.raises(ValueError):
+        promql_parser.parse('readiness_score_ratio{cluster="fleet" < 1')
+
+
 def _exported_names(demo_dir: Path) -> set[str]:
     result = CliRunner().invoke(main, ["metrics", "--data", str(demo_dir)], catch_exceptions=False)
     return {s.name for f in text_string_to_metric_families(result.stdout) for s in f.samples}
@@ -163,8 +179,7 @@ def _exported_names(demo_dir: Path) -> set[str]:
 def test_alerts_and_dashboard_use_only_exported_metrics(demo_dir: Path) -> None:
     exported = _exported_names(demo_dir)
     dashboard = json.loads((DEPLOY / "monitoring" / "dashboard.json").read_text())
-    exprs = [a["expr"] for a in _alerts()]
-    exprs += [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    exprs = [a["expr"] for a in _alerts()] + _dashboard_exprs()
     used = {n for e in exprs for n in re.findall(r"\breadiness_[a-z_]+\b", e)}
     assert used and used <= exported, used - exported
     assert {"readiness_score_ratio", "readiness_blocker_open", "readiness_evidence_collected_timestamp_seconds"} <= used
