@@ -196,22 +196,20 @@ def _render_page(project: Project, page: str, staging: Path) -> None:
     src = project.root / page
     meta, body, skipped = _front_matter(src.read_text(encoding="utf-8"), src)
     body = _expand_includes(body, src, src, project.root, (src,), skipped)
-    # The page's title: its front matter's, else its first level-1 heading, which then is not
-    # repeated below the title (nor is a first heading that only repeats the front matter's title).
-    m = re.search(r"^# (.+)$", body, re.M)
-    title = str(meta.get("title") or (m.group(1).strip() if m else PurePosixPath(page).stem))
-    if m and m.group(1).strip() == title:
-        body = body.replace(m.group(0), "", 1)
+    title, body = _title(meta, body)
+    label = title or _first_heading(body) or PurePosixPath(page).stem
     target = staging / _page_html(page)
     target.parent.mkdir(parents=True, exist_ok=True)
     depth = PurePosixPath(page).parent
     with tempfile.NamedTemporaryFile("w", suffix=".html", dir=staging, delete=False, encoding="utf-8") as nav:
         nav.write(_navbar(project, page))
     args = ["--standalone", "--wrap=none", f"--include-before-body={nav.name}",
-            f"--css={os.path.relpath(CSS.name, depth)}", f"--metadata=title:{title}",
-            f"--metadata=pagetitle:{title} – {project.title}" if project.title else f"--metadata=pagetitle:{title}"]
+            f"--css={os.path.relpath(CSS.name, depth)}",
+            f"--metadata=pagetitle:{label} – {project.title}" if project.title else f"--metadata=pagetitle:{label}"]
+    if title:
+        args.append(f"--metadata=title:{title}")
     if project.toc:
-        args += ["--toc", "--toc-depth=2"]
+        args += ["--toc", "--toc-depth=3"]  # Quarto's default depth
     try:
         text = pypandoc.convert_text(body, "html5", format="markdown-implicit_figures", extra_args=args,
                                      cworkdir=str(src.parent))
@@ -222,11 +220,35 @@ def _render_page(project: Project, page: str, staging: Path) -> None:
     target.write_text(str(text), encoding="utf-8")
 
 
-def _source_of(project: Project, page_html: str) -> str | None:
-    for page in project.pages:
-        if _page_html(page) == page_html:
-            return page
-    return None
+def _headings(body: str) -> list[tuple[int, str, int]]:
+    """(level, text, line index) of the ATX headings outside fenced code blocks."""
+    found, fence = [], ""
+    for i, line in enumerate(body.splitlines()):
+        stripped = line.lstrip()
+        if fence:
+            fence = "" if stripped.startswith(fence) else fence
+        elif stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+        elif m := re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line):
+            found.append((len(m.group(1)), m.group(2), i))
+    return found
+
+
+def _first_heading(body: str) -> str | None:
+    return next((text for _, text, _ in _headings(body)), None)
+
+
+def _title(meta: dict[str, object], body: str) -> tuple[str, str]:
+    """(title, body): the front matter's title, else the first level-1 heading, which is then
+    taken out of the body, as is a first heading that only repeats the front matter's title.
+    A page with neither has no title block ("")."""
+    lines = body.splitlines()
+    first = next(((text, i) for level, text, i in _headings(body) if level == 1), None)
+    title = str(meta.get("title") or (first[0] if first else ""))
+    if first and first[0] == title:
+        del lines[first[1]]
+        body = "\n".join(lines)
+    return title, body
 
 
 def fix_links(project: Project, site: Path, repo_url: str | None) -> list[str]:

@@ -142,7 +142,7 @@ def test_link_rules_on_a_small_project(tmp_path: Path, monkeypatch: pytest.Monke
         "index.qmd": "---\ntitle: Home\n---\n\n{{< include part.md >}}\n",
         "part.md": "See [a](guide/a.md#top), [b](guide/b.md), [code](src/x.py), [gone](nowhere.md), [web](https://x.org).\n",
         "guide/a.md": "# Guide A\n\nBack [home](../index.qmd), to [b](b.md).\n",
-        "guide/b.md": "# Guide B\n",
+        "guide/b.md": "## Only a section\n\n```yaml\n# a comment, not a title\n```\n",
         "src/x.py": "print(1)\n",
     })
     result = site.build(root, renderer="pandoc")
@@ -156,6 +156,9 @@ def test_link_rules_on_a_small_project(tmp_path: Path, monkeypatch: pytest.Monke
     assert "<title>Guide A – Small</title>" in a
     assert 'href="../index.html"' in a and 'href="b.html"' in a and 'href="a.html" aria-current="page"' in a
     assert site.broken_links(root / "_site") == [("index.html", "nowhere.md")]
+    b = (root / "_site" / "guide" / "b.html").read_text()  # no level-1 heading: no title block
+    assert "<title>Only a section – Small</title>" in b and 'class="title"' not in b
+    assert "# a comment, not a title" in b
 
 
 def test_a_page_matching_nothing_is_a_clear_error(tmp_path: Path) -> None:
