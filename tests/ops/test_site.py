@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -186,3 +187,18 @@ def test_pages_render_in_headless_chromium(built: site.SiteResult, tmp_path: Pat
                         "--window-size=1200,900", f"--screenshot={shot}", (built.out_dir / page).as_uri()],
                        capture_output=True, timeout=120, check=False)
         assert shot.is_file() and shot.stat().st_size > 10_000, page  # a blank page compresses far smaller
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto CLI not installed (it cannot be installed here)")
+def test_quarto_gives_the_same_pages_and_links(checkout: Path, built: site.SiteResult) -> None:
+    # Last of this module: it replaces the checkout's _site/ that the tests above read.
+    pandoc_links = {p: sorted(os.path.relpath(t, built.out_dir) for t in ts)
+                    for p, ts in site.internal_links(built.out_dir).items() if p in built.pages}
+    quarto = site.build(checkout, renderer="quarto", repo_url="https://git.example/me/readiness")
+    assert quarto.renderer == "quarto" and quarto.pages == built.pages
+    assert site.broken_links(quarto.out_dir) == []
+    quarto_links = site.internal_links(quarto.out_dir)
+    for page, targets in pandoc_links.items():  # every link of the pandoc page is on Quarto's page too
+        theirs = {os.path.relpath(t, quarto.out_dir) for t in quarto_links[page]}
+        assert set(targets) - {"site.css"} <= theirs, page
