@@ -40,6 +40,7 @@ def _register() -> None:
     main.add_command(score.score)
     main.add_command(score.explain)
     main.add_command(score.list_checks)
+    main.add_command(score.recommend)
     main.add_command(report.report)
     from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
 
