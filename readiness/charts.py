@@ -33,13 +33,20 @@ def show(fig: go.Figure, empty: str | None = None) -> None:
     """Display ``fig`` in a notebook as plotly's mime bundle (what the report embeds); a figure
     with nothing to draw is replaced by a sentence (``empty``, else the figure's title), so the
     report never shows an empty chart."""
-    if not has_data(fig):
+    if (sentence := instead(fig, empty)) is not None:
         from IPython.display import Markdown, display
 
-        title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "Nothing to draw yet"
-        display(Markdown(f"*{empty or title + '.'}*"))
+        display(Markdown(sentence))
         return
     pio.show(fig, renderer="plotly_mimetype")
+
+
+def instead(fig: go.Figure, empty: str | None = None) -> str | None:
+    """The sentence ``show`` writes instead of ``fig`` (None when it has something to draw)."""
+    if has_data(fig):
+        return None
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "Nothing to draw yet"
+    return f"*{empty or title + '.'}*"
 
 
 def _color(score: float, rubric: Rubric) -> str:

@@ -111,16 +111,19 @@ def thresholds(a: Assessment, context: Any = None) -> str:
 _STATUS_MARK = {"unknown": tables.UNKNOWN, "partial": tables.WARN, "fail": tables.BAD}
 
 
-def _assessment_line(g: dict[str, Any], score: float, target: float | None) -> str:
+def _assessment_line(a: Assessment, g: dict[str, Any], score: float, target: float | None) -> str:
+    """What holds, and a judgement from the rubric's bands (the same as the Status column)."""
     if target is not None and score >= target:
-        judgement = "meets its target; keep it there"
-    elif g["holding"] == 0:
-        judgement = "nothing of it is in place yet"
-    elif g["holding"] * 2 >= g["checks"]:
-        judgement = "a good foundation with gaps"
+        judgement = "it meets its target; keep it there"
+    elif score >= a.rubric.bands.get("good", 90):
+        judgement = "a strong foundation, close to its target"
+    elif score >= a.rubric.bands.get("fair", 50):
+        judgement = "a foundation with gaps"
+    elif g["holding"]:
+        judgement = "mostly missing: a critical gap"
     else:
-        judgement = "mostly missing"
-    return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster: {judgement}."
+        judgement = "nothing of it is in place: a critical gap"
+    return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster; {judgement}."
 
 
 def _gap_line(g: dict[str, Any], a: Assessment) -> str:
@@ -162,7 +165,7 @@ def ready_and_missing(a: Assessment, recs: Any = None) -> str:
                            f"(`{r['check_id']}`): {r['status']}, {r['s']:.0%} across the fleet; not on {where}")
             out.append("")
         if cid in gaps:
-            out += [_assessment_line(gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
+            out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
     return "\n".join(out) + "\n"
 
 
@@ -241,7 +244,8 @@ def _milestone(b: Any, recs: Any) -> str:
     wp = due[0]
     p = packages[wp.id]
     clears = f", clearing {', '.join(p['clears'])}" if p["clears"] else ""
-    return (f"**Next milestone**: {wp.id} {wp.title} (plan weeks {wp.window}, due {b.plan.week_end(wp.last_week)}): "
+    weeks = f"week{'s' if wp.first_week != wp.last_week else ''} {wp.window}"
+    return (f"**Next milestone**: {wp.id} {wp.title} (plan {weeks}, due {b.plan.week_end(wp.last_week)}): "
             f"{p['hours']:g} hours left for +{p['points']:g} points{clears}.")
 
 
@@ -269,6 +273,8 @@ def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
                          f"({fc.readiness_reason}).")
         else:
             lines.append(f"No date for readiness above {fc.readiness_target:g}% yet: {fc.readiness_reason}.")
+        p, left = b.plan, (b.weeks["remaining"][-1] if b.weeks.height else b.plan.total_hours)
+        lines.append(f"{p.name} ({p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours) has {left:g} hours left.")
         if fc.date is not None and fc.velocity:
             lines.append(f"At the current pace the plan's remaining hours are done on **{fc.date}**.")
         elif fc.date is not None:
