@@ -72,7 +72,7 @@ def executive_summary(a: Assessment, previous: Assessment | None = None, recs: A
         gaps = sorted((g for g in recs.categories if g["at_stake"] > 0), key=lambda g: -g["at_stake"])[:3]
         if gaps:
             lines.append("The largest gaps: " + "; ".join(_gap_phrase(g, a) for g in gaps) + ".")
-        hours = sum(x.hours or 0 for x in recs.actions)
+        hours = round(sum(x.hours or 0 for x in recs.actions), 1)
         if hours:
             lines.append(f"The plan has {round(hours, 1):g} hours left for the open checks.")
     lines.append(f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
@@ -235,8 +235,8 @@ def waivers(a: Assessment) -> str:
 
 
 def _milestone(b: Any, recs: Any) -> str:
-    """The next milestone: the open work package due first, with the blockers it clears."""
-    packages = {p["id"]: p for p in (recs.packages if recs is not None else ())}
+    """The next milestone: the open work package (hours left) due first, with the blockers it clears."""
+    packages = {p["id"]: p for p in (recs.packages if recs is not None else ()) if p["hours"]}
     due = sorted((wp for wp in b.plan.work_packages.values() if wp.id in packages),
                  key=lambda wp: (wp.last_week, wp.id))
     if not due:
@@ -245,7 +245,9 @@ def _milestone(b: Any, recs: Any) -> str:
     p = packages[wp.id]
     clears = f", clearing {', '.join(p['clears'])}" if p["clears"] else ""
     weeks = f"week{'s' if wp.first_week != wp.last_week else ''} {wp.window}"
-    return (f"**Next milestone**: {wp.id} {wp.title} (plan {weeks}, due {b.plan.week_end(wp.last_week)}): "
+    due = b.plan.week_end(wp.last_week)
+    late = ", overdue" if b.as_of is not None and due < b.as_of else ""
+    return (f"**Next milestone**: {wp.id} {wp.title} (plan {weeks}, due {due}{late}): "
             f"{p['hours']:g} hours left for +{p['points']:g} points{clears}.")
 
 
@@ -267,10 +269,11 @@ def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
     lines = [text]
     if b is not None:
         fc = b.forecast
-        if fc.readiness_date is not None:
-            verb = "has been" if fc.readiness_date <= a.as_of else "is forecast to be"
-            lines.append(f"Readiness {verb} above {fc.readiness_target:g}% from **{fc.readiness_date}** "
-                         f"({fc.readiness_reason}).")
+        if fc.readiness_date is not None and fc.readiness_date <= a.as_of:
+            lines.append(f"Readiness has been above {fc.readiness_target:g}% since **{fc.readiness_date}**.")
+        elif fc.readiness_date is not None:
+            lines.append(f"Readiness is forecast above {fc.readiness_target:g}% from **{fc.readiness_date}**: "
+                         f"{fc.readiness_reason}.")
         else:
             lines.append(f"No date for readiness above {fc.readiness_target:g}% yet: {fc.readiness_reason}.")
         p, left = b.plan, (b.weeks["remaining"][-1] if b.weeks.height else b.plan.total_hours)
@@ -319,7 +322,8 @@ def forecast(b: Any) -> str:
     else:
         hours = (f"**Forecast**: the remaining hours reach 0 on **{fc.date}** (range {fc.low} to "
                  f"{fc.high or 'open'}); {fc.reason}.")
-    crossing = f"Readiness {fc.readiness_target:g}%: {fc.readiness_reason}."
+    when = f"**{fc.readiness_date}**; " if fc.readiness_date else ""
+    crossing = f"Readiness {fc.readiness_target:g}%: {when}{fc.readiness_reason}."
     return f"{hours}\n\n{crossing}\n"
 
 

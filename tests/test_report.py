@@ -230,7 +230,7 @@ def test_every_number_in_the_narrative_is_one_the_json_commands_print(built: tup
     assert (row[1], row[2], row[3], row[4]) == (f"`{first['check_id']}`", f"+{first['points']:.2f}",
                                                 f"{first['hours']:.1f}", f"{first['points_per_hour']:.2f}")
     crossing = docs[1]["readiness_crossing"]["date"]  # type: ignore[index]
-    assert crossing and f"above 90% from **{crossing}**" in _section(md, "Conclusion")
+    assert crossing and f"above 90% since **{crossing}**" in _section(md, "Conclusion")
 
 
 def test_the_pdf_reads_back_with_the_scores(built: tuple[Path, object], demo_dir: Path) -> None:
