@@ -63,10 +63,12 @@ def executive_summary(a: Assessment, previous: Assessment | None = None, recs: A
     cats = _category_scores(a)
     top = [name for _, name, score in cats if score == cats[0][2]]
     n = len(a.open_blockers)
+    strongest = (f"Strongest: {', '.join(top)} ({tables.pct(cats[0][2])})." if cats[0][2] > cats[-1][2]
+                 else f"Every category scores {tables.pct(cats[0][2])}.")
     lines = [
         f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
         f"against a target of {tables.pct(a.target_overall)}, with {tables.pct(100 * a.coverage)} of the "
-        f"rubric's weight evaluated. Strongest: {', '.join(top)} ({tables.pct(cats[0][2])}).",
+        f"rubric's weight evaluated. {strongest}",
     ]
     if recs is not None:
         gaps = sorted((g for g in recs.categories if g["at_stake"] > 0), key=lambda g: -g["at_stake"])[:3]
