@@ -294,3 +294,14 @@ def test_quarto_missing_fails_before_any_notebook_runs(demo_dir: Path, tmp_path:
     with pytest.raises(ReportError, match="no quarto command on PATH"):
         build(MONTH, data=demo_dir, out=tmp_path, renderer="quarto", say=said.append)
     assert said == [] and not list(tmp_path.iterdir())
+
+
+def test_as_of_before_the_first_snapshot_or_outside_the_month_is_refused(demo_dir: Path, tmp_path: Path) -> None:
+    early = CliRunner().invoke(main, ["report", "--as-of", "2025-10-01", "--data", str(demo_dir),
+                                      "--out", str(tmp_path)])
+    assert early.exit_code == 1 and "no snapshot on or before 2025-10-01" in early.output
+    assert "the first snapshot is of 2025-11-07" in early.output
+    both = CliRunner().invoke(main, ["report", "--as-of", "2025-11-07", "--month", "2025-12", "--data", str(demo_dir),
+                                     "--out", str(tmp_path)])
+    assert both.exit_code == 1 and "--as-of 2025-11-07 is not in --month 2025-12" in both.output
+    assert not list(tmp_path.iterdir())
