@@ -20,9 +20,33 @@ from readiness.schema import FLEET, OVERALL
 COLORS = {"good": "#2e7d32", "fair": "#f9a825", "poor": "#c62828", "target": "#455a64"}
 
 
-def show(fig: go.Figure) -> None:
-    """Display ``fig`` in a notebook as plotly's mime bundle (what the report embeds)."""
+def has_data(fig: go.Figure) -> bool:
+    """Whether any trace of ``fig`` draws at least one point (or cell, or bar)."""
+    for trace in fig.data:
+        values = [getattr(trace, k, None) for k in ("x", "y", "z", "values")]
+        if any(v is not None and len(v) for v in values):
+            return True
+    return False
+
+
+def show(fig: go.Figure, empty: str | None = None) -> None:
+    """Display ``fig`` in a notebook as plotly's mime bundle (what the report embeds); a figure
+    with nothing to draw is replaced by a sentence (``empty``, else the figure's title), so the
+    report never shows an empty chart."""
+    if (sentence := instead(fig, empty)) is not None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(sentence))
+        return
     pio.show(fig, renderer="plotly_mimetype")
+
+
+def instead(fig: go.Figure, empty: str | None = None) -> str | None:
+    """The sentence ``show`` writes instead of ``fig`` (None when it has something to draw)."""
+    if has_data(fig):
+        return None
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "Nothing to draw yet"
+    return f"*{empty or title + '.'}*"
 
 
 def _color(score: float, rubric: Rubric) -> str:
@@ -70,9 +94,21 @@ def _value(s: pl.DataFrame, cluster: str, category: str) -> float | None:
     return float(row["score"][0]) if row.height else None
 
 
+def _one_day(s: pl.DataFrame, title: str) -> go.Figure | None:
+    """An empty figure titled with why there is no line (``show`` writes the title as a sentence)
+    when ``s`` has fewer than two days; else None."""
+    days = s["date"].n_unique()
+    if days >= 2:
+        return None
+    why = "no snapshot yet" if days == 0 else f"one snapshot so far ({s['date'][0]}); a trend needs two"
+    return go.Figure().update_layout(title=f"{title}: {why}")
+
+
 def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figure:
     """Overall and category scores over time for one cluster (or the fleet)."""
     s = scores.filter(pl.col("cluster") == cluster).sort("date")
+    if (few := _one_day(s, f"Readiness over time ({cluster})")) is not None:
+        return few
     fig = go.Figure()
     for cid in [OVERALL, *rubric.categories]:
         part = s.filter(pl.col("category") == cid)
@@ -89,6 +125,8 @@ def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figu
 def clusters_trend(scores: pl.DataFrame) -> go.Figure:
     """Overall score over time per cluster."""
     s = scores.filter(pl.col("category") == OVERALL).sort("date")
+    if (few := _one_day(s, "Overall score per cluster over time")) is not None:
+        return few
     fig = go.Figure()
     for cluster in sorted(s["cluster"].unique().to_list()):
         part = s.filter(pl.col("cluster") == cluster)

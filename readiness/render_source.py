@@ -219,6 +219,9 @@ class Embedder:
         caption = options.get(f"{prefix}-cap") if prefix in _KINDS else None
         embedded = _Embedded(path, index, cell, label, str(options.get("fig-alt") or caption or label))
         blocks = [b for o in cell.get("outputs", []) if (b := self._output(embedded, o, target))]
+        drawn = any(PLOTLY_MIME in o.get("data", {}) or PNG_MIME in o.get("data", {}) for o in cell.get("outputs", []))
+        if prefix == "fig" and not drawn:  # a sentence instead of a figure (charts.show): no figure number
+            caption = None
         if not caption:
             return "\n\n".join(blocks)
         count = sum(1 for k in self.numbers if k.startswith(f"{prefix}-"))

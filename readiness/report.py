@@ -150,8 +150,10 @@ def _about(renderer: str, data_dir: Path, demo: bool, as_of: date) -> str:
 def _numbers(data_dir: Path, as_of: date, rubric: str | None) -> dict[str, Any]:
     """The report's numbers as the CLI's JSON would print them (kept beside the report)."""
     from readiness.assessment import assess
+    from readiness.recommend import recommend
 
-    doc: dict[str, Any] = {"score": assess(data_dir, as_of=as_of, rubric=rubric).to_dict()}
+    a = assess(data_dir, as_of=as_of, rubric=rubric)
+    doc: dict[str, Any] = {"score": a.to_dict(), "recommend": recommend(a).to_dict()}
     try:
         from readiness import plan, risks
 
@@ -200,11 +202,21 @@ def build(
     renderer: str = "auto",
     workers: int | None = None,
     say: Progress = lambda _: None,
+    as_of: date | None = None,
+    pdf: bool = True,
 ) -> ReportResult:
-    """Build the report of ``month`` (default: the newest month with snapshots) into ``out/YYYY-MM``."""
+    """Build the report of ``month`` (default: the newest month with snapshots) into ``out/YYYY-MM``.
+
+    ``as_of``: report the fleet as it stood on that day (its month is the report's month).
+    ``pdf``: also print ``production-readiness.pdf`` with Chromium (``readiness.render_pdf``).
+    """
     from readiness import api
     from readiness.figures import export_figures
-    from readiness.render import render
+    from readiness.render import QUARTO_INSTALL, render
+    from readiness.render_pdf import print_pdf
+
+    if renderer == "quarto" and not shutil.which("quarto"):  # before minutes of notebooks, not after
+        raise ReportError("renderer 'quarto' asked for, but no quarto command on PATH", hint=QUARTO_INSTALL)
 
     data_dir = paths.data_dir(data)
     if data is None and data_dir == paths.DEMO_DATA and not paths.has_snapshots(data_dir):
@@ -212,7 +224,15 @@ def build(
 
         say(f"no cluster data configured: writing the demo fleet to {data_dir}")
         write_demo(data_dir)
-    as_of = api.as_of_day(data_dir, month)
+    if as_of is not None:
+        first = api.snapshots(data_dir)["collected_at"].min().date()  # type: ignore[union-attr]
+        if as_of < first:
+            raise ReportError(f"no snapshot on or before {as_of} in {data_dir}",
+                              hint=f"the first snapshot is of {first}")
+        if month and as_of.strftime("%Y-%m") != month:
+            raise ReportError(f"--as-of {as_of} is not in --month {month}", hint="give one of them")
+    else:
+        as_of = api.as_of_day(data_dir, month)
     month = month or as_of.strftime("%Y-%m")
     demo = bool((api.snapshots(data_dir)["source"] == "demo").any())
     out = Path(out)
@@ -250,6 +270,10 @@ def build(
         say(f"  ✓ rendered with {rendered.renderer} ({timings['render']:.1f} s)")
         for scaffolding in (qmd, staging / "_about.md", staging / "_quarto.yml"):
             scaffolding.unlink()
+        printed = print_pdf(staging / f"{STEM}.html", staging / f"{STEM}.pdf") if pdf else None
+        if printed is not None:
+            timings["pdf"] = printed.seconds
+            say(f"  ✓ PDF printed with Chromium ({printed.seconds:.1f} s)" if printed.pdf else f"  ! {printed.note}")
         _replace_dir(staging, out / month)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -258,4 +282,5 @@ def build(
     return ReportResult(month=month, as_of=as_of, out_dir=target, renderer=rendered.renderer,
                         files=sorted(p for p in target.rglob("*") if p.is_file()),
                         static_figures=rendered.static_figures, demo=demo, timings=timings,
-                        notes=[*(n for n in rendered.notes), *([figures.note] if figures.note else [])])
+                        notes=[*(n for n in rendered.notes), *([figures.note] if figures.note else []),
+                               *([printed.note] if printed is not None and printed.note else [])])

@@ -48,6 +48,8 @@ class Blocker:
     impact: str
     resolution: str
     criteria: tuple[Criterion, ...]
+    risk: str = ""
+    """What could happen while the blocker is open (the assessment's "Risk:" line); "" when unset."""
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -232,7 +234,7 @@ def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tup
                     member[cid].append(bid)
             crits.append(Criterion(str(crit.get("text", "")), ids))
         blockers[bid] = Blocker(bid, str(b.get("title", bid)), str(b.get("impact", "")),
-                                str(b.get("resolution", "")), tuple(crits))
+                                str(b.get("resolution", "")), tuple(crits), risk=str(b.get("risk") or ""))
     checks = {}
     for cid, c in raw_checks.items():
         where = ("checks", cid)

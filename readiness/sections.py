@@ -24,13 +24,13 @@ def _ready(a: Assessment) -> bool:
 
 def status(a: Assessment) -> str:
     """Headline: current vs target, and the verdict."""
-    mark = "✅" if _ready(a) else "❌"
+    mark = tables.OK if _ready(a) else tables.BAD
     text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
     if a.demo:
         demo = (f"\n\n> Built from the **demo fleet** (simulated data, weekly snapshots up to "
                 f"{a.newest_snapshot}), not from a real cluster.")
     elif (age := a.stale_today()) is not None:
-        demo = (f"\n\n> ⚠️ **Stale data**: the newest snapshot in `{a.data_dir}` is {age} days old today. "
+        demo = (f"\n\n> {tables.WARN} **Stale data**: the newest snapshot in `{a.data_dir}` is {age} days old today. "
                 "Collect again (`readiness collect`) before relying on this verdict.")
     else:
         demo = ""
@@ -47,20 +47,38 @@ def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
                    for r in fleet.iter_rows(named=True)), key=lambda t: -t[2])
 
 
-def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
+def _gap_phrase(g: dict[str, Any], a: Assessment) -> str:
+    """'**Backup & DR** (9.1% against 90%: 9.5 points of the overall at stake; blocker B2 ...; 16 planned
+    hours left)'."""
+    blockers = "; ".join(f"blocker {b} {a.rubric.blockers[b].title}" for b in g["open_blockers"])
+    hours = f"{g['hours_left']:g} planned hours left" if g["hours_left"] else "no planned hours"
+    return (f"**{g['name']}** ({tables.pct(g['score'])} against {tables.pct(g['target'])}: "
+            f"{g['at_stake']:g} points of the overall at stake; {blockers + '; ' if blockers else ''}{hours})")
+
+
+def executive_summary(a: Assessment, previous: Assessment | None = None, recs: Any = None) -> str:
+    """The score against the target, the strongest category, the largest gaps with their blockers
+    and planned hours (``recs``: ``recommend.Recommendations``), the open blockers, the change since
+    the last report."""
     cats = _category_scores(a)
     top = [name for _, name, score in cats if score == cats[0][2]]
-    low = [name for _, name, score in cats if score == cats[-1][2]]
     n = len(a.open_blockers)
+    strongest = (f"Strongest: {', '.join(top)} ({tables.pct(cats[0][2])})." if cats[0][2] > cats[-1][2]
+                 else f"Every category scores {tables.pct(cats[0][2])}.")
     lines = [
         f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
         f"against a target of {tables.pct(a.target_overall)}, with {tables.pct(100 * a.coverage)} of the "
-        "rubric's weight evaluated.",
-        f"Strongest: {', '.join(top)} ({tables.pct(cats[0][2])}); weakest: {', '.join(low)} "
-        f"({tables.pct(cats[-1][2])}).",
-        (f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
-         f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved."),
+        f"rubric's weight evaluated. {strongest}",
     ]
+    if recs is not None:
+        gaps = sorted((g for g in recs.categories if g["at_stake"] > 0), key=lambda g: -g["at_stake"])[:3]
+        if gaps:
+            lines.append("The largest gaps: " + "; ".join(_gap_phrase(g, a) for g in gaps) + ".")
+        hours = round(sum(x.hours or 0 for x in recs.actions), 1)
+        if hours:
+            lines.append(f"The plan has {round(hours, 1):g} hours left for the open checks.")
+    lines.append(f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
+                 f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved.")
     if previous is not None:
         delta = round(a.overall, 1) - round(previous.overall, 1)
         moved = f"moved {delta:+.1f} points (from {tables.pct(previous.overall)})" if delta else "did not move"
@@ -71,13 +89,66 @@ def executive_summary(a: Assessment, previous: Assessment | None = None) -> str:
     return " ".join(lines) + "\n"
 
 
-def ready_and_missing(a: Assessment) -> str:
-    """Per category: what's working and what's missing, each line naming its check."""
+def thresholds(a: Assessment, context: Any = None) -> str:
+    """One explanation of the numbers a reader meets: the production bar, the target, and the
+    reference assessment's own target when ``context`` (``render_context.ReportContext``) has one."""
+    text = (f"*Three thresholds, one story*: the **production bar** is the rubric's verdict rule, an overall above "
+            f"{a.rubric.ready_above:g}%"
+            + (" with every blocker resolved" if a.rubric.require_blockers_resolved else "")
+            + f"; the **target** of {tables.pct(a.target_overall)} is where the category targets (After in "
+            "the table) lead, weighted like the scores, so meeting every target clears the bar with room to "
+            "spare.")
+    ref = getattr(context, "reference", None)
+    if ref is not None and ref.target is not None:
+        gap = round(ref.target - round(a.target_overall, 1), 1)
+        when = f" of {ref.day}" if ref.day else ""
+        text += (f" {ref.title}{when} set {tables.pct(ref.target)}: the same category targets, "
+                 + ("rounded" if abs(gap) < 1 else "added up differently")
+                 + f" ({gap:+g} points).")
+        if ref.overall is not None and ref.day is not None:
+            text += f" It scored the fleet {tables.pct(ref.overall)} then."
+    return text + "\n"
+
+
+_STATUS_MARK = {"unknown": tables.UNKNOWN, "partial": tables.WARN, "fail": tables.BAD}
+
+
+def _assessment_line(a: Assessment, g: dict[str, Any], score: float, target: float | None) -> str:
+    """What holds, and a judgement from the rubric's bands (the same as the Status column)."""
+    if target is not None and score >= target:
+        judgement = "it meets its target; keep it there"
+    elif score >= a.rubric.bands.get("good", 90):
+        judgement = "a strong foundation, close to its target"
+    elif score >= a.rubric.bands.get("fair", 50):
+        judgement = "a foundation with gaps"
+    elif g["holding"]:
+        judgement = "mostly missing: a critical gap"
+    else:
+        judgement = "nothing of it is in place: a critical gap"
+    return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster; {judgement}."
+
+
+def _gap_line(g: dict[str, Any], a: Assessment) -> str:
+    if not g["open_checks"]:
+        return "**Gap analysis**: no gap: every check holds."
+    head = (f"**Gap analysis**: {g['gap']:g} points below the target, {g['at_stake']:g} points of the overall at "
+            "stake" if g["gap"] else "**Gap analysis**: on target; the open checks below would still add points")
+    blockers = ", ".join(f"{b} ({a.rubric.blockers[b].title})" for b in g["open_blockers"])
+    wps = ", ".join(g["work_packages"])
+    return (head + (f"; open blockers: {blockers}" if blockers else "")
+            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps else "; no work package in the plan."))
+
+
+def ready_and_missing(a: Assessment, recs: Any = None) -> str:
+    """Per category: what's working and what's missing, each line naming its check; with ``recs``
+    (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake."""
     out = []
     fc = a.fleet_checks
+    gaps = {g["id"]: g for g in (recs.categories if recs is not None else ())}
     for cid, name, score in sorted(_category_scores(a), key=lambda t: list(a.rubric.categories).index(t[0])):
         checks = fc.filter(pl.col("category") == cid).sort("weight", descending=True)
-        out.append(f"### {name} ({tables.pct(score)}) {a.rubric.band(score, a.rubric.categories[cid].target)}\n")
+        target = a.rubric.categories[cid].target
+        out.append(f"### {name} ({tables.pct(score)}, {tables.band(a, score, target)})\n")
         working = [r for r in checks.iter_rows(named=True) if r["holds"]]
         missing = [r for r in checks.iter_rows(named=True) if not r["holds"]]
         if working:
@@ -85,17 +156,18 @@ def ready_and_missing(a: Assessment) -> str:
             for r in working:
                 waived = r["waived_clusters"]
                 note = f": holds with a waiver on {', '.join(waived)} (see Waivers)" if waived else ""
-                out.append(f"- {'☑️' if waived else '✅'} **{a.rubric.checks[r['check_id']].title}** "
+                out.append(f"- {tables.OK} **{a.rubric.checks[r['check_id']].title}** "
                            f"(`{r['check_id']}`){note}")
             out.append("")
         if missing:
             out.append("**What's missing**:\n")
             for r in missing:
                 where = ", ".join(r["failing_clusters"])
-                mark = "❓" if r["status"] == "unknown" else "⚠️" if r["status"] == "partial" else "❌"
-                out.append(f"- {mark} **{a.rubric.checks[r['check_id']].title}** (`{r['check_id']}`): "
-                           f"{r['status']}, {r['s']:.0%} across the fleet; not on {where}")
+                out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
+                           f"(`{r['check_id']}`): {r['status']}, {r['s']:.0%} across the fleet; not on {where}")
             out.append("")
+        if cid in gaps:
+            out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
     return "\n".join(out) + "\n"
 
 
@@ -108,20 +180,21 @@ def blockers(a: Assessment) -> str:
     for i, (bid, crit) in enumerate(a.blockers.group_by("blocker", maintain_order=True), start=1):
         b = a.rubric.blockers[str(bid[0])]
         resolved = bool(crit["resolved"][0])
-        out.append(f"### Blocker #{i}: {b.title} {'✅' if resolved else '❌'}\n")
-        out.append(f"**Impact**: {b.impact}  \n**Resolution**: {b.resolution}  \n"
+        out.append(f"### Blocker #{i}: {b.title} ({tables.met(resolved, 'resolved', 'open')})\n")
+        risk = f"**Risk**: {b.risk}  \n" if b.risk else ""
+        out.append(f"**Impact**: {b.impact}  \n{risk}**Resolution**: {b.resolution}  \n"
                    f"**Status**: {'resolved' if resolved else 'open'}\n")
         out.append("**Success Criteria**:\n")
         for r in crit.iter_rows(named=True):
             extra = f" (open: {', '.join(f'`{c}`' for c in r['open_checks'])})" if r["open_checks"] else ""
-            out.append(f"- {'✅' if r['met'] else '❌'} {r['text']}{extra}")
+            out.append(f"- {tables.met(bool(r['met']))}: {r['text']}{extra}")
         out.append("")
     return "\n".join(out) + "\n"
 
 
 def criteria(a: Assessment) -> str:
     """The production criteria checklist."""
-    return "\n".join(f"- {'✅' if r['met'] else '❌'} {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
+    return "\n".join(f"- {tables.met(bool(r['met']))}: {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
 
 
 def freshness(a: Assessment, today: date | None = None) -> str:
@@ -163,18 +236,57 @@ def waivers(a: Assessment) -> str:
             f"{a.score(waivers=False):.1f}%.\n")
 
 
-def conclusion(a: Assessment) -> str:
+def _milestone(b: Any, recs: Any) -> str:
+    """The next milestone: the open work package (hours left) due first, with the blockers it clears."""
+    packages = {p["id"]: p for p in (recs.packages if recs is not None else ()) if p["hours"]}
+    due = sorted((wp for wp in b.plan.work_packages.values() if wp.id in packages),
+                 key=lambda wp: (wp.last_week, wp.id))
+    if not due:
+        return ""
+    wp = due[0]
+    p = packages[wp.id]
+    clears = f", clearing {', '.join(p['clears'])}" if p["clears"] else ""
+    weeks = f"week{'s' if wp.first_week != wp.last_week else ''} {wp.window}"
+    due = b.plan.week_end(wp.last_week)
+    late = ", overdue" if b.as_of is not None and due < b.as_of else ""
+    return (f"**Next milestone**: {wp.id} {wp.title} (plan {weeks}, due {due}{late}): "
+            f"{p['hours']:g} hours left for +{p['points']:g} points{clears}.")
+
+
+def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
+    """The verdict and why; with ``b`` (``plan.Burndown``) the forecast and readiness dates and,
+    with ``recs`` too, the next milestone."""
     n = len(a.open_blockers)
     if _ready(a):
-        return (f"The fleet is **READY FOR PRODUCTION**: {tables.pct(a.overall)} overall (above "
-                f"{a.rubric.ready_above:g}%) and all blockers resolved.\n")
-    why = []
-    if a.overall <= a.rubric.ready_above:
-        why.append(f"the overall is {tables.pct(a.overall)} (must be above {a.rubric.ready_above:g}%)")
-    if n:
-        titles = "; ".join(a.rubric.blockers[b].title for b in a.open_blockers)
-        why.append(f"{n} blocker{'s' if n != 1 else ''} open ({titles})")
-    return f"The fleet is **NOT READY FOR PRODUCTION**: {' and '.join(why)}.\n"
+        text = (f"The fleet is **READY FOR PRODUCTION** ({tables.OK}): {tables.pct(a.overall)} overall (above "
+                f"{a.rubric.ready_above:g}%) and all blockers resolved.")
+    else:
+        why = []
+        if a.overall <= a.rubric.ready_above:
+            why.append(f"the overall is {tables.pct(a.overall)} (must be above {a.rubric.ready_above:g}%)")
+        if n:
+            titles = "; ".join(a.rubric.blockers[x].title for x in a.open_blockers)
+            why.append(f"{n} blocker{'s' if n != 1 else ''} open ({titles})")
+        text = f"The fleet is **NOT READY FOR PRODUCTION** ({tables.BAD}): {' and '.join(why)}."
+    lines = [text]
+    if b is not None:
+        fc = b.forecast
+        if fc.readiness_date is not None and fc.readiness_date <= a.as_of:
+            lines.append(f"Readiness has been above {fc.readiness_target:g}% since **{fc.readiness_date}**.")
+        elif fc.readiness_date is not None:
+            lines.append(f"Readiness is forecast above {fc.readiness_target:g}% from **{fc.readiness_date}**: "
+                         f"{fc.readiness_reason}.")
+        else:
+            lines.append(f"No date for readiness above {fc.readiness_target:g}% yet: {fc.readiness_reason}.")
+        p, left = b.plan, (b.weeks["remaining"][-1] if b.weeks.height else b.plan.total_hours)
+        lines.append(f"{p.name} ({p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours) has {left:g} hours left.")
+        if fc.date is not None and fc.velocity:
+            lines.append(f"At the current pace the plan's remaining hours are done on **{fc.date}**.")
+        elif fc.date is not None:
+            lines.append(f"Every planned hour was earned by **{fc.date}**.")
+        if recs is not None and (m := _milestone(b, recs)):
+            lines.append(m)
+    return "\n\n".join(lines) + "\n"
 
 
 def next_review(a: Assessment) -> str:
@@ -197,7 +309,8 @@ def plan_summary(b: Any, progress: pl.DataFrame) -> str:
                      f"**{last['remaining']:.1f} hours remain**; the ideal line is at {last['ideal_remaining']:.1f}.")
     text = " ".join(lines) + "\n"
     if p.warnings:
-        text += "\nThe source documents do not reconcile:\n\n" + "\n".join(f"- ⚠️ {w}" for w in p.warnings) + "\n"
+        text += ("\nThe source documents do not reconcile:\n\n"
+                 + "\n".join(f"- {tables.WARN} {w}" for w in p.warnings) + "\n")
     return text
 
 
@@ -211,7 +324,8 @@ def forecast(b: Any) -> str:
     else:
         hours = (f"**Forecast**: the remaining hours reach 0 on **{fc.date}** (range {fc.low} to "
                  f"{fc.high or 'open'}); {fc.reason}.")
-    crossing = f"Readiness {fc.readiness_target:g}%: {fc.readiness_reason}."
+    when = f"**{fc.readiness_date}**; " if fc.readiness_date else ""
+    crossing = f"Readiness {fc.readiness_target:g}%: {when}{fc.readiness_reason}."
     return f"{hours}\n\n{crossing}\n"
 
 
@@ -224,3 +338,56 @@ def scoring_note(a: Assessment) -> str:
             "one of them, so a check that applies to one cluster weighs as much in the fleet as a fleet-wide one. "
             f"The overall weighs the categories: {weights}. `readiness explain CHECK_ID` shows any check's "
             "evidence.\n")
+
+
+def recommendations(recs: Any, top: int = 10) -> str:
+    """What to do next: work packages, then single checks, ranked by points gained per planned hour."""
+    if not recs.actions:
+        return "Nothing to recommend: every check holds on every cluster.\n"
+    out = [f"Ranked by readiness points gained per planned hour: points are what the overall gains when the "
+           f"check holds on every cluster (all open checks together: {round(100 - recs.overall, 1):g} points, "
+           "up to 100%), hours are what the plan has left for it (`readiness recommend` prints the same).\n"]
+    if recs.packages:
+        rows = [{"Work package": f"{p['id']} {p['title']}", "Weeks": p["weeks"], "Hours left": f"{p['hours']:g}",
+                 "Points": f"+{p['points']:g}",
+                 "Points/hour": f"{p['points_per_hour']:g}" if p["points_per_hour"] is not None else "-",
+                 "Clears": ", ".join(p["clears"]) or "-"} for p in recs.packages]
+        out += ["**Work packages**:\n", tables.markdown(rows)]
+    ranked = recs.ranked[:top]
+    if ranked:
+        out += [f"**Next actions** (the {len(ranked)} best single checks):\n", tables.markdown(tables.actions(ranked))]
+    if recs.unplanned:
+        out.append("**Not in the plan** (no hours to rank by; add them to a work package): "
+                   + "; ".join(f"`{x.check_id}` +{x.points:.2f} points"
+                               + (f" ({', '.join(x.blockers)})" if x.blockers else "") for x in recs.unplanned)
+                   + ".\n")
+    return "\n".join(out) + "\n"
+
+
+def phase2(context: Any) -> str:
+    """The 'Nice to have (Phase 2)' list from the data directory's report.yaml ("" when absent)."""
+    items = getattr(context, "phase2", ())
+    if not items:
+        return ""
+    return "### Nice to Have (Phase 2)\n\n" + "\n".join(
+        f"- {title}" + (f" ({why})" if why else "") for title, why in items) + "\n"
+
+
+def related(context: Any) -> str:
+    """'Related documentation' and 'Assessed by' from report.yaml ("" when neither is there)."""
+    out = []
+    if getattr(context, "related", ()):
+        out.append("## Related Documentation\n")
+        out += [f"- [{title}]({url})" if url else f"- {title}" for title, url in context.related]
+        out.append("")
+    if getattr(context, "assessed_by", ""):
+        out.append(f"**Assessed by**: {context.assessed_by}\n")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def baseline_day(a: Assessment, plan: Any) -> date:
+    """The day the target-state table's Before column is measured on: the plan's baseline (the
+    newest snapshot before the plan starts), else the first snapshot, never after ``a.as_of``."""
+    days = sorted({d for d in a.snapshots["collected_at"].dt.date().to_list() if d <= a.as_of})
+    before = [d for d in days if d < plan.start]
+    return before[-1] if before else (days[0] if days else a.as_of)

@@ -5,6 +5,7 @@ Formatting only: every number here comes from the assessment's frames.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,27 @@ from readiness.assessment import Assessment
 from readiness.schema import FLEET, OVERALL
 
 Row = dict[str, Any]
+
+
+# Status marks readable without an emoji font (DejaVu and most text fonts have these), always
+# beside a word so the status reads even where the mark does not.
+OK, WARN, BAD, UNKNOWN = "✓", "⚠", "✗", "?"
+_BAND = {"✅": f"{OK} on target", "⚠️": f"{WARN} below target", "❌": f"{BAD} far below target"}
+
+
+def band(a: Assessment, score: float, target: float | None) -> str:
+    """A category's status as mark and words: on target, below target (fair band), far below."""
+    return _BAND[a.rubric.band(score, target)]
+
+
+def verdict(a: Assessment) -> str:
+    """The verdict with its mark: '✓ READY' or '✗ NOT READY'."""
+    return f"{OK if a.verdict == a.rubric.labels['ready'] else BAD} {a.verdict}"
+
+
+def met(ok: bool, yes: str = "met", no: str = "not met") -> str:
+    """A yes/no status as mark and word."""
+    return f"{OK} {yes}" if ok else f"{BAD} {no}"
 
 
 def pct(value: float | None) -> str:
@@ -40,13 +62,13 @@ def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
         if titles:
             notes += "; missing: " + "; ".join(titles) + (f" (+{len(missing) - 2} more)" if len(missing) > 2 else "")
         rows.append({"Category": cat.name, "Score": pct(score), "Target": pct(cat.target),
-                     "Status": a.rubric.band(score, cat.target), "Coverage": pct(100 * float(row["coverage"][0])),
+                     "Status": band(a, score, cat.target), "Coverage": pct(100 * float(row["coverage"][0])),
                      "Notes": notes})
     overall = s.filter(pl.col("category") == OVERALL)
     if overall.height:
         n = len(a.open_blockers)
         rows.append({"Category": "**OVERALL**", "Score": f"**{pct(float(overall['score'][0]))}**", "Target": "",
-                     "Status": f"**{'✅' if a.verdict == a.rubric.labels['ready'] else '❌'} {a.verdict}**",
+                     "Status": f"**{verdict(a)}**",
                      "Coverage": pct(100 * float(overall["coverage"][0])),
                      "Notes": f"**{n} production blocker{'s' if n != 1 else ''}**"})
     return rows
@@ -56,10 +78,10 @@ def blockers(a: Assessment) -> list[Row]:
     """One row per blocker: resolved or not, criteria met."""
     out = []
     for (bid, title, impact), crit in a.blockers.group_by("blocker", "title", "impact", maintain_order=True):
-        met = int(crit["met"].sum())
+        n_met = int(crit["met"].sum())
         out.append({"Blocker": bid, "Title": title, "Impact": impact,
-                    "Status": "✅ resolved" if crit["resolved"][0] else "❌ open",
-                    "Criteria met": f"{met}/{crit.height}"})
+                    "Status": met(bool(crit["resolved"][0]), "resolved", "open"),
+                    "Criteria met": f"{n_met}/{crit.height}"})
     return out
 
 
@@ -103,18 +125,57 @@ def text(rows: Sequence[Row]) -> str:
     return "\n".join(out) + "\n"
 
 
-def targets(a: Assessment) -> list[Row]:
-    """Current against target per category (the assessment's 'Target State' table)."""
-    fleet = a.scores.filter(pl.col("cluster") == FLEET)
+def _change(points: float) -> str:
+    return "stable" if round(points, 1) == 0 else f"{'↑' if points > 0 else '↓'} {points:+.1f} points"
+
+
+def targets(a: Assessment, before: Assessment | None = None, recs: Any = None) -> list[Row]:
+    """The target state (the assessment's table): per category Before (``before``: the first
+    snapshot or the plan's baseline), Now, After (the rubric's target), Change (After - Before) and
+    Action (the work packages holding its open checks, from ``recs``: ``recommend.Recommendations``),
+    then OVERALL (targets weighted like the scores)."""
+    base = before or a
+    packages = {p["id"]: p for p in (recs.packages if recs is not None else ())}
+    gaps = {g["id"]: g for g in (recs.categories if recs is not None else ())}
     rows = []
     for cid, cat in a.rubric.categories.items():
-        row = fleet.filter(pl.col("category") == cid)
-        if not row.height or cat.target is None:
+        if cat.target is None or math.isnan(now := a.score(category=cid)):
             continue
-        now = float(row["score"][0])
-        gap = float(cat.target) - now
-        rows.append({"Category": cat.name, "Now": pct(now), "Target": pct(cat.target),
-                     "Gap": "✅ met" if gap <= 0 else f"{gap:.0f} points", "Weight": f"{cat.weight:g}"})
+        was = base.score(category=cid)
+        wps = [w for w in gaps.get(cid, {}).get("work_packages", []) if w in packages]
+        if now >= float(cat.target):
+            action = "Maintain"
+        elif wps:
+            action = "; ".join(f"{w} {packages[w]['title'].split(':')[0]}" for w in wps[:3]) + (
+                f" (+{len(wps) - 3} more)" if len(wps) > 3 else "")
+        else:
+            action = "no work package in the plan: see Recommendations"
+        rows.append({"Category": cat.name, "Before": pct(was), "Now": pct(now), "After": pct(cat.target),
+                     "Change": _change(float(cat.target) - was), "Status": band(a, now, cat.target),
+                     "Action": action})
+    if rows:
+        was, after = base.overall, a.target_overall
+        rows.append({"Category": "**OVERALL**", "Before": f"**{pct(was)}**", "Now": f"**{pct(a.overall)}**",
+                     "After": f"**{pct(after)}**", "Change": f"**{_change(after - was)}**",
+                     "Status": f"**{verdict(a)}**",
+                     "Action": f"above {a.rubric.ready_above:g}% with every blocker resolved: "
+                               f"{a.rubric.labels['ready']}"})
+    return rows
+
+
+def actions(items: Sequence[Any], short: bool = False) -> list[Row]:
+    """Ranked actions (``recommend.Action``): points gained, hours left, points per hour, blocker."""
+    rows = []
+    for i, x in enumerate(items, start=1):
+        blocker = ", ".join(f"{b} (clears)" if b in x.clears else b for b in x.blockers) or "-"
+        row: Row = {"#": i, "Check": x.check_id if short else f"`{x.check_id}`", "Points": f"+{x.points:.2f}",
+                    "Hours": f"{x.hours:.1f}" if x.hours else "-",
+                    "Points/hour": f"{x.points_per_hour:.2f}" if x.points_per_hour else "-",
+                    "Blocker": blocker}
+        if not short:
+            row |= {"Work package": ", ".join(x.work_packages) or "-",
+                    "Action": x.remediation or x.title}
+        rows.append(row)
     return rows
 
 
@@ -152,7 +213,7 @@ def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
 
 def risk_register(register: pl.DataFrame) -> list[Row]:
     """The risk register: impact, likelihood now (and before mitigation), status and why."""
-    mark = {"mitigated": "✅", "partly mitigated": "⚠️", "unmitigated": "❌"}
+    mark = {"mitigated": OK, "partly mitigated": WARN, "unmitigated": BAD}
     return [{"Risk": f"{r['id']}: {r['title']}", "Impact": r["impact"], "Likelihood": r["likelihood"],
              "Inherent": r["inherent_likelihood"], "Status": f"{mark.get(r['status'], '')} {r['status']}",
              "Mitigation": r["mitigation"], "Why": r["reason"]} for r in register.iter_rows(named=True)]

@@ -41,6 +41,7 @@ def _register() -> None:
     main.add_command(score.explain)
     main.add_command(score.list_checks)
     main.add_command(score.drift)
+    main.add_command(score.recommend)
     main.add_command(report.report)
     main.add_command(metrics.metrics)
     main.add_command(site.site)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +96,24 @@ def collect_configured(data_dir: Path, say: Any) -> None:
               help="Collect first from what DATA/collect.yaml configures (default: when that file exists).")
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
               help="auto: Quarto when the quarto command is installed, else the built-in pandoc renderer.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Report the fleet as it stood on this day (YYYY-MM-DD; the report goes to its month).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True,
+              help="Also print production-readiness.pdf with Chromium (skipped, with a note, without one).")
 @click.option("--workers", type=click.IntRange(1, 16), default=None,
               help="Notebooks executed at once (default: one per core, at most one per notebook).")
 def report(month: str | None, data: Path | None, out: Path, rubric: str | None, collect_first: bool | None,
-           renderer: str, workers: int | None) -> None:
-    """Build the monthly production-readiness report (Markdown + HTML).
+           renderer: str, as_of: datetime | None, pdf: bool, workers: int | None) -> None:
+    """Build the monthly production-readiness report (Markdown, HTML and PDF).
 
     When DATA/collect.yaml configures clusters or repositories, collects them first; then
     scores the snapshots in DATA (the demo fleet when no cluster is configured), runs the
     notebooks with Papermill, exports the figures and renders the report into OUT/YYYY-MM/
-    (production-readiness.md with PNG figures, production-readiness.html, the executed notebooks,
-    report.json). The previous report is replaced only on success.
+    (production-readiness.md with PNG figures, production-readiness.html, production-readiness.pdf
+    printed by the Chromium that exports the figures, the executed notebooks, report.json). The
+    previous report is replaced only on success. --as-of DAY renders the fleet as it stood that day
+    (e.g. the day of an earlier hand-written assessment). DATA/report.yaml, when present, adds the
+    assessor, Phase 2 items, related documents and a reference assessment (docs/report.md).
 
     \b
     DATA/collect.yaml, for example:
@@ -122,11 +130,13 @@ def report(month: str | None, data: Path | None, out: Path, rubric: str | None, 
     data_dir = paths.data_dir(data)
     if collect_first or (collect_first is None and (data_dir / paths.COLLECT_FILE).is_file()):
         collect_configured(data_dir, say)
-    result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers, say=say)
+    result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers, say=say,
+                   as_of=as_of.date() if as_of else None, pdf=pdf)
     total = sum(v for k, v in result.timings.items() if ":" not in k)
     click.echo(f"report for {result.month} (as of {result.as_of}{', demo fleet' if result.demo else ''}) "
                f"in {total:.1f} s, rendered with {result.renderer}:")
-    for name in ("production-readiness.md", "production-readiness.html"):
-        click.echo(f"  {result.out_dir / name}")
+    for name in ("production-readiness.md", "production-readiness.html", "production-readiness.pdf"):
+        if (result.out_dir / name).is_file():
+            click.echo(f"  {result.out_dir / name}")
     for note in result.notes:
         click.echo(f"note: {note}")

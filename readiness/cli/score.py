@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,16 +53,47 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
                    err=True)
     if fmt == "json":
         click.echo(json.dumps(a.to_dict(), indent=2))
-    else:
-        render = tables.markdown if fmt == "markdown" else tables.text
+    elif fmt == "markdown":
         head = f"Production readiness as of {a.as_of} (rubric {a.rubric.version}{', DEMO DATA' if a.demo else ''})"
-        click.echo(f"## {head}\n" if fmt == "markdown" else f"{head}\n")
-        click.echo(render(tables.scorecard(a)))
-        click.echo(render(tables.blockers(a)))
-        click.echo(render(tables.clusters(a)))
+        click.echo(f"## {head}\n")
+        click.echo(tables.markdown(tables.scorecard(a)))
+        click.echo(tables.markdown(tables.blockers(a)))
+        click.echo(tables.markdown(tables.clusters(a)))
+    else:
+        click.echo(terminal_scorecard(a, shutil.get_terminal_size((80, 24)).columns))
     if fail_under is not None and not a.overall >= fail_under:  # NaN (nothing evaluated) fails too
         click.echo(f"overall {a.overall:.1f}% is below --fail-under {fail_under:g}%", err=True)
         sys.exit(EXIT_BELOW)
+
+
+def terminal_scorecard(a: Any, width: int = 80) -> str:
+    """The scorecard for a terminal ``width`` columns wide (at least 60): the table without its
+    notes, the missing checks as wrapped lines under it, the blockers, and the clusters with one
+    column per cluster when they fit (else one line per cluster)."""
+    from readiness import tables
+
+    width = max(60, width)
+    out = [f"Production readiness as of {a.as_of} (rubric {a.rubric.version}{', DEMO DATA' if a.demo else ''})", ""]
+    rows = tables.scorecard(a)
+    notes = [(r["Category"].replace("**", ""), r.pop("Notes").replace("**", "")) for r in rows]
+    out.append(tables.text(rows))
+    for name, note in notes:
+        out += textwrap.wrap(f"{name}: {note}", width, subsequent_indent="    ")
+    out.append("")
+    blockers = tables.blockers(a)
+    for r in blockers:
+        r["Title"] = textwrap.shorten(r["Title"], max(20, width - 40), placeholder="...")
+    out.append(tables.text(blockers))
+    per_cluster = tables.clusters(a)
+    heads = [k for k in (per_cluster[0] if per_cluster else {}) if k != "Cluster"]
+    transposed = [{"Category": k, **{r["Cluster"]: r[k] for r in per_cluster}} for k in heads]
+    if transposed and len(tables.text(transposed).splitlines()[0]) <= width:
+        out.append(tables.text(transposed))
+    else:
+        for r in per_cluster:
+            out += textwrap.wrap(", ".join(f"{k} {v}" for k, v in r.items() if k != "Cluster"), width,
+                                 initial_indent=f"{r['Cluster']}: ", subsequent_indent="    ")
+    return "\n".join(line.rstrip() for line in "\n".join(out).splitlines()) + "\n"
 
 
 @click.command()
@@ -138,3 +172,37 @@ def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) 
         return
     shown = [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
     click.echo(tables.text(shown))
+
+
+@click.command()
+@data_option
+@as_of_option
+@rubric_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output: the ranked actions as a table, or JSON for machines.")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Actions shown in the table (JSON has all).")
+def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int) -> None:
+    """What to do next: open checks ranked by readiness points gained per planned hour.
+
+    Points: what the overall score gains when the check holds on every cluster (they add up to
+    100 - overall). Hours: what the plan has left for the check (they add up to the burndown's
+    remaining hours). Each action names the blockers it belongs to and those it clears.
+    """
+    from readiness import tables
+    from readiness.assessment import assess
+    from readiness.recommend import recommend as rank
+
+    r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
+    if fmt == "json":
+        click.echo(json.dumps(r.to_dict(), indent=2))
+        return
+    click.echo(f"Next actions as of {r.as_of}: overall {tables.pct(r.overall)}, target {tables.pct(r.target)}\n")
+    if r.packages:
+        click.echo(tables.text([{"WP": p["id"], "Weeks": p["weeks"], "Hours left": f"{p['hours']:g}",
+                                 "Points": f"+{p['points']:g}", "Points/hour": f"{p['points_per_hour']:g}",
+                                 "Clears": ", ".join(p["clears"]) or "-"} for p in r.packages]))
+    click.echo(tables.text(tables.actions(r.ranked[:top], short=True)))
+    if r.unplanned:
+        click.echo("\n".join(textwrap.wrap("Not in the plan (no hours to rank by): " + ", ".join(
+            f"{a.check_id} (+{a.points:.2f})" for a in r.unplanned), 80, subsequent_indent="    ")))

@@ -247,3 +247,34 @@ def test_really_executed_notebook_end_to_end(tmp_path: Path, chromium: str) -> N
     html = (tmp_path / "out" / "r.html").read_text()
     assert html.count("* plotly.js v") == 1 and html.count("Plotly.newPlot(") == 2
     assert "cdnjs" not in html and '"y":[8,9]' in html
+
+
+def test_a_figure_cell_that_wrote_a_sentence_gets_no_figure_number(tmp_path: Path) -> None:
+    from tests.render.conftest import burndown, code_cell, markdown_output, plotly_output, write_notebook
+
+    write_notebook(tmp_path / "nb.ipynb", [
+        code_cell("#| label: fig-changes\n#| fig-cap: Changes\nshow()", [markdown_output("*Nothing changed.*")]),
+        code_cell("#| label: fig-burndown\n#| fig-cap: Burndown\nshow()", [plotly_output(burndown())]),
+    ])
+    qmd = tmp_path / "doc.qmd"
+    qmd.write_text("---\ntitle: T\n---\n\n{{< embed nb.ipynb#fig-changes >}}\n\n{{< embed nb.ipynb#fig-burndown >}}\n")
+    render(qmd, tmp_path / "out", renderer="pandoc")
+    md = (tmp_path / "out" / "doc.md").read_text()
+    assert "*Nothing changed.*" in md and "Changes" not in md
+    assert "Figure 1: Burndown" in md and "Figure 2" not in md
+
+
+def test_the_html_prints_to_a_pdf_with_its_text(exported: Path, tmp_path: Path, chromium: str) -> None:
+    from pypdf import PdfReader
+
+    from readiness.render_pdf import print_pdf
+
+    render(exported, tmp_path / "out", renderer="pandoc")
+    printed = print_pdf(tmp_path / "out" / "production-readiness.html", tmp_path / "out" / "report.pdf")
+    assert printed.pdf == tmp_path / "out" / "report.pdf" and printed.note == ""
+    pages = [p.extract_text() for p in PdfReader(printed.pdf).pages]
+    text = "\n".join(pages)
+    assert "prod-eu" in text and "0.82" in text and "2 of 2" in text
+    assert pages[0].lstrip().startswith("Production readiness")
+    assert any(p.lstrip().startswith("Trends") for p in pages[1:]), "a section starts a new page"
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]

@@ -1,0 +1,64 @@
+"""Recommendations: points add up to what the overall lacks, hours to what the burndown has left."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from readiness import plan
+from readiness.assessment import assess
+from readiness.cli import main
+from readiness.recommend import recommend
+
+
+@pytest.mark.parametrize("day", [date(2025, 11, 7), date(2026, 1, 2)])
+def test_points_and_hours_add_up_to_the_gap_and_the_remaining_hours(demo_dir: Path, day: date) -> None:
+    a = assess(demo_dir, as_of=day)
+    r = recommend(a)
+    assert sum(x.points for x in r.actions) == pytest.approx(100 - a.overall)
+    remaining = plan.burndown_json(demo_dir, as_of=day)["remaining"]
+    assert sum(x.hours or 0 for x in r.actions) == pytest.approx(remaining, abs=0.06)  # the burndown rounds to 0.1
+    # at stake: what reaching each target would add to the overall (categories over target add nothing)
+    cats = a.to_dict()["categories"]
+    total = sum(c["weight"] for c in cats)
+    for g, c in zip(r.categories, cats, strict=True):
+        assert g["at_stake"] == pytest.approx(c["weight"] / total * max(0, c["target"] - c["score"]), abs=0.06)
+    if day == date(2025, 11, 7):  # every category below its target: the gaps add up to target - overall
+        assert sum(g["at_stake"] for g in r.categories) == pytest.approx(a.target_overall - a.overall, abs=0.3)
+
+
+def test_actions_are_ranked_by_points_per_hour_and_unplanned_ones_come_last(demo_dir: Path) -> None:
+    r = recommend(assess(demo_dir, as_of=date(2025, 11, 7)))
+    ratios = [x.points_per_hour for x in r.ranked]
+    assert ratios and ratios == sorted(ratios, reverse=True)  # type: ignore[type-var]
+    assert r.unplanned and all(x.hours is None and not x.work_packages for x in r.unplanned)
+    assert list(r.actions) == [*r.ranked, *r.unplanned]
+    # Velero missing on every cluster is worth the most per hour on the assessment's day
+    assert r.ranked[0].check_id == "backup_velero_installed" and r.ranked[0].blockers == ("B2",)
+
+
+def test_an_action_clears_a_blocker_only_when_it_is_the_last_open_check(demo_dir: Path, tmp_path: Path) -> None:
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text("blockers:\n  B6:\n    criteria:\n      - {text: 15+ runbooks, checks: [docs_runbooks_count]}\n")
+    r = recommend(assess(demo_dir, as_of=date(2025, 11, 7), rubric=rubric))
+    by_id = {x.check_id: x for x in r.actions}
+    assert by_id["docs_runbooks_count"].clears == ("B6",)
+    assert by_id["backup_velero_installed"].clears == ()  # B2 has nine more open checks
+    wp2 = next(p for p in r.packages if p["id"] == "WP2")
+    assert wp2["clears"] == ["B2"] and wp2["hours"] == 16  # nothing of WP2 is proven on 2025-11-07
+
+
+def test_recommend_command_prints_the_same_numbers(demo_dir: Path) -> None:
+    out = CliRunner().invoke(main, ["recommend", "--data", str(demo_dir), "--as-of", "2025-11-07", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    first = doc["actions"][0]
+    assert (first["rank"], first["check_id"]) == (1, "backup_velero_installed")
+    table = CliRunner().invoke(main, ["recommend", "--data", str(demo_dir), "--as-of", "2025-11-07"],
+                               env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    assert f"+{first['points']:.2f}" in table.output and max(len(line) for line in table.output.splitlines()) <= 80
