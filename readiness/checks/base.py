@@ -8,6 +8,7 @@ thresholds live in the rubric (policy), never in the function.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -54,12 +55,10 @@ class Item:
         return found if isinstance(found, dict) else {}
 
     def condition(self, kind: str) -> bool | None:
-        """The status condition ``kind`` as a bool, None when absent."""
-        conds = (self.status or {}).get("conditions") or []
-        for c in conds:
-            if c.get("type") == kind:
-                return str(c.get("status")) == "True"
-        return None
+        """The status condition ``kind`` as a bool (``Unknown`` is not True), None when absent;
+        ``MalformedFieldError`` when the conditions cannot be read (see ``condition_status``)."""
+        value = condition_status(self, kind)
+        return None if value is None else value == "True"
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,7 @@ class Attestation:
         return self.made <= day and (self.expires is None or day <= self.expires)
 
 
+_CONDITION_TYPE = re.compile(r"[A-Za-z0-9_./-]+")
 # Coverage outcomes that leave a gap in the evidence, worst first.
 GAPS = ("forbidden", "error", "partial")
 
@@ -87,12 +87,11 @@ def condition_status(item: Item, kind: str) -> str | None:
     None when the object has no such condition. ``MalformedFieldError`` when a condition cannot
     be read (not an object, a type that is not a name, a status other than those three): it
     might have been the one asked for."""
-    status = item.status if isinstance(item.status, dict) else {}
-    conds = status.get("conditions")
+    conds = mapping(item, "status", item.status).get("conditions")
     if conds is not None and not isinstance(conds, list):
         raise MalformedFieldError(item.ref, "status.conditions", conds, "a list")
     for i, c in enumerate(conds or []):
-        if not isinstance(c, dict) or not isinstance(c.get("type"), str) or not c["type"].isalnum():
+        if not isinstance(c, dict) or not isinstance(c.get("type"), str) or not _CONDITION_TYPE.fullmatch(c["type"]):
             raise MalformedFieldError(item.ref, f"status.conditions[{i}]", c, "a condition with a type")
         if c["type"] == kind:
             value = str(c.get("status"))

@@ -28,7 +28,7 @@ from tests.checks.fixtures import HERE, _when, rows
 RUBRIC = rubric.load()
 STATUSES = {"pass", "fail", "partial", "unknown", "not_applicable"}
 TEMPLATE = "${VAR}"
-PROFILE = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+PROFILE = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 # check id -> (kind, dotted field path; * for any list item) it reads. The sanitizer keeps these.
