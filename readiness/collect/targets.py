@@ -17,7 +17,7 @@ from kubernetes import config
 from readiness.errors import CollectError, ConfigError
 
 IN_CLUSTER = "in-cluster"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
@@ -49,8 +49,8 @@ def cluster_name(context: str) -> str:
 
 def check_name(name: str) -> str:
     """``name`` when it can name a cluster in the data; else ``CollectError``."""
-    if not _NAME.match(name):
-        raise CollectError(name, "is not a usable cluster name",
+    if not _NAME.fullmatch(name):  # fullmatch: '$' would let a trailing newline through
+        raise CollectError(name.encode("unicode_escape").decode(), "is not a usable cluster name",
                            hint="use letters, digits, '.', '_' and '-' only, starting with a letter or digit")
     return name
 
