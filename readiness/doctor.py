@@ -74,17 +74,20 @@ def _check_file(table: str, f: Path, rel: str) -> Problem | None:
         return Problem("schema", rel, str(getattr(err, "message", err)).removeprefix(f"{f}: "), repairable=True)
     mode = f.stat().st_mode & 0o777
     if mode != store.FILE_MODE & ~store._umask():
-        return Problem("mode", rel, f"mode {mode:04o}, the tables' mode is {store.FILE_MODE:04o}",
+        return Problem("mode", rel, f"mode {mode:04o}, the tables' mode is {store.FILE_MODE & ~store._umask():04o}",
                        severity=WARNING, repairable=True)
     return None
 
 
 def _in_use(data_dir: Path, cluster: str) -> bool:
     """True while a writer holds ``cluster``'s lock (its temporaries are its own, not leftovers)."""
-    lock = data_dir / store.LOCKS / f"cluster={cluster}.lock"
+    lock = store.lock_path(data_dir, cluster)
     if not lock.exists():
         return False
-    fd = os.open(lock, os.O_RDWR)
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -121,13 +124,13 @@ def examine(data_dir: Path | str, *, today: date | None = None, rubric: str | Pa
             problems.append(Problem("incomplete", f"snapshots/{key[0]}", f"snapshot {key[1]} has no readable "
                                     f"{' or '.join(missing)} file", repairable=True))
     for tmp in store.temporaries(data_dir):
-        rel = tmp.relative_to(data_dir)
-        if rel.parts[0] == QUARANTINE:
+        where = tmp.relative_to(data_dir)
+        if where.parts[0] == QUARANTINE:
             continue
-        cluster = next((p.removeprefix("cluster=") for p in rel.parts if p.startswith("cluster=")), None)
+        cluster = next((p.removeprefix("cluster=") for p in where.parts if p.startswith("cluster=")), None)
         if cluster and _in_use(data_dir, cluster):
             continue
-        problems.append(Problem("temporary", str(rel), "left behind by an interrupted run", severity=WARNING,
+        problems.append(Problem("temporary", str(where), "left behind by an interrupted run", severity=WARNING,
                                 repairable=True))
     problems += _inputs(data_dir)
     problems += _freshness(data_dir, today, rubric, unreadable={p.path for p in problems if p.repairable})

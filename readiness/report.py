@@ -221,7 +221,7 @@ def refuse_without_evidence(data_dir: Path, as_of: date, rubric: str | None) -> 
     ev = freshness(store.snapshots(data_dir), as_of, stale_after)
     if ev.is_empty() or ev["usable"].any():
         return
-    newest = ev.filter(pl.col("reached"))["evidence_at"].max()
+    newest = max(ev.filter(pl.col("reached"))["evidence_at"].to_list(), default=None)
     since = f"the newest usable snapshot is from {newest:%Y-%m-%d}" if newest else "no cluster was ever reached"
     raise ReportError(f"{data_dir}: no cluster has usable evidence as of {as_of} ({since}; stale after "
                       f"{stale_after} days)", hint="run 'readiness collect' (check it can reach the clusters), "

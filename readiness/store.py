@@ -2,7 +2,8 @@
 
 Writes are atomic (a temporary file in the same directory, then a rename), and a snapshot is
 stored under its id, so writing the same snapshot again replaces it instead of adding rows.
-Every table file gets one mode (``FILE_MODE``, 0644 less the umask). A writer of a cluster holds
+Every table file gets one mode (``FILE_MODE`` less the umask, as ``open`` makes files: 0644 under
+the usual umask). A writer of a cluster holds
 that cluster's lock (``cluster_lock``), so a second writer of the same cluster waits; whoever
 takes a lock first removes the temporaries an interrupted writer of that cluster left behind.
 A file that cannot be read raises ``DataFileError`` naming it.
@@ -25,8 +26,8 @@ from readiness import schema
 from readiness.errors import DataFileError, DataMixError, DataNotFoundError, SchemaError
 
 TMP_SUFFIX = ".tmp"
-FILE_MODE = 0o644
-LOCKS = ".locks"  # in a data directory: one lock file per cluster being written
+FILE_MODE = 0o666  # less the umask, as open() makes files: 0644 under the usual umask 022
+LOCK_SUFFIX = ".lock"  # DATA/.cluster=NAME.lock: held by the writer of that cluster
 TABLES = ("objects", "coverage", "snapshots")
 
 
@@ -68,29 +69,44 @@ def set_mode(path: Path) -> None:
     os.chmod(path, FILE_MODE & ~_umask())
 
 
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def lock_path(data_dir: Path | str, cluster: str) -> Path:
+    """The lock file a writer of ``cluster`` holds (it exists only while someone writes)."""
+    return Path(data_dir) / f".cluster={cluster}{LOCK_SUFFIX}"
+
+
 @contextlib.contextmanager
 def cluster_lock(data_dir: Path | str, cluster: str) -> Iterator[None]:
     """Hold ``cluster``'s write lock in ``data_dir``: a concurrent writer of the same cluster waits.
 
     Holding the lock, no other writer of that cluster is running, so temporaries left in its
-    partitions are an interrupted run's: they are removed here.
+    partitions are an interrupted run's: they are removed here. The lock file is removed on
+    release (a waiter that locked the removed file notices and locks the new one).
     """
-    locks = Path(data_dir) / LOCKS
-    locks.mkdir(parents=True, exist_ok=True)
-    fd = os.open(locks / f"cluster={cluster}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
+    path = lock_path(data_dir, cluster)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the holder before us removed this file: lock the current one
+    try:
         for table in TABLES:
             remove_stale_temporaries(Path(data_dir) / table / f"cluster={cluster}")
         yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
         os.close(fd)  # closing releases the lock
-
-
-def write_text_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def partition_path(data_dir: Path, table: str, cluster: str, collected_at: datetime, snapshot_id: str) -> Path:
@@ -163,7 +179,8 @@ def check_files(table: str, files: list[Path]) -> None:
         try:
             stored = pl.read_parquet_schema(f)
         except (pl.exceptions.PolarsError, OSError) as err:
-            raise DataFileError(str(f), f"not a readable Parquet file of table '{table}' ({_first_line(err)})") from None
+            raise DataFileError(str(f), f"not a readable Parquet file of table '{table}' "
+                                        f"({_first_line(err)})") from None
         for column, dtype in declared.items():
             if column not in stored:
                 raise SchemaError(table, str(f), column, "is missing")

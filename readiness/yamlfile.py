@@ -16,8 +16,6 @@ def read_text(path: Path, what: str) -> str:
     """The UTF-8 text of ``path``; ``ConfigError`` (with the line of a bad byte) when it cannot be read."""
     try:
         return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), f"{what} not found") from None
     except OSError as err:
         raise ConfigError(str(path), f"cannot read the {what}: {err.strerror}") from None
     except UnicodeDecodeError as err:

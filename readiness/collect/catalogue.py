@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from readiness.errors import ConfigError
 
 PACKAGED = Path(__file__).with_name("catalogue.yaml")

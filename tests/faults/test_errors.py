@@ -11,10 +11,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from readiness import store
 from readiness.cli import main
 
-from .conftest import cli, collected, day, leftovers, one_line_error, tree, write_snapshot  # noqa: F401
+from .conftest import cli, day, leftovers, one_line_error, tree, write_snapshot
 
 
 def first(data: Path, table: str, cluster: str = "alpha") -> Path:
@@ -55,7 +54,8 @@ def test_a_corrupt_snapshots_file_stops_collect_with_its_name(collected: Path, t
 def test_non_utf8_yaml_names_the_file_and_line(collected: Path, name: str) -> None:
     (collected / name).write_bytes(b"# comment\n# caf\xe9\n")
     command = ["plan"] if name == "plan.yaml" else ["score"]
-    one_line_error(cli(*command, "--data", collected), f"{collected / name}:2: not UTF-8 text", "save the file as UTF-8")
+    one_line_error(cli(*command, "--data", collected), f"{collected / name}:2: not UTF-8 text",
+                   "save the file as UTF-8")
 
 
 def test_non_utf8_rubric_and_worklog(collected: Path, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def category(doc: dict, name: str) -> dict:
 def test_an_unreachable_collection_keeps_the_last_good_snapshot(collected: Path) -> None:
     before, _ = score_json(collected)
     write_snapshot(collected, "alpha", day("2026-03-09"), status="unreachable")
-    after, err = score_json(collected)
+    after, _ = score_json(collected)
     infra_before, infra_after = category(before, "Infrastructure"), category(after, "Infrastructure")
     assert infra_before["score"] and infra_before["score"] > 0
     assert infra_after["score"] == infra_before["score"]  # not the 0% of an empty snapshot

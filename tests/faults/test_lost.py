@@ -18,7 +18,7 @@ from readiness.cli import main
 from readiness.collect import Settings, collect_clusters, load_catalogue, resolve
 from readiness.errors import ConfigError, ReadinessError
 
-from .conftest import cli, collected, day, node, one_line_error, tree, write_snapshot  # noqa: F401
+from .conftest import cli, day, node, one_line_error, tree, write_snapshot
 
 FAST = Settings(timeout=2.0, retries=0, backoff=0.01, page_size=2)
 AT = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)

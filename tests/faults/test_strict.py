@@ -85,5 +85,5 @@ def test_every_table_file_has_one_mode(tmp_path: Path) -> None:
     modes = {str(f.relative_to(data)): stat.S_IMODE(f.stat().st_mode) for f in data.rglob("*.parquet")}
     mask = os.umask(0)
     os.umask(mask)
-    assert len(modes) == 6 and set(modes.values()) == {0o644 & ~mask}, modes
+    assert len(modes) == 6 and set(modes.values()) == {0o666 & ~mask}, modes
     assert tree(data)  # written
