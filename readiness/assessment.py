@@ -112,7 +112,7 @@ class Assessment:
             "as_of": self.as_of.isoformat(),
             "demo": self.demo,
             "rubric_version": self.rubric.version,
-            "overall": round(self.overall, 1),
+            "overall": round(self.overall, 1) if self.coverage > 0 else None,  # nothing evaluated: unknown
             "target": round(self.target_overall, 1),
             "overall_without_waivers": round(self.score(waivers=False), 1),
             "verdict": self.verdict,

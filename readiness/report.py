@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from readiness import __version__, paths, store
-from readiness.errors import ReportError
+from readiness.errors import ReadinessError, ReportError
 
 NOTEBOOKS_DIRS = (Path(__file__).resolve().parent.parent / "notebooks", Path(__file__).resolve().parent / "_notebooks")
 TEMPLATE = Path(__file__).parent / "templates" / "production-readiness.qmd"
@@ -217,7 +217,10 @@ def refuse_without_evidence(data_dir: Path, as_of: date, rubric: str | None) -> 
     from readiness import rubric as rubric_mod
     from readiness.evaluate import freshness
 
-    stale_after = rubric_mod.load(rubric).stale_after_days
+    try:
+        stale_after = rubric_mod.load(rubric).stale_after_days
+    except ReadinessError:  # a broken rubric is reported where it is used, by the notebook that reads it
+        stale_after = rubric_mod.load().stale_after_days
     ev = freshness(store.snapshots(data_dir), as_of, stale_after)
     if ev.is_empty() or ev["usable"].any():
         return

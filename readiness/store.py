@@ -81,18 +81,23 @@ def lock_path(data_dir: Path | str, cluster: str) -> Path:
 
 
 @contextlib.contextmanager
-def cluster_lock(data_dir: Path | str, cluster: str) -> Iterator[None]:
+def cluster_lock(data_dir: Path | str, cluster: str, *, wait: bool = True) -> Iterator[None]:
     """Hold ``cluster``'s write lock in ``data_dir``: a concurrent writer of the same cluster waits.
 
     Holding the lock, no other writer of that cluster is running, so temporaries left in its
     partitions are an interrupted run's: they are removed here. The lock file is removed on
-    release (a waiter that locked the removed file notices and locks the new one).
+    release (a waiter that locked the removed file notices and locks the new one). Without
+    ``wait``, raises ``BlockingIOError`` when another writer holds it.
     """
     path = lock_path(data_dir, cluster)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise
         try:
             if os.stat(path).st_ino == os.fstat(fd).st_ino:
                 break
@@ -252,6 +257,19 @@ def objects(data_dir: Path | str, clusters: list[str] | None = None) -> pl.DataF
 def temporaries(data_dir: Path | str) -> list[Path]:
     """Temporary files under ``data_dir`` (a writer's own, or an interrupted one's)."""
     return sorted(Path(data_dir).glob(f"**/.*{TMP_SUFFIX}"))
+
+
+def remove_leftovers(data_dir: Path | str) -> int:
+    """Remove the temporaries interrupted writers left in ``data_dir``'s tables, cluster by
+    cluster, skipping clusters being written right now; return how many clusters were cleaned."""
+    data_dir = Path(data_dir)
+    clusters = {part.removeprefix("cluster=") for f in temporaries(data_dir)
+                for part in f.relative_to(data_dir).parts[1:2] if part.startswith("cluster=")}
+    cleaned = 0
+    for cluster in sorted(clusters):
+        with contextlib.suppress(BlockingIOError), cluster_lock(data_dir, cluster, wait=False):
+            cleaned += 1  # taking the lock removed them
+    return cleaned
 
 
 def remove_stale_temporaries(data_dir: Path | str) -> int:

@@ -35,6 +35,7 @@ def check_target(data_dir: Path) -> None:
         raise ReadinessError(f"{data_dir}: cannot create the data directory ({err.strerror})",
                              hint="pass a writable --data DIR") from None
     store.refuse_mixing(data_dir, {"live"})
+    store.remove_leftovers(data_dir)  # an interrupted run's temporaries, of every cluster not being written
 
 
 class SnapshotWriter:

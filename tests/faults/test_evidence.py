@@ -41,6 +41,7 @@ def test_an_unreachable_collection_keeps_the_last_good_snapshot(collected: Path)
 def test_stale_evidence_is_unknown_with_its_age_not_zero(collected: Path) -> None:
     doc, err = score_json(collected, "--as-of", "2026-06-01")
     assert all(c["score"] is None and c["coverage"] == 0 for c in doc["categories"])
+    assert doc["overall"] is None and doc["verdict"] == "NOT READY"
     assert doc["no_fresh_evidence"] == [
         "alpha: no fresh evidence since 2026-03-08 (85 days old, stale after 8)",
         "beta: no fresh evidence since 2026-03-08 (85 days old, stale after 8)",

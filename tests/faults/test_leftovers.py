@@ -24,6 +24,19 @@ def test_the_next_writer_of_a_cluster_removes_a_killed_runs_temporaries(collecte
     assert leftovers(collected) == []
 
 
+def test_log_and_collect_remove_temporaries_of_clusters_nobody_writes(collected: Path) -> None:
+    stale = collected / "objects" / "cluster=beta" / "date=2026-03-08" / ".live-y.parquet.k9.tmp"
+    stale.write_bytes(b"half")
+    busy = collected / "objects" / "cluster=alpha" / "date=2026-03-08" / ".live-z.parquet.k9.tmp"
+    busy.write_bytes(b"being written")
+    with store.cluster_lock(collected, "alpha"):  # a writer of alpha is running in another process
+        busy.write_bytes(b"being written")
+        result = cli("log", "WP1", "1", "--data", collected, "--date", "2025-11-20")
+        assert result.returncode == 0, result.stderr
+        assert not stale.exists() and busy.exists()
+    assert not store.lock_path(collected, "alpha").exists()
+
+
 def test_a_killed_demo_leaves_nothing_the_next_run_keeps(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     proc = subprocess.Popen([sys.executable, "-m", "readiness", "demo", "--data", str(data)],
