@@ -131,3 +131,21 @@ def test_a_bad_row_never_hides_the_next_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         wl.read(log)
     assert tree(tmp_path) == before
+
+
+def test_two_collect_commands_of_one_cluster_at_once_keep_both(kubeapi: KubeAPI, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    kubeapi.add([node("n1"), node("n2"), node("n3")])
+    kc = write_kubeconfig(tmp_path / "kc", {"alpha": kubeapi.url})
+    data = tmp_path / "data"
+    args = [sys.executable, "-m", "readiness", "collect", "--kubeconfig", str(kc), "--data", str(data),
+            "--retries", "0", "--page-size", "1"]
+    runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outs
+    ids = sorted(line.split()[1] for out, _ in outs for line in out.splitlines() if line.startswith("snapshot "))
+    assert len(set(ids)) == 2 and sorted(store.snapshots(data)["snapshot_id"].to_list()) == ids
+    assert store.objects(data).height == 6  # neither run overwrote the other
+    assert not list(data.glob(".*.lock"))
