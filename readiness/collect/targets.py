@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from kubernetes import config
 
 from readiness.errors import CollectError, ConfigError
@@ -85,7 +86,7 @@ def resolve(kubeconfig: str | None, contexts: tuple[str, ...] | list[str], all_c
     path = kubeconfig or default_kubeconfig()
     try:
         known, current = config.list_kube_config_contexts(config_file=path)
-    except (config.ConfigException, OSError) as err:
+    except (config.ConfigException, OSError, yaml.YAMLError, UnicodeDecodeError) as err:
         raise ConfigError(path, f"cannot read kubeconfig: {' '.join(str(err).split())}",
                           hint="pass --kubeconfig FILE, or --in-cluster inside a pod") from None
     names_known = [c["name"] for c in known or []]

@@ -128,3 +128,12 @@ def test_a_directory_without_write_permission(collected: Path) -> None:
     finally:
         collected.chmod(0o755)
     assert tree(collected) == before
+
+
+@pytest.mark.parametrize("content", [b"garbage: [\n", b"\xff\xfe\x00k"])
+def test_a_kubeconfig_that_does_not_parse(tmp_path: Path, content: bytes) -> None:
+    kc = tmp_path / "kubeconfig"
+    kc.write_bytes(content)
+    one_line_error(cli("collect", "--kubeconfig", kc, "--data", tmp_path / "data"),
+                   f"{kc}: cannot read kubeconfig", "pass --kubeconfig FILE")
+    assert not (tmp_path / "data").exists() or not list((tmp_path / "data").rglob("*.parquet"))
