@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
@@ -96,7 +97,10 @@ class SnapshotWriter:
             schema=schema.OBJECTS,
         )
         frame = schema.validate("objects", frame, str(self.target))
-        self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+        try:
+            self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+        except OSError as err:  # pyarrow's errors name no file: name the one being written
+            raise _named(err, self.target) from None
 
     def abort(self) -> None:
         """Drop everything written so far (nothing is left in the data directory)."""
@@ -115,7 +119,10 @@ class SnapshotWriter:
         try:
             self.flush()
             assert self._parquet is not None, "finish() after abort()"
-            self._parquet.close()
+            try:
+                self._parquet.close()
+            except OSError as err:
+                raise _named(err, self.target) from None
             self._parquet = None
             store.set_mode(self._tmp)
             os.replace(self._tmp, self.target)
@@ -141,3 +148,12 @@ class SnapshotWriter:
         finally:
             self._lock.close()
         return written
+
+
+def _named(err: OSError, target: Path) -> OSError:
+    """``err`` with ``target`` as its file name and the errno pyarrow only writes into its text."""
+    if err.filename:
+        return err
+    found = re.search(r"errno (\d+)", str(err))
+    code = int(found.group(1)) if found else (err.errno or 0)
+    return OSError(code, os.strerror(code) if code else str(err), str(target))

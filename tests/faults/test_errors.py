@@ -137,3 +137,17 @@ def test_a_kubeconfig_that_does_not_parse(tmp_path: Path, content: bytes) -> Non
     one_line_error(cli("collect", "--kubeconfig", kc, "--data", tmp_path / "data"),
                    f"{kc}: cannot read kubeconfig", "pass --kubeconfig FILE")
     assert not (tmp_path / "data").exists() or not list((tmp_path / "data").rglob("*.parquet"))
+
+
+def test_a_disk_filling_up_during_collect(tmpfs: Path, tmp_path: Path) -> None:
+    import secrets
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    docs = [f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n  namespace: apps\n"
+            f"  labels: {{blob: x{secrets.token_hex(500)}}}\n" for i in range(800)]  # ~800 KB, incompressible
+    (repo / "apps.yaml").write_text("---\n".join(docs))
+    result = cli("collect", "--repo", repo, "--cluster", "studio", "--data", tmpfs / "data")
+    one_line_error(result, str(tmpfs / "data" / "objects" / "cluster=studio"), "No space left on device",
+                   "the disk is full")
+    assert [p for p in tmpfs.rglob("*") if p.is_file()] == []
