@@ -54,6 +54,26 @@ class Assessment:
         age = ((today or datetime.now(UTC).date()) - newest).days
         return age if age > self.rubric.stale_after_days else None
 
+    def evidence(self) -> pl.DataFrame:
+        """One row per cluster: the snapshot evaluated, its age and whether it is usable
+        (``evaluate.freshness``)."""
+        from readiness.evaluate import freshness
+
+        return freshness(self.snapshots, self.as_of, self.rubric.stale_after_days)
+
+    def no_fresh_evidence(self) -> list[str]:
+        """One line per cluster without fresh evidence as of ``as_of``: which, and since when."""
+        lines = []
+        for r in self.evidence().filter(~pl.col("usable")).sort("cluster").iter_rows(named=True):
+            if not r["reached"]:
+                lines.append(f"{r['cluster']}: no evidence: never reached (unreachable since "
+                             f"{r['evidence_at']:%Y-%m-%d})")
+                continue
+            failed = f"; collections since {r['failed_since']:%Y-%m-%d} failed" if r["failed_since"] else ""
+            lines.append(f"{r['cluster']}: no fresh evidence since {r['evidence_at']:%Y-%m-%d} ({r['age_days']} days "
+                         f"old, stale after {self.rubric.stale_after_days}){failed}")
+        return lines
+
     @property
     def target_overall(self) -> float:
         """The overall the category targets add up to with the rubric's category weights."""
@@ -80,8 +100,9 @@ class Assessment:
         for cid, cat in self.rubric.categories.items():
             row = fleet.filter(pl.col("category") == cid)
             if row.height:
-                cats.append({"id": cid, "name": cat.name, "score": round(row["score"][0], 1),
-                             "score_without_waivers": round(row["score_without_waivers"][0], 1),
+                known = row["coverage"][0] > 0  # no evaluated check: unknown, not 0%
+                cats.append({"id": cid, "name": cat.name, "score": round(row["score"][0], 1) if known else None,
+                             "score_without_waivers": round(row["score_without_waivers"][0], 1) if known else None,
                              "coverage": round(row["coverage"][0], 3), "weight": cat.weight, "target": cat.target})
         blockers = (self.blockers.group_by("blocker", "title", "impact", maintain_order=True)
                     .agg(pl.col("resolved").first(), pl.col("met").sum().alias("criteria_met"),
@@ -91,7 +112,7 @@ class Assessment:
             "as_of": self.as_of.isoformat(),
             "demo": self.demo,
             "rubric_version": self.rubric.version,
-            "overall": round(self.overall, 1),
+            "overall": round(self.overall, 1) if self.coverage > 0 else None,  # nothing evaluated: unknown
             "target": round(self.target_overall, 1),
             "overall_without_waivers": round(self.score(waivers=False), 1),
             "verdict": self.verdict,
@@ -100,6 +121,7 @@ class Assessment:
             "blockers": [{"id": b["blocker"], "title": b["title"], "impact": b["impact"], "resolved": b["resolved"],
                           "criteria_met": b["criteria_met"], "criteria": b["criteria"]}
                          for b in blockers.iter_rows(named=True)],
+            "no_fresh_evidence": self.no_fresh_evidence(),
             "criteria": self.criteria.to_dicts(),
             "clusters": [{"name": r["cluster"], "overall": round(r["score"], 1), "coverage": round(r["coverage"], 3)}
                          for r in clusters.sort("cluster").iter_rows(named=True)],

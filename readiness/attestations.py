@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,8 @@ from readiness.checks.base import Attestation
 from readiness.errors import ConfigError
 from readiness.yamlfile import SourceFile
 
+# The facts checks read by name (``attested(ev, FACT, ...)``); the rubric's thresholds may name more.
+FACTS = frozenset({"github_audit_log", "oncall_rotation", "rto_rpo_declared"})
 ATTESTATIONS_FILE = "attestations.yaml"
 WAIVERS_FILE = "waivers.yaml"
 FLEET_FILE = "fleet.yaml"
@@ -68,13 +71,29 @@ def _text(src: SourceFile, at: tuple[str | int, ...], entry: dict[str, Any], fie
     return value
 
 
-def load_attestations(data_dir: Path | str) -> list[Attestation]:
-    """The attestations of ``data_dir/attestations.yaml`` (none when the file is absent)."""
+def known_facts(thresholds: Iterable[dict[str, Any]] = ()) -> set[str]:
+    """Every fact an attestation may name: ``FACTS`` and each ``facts:`` list of the rubric's thresholds."""
+    out = set(FACTS)
+    for t in thresholds:
+        facts = t.get("facts") if isinstance(t, dict) else None
+        out |= {str(f) for f in facts or () if isinstance(facts, list | tuple)}
+    return out
+
+
+def load_attestations(data_dir: Path | str, known: set[str] | None = None) -> list[Attestation]:
+    """The attestations of ``data_dir/attestations.yaml`` (none when the file is absent).
+
+    With ``known`` (``known_facts``), an attestation of any other fact is a ``ConfigError`` at
+    its line: a typo would otherwise attest nothing, silently.
+    """
     src, entries = _entries(Path(data_dir) / ATTESTATIONS_FILE, "attestations", "attestations")
     out = []
     for i, e in enumerate(entries):
         assert src is not None
         at = ("attestations", i)
+        if known is not None and _text(src, at, e, "fact") not in known:
+            raise src.error((*at, "fact"), f"attestation of unknown fact '{e['fact']}'",
+                            hint=f"facts the rubric reads: {', '.join(sorted(known))}")
         made = _date(src, at, e, "date")
         assert made is not None
         values = e.get("values") or {}

@@ -26,6 +26,25 @@ class SchemaError(ReadinessError):
         )
 
 
+class DataFileError(ReadinessError):
+    """A file of the data directory cannot be read (truncated, corrupt, not Parquet)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path, self.problem = path, problem
+        data = _data_dir_of(path)
+        super().__init__(f"{path}: {problem}",
+                         hint=f"'readiness doctor --data {data} --repair' moves it aside; collect again to replace it")
+
+
+def _data_dir_of(path: str) -> str:
+    # <data>/<table>/cluster=C/date=D/file.parquet -> <data>
+    parts = path.replace("\\", "/").split("/")
+    for i, part in enumerate(parts):
+        if part.startswith("cluster=") and i >= 2:
+            return "/".join(parts[: i - 1]) or "."
+    return "DIR"
+
+
 class DataNotFoundError(ReadinessError):
     """The data directory holds no snapshots (or none matching the request)."""
 

@@ -1,10 +1,12 @@
 """Running the rubric's checks over stored snapshots: snapshots in, findings out.
 
-A cluster's evidence at a moment is its newest cluster snapshot (``live`` or ``demo``) merged
-with its newest ``repo`` snapshot at or before that moment. Checks that do not apply to the
-cluster's role are ``not_applicable``; a snapshot older than the rubric's ``stale_after_days``
-(relative to the as-of date) or from an unreachable cluster makes every check ``unknown``;
-active waivers turn a non-passing status into ``waived``.
+A cluster's evidence at a moment is its newest usable cluster snapshot (``live`` or ``demo``)
+merged with its newest ``repo`` snapshot at or before that moment. A collection that found the
+cluster unreachable is not evidence: the last good snapshot stays the evidence until it goes
+stale (only a cluster that was never reached is evaluated on its unreachable snapshot). Checks
+that do not apply to the cluster's role are ``not_applicable``; a snapshot older than the
+rubric's ``stale_after_days`` (relative to the as-of date) or from an unreachable cluster makes
+every check ``unknown``; active waivers turn a non-passing status into ``waived``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Point:
     collected_at: datetime
     status: str
     repo_snapshot_id: str | None
+    failed_since: datetime | None = None  # the first failed (unreachable) collection after this snapshot
 
 
 def end_of(day: date) -> datetime:
@@ -80,13 +83,37 @@ def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool 
         primary = snaps.filter(pl.col("source") != "repo")
         if primary.is_empty():
             primary = repo
-        rows = list(primary.iter_rows(named=True))
+        all_rows = list(primary.iter_rows(named=True))
+        # A failed collection is not evidence: keep the last good snapshot (it goes stale on its own).
+        rows = [r for r in all_rows if r["status"] != "unreachable"] or all_rows[:1]
         for row in rows if history else rows[-1:]:
             repo_before = repo.filter(pl.col("collected_at") <= row["collected_at"])
             repo_id = repo_before["snapshot_id"][-1] if not repo_before.is_empty() else None
+            failed = [r["collected_at"] for r in all_rows
+                      if r["status"] == "unreachable" and r["collected_at"] > row["collected_at"]]
             out.append(Point(str(cluster), row["snapshot_id"], row["collected_at"], row["status"],
-                             repo_id if repo_id != row["snapshot_id"] else None))
+                             repo_id if repo_id != row["snapshot_id"] else None, failed[0] if failed else None))
     return out
+
+
+def freshness(snapshots: pl.DataFrame, day: date, stale_after_days: int) -> pl.DataFrame:
+    """One row per cluster: its usable evidence as of ``day``.
+
+    Columns: cluster, evidence_at (the snapshot evaluated, UTC; an unreachable one only when the
+    cluster was never reached), age_days (``day`` minus its day), reached (false: never reached),
+    usable (reached and at most ``stale_after_days`` old), failed_since (first failed collection
+    after it, or null).
+    """
+    upto = snapshots.filter(pl.col("collected_at") <= end_of(day))
+    rows = []
+    for p in points(upto, as_of=day) if not upto.is_empty() else []:
+        age = (day - p.collected_at.date()).days
+        rows.append({"cluster": p.cluster, "evidence_at": p.collected_at, "age_days": age,
+                     "reached": p.status != "unreachable",
+                     "usable": p.status != "unreachable" and age <= stale_after_days,
+                     "failed_since": p.failed_since})
+    return pl.DataFrame(rows, schema={"cluster": pl.String, "evidence_at": schema.UTC_TIME, "age_days": pl.Int64,
+                                      "reached": pl.Boolean, "usable": pl.Boolean, "failed_since": schema.UTC_TIME})
 
 
 def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFrame, pl.DataFrame]]:
@@ -94,8 +121,10 @@ def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFr
     wanted = {p.snapshot_id for p in pts} | {p.repo_snapshot_id for p in pts if p.repo_snapshot_id}
     clusters = sorted({p.cluster for p in pts})
     ids = sorted(wanted)
-    objects = store.scan(data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids)).collect()
-    coverage = store.scan(data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids)).collect()
+    objects = store.collect(store.scan(data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids)),
+                            data_dir, "objects", clusters)
+    coverage = store.collect(store.scan(data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids)),
+                             data_dir, "coverage", clusters)
     obj_parts = objects.partition_by("cluster", "snapshot_id", as_dict=True)
     cov_parts = coverage.partition_by("cluster", "snapshot_id", as_dict=True)
     empty_obj, empty_cov = schema.empty("objects"), schema.empty("coverage")
@@ -154,7 +183,8 @@ def evaluate(
                              hint="assess today or an earlier day")
     snapshots = store.snapshots(data_dir, clusters)
     pts = points(snapshots, as_of=as_of, history=history)
-    attestations = att.load_attestations(data_dir)
+    facts = att.known_facts(spec.thresholds for spec in rubric.checks.values())
+    attestations = att.load_attestations(data_dir, facts)
     roles = att.load_roles(data_dir)
     known_clusters = set(store.read(data_dir, "snapshots")["cluster"]) | set(roles)
     waivers = _checked(att.load_waivers(data_dir), rubric, known_clusters)
@@ -169,7 +199,9 @@ def evaluate(
             elif p.status == "unreachable":
                 result = unknown("cluster was unreachable at collection")
             elif age > rubric.stale_after_days:
-                result = unknown(f"newest snapshot is {age} days old (stale after {rubric.stale_after_days})")
+                failed = f"; collections since {p.failed_since:%Y-%m-%d} failed" if p.failed_since else ""
+                result = unknown(f"newest snapshot is {age} days old, from {p.collected_at:%Y-%m-%d} "
+                                 f"(stale after {rubric.stale_after_days}){failed}")
             else:
                 result = run(get(check_id), ev, Config(check_id, spec.thresholds))
             # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.

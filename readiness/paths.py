@@ -16,14 +16,24 @@ def has_snapshots(data_dir: Path) -> bool:
     return any((Path(data_dir) / "snapshots").glob("cluster=*/date=*/*.parquet"))
 
 
+def _directory(path: Path, source: str) -> Path:
+    """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``)."""
+    if path.exists() and not path.is_dir():
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError(f"{path}: {source} names a file, not a data directory",
+                             hint=f"point {source} at a directory (or unset it)")
+    return path
+
+
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
     holds collected snapshots or a cluster is configured there (``collect.yaml``), else the
     demo fleet's ``data/demo``."""
     if explicit:
-        return Path(explicit)
+        return _directory(Path(explicit), "--data")
     if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
+        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
     base = DEFAULT_DATA
     project = Path(__file__).resolve().parent.parent / "data"
     if not base.is_dir() and project.is_dir():  # e.g. a notebook opened from notebooks/
@@ -36,7 +46,11 @@ def data_dir(explicit: str | Path | None = None) -> Path:
 def own_data_dir(explicit: str | Path | None = None) -> Path:
     """Where the user's own data is written (collected snapshots, the work log): ``--data``, else
     ``$READINESS_DATA``, else ``./data``; never the demo's directory by default."""
-    return Path(explicit or os.environ.get(DATA_ENV) or DEFAULT_DATA)
+    if explicit:
+        return _directory(Path(explicit), "--data")
+    if os.environ.get(DATA_ENV):
+        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
+    return DEFAULT_DATA
 
 
 def shipped(name: str, data: Path | None = None) -> Path:

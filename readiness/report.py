@@ -11,6 +11,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import string
 import tempfile
@@ -22,8 +23,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from readiness import __version__, paths, store
-from readiness.errors import ReportError
+from readiness.errors import ReadinessError, ReportError
 
 NOTEBOOKS_DIRS = (Path(__file__).resolve().parent.parent / "notebooks", Path(__file__).resolve().parent / "_notebooks")
 TEMPLATE = Path(__file__).parent / "templates" / "production-readiness.qmd"
@@ -123,7 +126,8 @@ def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Prog
     extra = " and the report's numbers" if numbers else ""
     say(f"executing {len(NOTEBOOKS)} notebooks{extra} on {workers} worker{'s' if workers != 1 else ''}")
     times: dict[str, float] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_execute, name, staging, params): name for name in NOTEBOOKS}
         if numbers:
             futures[pool.submit(_write_numbers, staging, *numbers)] = "report.json"
@@ -137,6 +141,51 @@ def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Prog
                 future.cancel()
             raise
     return times
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(parent: int) -> None:
+    """In each notebook worker: end with the parent, even when it is killed with SIGKILL.
+
+    The kernel asks Linux for SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and on SIGTERM
+    the worker kills its own children (the notebook kernels) before it exits.
+    """
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGTERM, _end_worker)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        _end_worker(signal.SIGTERM, None)
+
+
+def _end_worker(signum: int, frame: object) -> None:
+    import signal
+
+    for child in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            parents.setdefault(ppid, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
 
 def _about(renderer: str, data_dir: Path, demo: bool, as_of: date) -> str:
@@ -164,26 +213,84 @@ def _numbers(data_dir: Path, as_of: date, rubric: str | None) -> dict[str, Any]:
     return doc
 
 
+def refuse_without_evidence(data_dir: Path, as_of: date, rubric: str | None) -> None:
+    """``ReportError`` when no cluster has usable evidence as of ``as_of`` (a report of unknowns
+    would read as 0%)."""
+    from readiness import rubric as rubric_mod
+    from readiness.evaluate import freshness
+
+    try:
+        stale_after = rubric_mod.load(rubric).stale_after_days
+    except ReadinessError:  # a broken rubric is reported where it is used, by the notebook that reads it
+        stale_after = rubric_mod.load().stale_after_days
+    ev = freshness(store.snapshots(data_dir), as_of, stale_after)
+    if ev.is_empty() or ev["usable"].any():
+        return
+    newest = max(ev.filter(pl.col("reached"))["evidence_at"].to_list(), default=None)
+    since = f"the newest usable snapshot is from {newest:%Y-%m-%d}" if newest else "no cluster was ever reached"
+    raise ReportError(f"{data_dir}: no cluster has usable evidence as of {as_of} ({since}; stale after "
+                      f"{stale_after} days)", hint="run 'readiness collect' (check it can reach the clusters), "
+                      "or pass --month for a month that has evidence")
+
+
 def _replace_dir(staging: Path, target: Path) -> None:
     """Swap ``staging`` in as ``target``; the old ``target`` is removed only after the swap."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
         os.replace(target, old)
     os.replace(staging, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+STAGING = ".staging-"  # in a staging directory's name: .YYYY-MM.staging-PID-XXXX
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def remove_leftovers(reports: Path) -> list[Path]:
+    """Remove what an interrupted ``build`` left in ``reports``: staging directories and swapped-out
+    old months whose process is gone, and temporary files. Returns what was removed."""
+    removed = []
+    for d in sorted(reports.glob(".*")):
+        pid = re.search(r"(?:\.staging-|\.old-)(\d+)", d.name)
+        if d.is_dir() and pid and not _alive(int(pid.group(1))):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    for f in store.temporaries(reports):
+        f.unlink(missing_ok=True)
+        removed.append(f)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_index(reports: Path) -> Path:
-    """``reports/index.md``: every month rendered so far, newest first."""
+    """``reports/index.md``: every month rendered so far, newest first (only ``YYYY-MM``
+    directories: staging and other hidden directories are never listed)."""
     rows = []
-    for f in sorted(reports.glob("*/report.json"), reverse=True):
-        doc = json.loads(f.read_text())
-        s = doc["score"]
+    months = [f for f in reports.glob("*/report.json") if _MONTH.fullmatch(f.parent.name)]
+    for f in sorted(months, reverse=True):
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            s = doc["score"]
+        except (OSError, ValueError, KeyError):
+            continue  # a month without readable numbers is not a report
         month = f.parent.name
         open_b = sum(1 for b in s["blockers"] if not b["resolved"])
-        rows.append(f"| [{month}]({month}/{STEM}.html) | {s['overall']:.0f}% | {s['verdict']} | {open_b} | "
+        overall = "unknown" if s.get("overall") is None else f"{s['overall']:.0f}%"
+        rows.append(f"| [{month}]({month}/{STEM}.html) | {overall} | {s['verdict']} | {open_b} | "
                     f"{s['as_of']} | [Markdown]({month}/{STEM}.md){' (demo)' if s.get('demo') else ''} |")
     text = ("# Production readiness reports\n\n"
             "| Month | Overall | Verdict | Open blockers | As of | Source |\n|---|---|---|---|---|---|\n"
@@ -235,10 +342,11 @@ def build(
         as_of = api.as_of_day(data_dir, month)
     month = month or as_of.strftime("%Y-%m")
     demo = bool((api.snapshots(data_dir)["source"] == "demo").any())
+    refuse_without_evidence(data_dir, as_of, rubric)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    store.remove_stale_temporaries(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{month}.staging-", dir=out))
+    remove_leftovers(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{month}{STAGING}{os.getpid()}-", dir=out))
     staging.chmod(0o755)  # mkdtemp makes it private; the report is for everyone who can read reports/
     timings: dict[str, float] = {}
     try:

@@ -119,17 +119,10 @@ class _Origins:
 
 
 def _read(path: Path, origins: _Origins) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(str(path), f"cannot read rubric: {err.strerror}") from None
-    try:
-        origins.add(path, yaml.compose(text))
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(path), f"not valid YAML: {getattr(err, 'problem', err)}",
-                          line=mark.line + 1 if mark else None) from None
+    from readiness import yamlfile
+
+    doc, node = yamlfile.load(path, "rubric")  # strict: UTF-8, no duplicated key
+    origins.add(path, node)
     if not isinstance(doc, dict):
         raise ConfigError(str(path), "a rubric must be a YAML mapping", line=1)
     return doc

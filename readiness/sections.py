@@ -34,6 +34,9 @@ def status(a: Assessment) -> str:
                 "Collect again (`readiness collect`) before relying on this verdict.")
     else:
         demo = ""
+    if missing := a.no_fresh_evidence():  # said first: these clusters' checks are unknown, not failed
+        demo += (f"\n\n> ⚠️ **No fresh evidence** for {len(missing)} of {a.snapshots['cluster'].n_unique()} "
+                 "clusters; their checks count as unknown:\n" + "".join(f">\n> - {m}\n" for m in missing))
     rule = (f"production needs more than {a.rubric.ready_above:g}%"
             + (" and no open blocker" if a.rubric.require_blockers_resolved else ""))
     return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"

@@ -56,6 +56,10 @@ def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
             continue
         score = float(row["score"][0])
         checks = fc.filter(pl.col("category") == cid)
+        if float(row["coverage"][0]) == 0:  # nothing evaluated: unknown, never 0%
+            rows.append({"Category": cat.name, "Score": "unknown", "Target": pct(cat.target), "Status": "❓ unknown",
+                         "Coverage": pct(0.0), "Notes": f"no fresh evidence: {_why_unknown(a, cid, cluster)}"})
+            continue
         missing = (checks.filter(~pl.col("holds")).sort("weight", descending=True)["check_id"].to_list())
         titles = [a.rubric.checks[c].title for c in missing[:2]]
         notes = f"{checks['holds'].sum()}/{checks.height} checks hold"
@@ -65,13 +69,24 @@ def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
                      "Status": band(a, score, cat.target), "Coverage": pct(100 * float(row["coverage"][0])),
                      "Notes": notes})
     overall = s.filter(pl.col("category") == OVERALL)
-    if overall.height:
+    if overall.height and float(overall["coverage"][0]) == 0:
+        rows.append({"Category": "**OVERALL**", "Score": "**unknown**", "Target": "",
+                     "Status": f"**❓ {a.verdict}**", "Coverage": pct(0.0), "Notes": "**no fresh evidence**"})
+    elif overall.height:
         n = len(a.open_blockers)
         rows.append({"Category": "**OVERALL**", "Score": f"**{pct(float(overall['score'][0]))}**", "Target": "",
                      "Status": f"**{verdict(a)}**",
                      "Coverage": pct(100 * float(overall["coverage"][0])),
                      "Notes": f"**{n} production blocker{'s' if n != 1 else ''}**"})
     return rows
+
+
+def _why_unknown(a: Assessment, category: str, cluster: str) -> str:
+    """The reason of the category's first unknown finding (it names the snapshot's age)."""
+    f = a.findings.filter((pl.col("category") == category) & (pl.col("status") == "unknown"))
+    if cluster != FLEET:
+        f = f.filter(pl.col("cluster") == cluster)
+    return str(f.sort("cluster")["reason"][0]) if f.height else "no check evaluated"
 
 
 def blockers(a: Assessment) -> list[Row]:
@@ -94,11 +109,16 @@ def clusters(a: Assessment) -> list[Row]:
         row: Row = {"Cluster": name}
         for cid, cat in a.rubric.categories.items():
             r = cs.filter(pl.col("category") == cid)
-            row[cat.name] = pct(float(r["score"][0])) if r.height else "n/a"
-        o = cs.filter(pl.col("category") == OVERALL)
-        row["Overall"] = pct(float(o["score"][0])) if o.height else "n/a"
+            row[cat.name] = _known(r)
+        row["Overall"] = _known(cs.filter(pl.col("category") == OVERALL))
         out.append(row)
     return out
+
+
+def _known(score_row: pl.DataFrame) -> str:
+    if not score_row.height:
+        return "n/a"
+    return "unknown" if float(score_row["coverage"][0]) == 0 else pct(float(score_row["score"][0]))
 
 
 def markdown(rows: Sequence[Row]) -> str:

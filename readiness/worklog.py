@@ -1,9 +1,11 @@
 """The work log: hours spent on the plan's work packages, one CSV row per entry.
 
 ``worklog.csv`` has the header ``date,work_package,hours,note``; every row is validated and a bad
-one is reported with its line number. Appending takes an exclusive lock on the file and writes
-the whole row with one ``write`` on a file opened for appending, so concurrent ``readiness log``
-calls never interleave and a reader never sees half a line.
+one is reported with its line number. Parsing is strict: a row is one line (an unclosed quote is
+an error at its line, never a note that swallows the rows after it). Appending takes an
+exclusive lock on the file and writes the whole row with one ``write`` on a file opened for
+appending, so concurrent ``readiness log`` calls never interleave and a reader never sees half a
+line; it parses only the header and the last row, never the whole log.
 """
 
 from __future__ import annotations
@@ -78,23 +80,32 @@ def entry(
     return Entry(when, wp, value, " ".join(note.split()))
 
 
-def _rows(text: str, path: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
+def _rows(text: str, path: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text), strict=True)
     while True:
-        start = reader.line_num + 1
+        start = reader.line_num + first_line
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
-            raise ConfigError(path, f"not valid CSV: {err}", line=start) from None
+            if "unexpected end of data" in str(err):
+                raise ConfigError(path, "a quoted field is not closed (it runs on to the end of the file)",
+                                  line=start, hint="close the quote; a note is one line") from None
+            raise ConfigError(path, f"not valid CSV: {err}", line=start,
+                              hint="close the quote, or double a quote inside a quoted note (\"\")") from None
+        if reader.line_num + first_line - 1 > start:  # a quoted field ran over the end of its line
+            raise ConfigError(path, f"a quoted field is not closed on its line (it runs on to line "
+                              f"{reader.line_num + first_line - 1})", line=start,
+                              hint="close the quote; a note is one line")
         yield start, row
 
 
-def parse(text: str, path: str, work_packages: Collection[str] | None = None) -> pl.DataFrame:
-    """The rows of a work log's text (``SCHEMA``), each validated."""
+def parse(text: str, path: str, work_packages: Collection[str] | None = None, first_line: int = 1) -> pl.DataFrame:
+    """The rows of a work log's text (``SCHEMA``), each validated; ``text`` starts at ``first_line``
+    (1: with the header)."""
     records = []
-    for line, row in _rows(text, path):
+    for line, row in _rows(text, path, first_line):
         if line == 1:
             if [c.strip() for c in row] != list(COLUMNS):
                 raise ConfigError(path, f"the header must be '{HEADER}', got {','.join(row)!r}", line=1,
@@ -117,8 +128,11 @@ def read(path: Path | str, work_packages: Collection[str] | None = None) -> pl.D
         return pl.DataFrame(schema=SCHEMA)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(str(path), f"cannot read the work log: {err}") from None
+    except OSError as err:
+        raise ConfigError(str(path), f"cannot read the work log: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise ConfigError(str(path), f"not UTF-8 text ({err.reason})", line=line, hint="save it as UTF-8") from None
     return parse(text, str(path), work_packages)
 
 
@@ -133,13 +147,30 @@ def _locked(path: Path) -> Iterator[int]:
         os.close(fd)  # closing releases the lock
 
 
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    offset = 0
-    while chunk := os.pread(fd, 1 << 16, offset):
-        chunks.append(chunk)
+TAIL = 1 << 16  # bytes read from the end of the log to find its last row
+
+
+def _last_row(fd: int, size: int) -> tuple[bytes, bytes]:
+    """(header line, last non-empty line) of the file, reading only its first and last bytes."""
+    head = os.pread(fd, min(size, 4096), 0).split(b"\n", 1)[0]
+    start = max(0, size - TAIL)
+    tail = os.pread(fd, size - start, start)
+    lines = [line for line in tail.split(b"\n") if line.strip()]
+    if start > 0 and len(lines) <= 1 and b"\n" not in tail.rstrip(b"\n"):
+        return head, b""  # one row longer than TAIL: the reader will judge it
+    return head, lines[-1] if lines else b""
+
+
+def _count_lines(fd: int, size: int) -> int:
+    """Newlines in the file, counted a megabyte at a time (no parsing, bounded memory)."""
+    n, offset = 0, 0
+    while offset < size:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            break
+        n += chunk.count(b"\n")
         offset += len(chunk)
-    return b"".join(chunks)
+    return n
 
 
 def append(
@@ -153,26 +184,38 @@ def append(
 ) -> int:
     """Append one validated row to the work log at ``path`` (created with its header when absent).
 
-    The existing file is validated first (never append to a broken log). Returns the new row's
-    line number.
+    The header and the last row of the existing file are validated first (never append after a
+    broken row or an unclosed quote); the rest is not read, so appending costs the same at a
+    million rows. Returns the new row's line number. Raises ``ConfigError`` naming the line.
     """
     path = Path(path)
     row = entry(str(path), None, day, work_package, hours, note, work_packages)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([row.date.isoformat(), row.work_package, f"{row.hours:g}", row.note])
     with _locked(path) as fd:
-        existing = _read_all(fd).decode("utf-8")
-        parse(existing, str(path), work_packages)
+        size = os.fstat(fd).st_size
+        head, last = _last_row(fd, size) if size else (b"", b"")
+        lines = _count_lines(fd, size) if size else 0
+        ends_with_newline = size > 0 and os.pread(fd, 1, size - 1) == b"\n"
         prefix = ""
-        if not existing.strip():
+        if not head.strip() and not last.strip():
             prefix = HEADER + "\n"
-            existing = ""
+            lines = 0
             os.ftruncate(fd, 0)
-        elif not existing.endswith("\n"):
-            prefix = "\n"
+        else:
+            try:
+                parse(head.decode("utf-8") + "\n", str(path), work_packages)
+                if last != head:
+                    last_line = lines + (0 if ends_with_newline else 1)
+                    parse(last.decode("utf-8") + "\n", str(path), work_packages, first_line=last_line)
+            except UnicodeDecodeError as err:
+                raise ConfigError(str(path), f"not UTF-8 text ({err.reason})", hint="save it as UTF-8") from None
+            if not ends_with_newline:
+                prefix = "\n"
+                lines += 1
         data = (prefix + buf.getvalue()).encode("utf-8")
         written = 0
         while written < len(data):
             written += os.write(fd, data[written:])
         os.fsync(fd)
-    return (existing + prefix).count("\n") + 1
+    return lines + (1 if prefix == HEADER + "\n" else 0) + 1

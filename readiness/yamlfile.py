@@ -1,4 +1,6 @@
-"""YAML input files (plan, risks) read with the line of every key and list item, for errors that say where."""
+"""YAML input files (rubric, plan, risks, attestations, waivers, fleet, collect.yaml, catalogues),
+read strictly: UTF-8 only, one document, no duplicated key (the second one would silently win),
+and the line of every key and list item kept for errors that say where."""
 
 from __future__ import annotations
 
@@ -10,24 +12,60 @@ import yaml
 from readiness.errors import ConfigError
 
 
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of ``path``; ``ConfigError`` (with the line of a bad byte) when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(str(path), f"cannot read the {what}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
+        raise ConfigError(str(path), f"not UTF-8 text ({err.reason}: byte {err.object[err.start]:#04x})",
+                          line=line, hint="save the file as UTF-8") from None
+
+
+def check_duplicates(path: str, node: yaml.Node | None) -> None:
+    """``ConfigError`` at the line of a mapping key that appears twice anywhere in ``node``."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, v in n.value:
+                key = str(k.value)
+                if key in seen and key != "<<":
+                    raise ConfigError(path, f"'{key}' appears twice in the same mapping (the second would "
+                                            "silently replace the first)", line=k.start_mark.line + 1,
+                                      hint="remove or rename one of them")
+                seen.add(key)
+                todo.append(v)
+        elif isinstance(n, yaml.SequenceNode):
+            todo.extend(n.value)
+
+
+def load(path: Path, what: str) -> tuple[Any, yaml.Node | None]:
+    """(document, node tree) of the YAML file ``path``, read strictly; ``ConfigError`` naming file and line."""
+    text = read_text(path, what)
+    try:
+        node = yaml.compose(text)
+        check_duplicates(str(path), node)
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise ConfigError(str(path), f"not valid YAML: {getattr(err, 'problem', None) or err}",
+                          line=mark.line + 1 if mark else None) from None
+    except ValueError as err:  # PyYAML parses 2026-02-30 as a date and fails
+        raise ConfigError(str(path), f"invalid value: {err}", hint="dates are YYYY-MM-DD") from None
+    return doc, node
+
+
 class SourceFile:
     """A YAML file with the line of every mapping key and list item, for errors that say where."""
 
     def __init__(self, path: Path, what: str) -> None:
         self.path = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(self.path, f"cannot read the {what}: {err.strerror}") from None
-        try:
-            node = yaml.compose(text)
-            self.doc: Any = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            raise ConfigError(self.path, f"not valid YAML: {getattr(err, 'problem', err)}",
-                              line=mark.line + 1 if mark else None) from None
-        except ValueError as err:  # PyYAML parses 2026-02-30 as a date and fails
-            raise ConfigError(self.path, f"invalid value: {err}", hint="dates are YYYY-MM-DD") from None
+        self.doc: Any
+        self.doc, node = load(path, what)
         self.lines: dict[tuple[str | int, ...], int] = {}
         self._walk(node, ())
 

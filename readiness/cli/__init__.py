@@ -8,23 +8,33 @@ from typing import Any
 import click
 
 from readiness import __version__
-from readiness.errors import ReadinessError
+from readiness.cli import errors
 
 
 class Group(click.Group):
-    """Turns a ``ReadinessError`` into one line on stderr and exit status 1."""
+    """Turns any failure into one line on stderr and exit status 1 (``--debug``: the traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ReadinessError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            if errors.debug_wanted(ctx.params.get("debug", False)):
+                raise
+            click.echo("error: interrupted (temporary files were removed; run the command again)", err=True)
+            sys.exit(errors.EXIT_INTERRUPTED)
+        except Exception as err:
+            if errors.debug_wanted(ctx.params.get("debug", False)):
+                raise
+            click.echo(f"error: {errors.one_line(err)}", err=True)
+            sys.exit(errors.EXIT_ERROR)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="readiness")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error (also: READINESS_DEBUG=1).")
+def main(debug: bool) -> None:
     """Production-readiness assessments of Kubernetes fleets, computed from evidence.
 
     Typical flow: collect (or demo) -> score -> report. Every command takes --data DIR
@@ -33,7 +43,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from readiness.cli import collect, demo, metrics, report, score, site
+    from readiness.cli import collect, demo, doctor, metrics, report, score, site
 
     main.add_command(collect.collect)
     main.add_command(demo.demo)
@@ -45,6 +55,7 @@ def _register() -> None:
     main.add_command(report.report)
     main.add_command(metrics.metrics)
     main.add_command(site.site)
+    main.add_command(doctor.doctor)
     from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
 
     for command in plan_commands:

@@ -150,6 +150,9 @@ def log(work_package: str, hours: float, day: datetime | None, note: str, data: 
     path = own / worklog.WORKLOG_FILE
     when = _day(day) or date.today()
     line = worklog.append(path, work_package, hours, day=when, note=note, work_packages=p.work_packages)
+    from readiness import store
+
+    store.remove_leftovers(own)  # every command that writes into a data directory cleans up after killed runs
     click.echo(f"logged {hours:g} h on {work_package} for {when} to {path}:{line}")
     if paths.data_dir(data) != own:
         click.echo(f"note: reports read {paths.data_dir(data)} (the demo fleet) until {own} holds collected "

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from readiness import paths
 from readiness.cli.options import data_option
@@ -29,17 +28,16 @@ def collect_arguments(config: Path, data_dir: Path) -> list[list[str]]:
     Keys: ``kubeconfig``, ``contexts`` (list) or ``all_contexts: true``, ``cluster_names``
     (context -> name), ``repos`` (list of ``{path, cluster, paths}``).
     """
-    try:
-        doc: dict[str, Any] = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(config), f"not valid YAML: {getattr(err, 'problem', err)}",
-                          line=mark.line + 1 if mark else None) from None
+    from readiness.yamlfile import SourceFile
+
+    src = SourceFile(config, "collection configuration")  # strict: UTF-8, no duplicated key
+    doc: dict[str, Any] = src.doc or {}
     known = {"kubeconfig", "contexts", "all_contexts", "cluster_names", "repos"}
     if not isinstance(doc, dict) or set(doc) - known:
         extra = sorted(set(doc) - known) if isinstance(doc, dict) else []
         raise ConfigError(str(config), f"unknown keys {extra}" if extra else "expected a mapping",
                           hint=f"known keys: {', '.join(sorted(known))}")
+    _check_types(src, doc)
     runs = []
     live = ["--data", str(data_dir)]
     if doc.get("kubeconfig"):
@@ -65,6 +63,31 @@ def collect_arguments(config: Path, data_dir: Path) -> list[list[str]]:
         raise ConfigError(str(config), "configures nothing to collect",
                           hint="set contexts (or all_contexts: true) and/or repos")
     return runs
+
+
+def _check_types(src: Any, doc: dict[str, Any]) -> None:
+    """Each key of collect.yaml has its one shape: a string is never taken for a list."""
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+    if doc.get("kubeconfig") is not None and not isinstance(doc["kubeconfig"], str):
+        raise src.error(("kubeconfig",), "'kubeconfig' must be a path (text)")
+    if doc.get("contexts") is not None and not strings(doc["contexts"]):
+        raise src.error(("contexts",), "'contexts' must be a list of context names",
+                        hint="write contexts: [alpha] (a list), not contexts: alpha")
+    if doc.get("all_contexts") is not None and not isinstance(doc["all_contexts"], bool):
+        raise src.error(("all_contexts",), "'all_contexts' must be true or false")
+    names = doc.get("cluster_names")
+    if names is not None and not (isinstance(names, dict) and all(isinstance(v, str) for v in names.values())):
+        raise src.error(("cluster_names",), "'cluster_names' must map context names to cluster names",
+                        hint="cluster_names: {arn:...:cluster/prod: prod}")
+    repos = doc.get("repos")
+    if repos is not None and not isinstance(repos, list):
+        raise src.error(("repos",), "'repos' must be a list of {path, cluster, paths}")
+    for i, repo in enumerate(repos or []):
+        if isinstance(repo, dict) and repo.get("paths") is not None and not strings(repo["paths"]):
+            raise src.error(("repos", i, "paths"), f"repos[{i}].paths must be a list of directories",
+                            hint="write paths: [clusters/studio] (a list)")
 
 
 def collect_configured(data_dir: Path, say: Any) -> None:

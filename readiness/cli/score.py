@@ -51,6 +51,8 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     if not a.demo and (age := a.stale_today()) is not None:
         click.echo(f"warning: the newest snapshot in {a.data_dir} is {age} days old: run 'readiness collect'",
                    err=True)
+    for line in a.no_fresh_evidence():  # its checks are unknown, not failed
+        click.echo(f"warning: {line}: its checks are unknown", err=True)
     if fmt == "json":
         click.echo(json.dumps(a.to_dict(), indent=2))
     elif fmt == "markdown":

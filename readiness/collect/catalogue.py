@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.errors import ConfigError
 
 PACKAGED = Path(__file__).with_name("catalogue.yaml")
@@ -90,14 +88,9 @@ def _entry(raw: Any, path: str, index: int) -> tuple[tuple[str, str], Resource |
 
 
 def _read(path: Path) -> list[Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), "catalogue file not found") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(path), f"not valid YAML ({getattr(err, 'problem', err)})",
-                          line=mark.line + 1 if mark else None) from None
+    from readiness import yamlfile
+
+    doc, _ = yamlfile.load(path, "catalogue file")  # strict: UTF-8, no duplicated key
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         raise ConfigError(str(path), "expected a mapping with a 'resources' list", hint=f"see {PACKAGED}")
     return list(doc["resources"])

@@ -314,10 +314,19 @@ def pages(transport: Transport, path: str, page_size: int, accept: str = JSON) -
     """Each page's ``items`` of the list at ``path``, following ``continue`` tokens.
 
     An expired continue token (410) is followed by the token the server offers with it, so the
-    list goes on (from a newer resource version) instead of starting over.
+    list goes on (from a newer resource version) instead of starting over. A token the server
+    already gave (a repeating or cycling server) would list for ever: the listing stops with
+    ``HTTPFailure`` (coverage ``error``) naming the page.
     """
     token: str | None = None
+    seen: set[str] = set()
+    page = 0
     while True:
+        if token in seen:
+            raise HTTPFailure(200, f"{path}: the server sent continue token {_one_line(token)[:40]!r} again "
+                                   f"after page {page}; listing stopped (a server bug: the list would never end)")
+        if token:
+            seen.add(token)
         query: list[tuple[str, Any]] = [("limit", page_size)]
         if token:
             query.append(("continue", token))
@@ -330,6 +339,7 @@ def pages(transport: Transport, path: str, page_size: int, accept: str = JSON) -
             token = fresh
             continue
         items = body.get("items") or []
+        page += 1
         yield items
         token = (body.get("metadata") or {}).get("continue") or None
         if not token:

@@ -88,8 +88,10 @@ class ClusterResult:
 
 
 def snapshot_id(source: str, at: datetime) -> str:
-    """``live-20260301T123000Z``: one id per collection run."""
-    return f"{source}-{at:%Y%m%dT%H%M%SZ}"
+    """``live-20260301T123000.123456Z``: one id per collection run, unique even within a second
+    (``live-20260301T123000Z`` when ``at`` has no fraction of a second)."""
+    fraction = f".{at.microsecond:06d}" if at.microsecond else ""
+    return f"{source}-{at:%Y%m%dT%H%M%S}{fraction}Z"
 
 
 def _noop(p: Progress) -> None:
@@ -200,7 +202,7 @@ def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], d
     progress = progress or _noop
     check_target(data_dir)
     settings = settings or kube.Settings()
-    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    at = now or datetime.now(UTC)  # to the microsecond: two runs in one second are two snapshots
     sid = snapshot_id("live", at)
     cancel = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))), thread_name_prefix="collect")

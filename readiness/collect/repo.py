@@ -174,7 +174,7 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
     prefixes = tuple(_relative(root, sub, cluster) for sub in subdirs)
     prefixes = tuple("" if p == "." else p + "/" for p in prefixes) or ("",)
     check_target(data_dir)
-    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    at = now or datetime.now(UTC)  # to the microsecond: snapshot ids are unique even within a second
     result = RepoResult(cluster, snapshot_id("repo", at))
     by_kind = {(r.group, r.kind): r for r in (load_catalogue() if catalogue is None else catalogue)}
     files = walk(root)

@@ -19,7 +19,7 @@ from kubernetes import config
 from readiness.errors import CollectError, ConfigError
 
 IN_CLUSTER = "in-cluster"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
@@ -60,8 +60,8 @@ def cluster_name(context: str) -> str:
 
 def check_name(name: str) -> str:
     """``name`` when it can name a cluster in the data; else ``CollectError``."""
-    if not _NAME.match(name):
-        raise CollectError(name, "is not a usable cluster name",
+    if not _NAME.fullmatch(name):  # fullmatch: '$' would let a trailing newline through
+        raise CollectError(name.encode("unicode_escape").decode(), "is not a usable cluster name",
                            hint="use letters, digits, '.', '_' and '-' only, starting with a letter or digit")
     return name
 
@@ -96,7 +96,7 @@ def resolve(kubeconfig: str | None, contexts: tuple[str, ...] | list[str], all_c
     path = kubeconfig or default_kubeconfig()
     try:
         known, current = config.list_kube_config_contexts(config_file=path)
-    except (config.ConfigException, OSError) as err:
+    except (config.ConfigException, OSError, yaml.YAMLError, UnicodeDecodeError) as err:
         raise ConfigError(path, f"cannot read kubeconfig: {' '.join(str(err).split())}",
                           hint="pass --kubeconfig FILE, or --in-cluster inside a pod") from None
     names_known = [c["name"] for c in known or []]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
@@ -35,6 +36,7 @@ def check_target(data_dir: Path) -> None:
         raise ReadinessError(f"{data_dir}: cannot create the data directory ({err.strerror})",
                              hint="pass a writable --data DIR") from None
     store.refuse_mixing(data_dir, {"live"})
+    store.remove_leftovers(data_dir)  # an interrupted run's temporaries, of every cluster not being written
 
 
 class SnapshotWriter:
@@ -45,13 +47,26 @@ class SnapshotWriter:
         self.data_dir, self.cluster, self.snapshot_id = Path(data_dir), cluster, snapshot_id
         self.collected_at, self.source, self.batch_rows = collected_at, source, batch_rows
         self.target = store.partition_path(self.data_dir, "objects", cluster, collected_at, snapshot_id)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=store.TMP_SUFFIX, dir=self.target.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
-        self._arrow_schema = schema.empty("objects").to_arrow().schema
-        self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
-            self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
+        # A second writer of this cluster waits here until the first is done (and cleans up after a killed one).
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(store.cluster_lock(self.data_dir, cluster))
+        done = store.partition_path(self.data_dir, "snapshots", cluster, collected_at, snapshot_id)
+        if done.exists():
+            self._lock.close()
+            raise ReadinessError(f"{done}: snapshot {snapshot_id} of cluster '{cluster}' already exists; "
+                                 "refusing to overwrite it", hint="run the collection again")
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=store.TMP_SUFFIX,
+                                       dir=self.target.parent)
+            os.close(fd)
+            self._tmp = Path(tmp)
+            self._arrow_schema = schema.empty("objects").to_arrow().schema
+            self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
+                self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
+        except BaseException:
+            self._lock.close()
+            raise
         self._rows: list[tuple[Any, ...]] = []
         self._bytes = 0
         self.count = 0
@@ -82,23 +97,34 @@ class SnapshotWriter:
             schema=schema.OBJECTS,
         )
         frame = schema.validate("objects", frame, str(self.target))
-        self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+        try:
+            self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+        except OSError as err:  # pyarrow's errors name no file: name the one being written
+            raise _named(err, self.target) from None
 
     def abort(self) -> None:
         """Drop everything written so far (nothing is left in the data directory)."""
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
+        try:
+            if self._parquet is not None:
+                with contextlib.suppress(OSError):  # e.g. the disk is full: the file goes anyway
+                    self._parquet.close()
+                self._parquet = None
+            with contextlib.suppress(FileNotFoundError):
+                self._tmp.unlink()
+        finally:
+            self._lock.close()
 
     def finish(self, coverage: Iterable[dict[str, Any]], status: str, error: str | None) -> list[Path]:
         """Rename the objects into place, then write coverage and the snapshot row; return the files."""
         try:
             self.flush()
             assert self._parquet is not None, "finish() after abort()"
-            self._parquet.close()
+            try:
+                self._parquet.close()
+            except OSError as err:
+                raise _named(err, self.target) from None
             self._parquet = None
+            store.set_mode(self._tmp)
             os.replace(self._tmp, self.target)
         except BaseException:
             self.abort()
@@ -108,10 +134,26 @@ class SnapshotWriter:
         snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": error}],
                             schema=schema.SNAPSHOTS)
         written = [self.target]
-        for table, frame in (("coverage", cov), ("snapshots", snap)):
-            target = store.partition_path(self.data_dir, table, self.cluster, self.collected_at, self.snapshot_id)
-            frame = schema.validate(table, frame, str(target))
-            with store.atomic_path(target) as tmp:
-                frame.write_parquet(tmp, compression="zstd", statistics=True)
-            written.append(target)
+        try:
+            for table, frame in (("coverage", cov), ("snapshots", snap)):
+                target = store.partition_path(self.data_dir, table, self.cluster, self.collected_at, self.snapshot_id)
+                frame = schema.validate(table, frame, str(target))
+                with store.atomic_path(target) as tmp:
+                    frame.write_parquet(tmp, compression="zstd", statistics=True)
+                written.append(target)
+        except BaseException:
+            for f in written:  # no snapshot row was written: without it, its objects are orphans
+                f.unlink(missing_ok=True)
+            raise
+        finally:
+            self._lock.close()
         return written
+
+
+def _named(err: OSError, target: Path) -> OSError:
+    """``err`` with ``target`` as its file name and the errno pyarrow only writes into its text."""
+    if err.filename:
+        return err
+    found = re.search(r"errno (\d+)", str(err))
+    code = int(found.group(1)) if found else (err.errno or 0)
+    return OSError(code, os.strerror(code) if code else str(err), str(target))
