@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from readiness.collect.yamlfile import Loader, jsonable
+from readiness.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
 
@@ -210,62 +211,6 @@ def charts(files: list[str], load: Any) -> list[Fact]:
             "path": str(PurePosixPath(rel).parent), "name": str(doc.get("name") or ""),
             "version": str(doc.get("version") or "") or None, "dependencies": deps}))
     return out
-
-
-_PLACEHOLDER = re.compile(r"example\.(?:com|org|net)|your[-_]?(?:org|company|domain|repo)|\.local(?:[:/]|$)|"
-                          r"localhost|\btodo\b|changeme|\{\{|\$\{|<[a-z_-]+>", re.I)
-_FORGE = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/([^/]+)/([^/#?]+)"
-                    r"(?:/-)?(?:/(?:blob|tree|src|raw)/[^/]+)?(/[^#?]*)?")
-
-
-class RepoPaths:
-    """The files of a repository, found as a link would find them: any case, with or without ``.md``, a
-    directory's ``README.md``/``_index.md``/``index.md``, or under Hugo's ``content/``."""
-
-    def __init__(self, files: list[str]) -> None:
-        self.lower = {f.lower(): f for f in files}
-
-    def find(self, path: str) -> str | None:
-        want = path.strip("/").lower()
-        want = re.sub(r"\.html?$", "", want)
-        if not want:
-            return None
-        for base in (want, f"content/{want}"):
-            for cand in (base, f"{base}.md", f"{base}/readme.md", f"{base}/_index.md", f"{base}/index.md"):
-                if cand in self.lower:
-                    return self.lower[cand]
-        tails = [f for lf, f in self.lower.items() if lf.endswith("/" + want) or lf.endswith("/" + want + ".md")]
-        return tails[0] if len(tails) == 1 else None
-
-
-def _names_this_repository(owner: str, name: str, repo_names: frozenset[str]) -> bool:
-    name = name.lower().removesuffix(".git")
-    return name in repo_names or f"{owner.lower()}-{name}" in repo_names or f"{owner.lower()}/{name}" in repo_names
-
-
-def link_outcome(url: str, paths: RepoPaths, repo_names: frozenset[str]) -> tuple[str, str | None]:
-    """(outcome in ``LINK_OUTCOMES``, the repository file it resolves to) of one runbook URL.
-
-    ``repo_names`` are the names this repository goes by (its directory name, its remote's
-    ``owner/name``): a forge URL naming it resolves against the files, and is ``missing-here`` when
-    the file is not there; a forge URL naming another repository is ``other-repository``.
-    """
-    url = url.strip()
-    if not url or _PLACEHOLDER.search(url):
-        return "placeholder", None
-    m = _FORGE.match(url)
-    if m:
-        owner, name, rest = m.group(2), m.group(3), m.group(4) or ""
-        if not _names_this_repository(owner, name, repo_names):
-            return "other-repository", None
-        found = paths.find(rest)
-        return ("resolves", found) if found else ("missing-here", None)
-    if "://" not in url:
-        found = paths.find(url.split("#")[0])
-        return ("resolves", found) if found else ("missing-here", None)
-    path = re.sub(r"^\w+://[^/]+", "", url).split("#")[0].split("?")[0]
-    found = paths.find(path) if path.strip("/") else None
-    return ("resolves", found) if found else ("external", None)
 
 
 def runbook_links(rules: list[tuple[str, dict[str, Any]]], paths: RepoPaths,
