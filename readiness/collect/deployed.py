@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from readiness.collect.kustomize import CLUSTER_SCOPED, _join, build
-from readiness.collect.reader import YAML, Files
+from readiness.collect.reader import YAML, Files, repo_names
 from readiness.collect.yamlfile import manifests, substitute
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
@@ -99,7 +99,13 @@ def discover(files: Files) -> list[Cluster]:
                     roots[parts[i + 1]].append(root)
                 break
     if roots:
-        return [Cluster(name, "flux", tuple(sorted(r))) for name, r in sorted(roots.items())]
+        # apps/clusters/<name> overlays reached by a Kustomization of clusters/<name> are not roots of their own
+        reached = _kustomization_paths(files)
+        out = []
+        for name, found in sorted(roots.items()):
+            own = [r for r in found if not any(p == r and not f.startswith(r + "/") for p, f in reached)]
+            out.append(Cluster(name, "flux", tuple(sorted(own or found))))
+        return out
     apps: dict[str, list[str]] = {}
     for rel in files.files:
         if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")):
@@ -111,6 +117,23 @@ def discover(files: Files) -> list[Cluster]:
             if obj.get("kind") == "Application" and _group(obj.get("apiVersion")) == ARGO and _app_paths(files, obj):
                 apps.setdefault(_destination(obj), []).append(rel)
     return [Cluster(name, "argocd", tuple(dict.fromkeys(r))) for name, r in sorted(apps.items())]
+
+
+def _kustomization_paths(files: Files) -> list[tuple[str, str]]:
+    """(spec.path, file) of every Flux Kustomization written in the repository."""
+    out = []
+    for rel in files.files:
+        if not rel.endswith(YAML):
+            continue
+        text = files.text(rel)
+        if text is None or FLUX_KUSTOMIZE not in text:
+            continue
+        for obj in manifests(files.yaml(rel) or []):
+            if obj.get("kind") == "Kustomization" and _group(obj.get("apiVersion")) == FLUX_KUSTOMIZE:
+                path = _dict(obj.get("spec")).get("path")
+                if isinstance(path, str):
+                    out.append((_join(path), rel))
+    return out
 
 
 def _destination(app: dict[str, Any]) -> str:
@@ -139,15 +162,28 @@ def _app_paths(files: Files, app: dict[str, Any]) -> list[str]:
     return out
 
 
+def _names_this_repository(url: str, names: frozenset[str]) -> bool:
+    m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+    if not m:
+        return True
+    owner, name = m.group(1).lower(), m.group(2).lower()
+    return bool({name, f"{owner}/{name}", f"{owner}-{name}"} & names)
+
+
 class _Follower:
     def __init__(self, files: Files, renderer: str) -> None:
         self.files, self.renderer = files, renderer
         self.generators: dict[str, list[tuple[str, str]]] = {}  # artifact name -> [(artifact prefix, repo prefix)]
         self.seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
+        self.git: dict[str, str] = {}  # GitRepository name -> url
+        self.names = repo_names(files.root)
 
     def resolve(self, kind: str, name: str, path: str) -> tuple[str | None, str]:
         """(repository path, source description) of ``path`` in source ``kind``/``name``."""
         if kind in ("GitRepository", ""):
+            url = self.git.get(name)
+            if url and not _names_this_repository(url, self.names):
+                return None, f"GitRepository {name} (another repository)"
             return _join(path), "this repository"
         if kind == "ExternalArtifact" and name in self.generators:
             want = _join(path)
@@ -157,6 +193,8 @@ class _Follower:
         return None, f"{kind} {name} (not in this repository)"
 
     def learn(self, obj: dict[str, Any]) -> None:
+        if obj.get("kind") == "GitRepository" and isinstance(_dict(obj.get("spec")).get("url"), str):
+            self.git[str(_meta(obj).get("name"))] = _dict(obj.get("spec"))["url"]
         if obj.get("kind") != "ArtifactGenerator":
             return
         spec = _dict(obj.get("spec"))
@@ -179,6 +217,7 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
     queue: list[tuple[BuildRecord, dict[str, str], str | None]] = []
     if cluster.tool == "flux":
         queue += [(BuildRecord("cluster root", root, "this repository", ""), {}, None) for root in cluster.roots]
+        follow.seen |= {(root, (), "") for root in cluster.roots}
     else:
         for rel in cluster.roots:
             for obj in manifests(files.yaml(rel) or []):
@@ -239,9 +278,10 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         elif path is None:
             record.notes.append(f"source {source}: not followed")
         marker = (path or "", tuple(sorted(variables.items())), str(spec.get("targetNamespace") or ""))
-        if marker in follow.seen:
+        if record.path is not None and marker in follow.seen:
             return
-        follow.seen.add(marker)
+        if record.path is not None:
+            follow.seen.add(marker)
         queue.append((record, variables, spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str)
                       else None))
     elif group == ARGO and kind == "Application":

@@ -86,7 +86,7 @@ def build(files: Files, rel_dir: str, renderer: str = "auto") -> Built:
     rel_dir = _join(rel_dir)
     if rel_dir.startswith("/..") or not (files.root / rel_dir).is_dir():
         return Built(rel_dir or ".", "none", error=f"path {rel_dir or '.'} is not a directory of the repository")
-    own = _builtin(files, rel_dir, set())
+    own = _builtin(files, rel_dir, set(), renderer)
     own.fallback = own.error is not None
     kubectl = _kubectl(renderer)
     if own.renderer != "kustomize-builtin" or kubectl is None or any("remote" in n for n in own.notes):
@@ -139,7 +139,7 @@ def _file_objects(files: Files, rel: str) -> list[tuple[dict[str, Any], str]]:
     return [(o, rel) for o in manifests(files.yaml(rel) or [])]
 
 
-def _builtin(files: Files, rel_dir: str, seen: set[str]) -> Built:
+def _builtin(files: Files, rel_dir: str, seen: set[str], renderer: str = "builtin") -> Built:
     """The built-in reader (see the module docstring); ``seen`` guards against cycles."""
     out = Built(rel_dir or ".", "directory")
     if rel_dir in seen:
@@ -159,7 +159,7 @@ def _builtin(files: Files, rel_dir: str, seen: set[str]) -> Built:
                 continue
             out.objects += _file_objects(files, rel)
         for sub in sorted(d for d in nested if not any(d.startswith(o + "/") for o in nested)):
-            _merge(out, _builtin(files, sub, seen))
+            _merge(out, build(files, sub, renderer))  # a folder with its own kustomization.yaml is built as such
         return out
     out.renderer = "kustomize-builtin"
     docs = files.yaml(kfile)

@@ -8,6 +8,7 @@ depends on ("every file counts").
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -77,3 +78,17 @@ class Files:
                     self.skipped[rel] = (got.reason or "unreadable", text)
                 self._yaml[rel] = got.docs
         return self._yaml[rel]
+
+
+def repo_names(root: Path) -> frozenset[str]:
+    """The names this repository goes by: its directory, and ``owner/name`` of its Git remotes."""
+    names = {root.name.lower()}
+    try:
+        config = (root / ".git" / "config").read_text(encoding="utf-8")
+    except OSError:
+        config = ""
+    for url in re.findall(r"^\s*url\s*=\s*(\S+)", config, re.MULTILINE):
+        m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+        if m:
+            names |= {f"{m.group(1)}/{m.group(2)}".lower(), m.group(2).lower()}
+    return frozenset(names)

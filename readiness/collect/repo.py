@@ -33,7 +33,7 @@ from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.deployed import Cluster, Deployed, deployed, discover
 from readiness.collect.live import snapshot_id
-from readiness.collect.reader import YAML, Files, walk
+from readiness.collect.reader import YAML, Files, repo_names, walk
 from readiness.collect.sanitize import dumps, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
@@ -153,7 +153,7 @@ class _Snapshot:
         self.fact_counts[kind] += 1
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-        self.fact(*facts.runbook_links(self.rules, facts.RepoPaths(reader.files), _repo_names(reader.root)))
+        self.fact(*facts.runbook_links(self.rules, facts.RepoPaths(reader.files), repo_names(reader.root)))
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]
         cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}
@@ -164,20 +164,6 @@ class _Snapshot:
             cov += _skipped_coverage(rel, reason, text)
             shown.append((rel, reason))
         return self.writer.finish(cov + self.coverage, "ok", None), shown
-
-
-def _repo_names(root: Path) -> frozenset[str]:
-    """The names this repository goes by: its directory, and ``owner/name`` of its Git remotes."""
-    names = {root.name.lower()}
-    try:
-        config = (root / ".git" / "config").read_text(encoding="utf-8")
-    except OSError:
-        config = ""
-    for url in re.findall(r"^\s*url\s*=\s*(\S+)", config, re.MULTILINE):
-        m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
-        if m:
-            names |= {f"{m.group(1)}/{m.group(2)}".lower(), m.group(2).lower()}
-    return frozenset(names)
 
 
 def _start(repo: Path | str, data_dir: Path | str, name_for_errors: str) -> tuple[Path, Path]:

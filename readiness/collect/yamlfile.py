@@ -231,5 +231,12 @@ def substitute(obj: Any, variables: dict[str, str]) -> Any:
     if isinstance(obj, list):
         return [substitute(v, variables) for v in obj]
     if isinstance(obj, str):
-        return substitute_text(obj, variables)
+        text = substitute_text(obj, variables)
+        if text != obj and _VAR.fullmatch(obj):  # Flux substitutes text: `replicas: ${N}` becomes a number
+            try:
+                value = yaml.load(text, Loader=Loader)
+            except yaml.YAMLError:
+                return text
+            return value if isinstance(value, int | float | bool) else text
+        return text
     return obj
