@@ -113,7 +113,7 @@ def github_workflow(path: str, doc: Any) -> dict[str, Any] | None:
                 parts += [_text(step.get(k)) for k in ("name", "uses", "run", "with")]
         env = _environment(job.get("environment"))
         uses = job.get("uses")
-        calls = [uses.lstrip("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
+        calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
         jobs.append({"name": str(job_id), "does": activities("\n".join(parts), env), "environment": env,
                      "needs": _names(job.get("needs")), **({"calls": calls} if calls else {})})
     return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs}
