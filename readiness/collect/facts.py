@@ -43,8 +43,8 @@ _HEADING_TYPES = (
     ("guide", re.compile(r"\bguide\b|\bhow[- ]to\b|\btutorial\b|getting started|quick ?start")),
 )
 # A runbook's sections: an operational document with at least two of these headings is a runbook.
-_RUNBOOK_SECTIONS = re.compile(r"^(?:symptoms?|diagnos(?:is|e)|mitigation|remediation|resolution|impact|"
-                               r"investigation|verification|triage|rollback|escalation)\b")
+_RUNBOOK_SECTIONS = re.compile(r"^(?:symptoms?|diagnos(?:is|e|tics?)|mitigation|remediation|resolution|"
+                               r"investigation|triage|immediate actions?)\b")
 # ADR sections (context + decision) make an architecture document whatever its title.
 _ADR = ({"context"}, {"decision", "decision outcome"})
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
