@@ -37,7 +37,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "fidelity"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
+               if p.is_dir()), ROOT.parent / "shared" / "corpus")
 REPO_API = "repo.readiness.dev/v1"
 
 

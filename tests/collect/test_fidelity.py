@@ -4,12 +4,15 @@ on the real repositories of ../shared/corpus."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared/corpus beside the checkout (CI); from a worktree in ../wt/NAME, the one beside the main checkout
+CORPUS = next((p for p in (Path(os.environ.get("READINESS_CORPUS", "/nonexistent")), ROOT.parent / "shared" / "corpus",
+                           ROOT.parent.parent / "shared" / "corpus") if p.is_dir()), ROOT.parent / "shared" / "corpus")
 EXPECTED = sorted((ROOT / "tests" / "fidelity").glob("*.yaml"))
 
 
