@@ -9,10 +9,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 - ``Workflow``: ``{"system": "github-actions"|"gitlab-ci"|"woodpecker", "path", "triggers": [str],
   "jobs": [{"name", "does": [ACTIVITY...], "environment": str|None, "needs": [str]}]}``; jobs may
   also carry ``calls`` (GitHub: reusable workflows of this repository it calls; their activities
-  are in ``does``), ``stage``, ``manual`` and ``manual_rules`` (GitLab: the ``rules: if:`` under
-  which it waits for a person), ``branches`` (Woodpecker). A reusable GitHub workflow has the
-  trigger ``workflow_call``. GitLab ``needs`` without an explicit list are the jobs of
-  the earlier stages.
+  are in ``does``), ``stage``, ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the
+  ``rules: if:`` under which it waits for a person, and those under which it runs by itself),
+  ``branches`` (Woodpecker). A reusable GitHub workflow has the trigger ``workflow_call``. GitLab
+  ``needs`` without an explicit list are the jobs of the earlier stages.
 - ``DependencyBot``: ``{"tool": "renovate"|"dependabot", "path"}``
 - ``IaC``: ``{"tool": "pulumi"|"terraform", "path", "files": int}``
 - ``Document``: ``{"path", "title", "type": DOC_TYPE, "answers_alerts": [str],

@@ -196,11 +196,14 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
         env = _environment(merged.get("environment"))
         manual_rules = [str(r.get("if", "always")) for r in _list(merged.get("rules"))
                         if isinstance(r, dict) and r.get("when") == "manual"]
+        auto_rules = [str(r.get("if", "always")) for r in _list(merged.get("rules"))
+                      if isinstance(r, dict) and r.get("when", "on_success") not in ("manual", "never")]
         manual = merged.get("when") == "manual" or bool(manual_rules)
         stage = str(merged.get("stage", "test"))
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env,
                      "needs": _names(merged.get("needs")) if "needs" in merged else None, "stage": stage,
-                     "manual": manual, "manual_rules": manual_rules})
+                     "manual": manual, "manual_rules": manual_rules,
+                     "auto_rules": [] if merged.get("when") == "manual" else auto_rules})
         sources_text += "\n" + _text(merged.get("rules"))
         for item in _list(merged.get("only")):
             if str(item) in _ONLY:

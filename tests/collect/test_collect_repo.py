@@ -349,7 +349,7 @@ def test_github_and_gitlab_workflows(collected: tuple[Path, pl.DataFrame]) -> No
     assert jobs["semgrep"]["does"] == ["sast"]
     assert jobs["deploy-prod"] == {"name": "deploy-prod", "does": ["deploy", "approval"],
                                    "environment": "production", "needs": ["unit", "semgrep"], "stage": "deploy",
-                                   "manual": True, "manual_rules": []}
+                                   "manual": True, "manual_rules": [], "auto_rules": []}
     assert jobs["semgrep"]["needs"] == []  # stage test (the default) comes first
 
 

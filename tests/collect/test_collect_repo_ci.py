@@ -112,6 +112,7 @@ def test_gitlab_stage_order_gates_later_stages_and_manual_rules_per_branch(tmp_p
     prod = pipeline["deploy-prod"]
     assert prod["needs"] == ["unit"]  # explicit needs replace stage order
     assert prod["manual"] and prod["manual_rules"] == ['$CI_COMMIT_BRANCH == "main"']
+    assert prod["auto_rules"] == ["$CI_COMMIT_TAG"]  # on a tag it deploys by itself
     assert prod["does"] == ["deploy", "approval"]
 
 
