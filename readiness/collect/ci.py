@@ -31,7 +31,11 @@ _RUNNERS = re.compile(
     r"|\bgradlew?\b[^\n]*\btest\b|\bmake test\b|\btox\b|\bnox\b|\bjest\b|\bvitest\b|\brspec\b|\bphpunit\b"
     r"|\bdotnet test\b|\bmix test\b|\bctest\b")
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("build", re.compile(r"\bbuild\b")),
+    # a build command, or a step named for building ("🔨 Build image"); not "if should build"
+    ("build", re.compile(r"docker(?:/| )build|docker buildx|build-push-action|\bbuildah\b|\bkaniko\b|\bko build|"
+                         r"\bgo build|\b(?:npm|yarn|pnpm|bun)(?: run)? build|\bmake build|\bmvn\b[^\n]*\bpackage|"
+                         r"gradlew?\b[^\n]*\b(?:build|assemble)|cargo build|goreleaser|python -m build|"
+                         r"\bpoetry build|\bnix build|(?m:^[^\w\n]*build(?:ing)?\b(?!:))")),
     ("integration-test", re.compile(r"integration")),
     ("e2e-test", re.compile(r"\bplaywright\b|\bcypress\b|\be2e\b|end-to-end")),
     ("load-test", re.compile(r"\bk6\b|\blocust\b|\bjmeter\b|\bgatling\b|\bvegeta\b")),
@@ -43,7 +47,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"\bhorusec\b|\bspotbugs\b|\bflawfinder\b|\bpsalm\b|\bcheckov\b|\btfsec\b|\bkics\b")),
     ("deploy", re.compile(r"kubectl (?:apply|create|replace|rollout|set image|patch)|helm (?:upgrade|install|rollback)|"
                           r"helmfile (?:apply|sync)|flux (?:reconcile|bootstrap|create)|argocd app (?:sync|create|set)|"
-                          r"skaffold (?:run|deploy)|\bdeploy(?:s|ing|ed)?\b|\bkubectl\b[^\n]*-[fk] ")),
+                          r"skaffold (?:run|deploy)|\bkubectl\b[^\n]*-[fk] |"
+                          # the word itself only where it names the step ("🚀 Deploy to pro", deploy.sh),
+                          # not in a question ("Determine if should deploy")
+                          r"(?m:^[^\w\n]*deploy(?:ing)?\b(?!:))|\bdeploy(?:s|ing)? (?:to|on|into)\b|\bdeploy\.sh\b")),
     ("approval", re.compile(r"manual-approval|\bapproval\b")),
     ("rollback", re.compile(r"rollback|roll back|rollout undo")),
     ("preview", re.compile(r"preview")),
