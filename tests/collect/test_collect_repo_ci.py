@@ -158,6 +158,10 @@ def test_woodpecker_pipelines(tmp_path: Path) -> None:
     ("kind create cluster && helm install x ./chart", ["e2e-test"]),
     ("flux reconcile kustomization apps", ["deploy"]),
     ("kubectl get pods", []),
+    ("Determine if should deploy\necho should_deploy=true", []),  # a question, not a deploy
+    ("filters: |\nbuild:\n  - Dockerfile", []),                  # a paths-filter key, not a build
+    ("🚀 Deploy to pro\n./scripts/deploy.sh", ["deploy"]),
+    ("🔨 Build image\ndocker buildx build .", ["build"]),
 ])
 def test_activities(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does
