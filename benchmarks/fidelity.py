@@ -17,7 +17,8 @@ A fact reads the deployed view's snapshot of ``cluster`` (the default view), or 
 snapshot (``view: files``). Queries (all on stored rows, see ``evaluate``): ``clusters``,
 ``count: {kind, group?}``, ``names: {kind, group?}``, ``has: {kind, name, namespace?}``,
 ``alerts``, ``runbook_links: OUTCOME | all``, ``jobs_doing: ACTIVITY``, ``workflows``,
-``documents: TYPE``, ``failed_builds``, ``skipped: PATH`` (the reason of a skipped file, or None).
+``documents: TYPE``, ``failed_builds``, ``not_followed`` (sources outside the repository),
+``skipped: PATH`` (the reason of a skipped file, or None).
 
 Prints, per repository, matched/total and every fact that did not match. ``measure`` is what the
 test in tests/collect/test_fidelity.py runs.
@@ -86,6 +87,8 @@ def evaluate(query: dict[str, Any], df: pl.DataFrame, coverage: pl.DataFrame, cl
         return sum(1 for d in _facts(df, "Document") if d["type"] == arg)
     if op == "failed_builds":
         return sorted(b["by"] for b in _facts(df, "Build") if not b["ok"])
+    if op == "not_followed":
+        return sorted(b["by"] for b in _facts(df, "Build") if b["path"] is None)
     if op == "skipped":
         hits = coverage.filter((pl.col("outcome") == "skipped") & pl.col("detail").str.starts_with(arg + ": "))
         return hits["detail"][0].split(": ", 1)[1] if hits.height else None
