@@ -3,7 +3,8 @@
 Clusters are discovered as Flux does them (``discover``): every directory ``<...>/clusters/<name>/``
 holding YAML is the root a cluster's Flux is bootstrapped on; without any, every Argo CD
 Application whose source ``path`` is a directory of this repository declares a cluster (its
-destination's name, ``in-cluster`` for the local API server).
+destination's name, ``in-cluster`` for the local API server), and so does every Application an
+ApplicationSet generates from ``list`` elements or ``git`` directories (``expand_appset``).
 
 ``deployed`` follows what a cluster gets from its root: the root is built
 (``readiness.collect.kustomize.build``), then every Flux Kustomization among the objects is
@@ -114,8 +115,12 @@ def discover(files: Files) -> list[Cluster]:
         if text is None or "argoproj.io" not in text or "kind: Application" not in text:
             continue
         for obj in manifests(files.yaml(rel) or []):
-            if obj.get("kind") == "Application" and _group(obj.get("apiVersion")) == ARGO and _app_paths(files, obj):
-                apps.setdefault(_destination(obj), []).append(rel)
+            if _group(obj.get("apiVersion")) != ARGO:
+                continue
+            generated = expand_appset(files, obj) if obj.get("kind") == "ApplicationSet" else [obj]
+            for app in generated:
+                if app.get("kind") == "Application" and _app_paths(files, app):
+                    apps.setdefault(_destination(app), []).append(rel)
     return [Cluster(name, "argocd", tuple(dict.fromkeys(r))) for name, r in sorted(apps.items())]
 
 
@@ -133,6 +138,49 @@ def _kustomization_paths(files: Files) -> list[tuple[str, str]]:
                 path = _dict(obj.get("spec")).get("path")
                 if isinstance(path, str):
                     out.append((_join(path), rel))
+    return out
+
+
+_PARAM = re.compile(r"\{\{\s*\.?([\w.]+)\s*\}\}")
+
+
+def _render(value: Any, params: dict[str, str]) -> Any:
+    """``value`` with ApplicationSet parameters (``{{name}}``, ``{{.path.basename}}``) filled in; unknown ones stay."""
+    if isinstance(value, dict):
+        return {k: _render(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, params) for v in value]
+    if isinstance(value, str):
+        return _PARAM.sub(lambda m: params.get(m.group(1), m.group(0)), value)
+    return value
+
+
+def expand_appset(files: Files, appset: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Applications an ApplicationSet generates from the generators that need no cluster: ``list``
+    elements and ``git`` directories of this repository (``path``, ``path.basename``); a ``clusters``
+    generator depends on clusters registered in Argo CD, which no repository shows, and yields none."""
+    spec = _dict(appset.get("spec"))
+    template = _dict(spec.get("template"))
+    out: list[dict[str, Any]] = []
+    for gen in spec.get("generators") or []:
+        gen = _dict(gen)
+        params: list[dict[str, str]] = []
+        for element in _dict(gen.get("list")).get("elements") or []:
+            if isinstance(element, dict):
+                params.append({str(k): str(v) for k, v in element.items() if not isinstance(v, dict | list)})
+        for entry in _dict(gen.get("git")).get("directories") or []:
+            pattern = _dict(entry).get("path")
+            if not isinstance(pattern, str) or _dict(entry).get("exclude") or _TEMPLATED.search(pattern):
+                continue
+            dirs = {str(PurePosixPath(f).parent) for f in files.files}
+            for d in sorted(dirs):
+                if PurePosixPath(d).match(pattern) and d.count("/") == pattern.count("/"):
+                    params.append({"path": d, "path.path": d, "path.basename": PurePosixPath(d).name})
+        for p in params:
+            out.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                        "metadata": {**_dict(_render(template.get("metadata"), p)),
+                                     "namespace": _meta(appset).get("namespace")},
+                        "spec": _render(template.get("spec"), p)})
     return out
 
 
@@ -222,7 +270,9 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         for rel in cluster.roots:
             for obj in manifests(files.yaml(rel) or []):
                 follow.learn(obj)
-                if obj.get("kind") == "Application" and _destination(obj) == cluster.name:
+                mine = [a for a in (expand_appset(files, obj) if obj.get("kind") == "ApplicationSet" else [obj])
+                        if a.get("kind") == "Application" and _destination(a) == cluster.name]
+                if mine:  # an ApplicationSet adds the Applications it generates for this cluster
                     _add(out, seen_objects, follow, obj, rel, "cluster root", queue)
     while queue:
         record, variables, target_ns = queue.pop(0)
@@ -284,6 +334,10 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
             follow.seen.add(marker)
         queue.append((record, variables, spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str)
                       else None))
+    elif group == ARGO and kind == "ApplicationSet":
+        for app in expand_appset(follow.files, obj):
+            if out.cluster.tool == "flux" or _destination(app) == out.cluster.name:
+                _add(out, seen, follow, app, origin, f"ApplicationSet {name}", queue)
     elif group == ARGO and kind == "Application":
         for path in _app_paths(follow.files, obj):
             marker = (path, (), "")

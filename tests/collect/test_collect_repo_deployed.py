@@ -339,3 +339,58 @@ def test_yaml_is_read_as_kubernetes_tools_read_it(text: str, docs: Any, template
 def test_substitution_follows_flux() -> None:
     given = {"A": "1", "EMPTY": ""}
     assert substitute_text("${A}-${B:=two}-${EMPTY:=d}-${EMPTY=d}-$${A}-${C}", given) == "1-two-d--${A}-${C}"
+
+
+def test_application_sets_generate_applications_from_lists_and_git_directories(tmp_path: Path) -> None:
+    repo = build(tmp_path / "hub", {
+        "argocd/addons.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: addons, namespace: argocd}
+            spec:
+              generators:
+              - list: {elements: [{cluster: east, ns: mon}, {cluster: west, ns: obs}]}
+              template:
+                metadata: {name: "monitoring-{{cluster}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: addons/monitoring}
+                  destination: {name: "{{cluster}}", namespace: "{{ns}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: teams, namespace: argocd}
+            spec:
+              generators:
+              - git: {repoURL: "https://github.com/acme/hub.git", revision: HEAD, directories: [{path: "teams/*"}]}
+              template:
+                metadata: {name: "{{.path.basename}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: "{{.path.path}}"}
+                  destination: {name: east, namespace: "{{.path.basename}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: by-label, namespace: argocd}
+            spec:
+              generators: [{clusters: {selector: {matchLabels: {enable_velero: "true"}}}}]
+              template:
+                metadata: {name: "velero-{{name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: addons/velero}
+                  destination: {server: "{{server}}"}
+            """,
+        "addons/monitoring/rule.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+                                       "metadata: {name: node}\nspec: {groups: []}\n",
+        "addons/velero/schedule.yaml": "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: daily}\n",
+        "teams/payments/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pay}\n",
+        "teams/search/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: find}\n",
+    })
+    assert [c.name for c in repo_clusters(repo)] == ["east", "west"]  # a cluster generator names no cluster
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    east, west = rows(tmp_path / "d", "east"), rows(tmp_path / "d", "west")
+    assert obj(east, "PrometheusRule", "node")["namespace"] == "mon"
+    assert obj(west, "PrometheusRule", "node")["namespace"] == "obs"
+    assert sorted(east.filter(pl.col("kind") == "Deployment")["name"]) == ["find", "pay"]
+    assert obj(east, "Deployment", "pay")["namespace"] == "payments"
+    assert west.filter(pl.col("kind") == "Deployment").is_empty()
+    assert east.filter(pl.col("kind") == "Schedule").is_empty()
