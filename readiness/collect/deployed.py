@@ -176,12 +176,34 @@ def expand_appset(files: Files, appset: dict[str, Any]) -> list[dict[str, Any]]:
             for d in sorted(dirs):
                 if PurePosixPath(d).match(pattern) and d.count("/") == pattern.count("/"):
                     params.append({"path": d, "path.path": d, "path.basename": PurePosixPath(d).name})
+        if "clusters" in gen:
+            params += _clusters_by_directory(files, template)
         for p in params:
             out.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
                         "metadata": {**_dict(_render(template.get("metadata"), p)),
                                      "namespace": _meta(appset).get("namespace")},
                         "spec": _render(template.get("spec"), p)})
     return out
+
+
+_NAME_PARAM = re.compile(r"\{\{\s*\.?name\s*\}\}")
+
+
+def _clusters_by_directory(files: Files, template: dict[str, Any]) -> list[dict[str, str]]:
+    """A ``clusters`` generator's clusters, where the repository names them: a template path such as
+    ``environments/{{name}}`` makes every matching directory a cluster of that name."""
+    source = _dict(_dict(template.get("spec")).get("source"))
+    path = source.get("path")
+    if not isinstance(path, str) or not _NAME_PARAM.search(path):
+        return []
+    pattern = _NAME_PARAM.sub("*", path).strip("/")
+    if _TEMPLATED.search(pattern):
+        return []
+    at = pattern.split("/").index("*") if "*" in pattern.split("/") else -1
+    dirs = {str(PurePosixPath(f).parent) for f in files.files}
+    found = sorted({d.split("/")[at] for d in dirs if at >= 0 and d.count("/") >= pattern.count("/")
+                    and PurePosixPath("/".join(d.split("/")[:pattern.count("/") + 1])).match(pattern)})
+    return [{"name": name, "server": ""} for name in found]
 
 
 def _destination(app: dict[str, Any]) -> str:

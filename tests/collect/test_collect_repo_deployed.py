@@ -378,14 +378,27 @@ def test_application_sets_generate_applications_from_lists_and_git_directories(t
                 spec:
                   source: {repoURL: "https://github.com/acme/hub.git", path: addons/velero}
                   destination: {server: "{{server}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: clusters, namespace: argocd}
+            spec:
+              generators: [{clusters: {}}]
+              template:
+                metadata: {name: "cluster-{{name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: "envs/{{name}}"}
+                  destination: {name: "{{name}}"}
             """,
+        "envs/lab/quota.yaml": "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: lab, namespace: default}\n",
         "addons/monitoring/rule.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
                                        "metadata: {name: node}\nspec: {groups: []}\n",
         "addons/velero/schedule.yaml": "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: daily}\n",
         "teams/payments/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pay}\n",
         "teams/search/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: find}\n",
     })
-    assert [c.name for c in repo_clusters(repo)] == ["east", "west"]  # a cluster generator names no cluster
+    # a clusters generator names a cluster only where the repository has a folder for it (envs/{{name}})
+    assert [c.name for c in repo_clusters(repo)] == ["east", "lab", "west"]
     collect_deployed(repo, tmp_path / "d", renderer="builtin")
     east, west = rows(tmp_path / "d", "east"), rows(tmp_path / "d", "west")
     assert obj(east, "PrometheusRule", "node")["namespace"] == "mon"
@@ -394,3 +407,6 @@ def test_application_sets_generate_applications_from_lists_and_git_directories(t
     assert obj(east, "Deployment", "pay")["namespace"] == "payments"
     assert west.filter(pl.col("kind") == "Deployment").is_empty()
     assert east.filter(pl.col("kind") == "Schedule").is_empty()
+    lab = rows(tmp_path / "d", "lab")
+    assert obj(lab, "ResourceQuota", "lab")["annotations"]["readiness.dev/applied-by"] == (
+        "Application argocd/cluster-lab")
