@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from readiness.collect.kustomize import CLUSTER_SCOPED, _join, build
+from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.reader import YAML, Files, repo_names
 from readiness.collect.yamlfile import manifests, substitute
 
@@ -137,7 +137,7 @@ def _kustomization_paths(files: Files) -> list[tuple[str, str]]:
             if obj.get("kind") == "Kustomization" and _group(obj.get("apiVersion")) == FLUX_KUSTOMIZE:
                 path = _dict(obj.get("spec")).get("path")
                 if isinstance(path, str):
-                    out.append((_join(path), rel))
+                    out.append((repo_path(path), rel))
     return out
 
 
@@ -226,7 +226,7 @@ def _app_paths(files: Files, app: dict[str, Any]) -> list[str]:
     for src in sources:
         path = src.get("path") if isinstance(src, dict) else None
         if isinstance(path, str) and not _TEMPLATED.search(path):
-            rel = _join(path)
+            rel = repo_path(path)
             if not rel.startswith("/..") and (files.root / rel).is_dir():
                 out.append(rel)
     return out
@@ -254,12 +254,13 @@ class _Follower:
             url = self.git.get(name)
             if url and not _names_this_repository(url, self.names):
                 return None, f"GitRepository {name} (another repository)"
-            return _join(path), "this repository"
+            return repo_path(path), "this repository"
         if kind == "ExternalArtifact" and name in self.generators:
-            want = _join(path)
+            want = repo_path(path)
             for to, frm in self.generators[name]:
                 if want == to or want.startswith(to + "/") or not to:
-                    return _join(frm, want[len(to):].lstrip("/")), f"ExternalArtifact {name} (ArtifactGenerator copy)"
+                    copied = repo_path(frm, want[len(to):].lstrip("/"))
+                    return copied, f"ExternalArtifact {name} (ArtifactGenerator copy)"
         return None, f"{kind} {name} (not in this repository)"
 
     def learn(self, obj: dict[str, Any]) -> None:
@@ -276,7 +277,7 @@ class _Follower:
                     continue
                 frm = re.sub(r"^@[\w-]+/?", "", str(copy.get("from", ""))).split("*")[0].rstrip("/")
                 to = re.sub(r"^@artifact/?", "", str(copy.get("to", ""))).rstrip("/")
-                self.generators.setdefault(str(art.get("name")), []).append((_join(to), _join(frm)))
+                self.generators.setdefault(str(art.get("name")), []).append((repo_path(to), repo_path(frm)))
 
 
 def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed:

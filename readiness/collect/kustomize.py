@@ -50,14 +50,14 @@ class Built:
 
 def kustomization_file(files: Files, rel_dir: str) -> str | None:
     for name in KUSTOMIZATION_FILES:
-        rel = _join(rel_dir, name)
+        rel = repo_path(rel_dir, name)
         if (files.root / rel).is_file():
             return rel
     return None
 
 
-def _join(*parts: str) -> str:
-    """POSIX join with ``..`` resolved; ``""`` for the repository root."""
+def repo_path(*parts: str) -> str:
+    """POSIX join with ``..`` resolved; ``""`` for the repository root, ``"/.."`` when it leaves it."""
     out: list[str] = []
     for part in "/".join(p for p in parts if p).split("/"):
         if part in ("", "."):
@@ -83,7 +83,7 @@ def _kubectl(renderer: str) -> str | None:
 
 def build(files: Files, rel_dir: str, renderer: str = "auto") -> Built:
     """Build directory ``rel_dir`` (repository-relative) as Flux would; never raises for bad content."""
-    rel_dir = _join(rel_dir)
+    rel_dir = repo_path(rel_dir)
     if rel_dir.startswith("/..") or not (files.root / rel_dir).is_dir():
         return Built(rel_dir or ".", "none", error=f"path {rel_dir or '.'} is not a directory of the repository")
     own = _builtin(files, rel_dir, set(), renderer)
@@ -175,7 +175,7 @@ def _builtin(files: Files, rel_dir: str, seen: set[str], renderer: str = "builti
             if _remote(ref):
                 out.notes.append(f"{kfile}: remote {key} {ref} not read")
                 continue
-            target = _join(rel_dir, ref)
+            target = repo_path(rel_dir, ref)
             if target.startswith("/.."):
                 out.error = f"{kfile}: {ref} is outside the repository"
             elif (files.root / target).is_dir():
