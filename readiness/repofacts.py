@@ -6,20 +6,44 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 
 ``spec`` shapes (JSON):
 
-- ``Workflow``: ``{"system": "github-actions"|"gitlab-ci"|..., "path", "triggers": [str],
-  "jobs": [{"name", "does": [ACTIVITY...], "environment": str|None, "needs": [str]}]}``
+- ``Workflow``: ``{"system": "github-actions"|"gitlab-ci"|"woodpecker", "path", "triggers": [str],
+  "jobs": [{"name", "does": [ACTIVITY...], "environment": str|None, "needs": [str]}]}``; jobs may
+  also carry ``calls`` (GitHub: reusable workflows of this repository it calls; their activities
+  are in ``does``), ``stage``, ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the
+  ``rules: if:`` under which it waits for a person, and those under which it runs by itself),
+  ``branches`` (Woodpecker). A reusable GitHub workflow has the trigger ``workflow_call``. GitLab
+  ``needs`` without an explicit list are the jobs of the earlier stages.
 - ``DependencyBot``: ``{"tool": "renovate"|"dependabot", "path"}``
 - ``IaC``: ``{"tool": "pulumi"|"terraform", "path", "files": int}``
 - ``Document``: ``{"path", "title", "type": DOC_TYPE, "answers_alerts": [str],
   "last_tested": "YYYY-MM-DD"|None}``
 - ``CoverageReport``: ``{"path", "line_rate": float in [0, 1]}``
+- ``Chart``: ``{"path", "name", "version", "dependencies": [{"name", "version", "alias", "condition"}]}``:
+  a Helm chart of the repository; its dependencies are components it declares (facts, not objects).
+- ``RunbookLinks`` (one per snapshot, name ``runbook_url``): ``{"alerts": int (alerts of the
+  snapshot's PrometheusRules), "links": [{"rule": "ns/name", "alert", "url", "outcome":
+  LINK_OUTCOME, "target": repository file | None}]}``, one link per alert carrying a runbook_url.
+- ``View`` (one per snapshot, name = the cluster): ``{"view": "deployed"|"files", "tool":
+  "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int}``.
+- ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
+  ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
+  "depends_on": [str], "substitute": [variable name], "notes": [str]}``.
+
+Objects of a repo snapshot carry the annotations ``readiness.dev/source-path`` (the file that
+declared them) and, in the deployed view, ``readiness.dev/applied-by`` (the Kustomization or
+Application that applies them).
 """
 
 from __future__ import annotations
 
+import re
+
 REPO_API = "repo.readiness.dev/v1"
 
-KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport")
+KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
+VIEWS = ("deployed", "files")
+# Where an alert's runbook_url points (``RunbookLinks``).
+LINK_OUTCOMES = ("resolves", "missing-here", "other-repository", "placeholder", "external")
 
 # What a CI job does, as detected from its steps.
 ACTIVITIES = (
@@ -50,3 +74,60 @@ DOC_TYPES = (
     "troubleshooting",
     "other",
 )
+
+
+_PLACEHOLDER = re.compile(r"example\.(?:com|org|net)|your[-_]?(?:org|company|domain|repo)|\.local(?:[:/]|$)|"
+                          r"localhost|\btodo\b|changeme|\{\{|\$\{|<[a-z_-]+>", re.I)
+_FORGE = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/([^/]+)/([^/#?]+)"
+                    r"(?:/-)?(?:/(?:blob|tree|src|raw)/[^/]+)?(/[^#?]*)?")
+
+
+class RepoPaths:
+    """The files of a repository, found as a link would find them: any case, with or without ``.md``, a
+    directory's ``README.md``/``_index.md``/``index.md``, or under Hugo's ``content/``."""
+
+    def __init__(self, files: list[str] | tuple[str, ...]) -> None:
+        self.lower = {f.lower(): f for f in files}
+
+    def find(self, path: str) -> str | None:
+        want = path.strip("/").lower()
+        want = re.sub(r"\.html?$", "", want)
+        if not want:
+            return None
+        for base in (want, f"content/{want}"):
+            for cand in (base, f"{base}.md", f"{base}/readme.md", f"{base}/_index.md", f"{base}/index.md"):
+                if cand in self.lower:
+                    return self.lower[cand]
+        tails = [f for lf, f in self.lower.items() if lf.endswith("/" + want) or lf.endswith("/" + want + ".md")]
+        return tails[0] if len(tails) == 1 else None
+
+
+def _names_this_repository(owner: str, name: str, repo_names: frozenset[str]) -> bool:
+    name = name.lower().removesuffix(".git")
+    return name in repo_names or f"{owner.lower()}-{name}" in repo_names or f"{owner.lower()}/{name}" in repo_names
+
+
+def link_outcome(url: str, paths: RepoPaths, repo_names: frozenset[str] | None) -> tuple[str, str | None]:
+    """(outcome in ``LINK_OUTCOMES``, the repository file it resolves to) of one runbook URL.
+
+    ``repo_names`` are the names this repository goes by (its directory name, its remote's
+    ``owner/name``): a forge URL naming it resolves against the files, and is ``missing-here`` when
+    the file is not there; a forge URL naming another repository is ``other-repository``. With
+    ``repo_names`` None (not known), every forge URL is tried against the files.
+    """
+    url = url.strip()
+    if not url or _PLACEHOLDER.search(url):
+        return "placeholder", None
+    m = _FORGE.match(url)
+    if m:
+        owner, name, rest = m.group(2), m.group(3), m.group(4) or ""
+        if repo_names is not None and not _names_this_repository(owner, name, repo_names):
+            return "other-repository", None
+        found = paths.find(rest)
+        return ("resolves", found) if found else ("missing-here", None)
+    if "://" not in url:
+        found = paths.find(url.split("#")[0])
+        return ("resolves", found) if found else ("missing-here", None)
+    path = re.sub(r"^\w+://[^/]+", "", url).split("#")[0].split("?")[0]
+    found = paths.find(path) if path.strip("/") else None
+    return ("resolves", found) if found else ("external", None)

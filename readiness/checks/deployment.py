@@ -252,7 +252,8 @@ def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
 @check("deploy_auto_dev")
 def auto_dev(ev: Evidence, cfg: Config) -> Result:
     """Share of the threshold's environments that a deploy job reaches without a person starting it
-    (its workflow has a trigger other than ``workflow_dispatch``)."""
+    (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
+    ``when: manual`` on every rule it runs under, a Woodpecker deployment event)."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     envs = [str(e) for e in cfg["environments"]]
@@ -260,7 +261,8 @@ def auto_dev(ev: Evidence, cfg: Config) -> Result:
     manual: dict[str, str] = {}
     for wf, job in _releases(ev):
         env = str(job.get("environment") or "").lower()
-        target = auto if set(_triggers(wf)) - set(MANUAL_TRIGGERS) else manual
+        by_hand = bool(job.get("manual")) and not job.get("auto_rules")
+        target = auto if set(_triggers(wf)) - set(MANUAL_TRIGGERS) and not by_hand else manual
         for e in envs:
             if env == e.lower():
                 target.setdefault(e, _ref(wf, job))

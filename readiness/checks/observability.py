@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlparse
 
 from readiness.checks.base import (
     Config,
@@ -28,14 +28,15 @@ from readiness.checks.common import (
     declared,
     declared_only,
     declared_result,
-    documents,
     hidden,
     installers,
     listing,
     ready_detail,
+    repo,
     running,
     where,
 )
+from readiness.repofacts import RepoPaths, link_outcome
 
 MONITORING = "monitoring.coreos.com"
 VICTORIA = "operator.victoriametrics.com"
@@ -302,18 +303,36 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
 
 
-def _runbook_path(url: str, runbooks: dict[str, Item]) -> str | None:
-    """The runbook Document whose path ends the URL's path (``.../blob/main/docs/x.md`` -> ``docs/x.md``)."""
-    path = urlparse(url).path.strip("/")
-    for name in runbooks:
-        if path == name.strip("/") or path.endswith("/" + name.strip("/")):
-            return name
-    return None
+_WHERE = {"missing-here": "to a file missing here", "other-repository": "to another repository",
+          "placeholder": "to a placeholder", "external": "to another site"}
+
+
+def _runbook_links(ev: Evidence, alerts: list[tuple[Item, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Where each alert's runbook_url points: the collector's RunbookLinks fact (repo snapshots, which
+    know every file of the repository), else resolved here against the repository's Documents."""
+    for fact in repo(ev, "RunbookLinks"):
+        links = (fact.spec or {}).get("links")
+        if isinstance(links, list):
+            return [link for link in links if isinstance(link, dict)]
+    paths = RepoPaths([d.name for d in repo(ev, "Document")])
+    out = []
+    for item, rule in alerts:
+        url = str((rule.get("annotations") or {}).get("runbook_url") or "").strip()
+        if url:
+            outcome, target = link_outcome(url, paths, None)
+            out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": url, "outcome": outcome,
+                        "target": target})
+    return out
 
 
 @check("obs_alert_runbooks")
 def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
-    """Every alert's runbook_url resolves to a runbook Document in the repository (partial: the share)."""
+    """Every alert's runbook_url resolves to a file of this repository (partial: the share).
+
+    A URL resolves in any case, with or without ``.md``, to a folder's README/index, or under Hugo's
+    ``content/``; the reason says how many alerts carry a runbook_url, how many resolve, and where
+    the rest point (a file missing here, another repository, a placeholder, another site).
+    """
     if blind := _rules_unreadable(ev):
         return blind
     if ev.unreadable((REPO_GROUP, "Document")):
@@ -321,19 +340,20 @@ def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
     alerts = _alerts(ev)
     if not alerts:
         return failed("no alert rules, so no alert has a runbook")
-    runbooks = {d.name: d for d in documents(ev, "runbook")}
-    resolved: list[str] = []  # runbook paths
-    orphans: list[str] = []  # alert names
-    for _, rule in alerts:
-        url = str((rule.get("annotations") or {}).get("runbook_url") or "")
-        doc = _runbook_path(url, runbooks) if url else None
-        if doc:
-            resolved.append(doc)
-        else:
-            orphans.append(str(rule["alert"]))
-    reason = f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a runbook in the repository"
-    reason += f"; without: {listing(orphans, 5)}" if orphans else ""
-    return fraction(len(resolved) / len(alerts), reason, sorted(set(resolved)))
+    links = _runbook_links(ev, alerts)
+    resolved = [link for link in links if link.get("outcome") == "resolves"]
+    linked = {str(link.get("alert")) for link in links}
+    reason = (f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a file of this repository; "
+              f"{len(links)} carry one")
+    rest = Counter(str(link.get("outcome")) for link in links if link.get("outcome") != "resolves")
+    if rest:
+        reason += "; the rest point " + ", ".join(f"{n} {_WHERE.get(k, k)}" for k, n in rest.most_common())
+    orphans = [str(r["alert"]) for _, r in alerts if str(r["alert"]) not in linked]
+    unresolved = [str(link.get("alert")) for link in links if link.get("outcome") != "resolves"]
+    if unresolved or orphans:
+        reason += f"; without: {listing(unresolved + orphans, 5)}"
+    targets = sorted({str(link["target"]) for link in resolved if link.get("target")})
+    return fraction(len(resolved) / len(alerts), reason, targets)
 
 
 def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:

@@ -7,9 +7,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 import yaml
@@ -72,7 +73,9 @@ Examples:
   readiness collect --kubeconfig ~/.kube/config --context prod --context staging
   readiness collect --all-contexts --cluster-name arn:aws:eks:eu-west-1:1:cluster/prod=prod
   readiness collect --in-cluster --cluster-name prod --data /data
-  readiness collect --repo ../homelab --cluster studio --path clusters/studio --path infrastructure
+  readiness collect --repo ../homelab                  (one snapshot per cluster it declares)
+  readiness collect --repo ../homelab --cluster studio  (only what cluster studio gets)
+  readiness collect --repo ../homelab --view files --cluster studio --path infrastructure
   readiness collect --print-rbac > rbac.yaml
 """
 
@@ -90,10 +93,22 @@ Examples:
                    "digits, '.', '_', '-' replaced by '-'). CONTEXT=NAME maps one context; a bare NAME names the only "
                    "cluster collected (and the in-cluster one).")
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Collect a GitOps repository checkout instead of live clusters (needs --cluster).")
-@click.option("--cluster", metavar="NAME", help="With --repo: the cluster whose desired state the repository declares.")
+              help="Collect a GitOps repository checkout instead of live clusters: by default one snapshot per "
+                   "cluster it declares (Flux clusters/<name>/ roots, Argo CD Applications), of what that cluster "
+                   "gets.")
+@click.option("--cluster", "repo_clusters", multiple=True, metavar="NAME",
+              help="With --repo: only this declared cluster (repeatable); with --view files, the name of the "
+                   "snapshot's cluster (default: the repository's directory name).")
+@click.option("--view", type=click.Choice(["deployed", "files"]), default=None,
+              help="With --repo: 'deployed' follows Flux Kustomizations and Argo CD Applications from each "
+                   "cluster's root (default); 'files' reads every manifest of the repository (or of --path) "
+                   "as written, as one snapshot.")
+@click.option("--render", "renderer", type=click.Choice(["auto", "kubectl", "builtin"]), default="auto",
+              show_default=True,
+              help="With --repo: render kustomization.yaml with 'kubectl kustomize' (auto: when kubectl is on PATH) "
+                   "or the built-in reader of its resources.")
 @click.option("--path", "subdirs", multiple=True, metavar="SUBDIR",
-              help="With --repo: read manifests only under SUBDIR (repeatable; default: the whole repository). "
+              help="With --repo (implies --view files): read manifests only under SUBDIR (repeatable). "
                    "CI, documents and other repository facts always come from the whole repository.")
 @click.option("--catalogue", "catalogues", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra resource catalogue (YAML, the packaged catalogue's format) to add or replace resource types.")
@@ -112,9 +127,10 @@ Examples:
 @click.option("--print-rbac", is_flag=True, help="Print the read-only ClusterRole for the catalogue and exit.")
 @click.pass_context
 def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ...], all_contexts: bool,
-            in_cluster: bool, cluster_names: tuple[str, ...], repo: Path | None, cluster: str | None,
-            subdirs: tuple[str, ...], catalogues: tuple[Path, ...], timeout: float, retries: int, page_size: int,
-            parallel: int, data: Path | None, progress: bool | None, print_rbac: bool) -> None:
+            in_cluster: bool, cluster_names: tuple[str, ...], repo: Path | None, repo_clusters: tuple[str, ...],
+            view: str | None, renderer: str, subdirs: tuple[str, ...], catalogues: tuple[Path, ...], timeout: float,
+            retries: int, page_size: int, parallel: int, data: Path | None, progress: bool | None,
+            print_rbac: bool) -> None:
     """Collect the state of Kubernetes clusters (or a GitOps repository) into the data directory.
 
     Lists the resource types of the catalogue (core and apps kinds, Velero, Prometheus Operator,
@@ -135,13 +151,11 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
         if kubeconfig or contexts or all_contexts or in_cluster or cluster_names:
             raise click.UsageError("--repo reads a repository: drop --kubeconfig/--context/--all-contexts/"
                                    "--in-cluster/--cluster-name")
-        if not cluster:
-            raise click.UsageError("--repo needs --cluster NAME (the cluster the repository describes)")
-        result = lib.collect_repo(repo, cluster, data_dir, subdirs, catalogue=catalogue)
-        click.echo(f"{result.summary()} -> {data_dir} ({result.snapshot_id})")
+        _collect_repo(repo, repo_clusters, view, renderer, subdirs, catalogue, data_dir)
         return
-    if cluster or subdirs:
-        raise click.UsageError("--cluster and --path go with --repo; for live clusters use --context/--cluster-name")
+    if repo_clusters or subdirs or view:
+        raise click.UsageError("--cluster, --view and --path go with --repo; "
+                               "for live clusters use --context/--cluster-name")
     targets = lib.resolve(str(kubeconfig) if kubeconfig else None, contexts, all_contexts, in_cluster, cluster_names)
     show = sys.stderr.isatty() if progress is None else progress
     reporter = TerminalProgress(sys.stderr, live=sys.stderr.isatty()) if show else None
@@ -156,3 +170,29 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
     if results:
         click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) -> {data_dir}")
     ctx.exit(lib.exit_status(results))
+
+
+def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, renderer: str, subdirs: tuple[str, ...],
+                  catalogue: Sequence[Any], data_dir: Path) -> None:
+    """``collect --repo``: the deployed view of the clusters the repository declares, else the files view."""
+    from readiness import collect as lib
+
+    if subdirs and view == "deployed":
+        raise click.UsageError("--path reads files as written: it goes with --view files")
+    if view is None and not subdirs and not lib.repo_clusters(repo):
+        click.echo(f"{repo} declares no cluster (no Flux clusters/<name>/, no Argo CD Application with a path in it): "
+                   "collecting the files view", err=True)
+        view = "files"
+    if view == "files" or subdirs:
+        if len(clusters) > 1:
+            raise click.UsageError("--view files writes one snapshot: give at most one --cluster")
+        name = clusters[0] if clusters else lib.cluster_name(repo.resolve().name)
+        result = lib.collect_repo(repo, name, data_dir, subdirs, catalogue=catalogue)
+        click.echo(f"{result.summary()} -> {data_dir} ({result.snapshot_id})")
+        return
+    results = lib.collect_deployed(repo, data_dir, clusters, catalogue=catalogue, renderer=renderer)
+    for r in results:
+        click.echo(r.summary())
+        for by, error in r.failed_builds:
+            click.echo(f"  {r.cluster}: {by} does not build: {error}", err=True)
+    click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) (deployed view) -> {data_dir}")

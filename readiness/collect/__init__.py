@@ -14,8 +14,9 @@ from readiness.collect.catalogue import Resource, cluster_role
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.kube import Settings
 from readiness.collect.live import ClusterResult, Progress, collect_clusters
-from readiness.collect.repo import RepoResult, collect_repo
-from readiness.collect.targets import Target, resolve
+from readiness.collect.repo import RepoResult, collect_deployed, collect_repo
+from readiness.collect.repo import clusters as repo_clusters
+from readiness.collect.targets import Target, cluster_name, resolve
 
 EXIT_OK = 0
 EXIT_PARTIAL = 3
@@ -42,10 +43,13 @@ __all__ = [
     "Resource",
     "Settings",
     "Target",
+    "cluster_name",
     "cluster_role",
     "collect_clusters",
+    "collect_deployed",
     "collect_repo",
     "exit_status",
     "load_catalogue",
+    "repo_clusters",
     "resolve",
 ]

@@ -1,7 +1,18 @@
-"""CI workflows as repository facts: what each job does, read from its steps (GitHub Actions, GitLab CI).
+"""CI workflows as repository facts: what each job does, read from its steps (GitHub Actions, GitLab CI,
+Woodpecker CI).
 
 What a job does is detected from the text of its steps (``run``, ``uses``, ``with``, step names;
-GitLab's ``script``s and ``image``), never from the job's id alone and never from a README.
+GitLab's ``script``s and ``image``; Woodpecker's ``commands`` and ``image``), never from the job's
+id alone and never from a README. SAST is a tool that analyses code (CodeQL's analyze, Semgrep,
+gosec, Bandit...), never an upload of someone else's SARIF. A job that creates a throwaway cluster
+(kind, k3d, minikube) and installs into it is an end-to-end test, not a deploy.
+
+Jobs say what gates them in ``needs``: GitHub's ``needs``; GitLab's ``needs`` or, without one,
+every job of the earlier stages (stage order gates later stages); Woodpecker's ``depends_on``, or
+the steps before (steps run in order). A GitHub job that calls a reusable workflow of this
+repository (``uses: ./.github/workflows/x.yml``) does what that workflow's jobs do
+(``calls``). Only files directly in ``.github/workflows/`` are GitHub workflows: parked copies
+elsewhere (``.github/vault/``) are not run by GitHub.
 """
 
 from __future__ import annotations
@@ -20,20 +31,35 @@ _RUNNERS = re.compile(
     r"|\bgradlew?\b[^\n]*\btest\b|\bmake test\b|\btox\b|\bnox\b|\bjest\b|\bvitest\b|\brspec\b|\bphpunit\b"
     r"|\bdotnet test\b|\bmix test\b|\bctest\b")
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("build", re.compile(r"\bbuild\b")),
+    # a build command, or a step named for building ("🔨 Build image"); not "if should build"
+    ("build", re.compile(r"docker(?:/| )build|docker buildx|build-push-action|\bbuildah\b|\bkaniko\b|\bko build|"
+                         r"\bgo build|\b(?:npm|yarn|pnpm|bun)(?: run)? build|\bmake build|\bmvn\b[^\n]*\bpackage|"
+                         r"gradlew?\b[^\n]*\b(?:build|assemble)|cargo build|goreleaser|python -m build|"
+                         r"\bpoetry build|\bnix build|(?m:^[^\w\n]*build(?:ing)?\b(?!:))")),
     ("integration-test", re.compile(r"integration")),
     ("e2e-test", re.compile(r"\bplaywright\b|\bcypress\b|\be2e\b|end-to-end")),
     ("load-test", re.compile(r"\bk6\b|\blocust\b|\bjmeter\b|\bgatling\b|\bvegeta\b")),
     ("smoke-test", re.compile(r"smoke")),
     ("coverage", re.compile(r"coverage|codecov|coveralls|--cov\b")),
     ("image-scan", re.compile(r"\btrivy\b|\bgrype\b|\bsnyk\b|trivy-action|anchore/scan-action")),
-    ("sast", re.compile(r"codeql|semgrep|\bbandit\b|\bgosec\b")),
-    ("deploy", re.compile(r"\bkubectl\b|\bhelm\b|\bflux\b|\bargocd\b|\bdeploy")),
+    ("sast", re.compile(r"codeql-action/analyze|codeql database analyze|\bsemgrep\b|\bbandit\b|\bgosec\b|"
+                        r"sonar-?scanner|sonarcloud-github-action|sonarqube-scan|\bbrakeman\b|snyk code|\bnjsscan\b|"
+                        r"\bhorusec\b|\bspotbugs\b|\bflawfinder\b|\bpsalm\b|\bcheckov\b|\btfsec\b|\bkics\b")),
+    ("deploy", re.compile(r"kubectl (?:apply|create|replace|rollout|set image|patch)|helm (?:upgrade|install|rollback)|"
+                          r"helmfile (?:apply|sync)|flux (?:reconcile|bootstrap|create)|argocd app (?:sync|create|set)|"
+                          r"skaffold (?:run|deploy)|\bkubectl\b[^\n]*-[fk] |"
+                          # the word itself only where it names the step ("🚀 Deploy to pro", deploy.sh),
+                          # not in a question ("Determine if should deploy")
+                          r"(?m:^[^\w\n]*deploy(?:ing)?\b(?!:))|\bdeploy(?:s|ing)? (?:to|on|into)\b|\bdeploy\.sh\b")),
     ("approval", re.compile(r"manual-approval|\bapproval\b")),
     ("rollback", re.compile(r"rollback|roll back|rollout undo")),
     ("preview", re.compile(r"preview")),
 )
 _PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
+# A cluster created for the job and thrown away with it: what is installed there is tested, not deployed.
+_THROWAWAY = re.compile(r"helm/kind-action|kind create cluster|engineerd/setup-kind|container-tools/kind-action|"
+                        r"\bk3d cluster create\b|abatilo/actions-k3d|\bminikube start\b|medyagh/setup-minikube|"
+                        r"nolar/setup-k3d-k3s|\bctlptl\b")
 
 
 def activities(text: str, environment: str | None = None, manual: bool = False) -> list[str]:
@@ -44,6 +70,9 @@ def activities(text: str, environment: str | None = None, manual: bool = False) 
         found.add("test")
         if "unit" in text or not found & {"integration-test", "e2e-test", "smoke-test", "load-test"}:
             found.add("unit-test")
+    if _THROWAWAY.search(text) and not (environment and "deploy" in found):
+        found.discard("deploy")
+        found.add("e2e-test")
     if manual or (environment and _PRODUCTION.search(environment)):
         found.add("approval")
     return [a for a in ACTIVITIES if a in found]
@@ -90,9 +119,35 @@ def github_workflow(path: str, doc: Any) -> dict[str, Any] | None:
             if isinstance(step, dict):
                 parts += [_text(step.get(k)) for k in ("name", "uses", "run", "with")]
         env = _environment(job.get("environment"))
+        uses = job.get("uses")
+        calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
         jobs.append({"name": str(job_id), "does": activities("\n".join(parts), env), "environment": env,
-                     "needs": _names(job.get("needs"))})
+                     "needs": _names(job.get("needs")), **({"calls": calls} if calls else {})})
     return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs}
+
+
+def _inline_calls(specs: list[dict[str, Any]]) -> None:
+    """A job calling a reusable workflow of this repository does what that workflow's jobs do (in place)."""
+    by_path = {s["path"]: s for s in specs}
+
+    def does(path: str, seen: frozenset[str]) -> set[str]:
+        called = by_path.get(path)
+        if called is None or path in seen:
+            return set()
+        out: set[str] = set()
+        for job in called["jobs"]:
+            out |= set(job["does"])
+            for inner in job.get("calls", []):
+                out |= does(inner, seen | {path})
+        return out
+
+    for spec in specs:
+        for job in spec["jobs"]:
+            extra = set()
+            for path in job.get("calls", []):
+                extra |= does(path, frozenset({spec["path"]}))
+            if extra - set(job["does"]):
+                job["does"] = [a for a in ACTIVITIES if a in extra | set(job["does"])]
 
 
 GITLAB_RESERVED = frozenset({"stages", "variables", "include", "default", "workflow", "image", "services",
@@ -132,6 +187,9 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
 
     triggers: list[str] = []
     sources_text = "\n".join(_text(d.get("workflow")) for d in docs if isinstance(d, dict))
+    stages = next((d["stages"] for d in docs if isinstance(d, dict) and isinstance(d.get("stages"), list)),
+                  ["build", "test", "deploy"])
+    order = {str(s): i for i, s in enumerate([".pre", *[str(x) for x in stages], ".post"])}
     jobs = []
     for name in defs:
         if name.startswith("."):
@@ -143,17 +201,69 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
         text = "\n".join(_text(merged.get(k)) for k in ("before_script", "script", "after_script", "image",
                                                        "trigger", "services"))
         env = _environment(merged.get("environment"))
-        manual = merged.get("when") == "manual" or any(
-            isinstance(r, dict) and r.get("when") == "manual" for r in _list(merged.get("rules")))
+        manual_rules = [str(r.get("if", "always")) for r in _list(merged.get("rules"))
+                        if isinstance(r, dict) and r.get("when") == "manual"]
+        auto_rules = [str(r.get("if", "always")) for r in _list(merged.get("rules"))
+                      if isinstance(r, dict) and r.get("when", "on_success") not in ("manual", "never")]
+        manual = merged.get("when") == "manual" or bool(manual_rules)
+        stage = str(merged.get("stage", "test"))
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env,
-                     "needs": _names(merged.get("needs"))})
+                     "needs": _names(merged.get("needs")) if "needs" in merged else None, "stage": stage,
+                     "manual": manual, "manual_rules": manual_rules,
+                     "auto_rules": [] if merged.get("when") == "manual" else auto_rules})
         sources_text += "\n" + _text(merged.get("rules"))
         for item in _list(merged.get("only")):
             if str(item) in _ONLY:
                 triggers.append(_ONLY[str(item)])
+    for job in jobs:  # without needs:, a job waits for every job of the earlier stages
+        if job["needs"] is None:
+            mine = order.get(str(job["stage"]), len(order))
+            job["needs"] = [j["name"] for j in jobs if order.get(str(j["stage"]), len(order)) < mine]
     for source in _SOURCE.findall(sources_text):
         triggers.append("merge_request" if source == "merge_request_event" else source)
     return {"system": "gitlab-ci", "path": path, "triggers": list(dict.fromkeys(triggers or ["push"])), "jobs": jobs}
+
+
+WOODPECKER_EVENTS = {"push": "push", "pull_request": "pull_request", "tag": "tag", "cron": "schedule",
+                     "manual": "manual", "deployment": "deployment", "release": "release"}
+
+
+def _when_values(when: Any, key: str) -> list[str]:
+    out: list[str] = []
+    for item in when if isinstance(when, list) else [when]:
+        if isinstance(item, dict):
+            value = item.get(key)
+            out += [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+    return out
+
+
+def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
+    """The Workflow spec of a Woodpecker CI file (``steps:`` as a list or a mapping, or the older ``pipeline:``)."""
+    if not isinstance(doc, dict):
+        return None
+    steps = doc.get("steps", doc.get("pipeline"))
+    if isinstance(steps, dict):
+        steps = [{"name": k, **v} for k, v in steps.items() if isinstance(v, dict)]
+    if not isinstance(steps, list):
+        return None
+    events = _when_values(doc.get("when"), "event")
+    jobs = []
+    previous: list[str] = []
+    for i, step in enumerate(s for s in steps if isinstance(s, dict)):
+        name = str(step.get("name") or f"step-{i + 1}")
+        text = "\n".join(_text(step.get(k)) for k in ("name", "image", "commands", "settings", "environment"))
+        step_events = _when_values(step.get("when"), "event")
+        envs = _when_values(step.get("when"), "environment") or _when_values(doc.get("when"), "environment")
+        env = envs[0] if envs else None
+        manual = bool({"manual", "deployment", "promote"} & set(step_events or events))
+        needs = _names(step.get("depends_on")) if "depends_on" in step else list(previous)
+        branches = _when_values(step.get("when"), "branch")
+        jobs.append({"name": name, "does": activities(text, env, manual), "environment": env, "needs": needs,
+                     **({"branches": branches} if branches else {})})
+        previous = [name]
+        events += step_events
+    triggers = list(dict.fromkeys(WOODPECKER_EVENTS.get(e, e) for e in events)) or ["push"]
+    return {"system": "woodpecker", "path": path, "triggers": triggers, "jobs": jobs}
 
 
 def workflows(root: Path, files: list[str], load: Callable[[str], list[Any] | None]) -> list[dict[str, Any]]:
@@ -166,6 +276,14 @@ def workflows(root: Path, files: list[str], load: Callable[[str], list[Any] | No
         if rel.startswith(".github/workflows/") and rel.endswith((".yml", ".yaml")) and rel.count("/") == 2:
             docs = load(rel)
             spec = github_workflow(rel, docs[0]) if docs else None
+            if spec:
+                out.append(spec)
+    _inline_calls(out)
+    for rel in files:
+        if rel in (".woodpecker.yml", ".woodpecker.yaml") or (
+                rel.startswith(".woodpecker/") and rel.endswith((".yml", ".yaml")) and rel.count("/") == 1):
+            docs = load(rel)
+            spec = woodpecker_pipeline(rel, docs[0]) if docs else None
             if spec:
                 out.append(spec)
     if ".gitlab-ci.yml" in files:

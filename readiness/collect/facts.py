@@ -1,8 +1,10 @@
 """Repository facts other than CI: dependency bots, infrastructure as code, documents, coverage reports.
 
-Shapes are those of ``readiness.repofacts``. A document is what its path and contents show: a
-runbook lives under a ``runbooks/`` directory, its title is its first ``# `` heading, and the alerts
-it answers are listed in its front matter (``alerts:``) or named in backticks (``NodeNotReady``).
+Shapes are those of ``readiness.repofacts``. A document is what its headings show (``doc_type``;
+a runbook may also be filed under a ``runbooks/`` directory), its title is its first ``# ``
+heading, and the alerts it answers are listed in its front matter (``alerts:``) or named in
+backticks (``NodeNotReady``). ``runbook_links`` says, per alert ``runbook_url``, whether it resolves
+to a file of this repository and, if not, where it points.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import yaml
 
 from readiness.collect.yamlfile import Loader, jsonable
+from readiness.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
 
@@ -25,16 +28,26 @@ DEPENDABOT = (".github/dependabot.yml", ".github/dependabot.yaml")
 COVERAGE_FILES = ("coverage.xml", "cobertura.xml", "cobertura-coverage.xml")
 MARKDOWN = (".md", ".markdown")
 
-# Document types by the words of a file's name, then of its directories; first match wins.
-_DOC_TYPES = (
-    ("topology", re.compile(r"topology")),
-    ("network", re.compile(r"network")),
-    ("oncall", re.compile(r"on[-_ ]?call")),
-    ("escalation", re.compile(r"escalation")),
+# Document types by what a document's headings say (its title first), first match wins. A file name
+# never decides: "grant-rbac-escalation.md" is about privilege escalation, not an escalation matrix.
+_HEADING_TYPES = (
+    ("runbook", re.compile(r"\brunbook\b|\bplaybook\b")),
+    ("oncall", re.compile(r"\bon[- ]?call\b|\bpager(?:duty)? rotation\b")),
+    ("escalation", re.compile(r"(?<!privilege )(?<!rbac )\bescalation (?:matrix|policy|policies|path|paths|procedure|"
+                              r"procedures|levels?|contacts?|chain)\b|^escalation$")),
     ("troubleshooting", re.compile(r"troubleshoot")),
-    ("architecture", re.compile(r"architecture|\badr\b|design")),
-    ("guide", re.compile(r"guide|how[-_]?to|tutorial")),
+    ("topology", re.compile(r"\btopology\b")),
+    ("network", re.compile(r"\bnetwork (?:design|architecture|layout|diagram|plan)\b|^network(?:ing)?$")),
+    ("architecture", re.compile(r"\barchitecture\b|\bsystem design\b|\bdesign (?:doc|document)\b|"
+                                r"^adr[- ]?\d|architecture decision")),
+    ("guide", re.compile(r"\bguide\b|\bhow[- ]to\b|\btutorial\b|getting started|quick ?start")),
 )
+# A runbook's sections: an operational document with at least two of these headings is a runbook.
+_RUNBOOK_SECTIONS = re.compile(r"^(?:symptoms?|diagnos(?:is|e|tics?)|mitigation|remediation|resolution|"
+                               r"investigation|triage|immediate actions?)\b")
+# ADR sections (context + decision) make an architecture document whatever its title.
+_ADR = ({"context"}, {"decision", "decision outcome"})
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BACKTICKED = re.compile(r"`([A-Z][A-Za-z0-9]+)`")
@@ -70,14 +83,44 @@ def infrastructure(files: list[str]) -> list[Fact]:
     return out
 
 
-def doc_type(path: str) -> str:
-    p = PurePosixPath(path.lower())
-    if any(part in ("runbooks", "runbook") for part in p.parent.parts):
+def headings(body: str) -> list[tuple[int, str]]:
+    """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji."""
+    out = []
+    fenced = False
+    for line in body.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (m := _HEADING.match(line)):
+            text = re.sub(r"[*_`]|[^\w\s/&:().,'-]", "", m.group(2)).strip().lower()
+            out.append((len(m.group(1)), re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)))
+    return out
+
+
+def doc_type(path: str, text: str = "") -> str:
+    """The type of a markdown document: by the folder it is filed in (``runbooks/``, ``adr/``), else by its
+    headings: the title (first level-1 heading, or front-matter ``title``) first, then the section
+    headings (see ``_HEADING_TYPES``, ``_RUNBOOK_SECTIONS``); ``other`` when nothing says."""
+    parent = PurePosixPath(path.lower()).parent.parts
+    if any(part in ("runbooks", "runbook", "playbooks") for part in parent):
         return "runbook"
-    for words in (p.stem, str(p.parent)):
-        for kind, pattern in _DOC_TYPES:
-            if pattern.search(words):
-                return kind
+    if any(part in ("adr", "adrs", "decisions") for part in parent):
+        return "architecture"
+    meta, body = _front_matter(text)
+    found = headings(body)
+    title = next((t for level, t in found if level == 1), str(meta.get("title") or "").lower())
+    for kind, pattern in _HEADING_TYPES:
+        if title and pattern.search(title):
+            return kind
+    sections = [t for level, t in found if level > 1]
+    if sum(bool(_RUNBOOK_SECTIONS.match(t)) for t in sections) >= 2:
+        return "runbook"
+    names = set(sections)
+    if all(names & want for want in _ADR):
+        return "architecture"
+    for kind, pattern in _HEADING_TYPES:
+        if kind != "runbook" and sum(bool(pattern.search(t)) for t in sections[:3]) >= 1 and kind in (
+                "oncall", "escalation", "topology"):
+            return kind
     return "other"
 
 
@@ -116,7 +159,7 @@ def _tested(value: Any) -> str | None:
 def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> Fact:
     """The Document fact of a markdown file; ``not_alerts`` are CamelCase words that are not alerts (kinds)."""
     meta, body = _front_matter(text)
-    kind = doc_type(path)
+    kind = doc_type(path, text)
     alerts: list[str] = []
     if kind == "runbook":
         listed = meta.get("alerts")
@@ -144,3 +187,49 @@ def coverage_report(root: Path, path: str) -> Fact | str:
     except (ET.ParseError, ValueError, OSError) as err:
         return f"does not parse: {err}"
     return "empty file"
+
+
+def charts(files: list[str], load: Any) -> list[Fact]:
+    """One ``Chart`` fact per Helm chart (``Chart.yaml``): its name and the charts it depends on.
+
+    ``load(path)`` returns a file's YAML documents or None. Dependencies keep name, version, alias and
+    condition (the components the chart installs), never repository credentials.
+    """
+    out: list[Fact] = []
+    for rel in files:
+        if PurePosixPath(rel).name != "Chart.yaml":
+            continue
+        docs = load(rel) or []
+        doc = docs[0] if docs and isinstance(docs[0], dict) else None
+        if doc is None:
+            continue
+        deps = [{"name": str(d.get("name")), "version": str(d.get("version", "")) or None,
+                 "alias": d.get("alias") if isinstance(d.get("alias"), str) else None,
+                 "condition": d.get("condition") if isinstance(d.get("condition"), str) else None}
+                for d in doc.get("dependencies") or [] if isinstance(d, dict) and d.get("name")]
+        out.append(("Chart", str(PurePosixPath(rel).parent), {
+            "path": str(PurePosixPath(rel).parent), "name": str(doc.get("name") or ""),
+            "version": str(doc.get("version") or "") or None, "dependencies": deps}))
+    return out
+
+
+def runbook_links(rules: list[tuple[str, dict[str, Any]]], paths: RepoPaths,
+                  repo_names: frozenset[str]) -> Fact:
+    """The ``RunbookLinks`` fact of a snapshot: per alert of its PrometheusRules (``rules``: (name, spec)),
+    its ``runbook_url`` (or None) and where that points (``link_outcome``)."""
+    links = []
+    alerts = 0
+    for rule_name, spec in rules:
+        for group in spec.get("groups") or [] if isinstance(spec, dict) else []:
+            for rule in group.get("rules") or [] if isinstance(group, dict) else []:
+                if not isinstance(rule, dict) or not rule.get("alert"):
+                    continue
+                alerts += 1
+                ann: dict[str, Any] = rule["annotations"] if isinstance(rule.get("annotations"), dict) else {}
+                url = ann.get("runbook_url") or ann.get("runbook")
+                if not isinstance(url, str) or not url.strip():
+                    continue
+                outcome, target = link_outcome(url, paths, repo_names)
+                links.append({"rule": rule_name, "alert": str(rule["alert"]), "url": url.strip()[:300],
+                              "outcome": outcome, "target": target})
+    return ("RunbookLinks", "runbook_url", {"alerts": alerts, "links": links})

@@ -1,15 +1,24 @@
 """Collecting a GitOps repository: the desired state as declared in Git, and the repository's facts.
 
-Every YAML document with ``apiVersion`` and ``kind`` becomes an object row with ``source = repo``
-(Kustomize bases and HelmReleases included), stripped like live objects (HelmRelease values
-redacted). A file that does not parse, or a Helm (Go) template, is recorded in coverage as
-``skipped`` with its path, never fatal. Repository facts (CI workflows, dependency bots, IaC,
-documents, coverage reports) become rows of ``readiness.repofacts.REPO_API``.
+Two views (``VIEWS``), recorded in every snapshot as a ``View`` fact (``readiness.repofacts``):
+
+- ``deployed`` (``collect_deployed``): one snapshot per cluster the repository declares, holding
+  what that cluster gets (``readiness.collect.deployed``): objects reached from its root through
+  Flux Kustomizations and Argo CD Applications, each with the file it was declared in
+  (annotation ``readiness.dev/source-path``) and what applied it (``readiness.dev/applied-by``);
+  one ``Build`` fact per Kustomization/Application followed, with its error when it does not build.
+- ``files`` (``collect_repo``): every YAML document of the repository (or of ``--path`` dirs) as one
+  snapshot of a named cluster, as the files are written.
+
+Objects are stripped like live objects (``readiness.collect.sanitize``). A file that cannot be used
+(broken YAML, a duplicated key, a Helm template, not UTF-8...) is a ``skipped`` coverage row with
+its path and reason, never fatal; a Kustomization that fails to build is an ``error`` coverage row.
+Repository facts (CI workflows, dependency bots, IaC, documents, Helm charts, coverage reports) come
+from the whole repository in both views.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import Counter
@@ -19,122 +28,52 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from readiness.collect import ci, facts
 from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
+from readiness.collect.deployed import Cluster, Deployed, deployed, discover
 from readiness.collect.live import snapshot_id
+from readiness.collect.reader import YAML, Files, repo_names, walk
 from readiness.collect.sanitize import dumps, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
-from readiness.collect.yamlfile import is_helm_template, load_all, problem
+from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
-from readiness.repofacts import KINDS, REPO_API
+from readiness.repofacts import KINDS, REPO_API, VIEWS
 
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", "vendor", ".tox",
-                       ".mypy_cache", ".pytest_cache", ".ruff_cache"})
-SHOWN_HIDDEN = frozenset({".github", ".gitlab"})
-MAX_BYTES = 10 * 1024 * 1024
-YAML = (".yaml", ".yml")
+SOURCE_ANNOTATION = "readiness.dev/source-path"
+APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"
 _TOP_API = re.compile(r"^apiVersion:\s*[\"']?([A-Za-z0-9.\-]+(?:/[A-Za-z0-9.\-]+)?)[\"']?\s*$", re.MULTILINE)
 _TOP_KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z][A-Za-z0-9]*)[\"']?\s*$", re.MULTILINE)
 _NOT_ALERTS = frozenset({"Secret", "ServiceAccount", "ReplicaSet", "PersistentVolume", "StorageClass",
                          "ClusterRole", "ClusterRoleBinding", "RoleBinding", "ConfigMap", "GitHub", "GitLab",
                          "PagerDuty", "OpenTelemetry", "JavaScript", "TypeScript", "PostgreSQL", "MySQL"})
+__all__ = ["VIEWS", "RepoResult", "collect_deployed", "collect_repo", "walk"]
 
 
 @dataclass
 class RepoResult:
-    """How collecting a repository went."""
+    """How collecting one cluster's snapshot of a repository went."""
 
     cluster: str
     snapshot_id: str
+    view: str = "files"
     objects: int = 0
     facts: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed_builds: list[tuple[str, str]] = field(default_factory=list)  # (Kustomization, error)
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
-        line = f"{self.cluster}: repo, {self.objects} manifests and {self.facts} repository facts " \
-               f"in {self.seconds:.1f}s"
+        line = f"{self.cluster}: repo ({self.view} view), {self.objects} manifests and {self.facts} repository " \
+               f"facts in {self.seconds:.1f}s"
+        if self.failed_builds:
+            line += f"; {len(self.failed_builds)} Kustomizations do not build ({self.failed_builds[0][0]} ...)"
         if self.skipped:
             shown = ", ".join(p for p, _ in self.skipped[:3]) + (" ..." if len(self.skipped) > 3 else "")
             line += f"; {len(self.skipped)} files skipped ({shown})"
         return line
-
-
-def walk(root: Path) -> list[str]:
-    """Repository-relative POSIX paths of its files, without VCS, dependency and cache directories."""
-    out = []
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and (not d.startswith(".") or d in SHOWN_HIDDEN))
-        rel = Path(here).relative_to(root)
-        # Symbolic links are not followed: they could point outside the repository.
-        out += [(rel / f).as_posix() for f in files if (Path(here) / f).is_file() and not (Path(here) / f).is_symlink()]
-    return sorted(out)
-
-
-def _in_chart_templates(root: Path, rel: str) -> bool:
-    parts = PurePosixPath(rel).parts
-    return any(parts[i] == "templates" and (root.joinpath(*parts[:i]) / "Chart.yaml").is_file()
-               for i in range(len(parts) - 1))
-
-
-class _Files:
-    """Reads repository files once, recording the ones that cannot be used."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.skipped: list[tuple[str, str, str]] = []  # (path, reason, raw text for kind detection)
-        self._yaml: dict[str, list[Any] | None] = {}
-
-    def text(self, rel: str) -> str | None:
-        path = self.root / rel
-        try:
-            if path.stat().st_size > MAX_BYTES:
-                self.skipped.append((rel, f"larger than {MAX_BYTES // 2**20} MiB", ""))
-                return None
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.skipped.append((rel, "not UTF-8 text", ""))
-        except OSError as err:
-            self.skipped.append((rel, f"unreadable: {err.strerror}", ""))
-        return None
-
-    def yaml(self, rel: str) -> list[Any] | None:
-        if rel not in self._yaml:
-            self._yaml[rel] = self._load(rel)
-        return self._yaml[rel]
-
-    def _load(self, rel: str) -> list[Any] | None:
-        text = self.text(rel)
-        if text is None:
-            return None
-        if is_helm_template(text) or ("{{" in text and _in_chart_templates(self.root, rel)):
-            self.skipped.append((rel, "Go template (render it with helm template to collect it)", text))
-            return None
-        try:
-            return load_all(text)
-        except yaml.YAMLError as err:
-            reason = problem(err) + (" (a Go template?)" if "{{" in text else "")
-            self.skipped.append((rel, reason, text))
-            return None
-
-
-def _manifests(docs: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for doc in docs:
-        if not isinstance(doc, dict) or not isinstance(doc.get("apiVersion"), str) or not isinstance(
-                doc.get("kind"), str):
-            continue
-        items = doc.get("items")
-        if doc["kind"].endswith("List") and isinstance(items, list):
-            out += _manifests(items)
-        else:
-            out.append(doc)
-    return out
 
 
 def _group(api_version: str) -> str:
@@ -160,69 +99,195 @@ def _skipped_coverage(rel: str, reason: str, text: str) -> list[dict[str, Any]]:
             for av, kind in pairs]
 
 
+def _repo_facts(root: Path, reader: Files, not_alerts: frozenset[str]) -> tuple[list[facts.Fact], list[str]]:
+    """Facts of the whole repository, and the files they were read from (for coverage)."""
+    files = reader.files
+    found: list[facts.Fact] = [("Workflow", w["path"], w) for w in ci.workflows(root, files, reader.yaml)]
+    found += facts.dependency_bots(set(files))
+    found += facts.infrastructure(files)
+    found += facts.charts(files, reader.yaml)
+    for rel in files:
+        if rel.lower().endswith(facts.MARKDOWN) and (text := reader.text(rel)) is not None:
+            found.append(facts.document(rel, text, not_alerts))
+        elif PurePosixPath(rel).name in facts.COVERAGE_FILES:
+            report = facts.coverage_report(root, rel)
+            if isinstance(report, str):
+                reader.skipped[rel] = (report, "")
+            else:
+                found.append(report)
+    return found, [f for f in files if f.startswith((".github/", ".gitlab", ".woodpecker"))]
+
+
+class _Snapshot:
+    """One cluster's snapshot being written: object rows, fact rows, coverage."""
+
+    def __init__(self, data_dir: Path, cluster: str, sid: str, at: datetime,
+                 by_kind: dict[tuple[str, str], Resource]) -> None:
+        self.writer = SnapshotWriter(data_dir, cluster, sid, at, "repo")
+        self.by_kind = by_kind
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.fact_counts: Counter[str] = Counter()
+        self.coverage: list[dict[str, Any]] = []
+        self.rules: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, obj: dict[str, Any], origin: str, index: int, applied_by: str | None = None) -> None:
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        res = self.by_kind.get((_group(api_version), kind))
+        meta: dict[str, Any] = dict(obj["metadata"]) if isinstance(obj.get("metadata"), dict) else {}
+        if not meta.get("name"):  # a kustomization.yaml, or an object named by a generator
+            meta["name"] = origin if index == 0 else f"{origin}#{index}"
+        annotations = dict(meta["annotations"]) if isinstance(meta.get("annotations"), dict) else {}
+        annotations[SOURCE_ANNOTATION] = origin
+        if applied_by:
+            annotations[APPLIED_BY_ANNOTATION] = applied_by
+        meta["annotations"] = annotations
+        obj = {**obj, "metadata": meta}
+        if kind == "PrometheusRule" and isinstance(obj.get("spec"), dict):
+            self.rules.append((f"{meta.get('namespace') or 'default'}/{meta['name']}", obj["spec"]))
+        self.writer.add(api_version, kind, row_fields(obj, metadata_only=bool(res and res.metadata_only),
+                                                      omit_paths=res.omit if res else ()))
+        self.counts[(api_version, kind)] += 1
+
+    def fact(self, kind: str, name: str, spec: dict[str, Any]) -> None:
+        self.writer.add(REPO_API, kind, (None, name, "{}", "{}", dumps(spec), "{}"))
+        self.fact_counts[kind] += 1
+
+    def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+        self.fact(*facts.runbook_links(self.rules, facts.RepoPaths(reader.files), repo_names(reader.root)))
+        cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
+               for (av, k), n in sorted(self.counts.items())]
+        cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}
+                for k in KINDS]
+        shown = []
+        for rel in sorted(skipped):
+            reason, text = reader.skipped[rel]
+            cov += _skipped_coverage(rel, reason, text)
+            shown.append((rel, reason))
+        return self.writer.finish(cov + self.coverage, "ok", None), shown
+
+
+def _start(repo: Path | str, data_dir: Path | str, name_for_errors: str) -> tuple[Path, Path]:
+    root, data = Path(repo).resolve(), Path(data_dir)
+    if not root.is_dir():
+        raise CollectError(name_for_errors, f"repository {repo} is not a directory",
+                           hint="pass --repo PATH of a checkout")
+    check_target(data)
+    return root, data
+
+
+def _not_alerts(by_kind: dict[tuple[str, str], Resource], counts: Counter[tuple[str, str]]) -> frozenset[str]:
+    return frozenset(_NOT_ALERTS | {k for _, k in by_kind} | {k for _, k in counts})
+
+
 def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: Sequence[str] = (), *,
                  catalogue: Sequence[Resource] | None = None, now: datetime | None = None) -> RepoResult:
-    """Collect the GitOps repository at ``repo`` as snapshot ``repo-...`` of ``cluster`` into ``data_dir``.
+    """The files view: every YAML manifest under ``subdirs`` (default: the whole repository) as snapshot
+    ``repo-...`` of ``cluster`` in ``data_dir``; facts from the whole repository.
 
-    Manifests are read under ``subdirs`` (default: the whole repository); facts from the whole repository.
+    Raises ``CollectError`` for a bad cluster name, repository or ``--path``.
     """
     start = time.monotonic()
-    root, data_dir = Path(repo).resolve(), Path(data_dir)
     check_name(cluster)
-    if not root.is_dir():
-        raise CollectError(cluster, f"repository {repo} is not a directory", hint="pass --repo PATH of a checkout")
+    root, data = _start(repo, data_dir, cluster)
     prefixes = tuple(_relative(root, sub, cluster) for sub in subdirs)
     prefixes = tuple("" if p == "." else p + "/" for p in prefixes) or ("",)
-    check_target(data_dir)
     at = now or datetime.now(UTC)  # to the microsecond: snapshot ids are unique even within a second
-    result = RepoResult(cluster, snapshot_id("repo", at))
+    result = RepoResult(cluster, snapshot_id("repo", at), "files")
     by_kind = {(r.group, r.kind): r for r in (load_catalogue() if catalogue is None else catalogue)}
-    files = walk(root)
-    reader = _Files(root)
-    writer = SnapshotWriter(data_dir, cluster, result.snapshot_id, at, "repo")
-    counts: Counter[tuple[str, str]] = Counter()
+    reader = Files(root)
+    snap = _Snapshot(data, cluster, result.snapshot_id, at, by_kind)
     try:
-        for rel in files:
-            if not rel.endswith(YAML) or not rel.startswith(prefixes) or rel.startswith((".github/", ".gitlab")):
+        for rel in reader.files:
+            if not rel.endswith(YAML) or not rel.startswith(prefixes) or rel.startswith(
+                    (".github/", ".gitlab", ".woodpecker")):
                 continue
-            for i, obj in enumerate(_manifests(reader.yaml(rel) or [])):
-                api_version, kind = obj["apiVersion"], obj["kind"]
-                res = by_kind.get((_group(api_version), kind))
-                meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-                if not meta.get("name"):  # a kustomization.yaml, or an object named by a generator
-                    obj["metadata"] = {**meta, "name": rel if i == 0 else f"{rel}#{i}"}
-                fields = row_fields(obj, metadata_only=bool(res and res.metadata_only),
-                                    omit_paths=res.omit if res else ())
-                writer.add(api_version, kind, fields)
-                counts[(api_version, kind)] += 1
-        result.objects = writer.count
-        not_alerts = _NOT_ALERTS | {k for _, k in by_kind} | {k for _, k in counts}
-        found: list[facts.Fact] = [("Workflow", w["path"], w) for w in ci.workflows(root, files, reader.yaml)]
-        found += facts.dependency_bots(set(files))
-        found += facts.infrastructure(files)
-        for rel in files:
-            if rel.lower().endswith(facts.MARKDOWN) and (text := reader.text(rel)) is not None:
-                found.append(facts.document(rel, text, frozenset(not_alerts)))
-            elif PurePosixPath(rel).name in facts.COVERAGE_FILES:
-                report = facts.coverage_report(root, rel)
-                if isinstance(report, str):
-                    reader.skipped.append((rel, report, ""))
-                else:
-                    found.append(report)
+            for i, obj in enumerate(manifests(reader.yaml(rel) or [])):
+                snap.add(obj, rel, i)
+        result.objects = snap.writer.count
+        found, _ = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
         for kind, name, spec in found:
-            writer.add(REPO_API, kind, (None, name, "{}", "{}", dumps(spec), "{}"))
+            snap.fact(kind, name, spec)
+        snap.fact("View", cluster, {"view": "files", "tool": None, "roots": [p.rstrip("/") or "." for p in prefixes],
+                                    "renderer": None, "builds": 0, "failed_builds": 0})
         result.facts = len(found)
-        fact_counts = Counter(kind for kind, _, _ in found)
-        coverage = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
-                    for (av, k), n in sorted(counts.items())]
-        coverage += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": fact_counts[k], "detail": None}
-                     for k in KINDS]
-        for rel, reason, text in reader.skipped:
-            coverage += _skipped_coverage(rel, reason, text)
-        result.skipped = [(rel, reason) for rel, reason, _ in reader.skipped]
-        result.files = writer.finish(coverage, "ok", None)
+        result.files, result.skipped = snap.finish(reader, list(reader.skipped))
     except BaseException:
-        writer.abort()
+        snap.writer.abort()
         raise
     result.seconds = time.monotonic() - start
     return result
+
+
+def clusters(repo: Path | str) -> list[Cluster]:
+    """The clusters repository ``repo`` declares (``readiness.collect.deployed.discover``)."""
+    return discover(Files(Path(repo).resolve()))
+
+
+def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str] = (), *,
+                     catalogue: Sequence[Resource] | None = None, now: datetime | None = None,
+                     renderer: str = "auto") -> list[RepoResult]:
+    """The deployed view: one snapshot per cluster the repository declares (``only``: just these).
+
+    Raises ``CollectError`` when the repository declares no cluster (use the files view) or ``only``
+    names one it does not declare.
+    """
+    root, data = _start(repo, data_dir, only[0] if only else Path(repo).name)
+    reader = Files(root)
+    found = discover(reader)
+    known = {c.name: c for c in found}
+    if not found:
+        raise CollectError(only[0] if only else root.name, f"{repo} declares no cluster (no Flux clusters/<name>/ "
+                           "directory, no Argo CD Application with a path in the repository)",
+                           hint="collect the files view: --view files --cluster NAME")
+    for name in only:
+        if name not in known:
+            raise CollectError(name, f"{repo} declares no cluster {name}",
+                               hint=f"it declares: {', '.join(known)}; or use --view files")
+    at = now or datetime.now(UTC)  # to the microsecond: snapshot ids are unique even within a second
+    sid = snapshot_id("repo", at)
+    by_kind = {(r.group, r.kind): r for r in (load_catalogue() if catalogue is None else catalogue)}
+    results = []
+    repo_facts: list[facts.Fact] | None = None
+    fact_files: list[str] = []
+    for cluster in [known[n] for n in only] if only else found:
+        check_name(cluster.name)
+        start = time.monotonic()
+        reader.touched = set()
+        got = deployed(reader, cluster, renderer)
+        result = RepoResult(cluster.name, sid, "deployed")
+        snap = _Snapshot(data, cluster.name, sid, at, by_kind)
+        try:
+            _write_deployed(snap, got, result)
+            touched = set(reader.touched)
+            if repo_facts is None:
+                repo_facts, fact_files = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
+            for kind, name, spec in repo_facts:
+                snap.fact(kind, name, spec)
+            result.facts = len(repo_facts)
+            skipped = [p for p in reader.skipped if p in touched or p in fact_files]
+            result.files, result.skipped = snap.finish(reader, skipped)
+        except BaseException:
+            snap.writer.abort()
+            raise
+        result.seconds = time.monotonic() - start
+        results.append(result)
+    return results
+
+
+def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult) -> None:
+    index: Counter[str] = Counter()
+    for obj, origin, by in got.objects:
+        snap.add(obj, origin, index[origin], by)
+        index[origin] += 1
+    result.objects = snap.writer.count
+    renderers = sorted({b.renderer for b in got.builds if b.renderer and b.renderer != "none"})
+    for i, b in enumerate(got.builds):
+        snap.fact("Build", f"{i:03d} {b.by}", b.spec())
+        if b.error:
+            result.failed_builds.append((b.by, b.error))
+            snap.coverage.append({"api_version": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                                  "outcome": "error", "count": 0,
+                                  "detail": f"{b.by} (path {b.path}): does not build: {b.error}"})
+    c = got.cluster
+    snap.fact("View", c.name, {"view": "deployed", "tool": c.tool, "roots": list(c.roots), "renderer": renderers,
+                               "builds": len(got.builds), "failed_builds": len(result.failed_builds)})

@@ -67,7 +67,7 @@ def test_errors_before_collecting_exit_1_and_usage_2(kubeconfig: Path, tmp_path:
     assert unknown.stderr.startswith("error: cluster 'nope': no such context in ") and "known contexts: alpha" in (
         unknown.stderr)
     assert invoke("--repo", tmp_path, "--context", "alpha").exit_code == 2
-    assert invoke("--repo", tmp_path).exit_code == 2  # needs --cluster
+    assert invoke("--repo", tmp_path, "--view", "deployed", "--path", ".").exit_code == 2  # --path reads files
     assert invoke("--path", "clusters").exit_code == 2  # --path goes with --repo
 
 

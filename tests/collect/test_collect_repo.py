@@ -240,7 +240,7 @@ FACTS = {
     "docs/operations/on-call.md": "# On-call procedures\n",
     "docs/operations/escalation-matrix.md": "# Escalation matrix\n",
     "docs/operations/troubleshooting.md": "# Troubleshooting guide\n",
-    "docs/guides/secret-management.md": "No heading here.\n",
+    "docs/guides/secret-management.md": "Intro first.\n\n# How to manage secrets\n",
     "node_modules/pkg/README.md": "# vendored, not ours\n",
 }
 
@@ -282,7 +282,8 @@ def test_every_manifest_becomes_a_row_stripped_like_live_objects(collected: tupl
     assert set(manifests["source"].unique()) == {"repo"}
     assert SECRET not in str(df.rows()) and "hunter2" not in str(df.rows())
     api = parsed(df, "Deployment", "api")
-    assert api["annotations"] == {"team": "platform"} and api["namespace"] == "apps"
+    assert api["annotations"] == {"team": "platform", "readiness.dev/source-path": "clusters/studio/apps.yaml"}
+    assert api["namespace"] == "apps"
     assert api["spec"]["template"]["spec"]["containers"][0]["env"] == [
         {"name": "API_KEY", "value": REDACTED}, {"name": "PORT", "value": REDACTED}]
     assert parsed(df, "Service", "api")["spec"] == {"ports": [{"port": 80}]}
@@ -307,10 +308,11 @@ def test_templates_and_broken_files_are_skipped_with_their_path(collected: tuple
     assert ok.filter(pl.col("kind") == "Deployment").select("api_version", "count").rows() == [("apps/v1", 1)]
     assert ok.filter(pl.col("kind") == "Namespace").select("api_version", "count").rows() == [("v1", 2)]
     assert ok.filter(pl.col("api_version") == REPO_API).select("kind", "count").sort("kind").rows() == [
-        ("CoverageReport", 1), ("DependencyBot", 2), ("Document", 10), ("IaC", 2), ("Workflow", 4)]
+        ("Build", 0), ("Chart", 1), ("CoverageReport", 1), ("DependencyBot", 2), ("Document", 10), ("IaC", 2),
+        ("RunbookLinks", 1), ("View", 1), ("Workflow", 4)]
     skipped = table.filter(pl.col("outcome") == "skipped")
     details = dict(zip(skipped["detail"], zip(skipped["api_version"], skipped["kind"], strict=True), strict=True))
-    template = [d for d in details if d.startswith("charts/app/templates/deployment.yaml: Go template")]
+    template = [d for d in details if d.startswith("charts/app/templates/deployment.yaml: Helm chart template")]
     assert template and details[template[0]] == ("apps/v1", "Deployment")
     bad = [d for d in details if d.startswith("broken/bad.yaml: does not parse")]
     assert bad and "line" in bad[0] and details[bad[0]] == ("v1", "ConfigMap")
@@ -346,7 +348,9 @@ def test_github_and_gitlab_workflows(collected: tuple[Path, pl.DataFrame]) -> No
     assert jobs["unit"]["does"] == ["test", "unit-test"]  # from the template it extends
     assert jobs["semgrep"]["does"] == ["sast"]
     assert jobs["deploy-prod"] == {"name": "deploy-prod", "does": ["deploy", "approval"],
-                                   "environment": "production", "needs": ["unit", "semgrep"]}
+                                   "environment": "production", "needs": ["unit", "semgrep"], "stage": "deploy",
+                                   "manual": True, "manual_rules": [], "auto_rules": []}
+    assert jobs["semgrep"]["needs"] == []  # stage test (the default) comes first
 
 
 def test_bots_iac_coverage_and_documents(collected: tuple[Path, pl.DataFrame]) -> None:
@@ -377,7 +381,7 @@ def test_bots_iac_coverage_and_documents(collected: tuple[Path, pl.DataFrame]) -
     assert types["docs/operations/escalation-matrix.md"] == "escalation"
     assert types["docs/operations/troubleshooting.md"] == "troubleshooting"
     assert docs["docs/guides/secret-management.md"]["type"] == "guide"
-    assert docs["docs/guides/secret-management.md"]["title"] == "secret-management"
+    assert docs["docs/guides/secret-management.md"]["title"] == "How to manage secrets"
 
 
 def test_facts_have_the_demo_shapes(collected: tuple[Path, pl.DataFrame]) -> None:
@@ -405,11 +409,11 @@ def test_path_restricts_manifests_not_facts(repo: Path, tmp_path: Path) -> None:
 
 
 def test_repo_cli_and_errors(repo: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--cluster", "studio",
+    result = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--view", "files", "--cluster", "studio",
                                        "--data", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("studio: repo, 11 manifests and 19 repository facts in ")
-    assert "; 3 files skipped (broken/bad.yaml, " in result.stdout
+    assert result.stdout.startswith("studio: repo (files view), 11 manifests and 20 repository facts in ")
+    assert "; 3 files skipped (.github/workflows/broken.yml, broken/bad.yaml, " in result.stdout
     with pytest.raises(CollectError, match="--path nope is not a directory"):
         collect_repo(repo, "studio", tmp_path / "d", ["nope"])
     with pytest.raises(CollectError, match="is outside the repository"):
@@ -434,8 +438,17 @@ def test_activity_detection(text: str, environment: str | None, does: list[str])
     assert activities(text, environment) == does
 
 
-def test_doc_types_by_path() -> None:
+def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
     assert doc_type("ops/runbooks/disk/full.md") == "runbook"
     assert doc_type("docs/adr/0001-use-flux.md") == "architecture"
-    assert doc_type("docs/howto/rotate-keys.md") == "guide"
+    assert doc_type("docs/howto/rotate-keys.md", "# Rotating keys\n") == "other"  # the name says nothing
+    assert doc_type("docs/x.md", "# How to rotate keys\n") == "guide"
     assert doc_type("CHANGELOG.md") == "other"
+    # a file named after privilege escalation is not an escalation matrix, whatever its name
+    assert doc_type("docs/grant-rbac-escalation-matrix.md", "# RBAC privilege escalation paths\n") == "other"
+    assert doc_type("docs/notes.md", "# Who to call\n\n## Escalation levels\n\n| L1 | L2 |\n") == "escalation"
+    # runbook sections make a runbook, wherever it is filed
+    assert doc_type("docs/disk.md", "# Disk full\n## Symptoms\nx\n## Mitigation\ny\n") == "runbook"
+    assert doc_type("docs/d.md", "# Use Flux\n## Context\nx\n## Decision\ny\n") == "architecture"
+    # headings inside code fences are not headings
+    assert doc_type("docs/e.md", "# Notes\n```\n# Troubleshooting\n```\n") == "other"

@@ -1,0 +1,94 @@
+"""Repository files, listed and read once: YAML documents or the reason a file is skipped.
+
+``Files`` remembers every file it could not use (``skipped``: path -> reason) and which files it
+read (``touched``), so that a snapshot lists, as coverage rows, the skipped files among those it
+depends on ("every file counts").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from readiness.collect.yamlfile import Read, read
+
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", "vendor", ".tox",
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+SHOWN_HIDDEN = frozenset({".github", ".gitlab", ".woodpecker"})
+MAX_BYTES = 10 * 1024 * 1024
+YAML = (".yaml", ".yml")
+
+
+def walk(root: Path) -> list[str]:
+    """Repository-relative POSIX paths of its files, without VCS, dependency and cache directories."""
+    out = []
+    for here, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and (not d.startswith(".") or d in SHOWN_HIDDEN))
+        rel = Path(here).relative_to(root)
+        # Symbolic links are not followed: they could point outside the repository.
+        out += [(rel / f).as_posix() for f in files if (Path(here) / f).is_file() and not (Path(here) / f).is_symlink()]
+    return sorted(out)
+
+
+class Files:
+    """Reads repository files once, recording the ones that cannot be used.
+
+    ``skipped`` maps a path to (reason, raw text): the text lets coverage name the kinds it held.
+    """
+
+    def __init__(self, root: Path, files: list[str] | None = None) -> None:
+        self.root = root
+        self.files = walk(root) if files is None else files
+        self.skipped: dict[str, tuple[str, str]] = {}
+        self.touched: set[str] = set()
+        self._yaml: dict[str, list[Any] | None] = {}
+        self._charts = {str(PurePosixPath(f).parent) for f in self.files if PurePosixPath(f).name == "Chart.yaml"}
+
+    def text(self, rel: str) -> str | None:
+        self.touched.add(rel)
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                self.skipped[rel] = (f"larger than {MAX_BYTES // 2**20} MiB", "")
+                return None
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.skipped[rel] = ("not UTF-8 text", "")
+        except OSError as err:
+            self.skipped[rel] = (f"unreadable: {err.strerror}", "")
+        return None
+
+    def in_chart_templates(self, rel: str) -> bool:
+        parts = PurePosixPath(rel).parts
+        return any(parts[i] == "templates" and "/".join(parts[:i] or ".") in self._charts
+                   for i in range(len(parts) - 1))
+
+    def yaml(self, rel: str) -> list[Any] | None:
+        """The documents of YAML file ``rel``, or None when it is skipped (and recorded as such)."""
+        self.touched.add(rel)
+        if rel not in self._yaml:
+            text = self.text(rel)
+            if text is None:
+                self._yaml[rel] = None
+            else:
+                got: Read = read(text, in_chart_templates=self.in_chart_templates(rel))
+                if got.docs is None:
+                    self.skipped[rel] = (got.reason or "unreadable", text)
+                self._yaml[rel] = got.docs
+        return self._yaml[rel]
+
+
+def repo_names(root: Path) -> frozenset[str]:
+    """The names this repository goes by: its directory, and ``owner/name`` of its Git remotes."""
+    names = {root.name.lower()}
+    try:
+        config = (root / ".git" / "config").read_text(encoding="utf-8")
+    except OSError:
+        config = ""
+    for url in re.findall(r"^\s*url\s*=\s*(\S+)", config, re.MULTILINE):
+        m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+        if m:
+            names |= {f"{m.group(1)}/{m.group(2)}".lower(), m.group(2).lower()}
+    return frozenset(names)

@@ -1,0 +1,167 @@
+"""CI as repository facts: Woodpecker, GitLab stage order and manual rules, GitHub reusable workflows,
+what counts as SAST and as an end-to-end test. Fixtures are our own, in the shapes of real pipelines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import pytest
+
+from readiness.collect import ci
+from readiness.collect.reader import Files
+
+
+def workflows(root: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    reader = Files(root)
+    return {w["path"]: w for w in ci.workflows(root, reader.files, reader.yaml)}
+
+
+def jobs(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {j["name"]: j for j in spec["jobs"]}
+
+
+def test_github_reusable_workflows_parked_files_sast_and_throwaway_clusters(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/release.yml": """
+            on: {push: {branches: [main]}}
+            jobs:
+              checks:
+                uses: ./.github/workflows/_checks.yml
+              ship:
+                needs: [checks]
+                environment: production
+                steps: [{run: "helm upgrade --install shop charts/shop"}]
+            """,
+        ".github/workflows/_checks.yml": """
+            on: {workflow_call: {}}
+            jobs:
+              unit: {steps: [{run: go test ./...}]}
+              scan:
+                steps:
+                - uses: aquasecurity/trivy-action@0.28.0
+                - uses: github/codeql-action/upload-sarif@v3
+            """,
+        ".github/workflows/codeql.yml": """
+            on: [push]
+            jobs:
+              analyze:
+                steps: [{uses: github/codeql-action/init@v3}, {uses: github/codeql-action/analyze@v3}]
+            """,
+        ".github/workflows/e2e.yml": """
+            on: [pull_request]
+            jobs:
+              kubernetes:
+                steps:
+                - uses: helm/kind-action@v1
+                - run: flux install
+                - run: kubectl apply -k clusters/staging
+                - run: kubectl -n flux-system wait kustomization/apps --for=condition=ready
+              validate:
+                steps: [{name: Setup Flux CLI, uses: fluxcd/flux2/action@main}, {run: flux migrate -f . --yes}]
+            """,
+        ".github/vault/old-deploy.yml": """
+            on: [push]
+            jobs: {deploy: {steps: [{run: kubectl apply -f prod/}]}}
+            """,
+    })
+    assert set(found) == {".github/workflows/release.yml", ".github/workflows/_checks.yml",
+                          ".github/workflows/codeql.yml", ".github/workflows/e2e.yml"}  # vault is parked
+    release = jobs(found[".github/workflows/release.yml"])
+    # the calling job does what the reusable workflow's jobs do
+    assert release["checks"]["calls"] == [".github/workflows/_checks.yml"]
+    assert release["checks"]["does"] == ["test", "unit-test", "image-scan"]
+    assert release["ship"]["does"] == ["deploy", "approval"] and release["ship"]["needs"] == ["checks"]
+    assert found[".github/workflows/_checks.yml"]["triggers"] == ["workflow_call"]
+    # uploading someone else's SARIF is not static analysis; CodeQL's analyze is
+    assert "sast" not in jobs(found[".github/workflows/_checks.yml"])["scan"]["does"]
+    assert jobs(found[".github/workflows/codeql.yml"])["analyze"]["does"] == ["sast"]
+    e2e = jobs(found[".github/workflows/e2e.yml"])
+    assert e2e["kubernetes"]["does"] == ["e2e-test"]  # installs into a throwaway kind cluster: a test
+    assert e2e["validate"]["does"] == []  # setting up the flux CLI deploys nothing
+
+
+def test_gitlab_stage_order_gates_later_stages_and_manual_rules_per_branch(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {".gitlab-ci.yml": """
+        stages: [build, test, deploy]
+        compile: {stage: build, script: [make build]}
+        unit: {stage: test, script: [make test]}
+        lint: {stage: test, script: [golangci-lint run]}
+        deploy-staging:
+          stage: deploy
+          script: [helm upgrade --install shop charts/shop]
+          environment: {name: staging}
+        deploy-prod:
+          stage: deploy
+          needs: [unit]
+          script: [helm upgrade --install shop charts/shop]
+          environment: {name: production}
+          rules:
+          - if: $CI_COMMIT_BRANCH == "main"
+            when: manual
+          - if: $CI_COMMIT_TAG
+        """})
+    pipeline = jobs(found[".gitlab-ci.yml"])
+    assert pipeline["unit"]["needs"] == ["compile"]
+    assert pipeline["deploy-staging"]["needs"] == ["compile", "unit", "lint"]  # every earlier stage gates it
+    assert pipeline["deploy-staging"]["does"] == ["deploy"] and not pipeline["deploy-staging"]["manual"]
+    prod = pipeline["deploy-prod"]
+    assert prod["needs"] == ["unit"]  # explicit needs replace stage order
+    assert prod["manual"] and prod["manual_rules"] == ['$CI_COMMIT_BRANCH == "main"']
+    assert prod["auto_rules"] == ["$CI_COMMIT_TAG"]  # on a tag it deploys by itself
+    assert prod["does"] == ["deploy", "approval"]
+
+
+def test_woodpecker_pipelines(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".woodpecker/test.yml": """
+            when: [{event: [push, pull_request]}]
+            steps:
+              - name: unit
+                image: golang:1.23
+                commands: [go test ./...]
+              - name: semgrep
+                image: semgrep/semgrep
+                commands: [semgrep scan --config auto]
+            """,
+        ".woodpecker/deploy.yaml": """
+            when: {event: deployment, environment: production}
+            depends_on: [test]
+            steps:
+              deploy:
+                image: alpine/helm
+                commands: [helm upgrade --install shop charts/shop]
+                when: {branch: main}
+            """,
+        ".woodpecker.yml": "steps: [{name: build, image: docker, commands: [docker build .]}]\n",
+    })
+    assert set(found) == {".woodpecker/test.yml", ".woodpecker/deploy.yaml", ".woodpecker.yml"}
+    test = found[".woodpecker/test.yml"]
+    assert (test["system"], test["triggers"]) == ("woodpecker", ["push", "pull_request"])
+    steps = jobs(test)
+    assert steps["unit"]["does"] == ["test", "unit-test"] and steps["semgrep"]["does"] == ["sast"]
+    assert steps["semgrep"]["needs"] == ["unit"]  # steps run in order
+    deploy = jobs(found[".woodpecker/deploy.yaml"])["deploy"]
+    assert deploy == {"name": "deploy", "does": ["deploy", "approval"], "environment": "production", "needs": [],
+                      "branches": ["main"]}
+    assert found[".woodpecker/deploy.yaml"]["triggers"] == ["deployment"]
+
+
+@pytest.mark.parametrize(("text", "does"), [
+    ("github/codeql-action/upload-sarif@v3", []),
+    ("bandit -r src", ["sast"]),
+    ("securego/gosec@master", ["sast"]),
+    ("kind create cluster && helm install x ./chart", ["e2e-test"]),
+    ("flux reconcile kustomization apps", ["deploy"]),
+    ("kubectl get pods", []),
+    ("Determine if should deploy\necho should_deploy=true", []),  # a question, not a deploy
+    ("filters: |\nbuild:\n  - Dockerfile", []),                  # a paths-filter key, not a build
+    ("🚀 Deploy to pro\n./scripts/deploy.sh", ["deploy"]),
+    ("🔨 Build image\ndocker buildx build .", ["build"]),
+])
+def test_activities(text: str, does: list[str]) -> None:
+    assert ci.activities(text) == does

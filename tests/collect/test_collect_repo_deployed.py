@@ -1,0 +1,412 @@
+"""The deployed view of a repository: clusters discovered, Flux Kustomizations and Argo CD Applications
+followed, YAML read as Kubernetes tools read it. Fixtures are our own, in the shapes of real repositories."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from readiness import store
+from readiness.cli import main
+from readiness.collect import collect_deployed, collect_repo, repo_clusters
+from readiness.collect.yamlfile import read, substitute_text
+from readiness.errors import CollectError
+from readiness.repofacts import REPO_API
+
+FLUX = "kustomize.toolkit.fluxcd.io/v1"
+FLEET = {
+    # a cluster root without kustomization.yaml: Flux reads every manifest below it
+    "deploy/clusters/alpha/infra.yaml": f"""
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: infra, namespace: flux-system}}
+        spec:
+          path: ./deploy/infra/alpha
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+          postBuild:
+            substitute: {{REPLICAS: "3", TIER: gold}}
+        ---
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: apps, namespace: flux-system}}
+        spec:
+          dependsOn: [{{name: infra}}]
+          path: ./deploy/apps
+          targetNamespace: shop
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+        ---
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: broken, namespace: flux-system}}
+        spec:
+          path: ./deploy/broken
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+        ---
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: vendor, namespace: flux-system}}
+        spec:
+          path: ./
+          sourceRef: {{kind: OCIRepository, name: vendor-manifests}}
+        ---
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata: {{name: platform, namespace: flux-system}}
+        spec: {{url: "ssh://git@github.com/acme/platform.git"}}
+        ---
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: platform, namespace: flux-system}}
+        spec:
+          path: ./deploy/apps
+          sourceRef: {{kind: GitRepository, name: platform}}
+        """,
+    "deploy/clusters/beta/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [apps.yaml]
+        """,
+    "deploy/clusters/beta/apps.yaml": f"""
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: apps, namespace: flux-system}}
+        spec:
+          path: ./deploy/apps
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+        """,
+    "deploy/clusters/beta/unlisted.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: not-in-kustomization}\n",
+    "deploy/infra/alpha/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        namespace: infra
+        resources: [../base, monitoring.yaml]
+        """,
+    "deploy/infra/base/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [gateway.yaml]
+        """,
+    "deploy/infra/base/gateway.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: gateway
+          labels: {tier: "${TIER}", zone: "${ZONE:=eu-1}", kept: "$${NOT_A_VAR}"}
+        spec:
+          replicas: ${REPLICAS}
+          template: {spec: {containers: [{name: gw, image: "ghcr.io/acme/gw:1"}]}}
+        """,
+    # a comment mentioning a Helm action, an `=` value, a redefined anchor: all valid for Kubernetes tools
+    "deploy/infra/alpha/monitoring.yaml": """
+        # values are rendered by the chart: {{ .Release.Namespace }} is not used here
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {name: gateway}
+        spec:
+          groups:
+          - name: gateway
+            rules:
+            - alert: GatewayDown
+              expr: up{job="gw"} == 0
+              labels: &sev {severity: critical}
+              annotations: {summary: "{{ $labels.instance }} down", runbook_url: "https://github.com/acme/fleet/blob/main/docs/Runbooks/Gateway-Down.md"}
+            - alert: GatewaySlow
+              expr: latency > 1
+              labels: &sev {severity: warning}
+              annotations: {runbook_url: "https://runbooks.example.com/gateway-slow"}
+            - alert: GatewayErrors
+              expr: errors > 0
+              labels: *sev
+        ---
+        apiVersion: monitoring.coreos.com/v1alpha1
+        kind: AlertmanagerConfig
+        metadata: {name: gateway}
+        spec:
+          route:
+            receiver: pager
+            matchers: [{name: severity, matchType: =, value: critical}]
+          receivers: [{name: pager}]
+        """,
+    "deploy/apps/list.yaml": """
+        - {apiVersion: v1, kind: Service, metadata: {name: shop}, spec: {ports: [{port: 80}]}}
+        - {apiVersion: v1, kind: Service, metadata: {name: cart}, spec: {ports: [{port: 80}]}}
+        """,
+    "deploy/apps/slo.yaml": """
+        version: prometheus/v1
+        service: shop
+        slos:
+        - name: requests-availability
+          objective: 99.9
+          sli: {events: {error_query: "x", total_query: "y"}}
+        """,
+    "deploy/apps/dup.yaml": """
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: shop
+          name: cart
+        """,
+    "deploy/broken/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [present.yaml, missing.yaml]
+        """,
+    "deploy/broken/present.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: half-built}\n",
+    "charts/web/Chart.yaml": """
+        apiVersion: v2
+        name: web
+        version: 1.2.0
+        dependencies:
+        - {name: postgresql, version: 15.x.x, repository: "https://charts.bitnami.com/bitnami", condition: db.enabled}
+        - {name: redis, version: 19.0.0, repository: "oci://registry-1.docker.io/bitnamicharts", alias: cache}
+        """,
+    "charts/web/templates/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n",
+    "docs/runbooks/gateway-down.md": "# Gateway down\n\n## Symptoms\n\n## Mitigation\n",
+}
+RENDERERS = ["builtin", *(["kubectl"] if shutil.which("kubectl") else [])]
+
+
+def build(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def rows(data: Path, cluster: str) -> pl.DataFrame:
+    return store.objects(data).filter(pl.col("cluster") == cluster)
+
+
+def obj(df: pl.DataFrame, kind: str, name: str) -> dict[str, Any]:
+    row = df.filter((pl.col("kind") == kind) & (pl.col("name") == name)).row(0, named=True)
+    return {**row, **{k: json.loads(row[k]) for k in ("labels", "annotations", "spec", "status")}}
+
+
+def fact_specs(df: pl.DataFrame, kind: str) -> list[dict[str, Any]]:
+    return [json.loads(s) for s in df.filter((pl.col("api_version") == REPO_API) & (pl.col("kind") == kind))
+            .sort("name")["spec"]]
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # the directory is named after the repository, as a checkout is
+    return build(tmp_path_factory.mktemp("checkout") / "fleet", FLEET)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_each_declared_cluster_gets_what_its_kustomizations_apply(fleet: Path, tmp_path: Path, renderer: str) -> None:
+    assert [c.name for c in repo_clusters(fleet)] == ["alpha", "beta"]
+    results = collect_deployed(fleet, tmp_path, renderer=renderer)
+    assert [(r.cluster, r.view) for r in results] == [("alpha", "deployed"), ("beta", "deployed")]
+    alpha, beta = rows(tmp_path, "alpha"), rows(tmp_path, "beta")
+    declared = alpha.filter(pl.col("api_version") != REPO_API)
+    assert sorted(set(declared["kind"])) == ["AlertmanagerConfig", "Deployment", "GitRepository", "Kustomization",
+                                             "Namespace", "PrometheusRule", "PrometheusServiceLevel", "Service"]
+    gateway = obj(alpha, "Deployment", "gateway")
+    # postBuild.substitute applied (a whole-value variable becomes a number, as Flux's text substitution does),
+    # a default used, an escaped $${X} kept, the kustomization's namespace set
+    assert gateway["spec"]["replicas"] == 3 and gateway["namespace"] == "infra"
+    assert gateway["labels"] == {"tier": "gold", "zone": "eu-1", "kept": "${NOT_A_VAR}"}
+    assert gateway["annotations"]["readiness.dev/source-path"] == "deploy/infra/base/gateway.yaml"
+    assert gateway["annotations"]["readiness.dev/applied-by"] == "Kustomization flux-system/infra"
+    shop = obj(alpha, "Service", "shop")  # a bare YAML list of objects, in the targetNamespace
+    assert shop["namespace"] == "shop" and obj(alpha, "Service", "cart")["namespace"] == "shop"
+    slo = obj(alpha, "PrometheusServiceLevel", "shop")
+    assert slo["api_version"] == "sloth.slok.dev/v1" and slo["spec"]["slos"][0]["name"] == "requests-availability"
+    assert slo["annotations"]["readiness.dev/format"] == "sloth-cli"
+    rule = obj(alpha, "PrometheusRule", "gateway")["spec"]["groups"][0]["rules"]
+    assert [r["labels"]["severity"] for r in rule] == ["critical", "warning", "warning"]  # newest anchor wins
+    route = obj(alpha, "AlertmanagerConfig", "gateway")["spec"]["route"]
+    assert route["matchers"][0]["matchType"] == "="
+    # beta gets only its apps: not alpha's infra, not a file its kustomization.yaml does not list
+    assert sorted(set(beta.filter(pl.col("api_version") != REPO_API)["kind"])) == [
+        "Kustomization", "PrometheusServiceLevel", "Service"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_builds_sources_and_broken_files_are_recorded(fleet: Path, tmp_path: Path, renderer: str) -> None:
+    (result, _) = collect_deployed(fleet, tmp_path, renderer=renderer)
+    alpha = rows(tmp_path, "alpha")
+    builds = {b["by"]: b for b in fact_specs(alpha, "Build")}
+    assert builds["Kustomization flux-system/apps"]["depends_on"] == ["infra"]
+    assert builds["Kustomization flux-system/infra"]["substitute"] == ["REPLICAS", "TIER"]  # names, never values
+    broken = builds["Kustomization flux-system/broken"]
+    assert not broken["ok"] and "missing.yaml" in broken["error"]
+    assert obj(alpha, "Namespace", "half-built")["annotations"]["readiness.dev/build"] == "failed"
+    vendor = builds["Kustomization flux-system/vendor"]
+    assert vendor["path"] is None and vendor["source"] == "OCIRepository vendor-manifests (not in this repository)"
+    assert builds["Kustomization flux-system/platform"]["source"] == "GitRepository platform (another repository)"
+    assert [by for by, _ in result.failed_builds] == ["Kustomization flux-system/broken"]
+    (view,) = fact_specs(alpha, "View")
+    assert (view["view"], view["tool"], view["roots"], view["failed_builds"]) == (
+        "deployed", "flux", ["deploy/clusters/alpha"], 1)
+    cov = store.read(tmp_path, "coverage").filter(pl.col("cluster") == "alpha")
+    errors = cov.filter(pl.col("outcome") == "error")["detail"].to_list()
+    assert len(errors) == 1 and errors[0].startswith("Kustomization flux-system/broken (path deploy/broken)")
+    skipped = dict(cov.filter(pl.col("outcome") == "skipped").select("detail", "kind").iter_rows())
+    dup = [d for d in skipped if d.startswith("deploy/apps/dup.yaml: duplicated key")]
+    assert dup and "line 4" in dup[0] and skipped[dup[0]] == "ServiceAccount"
+    assert not [d for d in skipped if d.startswith("charts/")]  # a chart's templates are not part of alpha
+
+
+def test_runbook_links_chart_dependencies_and_files_view(fleet: Path, tmp_path: Path) -> None:
+    collect_deployed(fleet, tmp_path / "d", ["alpha"], renderer="builtin")
+    alpha = rows(tmp_path / "d", "alpha")
+    (links,) = fact_specs(alpha, "RunbookLinks")
+    assert links["alerts"] == 3
+    assert [(lk["alert"], lk["outcome"], lk["target"]) for lk in links["links"]] == [
+        ("GatewayDown", "resolves", "docs/runbooks/gateway-down.md"), ("GatewaySlow", "placeholder", None)]
+    (chart,) = fact_specs(alpha, "Chart")
+    assert (chart["name"], [(d["name"], d["alias"], d["condition"]) for d in chart["dependencies"]]) == (
+        "web", [("postgresql", None, "db.enabled"), ("redis", "cache", None)])
+    # the files view reads every file as written, and says so
+    result = collect_repo(fleet, "fleet", tmp_path / "f")
+    files = rows(tmp_path / "f", "fleet")
+    assert fact_specs(files, "View")[0]["view"] == "files"
+    assert files.filter(pl.col("kind") == "Namespace")["name"].sort().to_list() == ["half-built",
+                                                                                  "not-in-kustomization"]
+    assert "${REPLICAS}" in obj(files, "Deployment", "gateway")["spec"].__repr__()  # not substituted as written
+    assert any(p == "charts/web/templates/svc.yaml" and "Helm chart template" in r for p, r in result.skipped)
+
+
+def test_argo_cd_applications_declare_clusters(tmp_path: Path) -> None:
+    repo = build(tmp_path / "hub", {
+        "argocd/edge.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: edge-web, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/hub.git", path: workloads/web}
+              destination: {name: edge, namespace: web}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: local, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/hub.git", path: "{{.path}}"}
+              destination: {server: "https://kubernetes.default.svc"}
+            """,
+        "workloads/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+    })
+    (cluster,) = repo_clusters(repo)  # a templated path is not followed
+    assert (cluster.name, cluster.tool) == ("edge", "argocd")
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    edge = rows(tmp_path / "d", "edge")
+    web = obj(edge, "Deployment", "web")
+    assert web["namespace"] == "web" and web["annotations"]["readiness.dev/applied-by"] == "Application argocd/edge-web"
+
+
+def test_cli_discovers_clusters_and_falls_back_to_the_files_view(fleet: Path, tmp_path: Path) -> None:
+    run = CliRunner().invoke(main, ["collect", "--repo", str(fleet), "--render", "builtin",
+                                    "--data", str(tmp_path / "d")])
+    assert run.exit_code == 0, run.output
+    assert run.stdout.startswith("alpha: repo (deployed view), ")
+    assert "of 2 cluster(s) (deployed view)" in run.stdout
+    assert "alpha: Kustomization flux-system/broken does not build: " in run.stderr
+    one = CliRunner().invoke(main, ["collect", "--repo", str(fleet), "--cluster", "beta",
+                                    "--data", str(tmp_path / "e")])
+    assert one.exit_code == 0 and "of 1 cluster(s)" in one.stdout
+    with pytest.raises(CollectError, match="declares no cluster gamma"):
+        collect_deployed(fleet, tmp_path / "g", ["gamma"])
+    bare = build(tmp_path / "bare", {"app.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"})
+    plain = CliRunner().invoke(main, ["collect", "--repo", str(bare), "--data", str(tmp_path / "b")])
+    assert plain.exit_code == 0 and plain.stdout.startswith("bare: repo (files view), 1 manifests")
+    assert "declares no cluster" in plain.stderr
+
+
+@pytest.mark.parametrize(("text", "docs", "template"), [
+    ("# mentions {{ .Values.x }} in a comment\na: '{{ .Release.Name }}'\n", [{"a": "{{ .Release.Name }}"}], False),
+    ("a: {{ .Values.x }}\n", None, True),                       # parses only without its actions
+    ("{{- if .Values.on }}\na: 1\n{{- end }}\n", None, True),
+    ("a: [1\n", None, False),                                    # broken, not a template
+    ("a: 1\nb: {c: 1, c: 2}\n", None, False),                    # duplicated key
+])
+def test_yaml_is_read_as_kubernetes_tools_read_it(text: str, docs: Any, template: bool) -> None:
+    got = read(text)
+    assert (got.docs, got.template) == (docs, template)
+    if docs is None:
+        assert got.reason and ("line" in got.reason or template)
+
+
+def test_substitution_follows_flux() -> None:
+    given = {"A": "1", "EMPTY": ""}
+    assert substitute_text("${A}-${B:=two}-${EMPTY:=d}-${EMPTY=d}-$${A}-${C}", given) == "1-two-d--${A}-${C}"
+
+
+def test_application_sets_generate_applications_from_lists_and_git_directories(tmp_path: Path) -> None:
+    repo = build(tmp_path / "hub", {
+        "argocd/addons.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: addons, namespace: argocd}
+            spec:
+              generators:
+              - list: {elements: [{cluster: east, ns: mon}, {cluster: west, ns: obs}]}
+              template:
+                metadata: {name: "monitoring-{{cluster}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: addons/monitoring}
+                  destination: {name: "{{cluster}}", namespace: "{{ns}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: teams, namespace: argocd}
+            spec:
+              generators:
+              - git: {repoURL: "https://github.com/acme/hub.git", revision: HEAD, directories: [{path: "teams/*"}]}
+              template:
+                metadata: {name: "{{.path.basename}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: "{{.path.path}}"}
+                  destination: {name: east, namespace: "{{.path.basename}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: by-label, namespace: argocd}
+            spec:
+              generators: [{clusters: {selector: {matchLabels: {enable_velero: "true"}}}}]
+              template:
+                metadata: {name: "velero-{{name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: addons/velero}
+                  destination: {server: "{{server}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: clusters, namespace: argocd}
+            spec:
+              generators: [{clusters: {}}]
+              template:
+                metadata: {name: "cluster-{{name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: "envs/{{name}}"}
+                  destination: {name: "{{name}}"}
+            """,
+        "envs/lab/quota.yaml": "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: lab, namespace: default}\n",
+        "addons/monitoring/rule.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+                                       "metadata: {name: node}\nspec: {groups: []}\n",
+        "addons/velero/schedule.yaml": "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: daily}\n",
+        "teams/payments/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pay}\n",
+        "teams/search/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: find}\n",
+    })
+    # a clusters generator names a cluster only where the repository has a folder for it (envs/{{name}})
+    assert [c.name for c in repo_clusters(repo)] == ["east", "lab", "west"]
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    east, west = rows(tmp_path / "d", "east"), rows(tmp_path / "d", "west")
+    assert obj(east, "PrometheusRule", "node")["namespace"] == "mon"
+    assert obj(west, "PrometheusRule", "node")["namespace"] == "obs"
+    assert sorted(east.filter(pl.col("kind") == "Deployment")["name"]) == ["find", "pay"]
+    assert obj(east, "Deployment", "pay")["namespace"] == "payments"
+    assert west.filter(pl.col("kind") == "Deployment").is_empty()
+    assert east.filter(pl.col("kind") == "Schedule").is_empty()
+    lab = rows(tmp_path / "d", "lab")
+    assert obj(lab, "ResourceQuota", "lab")["annotations"]["readiness.dev/applied-by"] == (
+        "Application argocd/cluster-lab")
