@@ -33,7 +33,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from readiness.cli import collect, demo, report, score
+    from readiness.cli import collect, demo, report, score, scrub
 
     main.add_command(collect.collect)
     main.add_command(demo.demo)
@@ -41,6 +41,7 @@ def _register() -> None:
     main.add_command(score.explain)
     main.add_command(score.list_checks)
     main.add_command(report.report)
+    main.add_command(scrub.scrub)
     from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
 
     for command in plan_commands:

@@ -25,7 +25,8 @@ from readiness.collect import ci, facts
 from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.live import snapshot_id
-from readiness.collect.sanitize import dumps, row_fields
+from readiness.collect.policy import version_of as policy_version
+from readiness.collect.sanitize import fact_fields, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import is_helm_template, load_all, problem
@@ -179,7 +180,8 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
     by_kind = {(r.group, r.kind): r for r in (load_catalogue() if catalogue is None else catalogue)}
     files = walk(root)
     reader = _Files(root)
-    writer = SnapshotWriter(data_dir, cluster, result.snapshot_id, at, "repo")
+    writer = SnapshotWriter(data_dir, cluster, result.snapshot_id, at, "repo",
+                            policy_version=policy_version(by_kind.values()))
     counts: Counter[tuple[str, str]] = Counter()
     try:
         for rel in files:
@@ -192,7 +194,8 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
                 if not meta.get("name"):  # a kustomization.yaml, or an object named by a generator
                     obj["metadata"] = {**meta, "name": rel if i == 0 else f"{rel}#{i}"}
                 fields = row_fields(obj, metadata_only=bool(res and res.metadata_only),
-                                    omit_paths=res.omit if res else ())
+                                    omit_paths=res.omit if res else (), keep=res.keep if res else (),
+                                    text=res.text if res else ())
                 writer.add(api_version, kind, fields)
                 counts[(api_version, kind)] += 1
         result.objects = writer.count
@@ -210,7 +213,7 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
                 else:
                     found.append(report)
         for kind, name, spec in found:
-            writer.add(REPO_API, kind, (None, name, "{}", "{}", dumps(spec), "{}"))
+            writer.add(REPO_API, kind, fact_fields(REPO_API, kind, name, spec))
         result.facts = len(found)
         fact_counts = Counter(kind for kind, _, _ in found)
         coverage = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}

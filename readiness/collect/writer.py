@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from readiness import schema, store
+from readiness.collect import policy
 from readiness.errors import ReadinessError
 
 BATCH_ROWS = 2000
@@ -41,7 +42,7 @@ class SnapshotWriter:
     """Writes the rows of one (snapshot, cluster): objects streamed in batches, then coverage and snapshot."""
 
     def __init__(self, data_dir: Path, cluster: str, snapshot_id: str, collected_at: datetime, source: str,
-                 batch_rows: int = BATCH_ROWS) -> None:
+                 batch_rows: int = BATCH_ROWS, policy_version: str | None = None) -> None:
         self.data_dir, self.cluster, self.snapshot_id = Path(data_dir), cluster, snapshot_id
         self.collected_at, self.source, self.batch_rows = collected_at, source, batch_rows
         self.target = store.partition_path(self.data_dir, "objects", cluster, collected_at, snapshot_id)
@@ -49,7 +50,9 @@ class SnapshotWriter:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=store.TMP_SUFFIX, dir=self.target.parent)
         os.close(fd)
         self._tmp = Path(tmp)
-        self._arrow_schema = schema.empty("objects").to_arrow().schema
+        # The sanitizer policy the rows went through, in the file's key-value metadata (readiness scrub reads it).
+        label = policy_version or policy.version_label()
+        self._arrow_schema = schema.empty("objects").to_arrow().schema.with_metadata({policy.METADATA_KEY: label})
         self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
             self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
         self._rows: list[tuple[Any, ...]] = []
