@@ -54,9 +54,14 @@ _WEBHOOK = re.compile(rf"(?i)\b(https?://(?:hooks\.slack\.com|discord(?:app)?\.c
 _RANDOM = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9_+=-]*\d)(?=[A-Za-z0-9_+=-]*[A-Za-z])[A-Za-z0-9_+=-]{24,}(?![\w/.-])")
 
 
+_CANDIDATE = re.compile(r"[:=@?#]|bearer|basic|token|apikey|[A-Za-z0-9_+=-]{24}", re.IGNORECASE)
+
+
 def scrub_text(text: str) -> str:
     """``text`` without URL user info, query strings, secret webhook paths, bearer/basic tokens,
     secret-named ``key=value`` / ``key: value`` values and long random-looking words; idempotent."""
+    if not _CANDIDATE.search(text):  # most messages hold nothing any pattern below could match
+        return text
     text = _QUERY.sub(lambda m: f"{m.group(1)}?{URL_REDACTED}", text)
     text = _WEBHOOK.sub(lambda m: f"{m.group(1)}/{URL_REDACTED}", text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{URL_REDACTED}@", text)
@@ -69,7 +74,9 @@ def scrub_text(text: str) -> str:
 _KEY_SUSPECT = re.compile(r"[@?=:\s]")
 
 
+@lru_cache(maxsize=8192)
 def _key(key: str) -> str:
+    """A mapping key, scrubbed when it could hold a credential (a URL with user info as a key)."""
     return scrub_text(key) if _KEY_SUSPECT.search(key) else key
 
 
@@ -111,6 +118,25 @@ def _step(nodes: tuple[Node, ...], key: str) -> tuple[Node, ...]:
     return tuple({id(n): n for n in out}.values()) if len(out) > 1 else tuple(out)
 
 
+class State:
+    """The nodes active at one place of a walk, with the step to each key computed once."""
+
+    __slots__ = ("_next", "flag", "nodes")
+
+    def __init__(self, nodes: tuple[Node, ...]) -> None:
+        self.nodes = nodes
+        self.flag = max((n.flag for n in nodes), default=0)
+        self._next: dict[str, State] = {}
+
+    def step(self, key: str) -> State:
+        nxt = self._next.get(key)
+        if nxt is None:
+            nxt = State(_step(self.nodes, key)) if self.nodes else self
+            if len(self._next) < 4096:  # map keys (labels, values) are data: the cache stays bounded
+                self._next[key] = nxt
+        return nxt
+
+
 @dataclass
 class Stats:
     """How many string values one ``apply`` replaced (``redacted``) or changed by scrubbing (``scrubbed``)."""
@@ -144,10 +170,10 @@ def _scrub_all(value: Any, stats: Stats) -> Any:
     return value
 
 
-def _walk(value: Any, nodes: tuple[Node, ...], policy: Policy, stats: Stats) -> Any:
-    if not nodes:
+def _walk(value: Any, state: State, policy: Policy, stats: Stats) -> Any:
+    if not state.nodes:
         return _redact_all(value, stats)
-    flag = max(n.flag for n in nodes)
+    flag = state.flag
     if flag == KEEP:
         return value
     if flag == TEXT:
@@ -155,9 +181,9 @@ def _walk(value: Any, nodes: tuple[Node, ...], policy: Policy, stats: Stats) -> 
     if isinstance(value, dict):
         if flag == ANNOTATIONS:
             return policy.annotations_of(value, stats)
-        return {_key(k): _walk(v, _step(nodes, k), policy, stats) for k, v in value.items()}
+        return {_key(k): _walk(v, state.step(k), policy, stats) for k, v in value.items()}
     if isinstance(value, list):
-        return [_walk(v, nodes, policy, stats) for v in value]
+        return [_walk(v, state, policy, stats) for v in value]
     if isinstance(value, str):
         if value != REDACTED:
             stats.redacted += 1
@@ -225,7 +251,7 @@ class Policy:
                 if template not in self.templates:
                     raise ConfigError(path, f"{name} uses template {template!r}, which is not defined",
                                       hint=f"templates: {', '.join(sorted(self.templates))}")
-        self._tries: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Node] = {}
+        self._tries: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], State] = {}
 
     def _mount(self, root: Node, rules: Rules, prefix: list[str], depth: int = 0) -> None:
         for flag, paths in ((KEEP, rules.keep), (TEXT, rules.text), (ANNOTATIONS, rules.annotations)):
@@ -235,8 +261,8 @@ class Policy:
             if depth < 8:  # templates may use templates; a cycle stops here
                 self._mount(root, self.templates[template], prefix + _split(mount), depth + 1)
 
-    def trie(self, group: str, kind: str, keep: tuple[str, ...] = (), text: tuple[str, ...] = ()) -> Node:
-        """The compiled paths of a kind, with a catalogue entry's ``keep``/``text`` added."""
+    def trie(self, group: str, kind: str, keep: tuple[str, ...] = (), text: tuple[str, ...] = ()) -> State:
+        """The compiled paths of a kind, with a catalogue entry's ``keep``/``text`` added (the walk's start)."""
         key = (group, kind, keep, text)
         if key not in self._tries:
             root = Node()
@@ -244,7 +270,7 @@ class Policy:
             self._mount(root, Rules(keep, text), [])
             root.children.pop("annotations", None)  # annotation values follow the key list only
             root.children["annotations"] = Node(ANNOTATIONS)
-            self._tries[key] = root
+            self._tries[key] = State((root,))
         return self._tries[key]
 
     def keeps_annotation(self, key: str) -> bool:
@@ -260,7 +286,7 @@ class Policy:
         """``row`` (``annotations``, ``spec``, ``status``) as the policy stores it, as a new dict."""
         stats = stats if stats is not None else Stats()
         root = self.trie(group, kind, keep, text)
-        return {k: _walk(v, _step((root,), k), self, stats) for k, v in row.items()}
+        return {k: _walk(v, root.step(k), self, stats) for k, v in row.items()}
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -38,6 +38,10 @@ def check_target(data_dir: Path) -> None:
     store.refuse_mixing(data_dir, {"live"})
 
 
+def _scrubbed(text: str | None) -> str | None:
+    return None if text is None else policy.scrub_text(text)
+
+
 class SnapshotWriter:
     """Writes the rows of one (snapshot, cluster): objects streamed in batches, then coverage and snapshot."""
 
@@ -107,8 +111,10 @@ class SnapshotWriter:
             self.abort()
             raise
         common = {"snapshot_id": self.snapshot_id, "cluster": self.cluster, "collected_at": self.collected_at}
-        cov = pl.DataFrame([{**common, **c} for c in coverage], schema=schema.COVERAGE)
-        snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": error}],
+        # Error texts quote servers and files: they go through the same scrubber as kept free text.
+        cov = pl.DataFrame([{**common, **c, "detail": _scrubbed(c.get("detail"))} for c in coverage],
+                           schema=schema.COVERAGE)
+        snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": _scrubbed(error)}],
                             schema=schema.SNAPSHOTS)
         written = [self.target]
         for table, frame in (("coverage", cov), ("snapshots", snap)):
