@@ -28,7 +28,6 @@ from readiness.schema import REDACTED
 
 PACKAGED = Path(__file__).with_name("policy.yaml")
 METADATA_KEY = b"readiness.sanitizer"
-_ROOTS = ("annotations", "spec", "status")
 
 # --- free text ------------------------------------------------------------------------------
 # A name that says its value is a secret.
@@ -52,8 +51,6 @@ _WEBHOOK = re.compile(rf"(?i)\b(https?://(?:hooks\.slack\.com|discord(?:app)?\.c
                       rf"[\w.-]*webhook\.office\.com|outlook\.office\.com/webhook|chat\.googleapis\.com)"
                       rf"[^/\s\"']*)/(?!{_U}(?:[\s\"']|$))[^\s\"']+")
 _RANDOM = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9_+=-]*\d)(?=[A-Za-z0-9_+=-]*[A-Za-z])[A-Za-z0-9_+=-]{24,}(?![\w/.-])")
-
-
 _CANDIDATE = re.compile(r"[:=@?#]|bearer|basic|token|apikey|[A-Za-z0-9_+=-]{24}", re.IGNORECASE)
 
 

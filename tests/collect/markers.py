@@ -226,7 +226,7 @@ def repo_files(m: Places) -> dict[str, str]:
                                       {"run": f"kubectl apply -f k8s/ --token={m()}", "env": {"PW": m()}}]}},
     }
     kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                     "resources": ["cluster.yaml"],
+                     "resources": ["cluster.yaml", f"https://ci:{m()}@github.com/org/base//k8s?ref=v1"],
                      "patches": [{"patch": f"- op: replace\n  path: /data/password\n  value: {m()}\n",
                                   "target": {"kind": "ConfigMap"}}],
                      "secretGenerator": [{"name": "db", "literals": [f"password={m()}"]}],

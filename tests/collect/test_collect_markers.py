@@ -136,5 +136,8 @@ def test_what_checks_read_and_references_are_kept(collected: Collected) -> None:
     repo = df.filter(pl.col("source") == "repo")
     workflow = parsed(repo, "Workflow", ".github/workflows/deploy.yaml")["spec"]
     assert workflow["jobs"][0]["environment"] == "production" and "deploy" in workflow["jobs"][0]["does"]
+    kustomization = parsed(repo, "Kustomization", "apps/kustomization.yaml")["status"]
+    assert kustomization["resources"] == ["cluster.yaml", f"https://{URL_REDACTED}@github.com/org/base//k8s?{URL_REDACTED}"]
+    assert kustomization["patches"][0]["target"] == {"kind": "ConfigMap"}
     doc = parsed(repo, "Document", "docs/runbooks/api-down.md")["spec"]
     assert doc["title"] == f"Api down (password={REDACTED})" and doc["answers_alerts"] == ["ApiDown"]
