@@ -43,7 +43,7 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from readiness.cli import collect, demo, doctor, metrics, report, score, site
+    from readiness.cli import collect, demo, doctor, metrics, report, score, scrub, site
 
     main.add_command(collect.collect)
     main.add_command(demo.demo)
@@ -56,6 +56,7 @@ def _register() -> None:
     main.add_command(metrics.metrics)
     main.add_command(site.site)
     main.add_command(doctor.doctor)
+    main.add_command(scrub.scrub)
     from readiness.cli.plan import COMMANDS as plan_commands  # plan, burndown, risks, log
 
     for command in plan_commands:

@@ -135,8 +135,8 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
 
     Lists the resource types of the catalogue (core and apps kinds, Velero, Prometheus Operator,
     cert-manager, External Secrets, Flux, Argo, Flagger, Trivy, Chaos Mesh, Linkerd...) from each
-    cluster, as one snapshot. Never requests Secrets; strips last-applied annotations and
-    environment variable values. Prints one summary line per cluster.
+    cluster, as one snapshot. Never requests Secrets; stores only what the sanitizer policy keeps
+    (docs/collect.md): every other string value is replaced. Prints one summary line per cluster.
     """
     from readiness import collect as lib
 

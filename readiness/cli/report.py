@@ -11,6 +11,7 @@ import click
 
 from readiness import paths
 from readiness.cli.options import data_option
+from readiness.cli.scrub import warn_unscrubbed
 from readiness.errors import ConfigError, ReadinessError
 
 COLLECTED = (0, 3, 4)  # collect's exit statuses after which a snapshot was written (see `collect --help`)
@@ -153,6 +154,7 @@ def report(month: str | None, data: Path | None, out: Path, rubric: str | None, 
     data_dir = paths.data_dir(data)
     if collect_first or (collect_first is None and (data_dir / paths.COLLECT_FILE).is_file()):
         collect_configured(data_dir, say)
+    warn_unscrubbed(data_dir)
     result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers, say=say,
                    as_of=as_of.date() if as_of else None, pdf=pdf)
     total = sum(v for k, v in result.timings.items() if ":" not in k)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from readiness.cli.options import data_option
+from readiness.cli.scrub import warn_unscrubbed
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
 
@@ -48,6 +49,7 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     from readiness.assessment import assess
 
     a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
+    warn_unscrubbed(a.data_dir)
     if not a.demo and (age := a.stale_today()) is not None:
         click.echo(f"warning: the newest snapshot in {a.data_dir} is {age} days old: run 'readiness collect'",
                    err=True)

@@ -15,7 +15,7 @@ from typing import Any
 from readiness.errors import ConfigError
 
 PACKAGED = Path(__file__).with_name("catalogue.yaml")
-FIELDS = {"group", "version", "kind", "resource", "metadata_only", "omit", "page_size", "skip"}
+FIELDS = {"group", "version", "kind", "resource", "metadata_only", "omit", "page_size", "skip", "keep", "text"}
 _KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _RESOURCE = re.compile(r"^[a-z][a-z0-9]*$")
 _VERSION = re.compile(r"^v[0-9]+((alpha|beta)[0-9]+)?$")
@@ -33,6 +33,8 @@ class Resource:
     metadata_only: bool = False
     omit: tuple[str, ...] = ()
     page_size: int | None = None
+    keep: tuple[str, ...] = ()  # paths the sanitizer keeps on top of policy.yaml's for this kind
+    text: tuple[str, ...] = ()  # paths it keeps after scrubbing the text
 
     @property
     def api_version(self) -> str:
@@ -78,13 +80,21 @@ def _entry(raw: Any, path: str, index: int) -> tuple[tuple[str, str], Resource |
     omit = raw.get("omit") or []
     if not isinstance(omit, list) or not all(isinstance(o, str) and o for o in omit):
         raise ConfigError(path, f"{where} ({kind}): omit must be a list of dotted paths", hint="e.g. omit: [spec.data]")
+    extra = {}
+    for name in ("keep", "text"):
+        paths = raw.get(name) or []
+        if not isinstance(paths, list) or not all(isinstance(o, str) and o.startswith(("spec.", "status."))
+                                                  for o in paths):
+            raise ConfigError(path, f"{where} ({kind}): {name} must be a list of dotted paths under spec or status",
+                              hint=f"e.g. {name}: [spec.replicas]")
+        extra[name] = tuple(paths)
     page_size = raw.get("page_size")
     if page_size is not None and (not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1):
         raise ConfigError(path, f"{where} ({kind}): page_size must be a positive integer")
     metadata_only = raw.get("metadata_only", False)
     if not isinstance(metadata_only, bool):
         raise ConfigError(path, f"{where} ({kind}): metadata_only must be true or false")
-    return (group, kind), Resource(group, version, kind, resource, metadata_only, tuple(omit), page_size)
+    return (group, kind), Resource(group, version, kind, resource, metadata_only, tuple(omit), page_size, **extra)
 
 
 def _read(path: Path) -> list[Any]:

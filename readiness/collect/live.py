@@ -19,6 +19,7 @@ from pathlib import Path
 
 from readiness.collect import kube
 from readiness.collect.catalogue import Resource
+from readiness.collect.policy import version_of as policy_version
 from readiness.collect.sanitize import row_fields
 from readiness.collect.targets import Target
 from readiness.collect.writer import SnapshotWriter, check_target
@@ -109,7 +110,7 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
         for items in kube.pages(transport, path, res.page_size or settings.page_size, accept):
             for obj in items:
                 writer.add(api_version, res.kind, row_fields(obj, metadata_only=res.metadata_only,
-                                                             omit_paths=res.omit))
+                                                             omit_paths=res.omit, keep=res.keep, text=res.text))
             count += len(items)
             report(count)
     except kube.HTTPFailure as err:
@@ -132,7 +133,7 @@ def collect_cluster(target: Target, catalogue: Sequence[Resource], data_dir: Pat
     """Collect ``target`` into ``data_dir`` as snapshot ``sid``; never raises for the cluster's own failures."""
     start = time.monotonic()
     total = len(catalogue)
-    writer = SnapshotWriter(data_dir, target.cluster, sid, at, "live")
+    writer = SnapshotWriter(data_dir, target.cluster, sid, at, "live", policy_version=policy_version(catalogue))
     result = ClusterResult(target.cluster, sid, "ok", None, note=target.note)
     try:
         try:

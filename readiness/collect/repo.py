@@ -33,8 +33,9 @@ from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.deployed import Cluster, Deployed, deployed, discover
 from readiness.collect.live import snapshot_id
+from readiness.collect.policy import version_of as policy_version
 from readiness.collect.reader import YAML, Files, repo_names, walk
-from readiness.collect.sanitize import dumps, row_fields
+from readiness.collect.sanitize import fact_fields, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import manifests
@@ -123,7 +124,8 @@ class _Snapshot:
 
     def __init__(self, data_dir: Path, cluster: str, sid: str, at: datetime,
                  by_kind: dict[tuple[str, str], Resource]) -> None:
-        self.writer = SnapshotWriter(data_dir, cluster, sid, at, "repo")
+        self.writer = SnapshotWriter(data_dir, cluster, sid, at, "repo",
+                                     policy_version=policy_version(by_kind.values()))
         self.by_kind = by_kind
         self.counts: Counter[tuple[str, str]] = Counter()
         self.fact_counts: Counter[str] = Counter()
@@ -145,11 +147,12 @@ class _Snapshot:
         if kind == "PrometheusRule" and isinstance(obj.get("spec"), dict):
             self.rules.append((f"{meta.get('namespace') or 'default'}/{meta['name']}", obj["spec"]))
         self.writer.add(api_version, kind, row_fields(obj, metadata_only=bool(res and res.metadata_only),
-                                                      omit_paths=res.omit if res else ()))
+                                                      omit_paths=res.omit if res else (), keep=res.keep if res else (),
+                                                      text=res.text if res else ()))
         self.counts[(api_version, kind)] += 1
 
     def fact(self, kind: str, name: str, spec: dict[str, Any]) -> None:
-        self.writer.add(REPO_API, kind, (None, name, "{}", "{}", dumps(spec), "{}"))
+        self.writer.add(REPO_API, kind, fact_fields(REPO_API, kind, name, spec))
         self.fact_counts[kind] += 1
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:

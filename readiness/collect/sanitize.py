@@ -1,102 +1,34 @@
 """Turning one Kubernetes object into the JSON columns of an object row, minus what must not be stored.
 
-Removed or redacted before anything is written, whatever the catalogue says:
+What is kept is an allowlist (``readiness.collect.policy``, ``policy.yaml``): per kind, the fields
+the checks, ``explain`` and the report read; every other string value becomes ``REDACTED``, its
+key and the row's shape staying. On top of the policy, whatever it or a catalogue says:
 
 - annotations that are a full copy of the object (``FULL_COPY_ANNOTATIONS``: kubectl's
-  last-applied-configuration, kapp's original, Rancher's applied), and ``managedFields``;
-- every ``value`` of an ``env``/``*Env`` list (pod specs and templates of every kind, Argo CD
-  plugin env...), replaced by ``REDACTED``;
-- in ``args``/``command``/``*Args`` lists, the value of anything that looks like a secret
-  (``redact_args``): ``--db-password=x``, ``PASSWORD=x``, ``"token": "x"``, the item after a flag
-  such as ``--password``, the password of a ``scheme://user:password@host`` URL;
-- configuration values that charts and generators turn into Secrets (``VALUE_FIELDS``: a Flux
-  HelmRelease's ``spec.values``, Argo CD Helm values and parameters, Kustomize generator
-  literals...), each replaced as a whole by ``REDACTED``;
-- ConfigMap data and Secret values (a repository's Secret manifest keeps its key names only).
+  last-applied-configuration, kapp's original, Rancher's applied) and ``managedFields`` are dropped;
+- a Secret manifest (from a repository; live Secrets are never requested) keeps its key names only;
+- ConfigMaps and ``metadata_only`` kinds keep names, labels and (policy-filtered) annotations only;
+- facts derived from the raw object (``readiness.collect.configfacts``) are stored under
+  ``status[FACTS_KEY]``, replacing any such key the object brought itself.
 
-Bulky fields a catalogue entry lists under ``omit`` are deleted too. Secret-stripping is kept here
-rather than in the catalogue so that a user's catalogue entry can never switch it off.
+Bulky fields a catalogue entry lists under ``omit`` are deleted too.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from readiness.collect import policy as policy_mod
 from readiness.collect.configfacts import FACTS_KEY, extract
 from readiness.schema import REDACTED
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Annotations holding a full copy of the object as applied (env values, Helm values and all).
 FULL_COPY_ANNOTATIONS = frozenset({LAST_APPLIED, "kapp.k14s.io/original", "objectset.rio.cattle.io/applied"})
-
-# Fields that hold configuration values, per (API group, kind), replaced as a whole by REDACTED.
-# A dotted path ("*" walks every list item) matches at any depth, so an Argo CD Application's
-# copies of its source under status (sync.comparedTo, history, operationState) are covered too.
-_ARGO_SOURCE = ("helm.values", "helm.valuesObject", "helm.parameters", "plugin.parameters",
-                "jsonnet.extVars", "jsonnet.tlas")
-_GENERATORS = ("secretGenerator.*.literals", "configMapGenerator.*.literals")
-VALUE_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("helm.toolkit.fluxcd.io", "HelmRelease"): ("spec.values",),
-    ("kustomize.toolkit.fluxcd.io", "Kustomization"): ("postBuild.substitute",),
-    ("argoproj.io", "Application"): _ARGO_SOURCE,
-    ("argoproj.io", "ApplicationSet"): _ARGO_SOURCE,
-    ("helm.cattle.io", "HelmChart"): ("spec.valuesContent", "spec.set"),
-    ("helm.cattle.io", "HelmChartConfig"): ("spec.valuesContent",),
-    ("kustomize.config.k8s.io", "Kustomization"): _GENERATORS,
-    ("kustomize.config.k8s.io", "Component"): _GENERATORS,
-}
-
-# A name that says its value is a secret; in args it must end the flag or variable name.
-SECRET_NAME = r"(?:pass(?:word)?|passwd|token|secret|credentials?|(?:api|access|secret|private)[-_]?key)"
-# NAME=value, NAME: value, "name": "value" anywhere in an item (so in `sh -c "..."` scripts too).
-_ASSIGNED = re.compile(rf"(?i)({SECRET_NAME}[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s\"',;&|)]+)")
-# A flag whose value is the next item: --password hunter2.
-_SECRET_FLAG = re.compile(rf"(?i)^--?[\w.-]*{SECRET_NAME}$")
-# The password of scheme://user:password@host.
-_URL_PASSWORD = re.compile(r"(://[^/\s:@]*:)([^/\s@]+)(@)")
 _STRUCTURE = ("apiVersion", "kind", "metadata", "spec", "status")
 
 Row = tuple[str | None, str, str, str, str, str]
-
-
-def redact_args(items: list[Any]) -> None:
-    """Replace, in place, the secret-looking values in one ``args``/``command`` list (see ``SECRET_NAME``)."""
-    after_flag = False
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            after_flag = False
-            continue
-        if after_flag and not item.startswith("-"):
-            items[i] = REDACTED
-            after_flag = False
-            continue
-        after_flag = bool(_SECRET_FLAG.match(item))
-        text = _ASSIGNED.sub(lambda m: m.group(1) + REDACTED, item)
-        items[i] = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
-
-
-def redact(node: Any) -> None:
-    """Redact, in place, under ``node``: the ``value`` of every item of every ``env``/``*Env`` list, and the
-    secret-looking values of every ``args``/``command``/``*Args`` list (``redact_args``)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, list):
-                if key == "env" or key.endswith("Env"):
-                    for item in value:
-                        if isinstance(item, dict) and "value" in item:
-                            item["value"] = REDACTED
-                elif key in ("args", "command") or key.endswith("Args"):
-                    redact_args(value)
-                for item in value:
-                    if isinstance(item, dict | list):
-                        redact(item)
-            elif isinstance(value, dict):
-                redact(value)
-    elif isinstance(node, list):
-        for item in node:
-            redact(item)
 
 
 def omit(node: Any, path: str, *, replace: bool = False) -> None:
@@ -116,21 +48,6 @@ def omit(node: Any, path: str, *, replace: bool = False) -> None:
         node[head] = REDACTED
     else:
         del node[head]
-
-
-def redact_values(node: Any, paths: tuple[str, ...]) -> None:
-    """Replace by ``REDACTED``, in place, the field at each dotted path wherever it occurs under ``node``."""
-    if isinstance(node, dict):
-        for path in paths:
-            omit(node, path, replace=True)
-        children: Any = node.values()
-    elif isinstance(node, list):
-        children = node
-    else:
-        return
-    for child in children:
-        if isinstance(child, dict | list):
-            redact_values(child, paths)
 
 
 def _group(api_version: Any) -> str:
@@ -153,12 +70,33 @@ def dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: tuple[str, ...] = ()) -> Row:
+def stored(api_version: str, kind: str, annotations: Any, spec: Any, status: Any, *,
+           keep: tuple[str, ...] = (), text: tuple[str, ...] = (), stats: policy_mod.Stats | None = None,
+           policy: policy_mod.Policy | None = None) -> tuple[Any, Any, Any]:
+    """(annotations, spec, status) of one row as the policy stores them (new values; the inputs are not changed).
+
+    ``keep``/``text`` are a catalogue entry's additions; ``status[FACTS_KEY]`` (derived facts) is kept as is.
+    Applying it to what it returned changes nothing (``readiness scrub`` relies on that).
+    """
+    pol = policy or policy_mod.packaged()
+    facts = status.get(FACTS_KEY) if isinstance(status, dict) else None
+    if facts is not None:
+        status = {k: v for k, v in status.items() if k != FACTS_KEY}
+    out = pol.apply(_group(api_version), kind, {"annotations": annotations or {}, "spec": spec, "status": status},
+                    keep=keep, text=text, stats=stats)
+    if facts is not None and isinstance(out["status"], dict):
+        out["status"][FACTS_KEY] = facts
+    return out["annotations"], out["spec"], out["status"]
+
+
+def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: tuple[str, ...] = (),
+               keep: tuple[str, ...] = (), text: tuple[str, ...] = ()) -> Row:
     """(namespace, name, labels, annotations, spec, status) of ``obj``, the last four as JSON text.
 
     ``obj`` is consumed (modified in place). Top-level fields other than apiVersion, kind,
     metadata and spec (a VulnerabilityReport's ``report``, a Secret's ``type``) go into
-    ``status`` under their own keys; keys of a real ``status`` win.
+    ``status`` under their own keys; keys of a real ``status`` win. ``keep``/``text`` add
+    paths to the policy's for this object (a catalogue entry's).
     """
     meta = obj.get("metadata") or {}
     labels = meta.get("labels") or {}
@@ -167,8 +105,10 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
         annotations = {k: v for k, v in annotations.items() if k not in FULL_COPY_ANNOTATIONS}
     name = meta.get("name") or ""
     namespace = meta.get("namespace") or None
+    api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     facts = extract(obj)  # from the raw object, before anything is redacted
-    if metadata_only or (obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1"):
+    if metadata_only or (kind == "ConfigMap" and api_version == "v1"):
+        annotations, _, _ = stored(api_version, kind, annotations, None, None)
         return namespace, name, dumps(labels), dumps(annotations), "{}", dumps({FACTS_KEY: facts} if facts else {})
     if is_core_secret(obj):
         for field in ("data", "stringData"):
@@ -178,15 +118,13 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
             obj["sops"] = True
     for path in omit_paths:
         omit(obj, path)
-    value_fields = VALUE_FIELDS.get((_group(obj.get("apiVersion")), str(obj.get("kind"))))
-    if value_fields:
-        redact_values(obj, value_fields)
     spec, status = obj.get("spec"), obj.get("status")
     extras = {k: v for k, v in obj.items() if k not in _STRUCTURE}
-    for part in (spec, status, extras):
-        redact(part)
     if extras and (isinstance(status, dict) or status is None):
         status = {**extras, **(status or {})}
+    if isinstance(status, dict):
+        status.pop(FACTS_KEY, None)  # only the extractors write this key
+    annotations, spec, status = stored(api_version, kind, annotations, spec, status, keep=keep, text=text)
     if facts and (isinstance(status, dict) or status is None):
         status = {**(status or {}), FACTS_KEY: facts}
     return (
@@ -197,3 +135,10 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
         dumps({} if spec is None else spec),
         dumps({} if status is None else status),
     )
+
+
+def fact_fields(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> Row:
+    """The row fields of a repository fact (``readiness.repofacts``): its spec through the policy too,
+    so no value read from a repository file reaches the row unless the policy keeps that field."""
+    _, kept, _ = stored(api_version, kind, {}, spec, None)
+    return None, name, "{}", "{}", dumps(kept), "{}"

@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from readiness import schema, store
+from readiness.collect import policy
 from readiness.errors import ReadinessError
 
 BATCH_ROWS = 2000
@@ -39,11 +40,15 @@ def check_target(data_dir: Path) -> None:
     store.remove_leftovers(data_dir)  # an interrupted run's temporaries, of every cluster not being written
 
 
+def _scrubbed(text: str | None) -> str | None:
+    return None if text is None else policy.scrub_text(text)
+
+
 class SnapshotWriter:
     """Writes the rows of one (snapshot, cluster): objects streamed in batches, then coverage and snapshot."""
 
     def __init__(self, data_dir: Path, cluster: str, snapshot_id: str, collected_at: datetime, source: str,
-                 batch_rows: int = BATCH_ROWS) -> None:
+                 batch_rows: int = BATCH_ROWS, policy_version: str | None = None) -> None:
         self.data_dir, self.cluster, self.snapshot_id = Path(data_dir), cluster, snapshot_id
         self.collected_at, self.source, self.batch_rows = collected_at, source, batch_rows
         self.target = store.partition_path(self.data_dir, "objects", cluster, collected_at, snapshot_id)
@@ -61,7 +66,9 @@ class SnapshotWriter:
                                        dir=self.target.parent)
             os.close(fd)
             self._tmp = Path(tmp)
-            self._arrow_schema = schema.empty("objects").to_arrow().schema
+            # The sanitizer policy the rows went through, in the file's key-value metadata (readiness scrub reads it).
+            label = policy_version or policy.version_label()
+            self._arrow_schema = schema.empty("objects").to_arrow().schema.with_metadata({policy.METADATA_KEY: label})
             self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(
                 self._tmp, self._arrow_schema, compression="zstd", write_statistics=True)
         except BaseException:
@@ -130,8 +137,10 @@ class SnapshotWriter:
             self.abort()
             raise
         common = {"snapshot_id": self.snapshot_id, "cluster": self.cluster, "collected_at": self.collected_at}
-        cov = pl.DataFrame([{**common, **c} for c in coverage], schema=schema.COVERAGE)
-        snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": error}],
+        # Error texts quote servers and files: they go through the same scrubber as kept free text.
+        cov = pl.DataFrame([{**common, **c, "detail": _scrubbed(c.get("detail"))} for c in coverage],
+                           schema=schema.COVERAGE)
+        snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": _scrubbed(error)}],
                             schema=schema.SNAPSHOTS)
         written = [self.target]
         try:

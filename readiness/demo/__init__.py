@@ -6,7 +6,7 @@ and waiver files, so every command and notebook can run without a cluster.
 
 from __future__ import annotations
 
-import json
+import copy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from readiness import schema, store
-from readiness.collect.configfacts import FACTS_KEY, extract
+from readiness.collect.sanitize import row_fields
 from readiness.demo import timeline
 from readiness.demo.fleet import Obj, cluster_objects
 from readiness.demo.repo import repository
@@ -22,35 +22,34 @@ from readiness.demo.repo import repository
 FILES = ("fleet.yaml", "attestations.yaml", "waivers.yaml", "worklog.csv")
 
 
-def _with_facts(r: Obj) -> dict:
-    """The row's status plus the configuration facts the collector would derive from the object
-    (``collect.configfacts``), so demo rows equal collected ones."""
-    facts = extract({"apiVersion": r["api_version"], "kind": r["kind"], "spec": r["spec"],
-                     "metadata": {"name": r["name"], "namespace": r["namespace"]}})
-    status = r["status"] if isinstance(r["status"], dict) else {}
-    return {**status, FACTS_KEY: facts} if facts else r["status"]
+def _stored(r: Obj) -> tuple[str | None, str, str, str, str, str]:
+    """The row fields of a demo object as the collector would store it (through the same sanitizer)."""
+    meta = {"name": r["name"], "namespace": r["namespace"], "labels": r["labels"], "annotations": r["annotations"]}
+    obj = {"apiVersion": r["api_version"], "kind": r["kind"], "metadata": meta,
+           "spec": copy.deepcopy(r["spec"]), "status": copy.deepcopy(r["status"])}
+    return row_fields(obj)
 
 
 def _frame(rows: list[Obj], cluster: str, week: int) -> pl.DataFrame:
     at = timeline.collected_at(week)
     sid = timeline.snapshot_id(week)
-    records = [
-        {
+    records = []
+    for r in rows:
+        namespace, name, labels, annotations, spec, status = _stored(r)
+        records.append({
             "snapshot_id": sid,
             "cluster": cluster,
             "collected_at": at,
             "source": "demo",
             "api_version": r["api_version"],
             "kind": r["kind"],
-            "namespace": r["namespace"],
-            "name": r["name"],
-            "labels": json.dumps(r["labels"], sort_keys=True),
-            "annotations": json.dumps(r["annotations"], sort_keys=True),
-            "spec": json.dumps(r["spec"], sort_keys=True),
-            "status": json.dumps(_with_facts(r), sort_keys=True),
-        }
-        for r in rows
-    ]
+            "namespace": namespace,
+            "name": name,
+            "labels": labels,
+            "annotations": annotations,
+            "spec": spec,
+            "status": status,
+        })
     df = pl.DataFrame(records, schema=schema.OBJECTS)
     return df.sort("api_version", "kind", "namespace", "name", nulls_last=False)
 

@@ -282,15 +282,16 @@ def test_every_manifest_becomes_a_row_stripped_like_live_objects(collected: tupl
     assert set(manifests["source"].unique()) == {"repo"}
     assert SECRET not in str(df.rows()) and "hunter2" not in str(df.rows())
     api = parsed(df, "Deployment", "api")
-    assert api["annotations"] == {"team": "platform", "readiness.dev/source-path": "clusters/studio/apps.yaml"}
-    assert api["namespace"] == "apps"
+    assert api["annotations"] == {"team": REDACTED, "readiness.dev/source-path": "clusters/studio/apps.yaml"}
+    assert api["namespace"] == "apps"  # "team" is a key the policy does not keep; readiness.dev/* it keeps
     assert api["spec"]["template"]["spec"]["containers"][0]["env"] == [
         {"name": "API_KEY", "value": REDACTED}, {"name": "PORT", "value": REDACTED}]
     assert parsed(df, "Service", "api")["spec"] == {"ports": [{"port": 80}]}
     assert parsed(df, "Secret", "db")["status"] == {"type": "Opaque", "stringData": {"password": REDACTED}}
     assert (parsed(df, "ConfigMap", "settings")["spec"], parsed(df, "ConfigMap", "settings")["status"]) == ({}, {})
     loki = parsed(df, "HelmRelease", "loki")
-    assert loki["spec"]["values"] == REDACTED and loki["spec"]["chart"] == {"spec": {"chart": "loki"}}
+    assert loki["spec"]["values"] == {"replicas": 2, "extraEnv": [{"name": REDACTED, "value": REDACTED}]}
+    assert loki["spec"]["chart"] == {"spec": {"chart": "loki"}}
     # Prometheus' own templates are not Helm templates: the rule file is collected
     rule = parsed(df, "PrometheusRule", "homelab")["spec"]["groups"][0]["rules"][0]
     assert rule["annotations"]["summary"] == "{{ $labels.node }} is not ready"

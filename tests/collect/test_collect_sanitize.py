@@ -1,4 +1,4 @@
-"""What is removed from an object before it is stored, and where its fields go."""
+"""What the sanitizer keeps of an object (the allowlist in policy.yaml), what it replaces, and where fields go."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
+from readiness.collect import policy
+from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.configfacts import FACTS_KEY
-from readiness.collect.sanitize import FULL_COPY_ANNOTATIONS, LAST_APPLIED, omit, redact, redact_args, row_fields
+from readiness.collect.policy import URL_REDACTED, scrub_text
+from readiness.collect.sanitize import FULL_COPY_ANNOTATIONS, LAST_APPLIED, omit, row_fields, stored
+from readiness.errors import ConfigError
 from readiness.schema import REDACTED
 
 
@@ -18,19 +22,61 @@ def fields(obj: dict[str, Any], **kw: Any) -> dict[str, Any]:
             "spec": json.loads(spec), "status": json.loads(status)}
 
 
-def test_env_values_are_redacted_wherever_a_pod_spec_or_helm_values_hold_them() -> None:
-    obj = {"spec": {
-        "template": {"spec": {"containers": [{"env": [{"name": "A", "value": "1"}, {"name": "B", "value": ""}]}],
-                              "ephemeralContainers": [{"env": [{"name": "C", "value": "x"}]}]}},
-        "values": {"extraEnv": [{"name": "D", "value": "y"}], "env": {"NOT_A_LIST": "kept"}},
-        "containers": "not a list of containers",
-    }}
-    redact(obj)
-    t = obj["spec"]["template"]["spec"]
-    assert [e["value"] for e in t["containers"][0]["env"]] == [REDACTED, REDACTED]
-    assert t["ephemeralContainers"][0]["env"][0]["value"] == REDACTED
-    assert obj["spec"]["values"]["extraEnv"][0] == {"name": "D", "value": REDACTED}
-    assert obj["spec"]["values"]["env"] == {"NOT_A_LIST": "kept"}
+def _deployment(container: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "namespace": "apps"},
+            "spec": {"replicas": 3, "template": {"metadata": {"labels": {"app": "api"}},
+                                                 "spec": {"containers": [container]}}},
+            "status": {"readyReplicas": 2, "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                 "message": "Deployment has minimum availability, token=hunter2"}]}}
+
+
+def test_kept_fields_stay_and_every_other_string_is_replaced_keeping_key_and_shape() -> None:
+    container = {"name": "api", "image": "ghcr.io/x/api:1", "args": ["--password", "hunter2", "--port=80"],
+                 "command": ["sh", "-c", "curl -H 'Authorization: Bearer hunter2' x"],
+                 "env": [{"name": "PW", "value": "hunter2"},
+                         {"name": "REF", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+                 "securityContext": {"runAsNonRoot": True, "runAsUser": 1000},
+                 "readinessProbe": {"httpGet": {"path": "/ready?token=hunter2", "port": 8080,
+                                                "httpHeaders": [{"name": "X-Token", "value": "hunter2"}]}}}
+    row = fields(_deployment(container))
+    assert "hunter2" not in json.dumps(row)
+    c = row["spec"]["template"]["spec"]["containers"][0]
+    assert (c["name"], c["image"], c["securityContext"]) == ("api", "ghcr.io/x/api:1",
+                                                             {"runAsNonRoot": True, "runAsUser": 1000})
+    assert c["args"] == [REDACTED] * 3 and c["command"] == [REDACTED] * 3
+    assert c["env"] == [{"name": "PW", "value": REDACTED},
+                        {"name": "REF", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]
+    assert c["readinessProbe"]["httpGet"] == {"path": f"/ready?{URL_REDACTED}", "port": 8080,
+                                              "httpHeaders": [{"name": "X-Token", "value": REDACTED}]}
+    assert row["spec"]["replicas"] == 3 and row["status"]["readyReplicas"] == 2
+    assert row["status"]["conditions"] == [{"type": "Available", "status": "True",
+                                            "reason": "MinimumReplicasAvailable",
+                                            "message": f"Deployment has minimum availability, token={REDACTED}"}]
+
+
+def test_an_unknown_kind_keeps_status_phase_and_conditions_only() -> None:
+    row = fields({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"},
+                  "spec": {"url": "https://x", "size": 3, "nested": {"on": True, "name": "n"}},
+                  "status": {"phase": "Ready", "detail": "d", "conditions": [{"type": "Ready", "status": "True"}]}})
+    assert row["spec"] == {"url": REDACTED, "size": 3, "nested": {"on": True, "name": REDACTED}}
+    assert row["status"] == {"phase": "Ready", "detail": REDACTED,
+                             "conditions": [{"type": "Ready", "status": "True"}]}
+
+
+def test_annotation_values_are_kept_only_for_listed_keys() -> None:
+    copy = '{"spec": {"env": [{"name": "PASSWORD", "value": "hunter2"}]}}'
+    pod = fields({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": {
+        LAST_APPLIED: copy, "kapp.k14s.io/original": copy, "objectset.rio.cattle.io/applied": copy,
+        "deployment.kubernetes.io/revision": "3", "readiness.dev/offsite": "true", "team": "hunter2",
+        "runbook_url": "https://u:hunter2@wiki/r.md"}}})
+    assert set(FULL_COPY_ANNOTATIONS) == {LAST_APPLIED, "kapp.k14s.io/original", "objectset.rio.cattle.io/applied"}
+    assert pod["annotations"] == {"deployment.kubernetes.io/revision": "3", "readiness.dev/offsite": "true",
+                                  "team": REDACTED, "runbook_url": f"https://{URL_REDACTED}@wiki/r.md"}
+    template = fields(_deployment({"name": "a"}) | {"spec": {"template": {"metadata": {"annotations": {
+        "linkerd.io/inject": "enabled", "vault.hashicorp.com/token": "hunter2"}}}}})
+    assert template["spec"]["template"]["metadata"]["annotations"] == {"linkerd.io/inject": "enabled",
+                                                                      "vault.hashicorp.com/token": REDACTED}
 
 
 def test_omit_walks_lists() -> None:
@@ -40,16 +86,12 @@ def test_omit_walks_lists() -> None:
     assert crd == {"spec": {"group": "x.io", "versions": [{"name": "v1"}, {"name": "v2"}]}}
 
 
-def test_metadata_spec_status_and_other_top_level_fields() -> None:
-    node = fields({"apiVersion": "v1", "kind": "Node",
-                   "metadata": {"name": "n1", "labels": {"a": "b"}, "managedFields": [{}],
-                                "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
-                   "spec": {"podCIDR": "10.0.0.0/24"}, "status": {"phase": "Running"}})
-    assert node == {"namespace": None, "name": "n1", "labels": {"a": "b"}, "annotations": {"keep": "me"},
-                    "spec": {"podCIDR": "10.0.0.0/24"}, "status": {"phase": "Running"}}
+def test_top_level_fields_go_to_status() -> None:
     report = fields({"apiVersion": "aquasecurity.github.io/v1alpha1", "kind": "VulnerabilityReport",
-                     "metadata": {"name": "r", "namespace": "ns"}, "report": {"summary": {"highCount": 2}}})
-    assert (report["spec"], report["status"]) == ({}, {"report": {"summary": {"highCount": 2}}})
+                     "metadata": {"name": "r", "namespace": "ns"},
+                     "report": {"summary": {"highCount": 2}, "artifact": {"repository": "x/api", "tag": "1"}}})
+    assert (report["spec"], report["status"]) == ({}, {"report": {"summary": {"highCount": 2},
+                                                                  "artifact": {"repository": "x/api", "tag": "1"}}})
 
 
 def test_secret_manifest_keeps_key_names_only() -> None:
@@ -58,96 +100,98 @@ def test_secret_manifest_keeps_key_names_only() -> None:
                      "sops": {"mac": "ENC[...]", "age": [{"recipient": "age1..."}]}})
     assert secret["status"] == {"type": "Opaque", "data": {"password": REDACTED}, "stringData": {"user": REDACTED},
                                 "sops": True}
-    assert "hunter2" not in json.dumps(secret) and "admin" not in json.dumps(secret)
 
 
 def test_configmaps_and_metadata_only_kinds_keep_no_data() -> None:
-    cm = fields({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"},
+    cm = fields({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n",
+                                                                       "annotations": {"note": "pw hunter2"}},
                  "data": {"url": "postgres://u:pw@db"}})
-    assert (cm["spec"], cm["status"]) == ({}, {})
+    assert (cm["spec"], cm["status"], cm["annotations"]) == ({}, {}, {"note": REDACTED})
     other = fields({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"a": 1}},
                    metadata_only=True)
     assert (other["spec"], other["status"]) == ({}, {})
 
 
-@pytest.mark.parametrize(("args", "stored"), [
-    (["--db-password=hunter2", "--port=8080"], [f"--db-password={REDACTED}", "--port=8080"]),
-    (["PASSWORD=hunter2", "AWS_SECRET_ACCESS_KEY=hunter2"],
-     [f"PASSWORD={REDACTED}", f"AWS_SECRET_ACCESS_KEY={REDACTED}"]),
-    (["--password", "hunter2", "--client-secret", "--verbose"],
-     ["--password", REDACTED, "--client-secret", "--verbose"]),
-    (["sh", "-c", "export API_KEY='hunter 2' && PGPASSWORD=hunter2 psql; run --token: hunter2"],
-     ["sh", "-c", f"export API_KEY={REDACTED} && PGPASSWORD={REDACTED} psql; run --token: {REDACTED}"]),
-    (['{"password":"hunter2","user":"app"}'], [f'{{"password":{REDACTED},"user":"app"}}']),
-    (["--dsn=postgres://app:hunter2@db/app", "redis://:hunter2@cache:6379"],
-     [f"--dsn=postgres://app:{REDACTED}@db/app", f"redis://:{REDACTED}@cache:6379"]),
-    # references and look-alikes are kept
-    (["--password-file=/etc/pw", "--secret-name=db", "--max-tokens=5", "--listen=:8080", "https://x.io:443/a", 3],
-     ["--password-file=/etc/pw", "--secret-name=db", "--max-tokens=5", "--listen=:8080", "https://x.io:443/a", 3]),
-])
-def test_secret_looking_args_are_redacted(args: list[Any], stored: list[Any]) -> None:
-    redact_args(args)
-    assert args == stored
-
-
-def test_args_and_commands_are_redacted_wherever_they_are() -> None:
-    obj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {
-        "template": {"spec": {"initContainers": [{"command": ["sh", "-c", "TOKEN=hunter2 init"]}],
-                              "containers": [{"args": ["--password", "hunter2"], "livenessProbe": {
-                                  "exec": {"command": ["check", "--api-key=hunter2"]}}}],
-                              "ephemeralContainers": [{"args": ["--secret=hunter2"]}]}}}}}}
-    spec = fields(obj)["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    assert "hunter2" not in json.dumps(spec)
-    assert spec["containers"][0]["args"] == ["--password", REDACTED]
-    assert spec["initContainers"][0]["command"] == ["sh", "-c", f"TOKEN={REDACTED} init"]
-
-
-def test_full_copy_annotations_are_dropped() -> None:
-    copy = '{"spec": {"env": [{"name": "PASSWORD", "value": "hunter2"}]}}'
-    pod = fields({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": {
-        LAST_APPLIED: copy, "kapp.k14s.io/original": copy, "objectset.rio.cattle.io/applied": copy,
-        "deployment.kubernetes.io/revision": "3"}}})
-    assert set(FULL_COPY_ANNOTATIONS) == {LAST_APPLIED, "kapp.k14s.io/original", "objectset.rio.cattle.io/applied"}
-    assert pod["annotations"] == {"deployment.kubernetes.io/revision": "3"}
-
-
-def test_helm_and_generator_values_are_replaced_whole() -> None:
+def test_helm_values_and_generators_keep_their_keys_not_their_strings() -> None:
     release = fields({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "g"},
-                      "spec": {"chart": {"spec": {"chart": "grafana"}}, "values": {"adminPassword": "hunter2"},
-                               "valuesFrom": [{"kind": "Secret", "name": "grafana-values"}]},
-                      "status": {"lastAttemptedValuesChecksum": "abc"}})
-    assert release["spec"] == {"chart": {"spec": {"chart": "grafana"}}, "values": REDACTED,
-                               "valuesFrom": [{"kind": "Secret", "name": "grafana-values"}]}
-    # What the values configure survives only as derived facts (readiness.collect.helmfacts), never a value.
-    assert release["status"] == {"lastAttemptedValuesChecksum": "abc",
-                                 FACTS_KEY: {"chart": "grafana", "values_from": 1}}
-    source = {"repoURL": "https://charts.x.io", "chart": "db", "targetRevision": "1.0", "helm": {
-        "values": "auth:\n  password: hunter2\n", "valuesObject": {"auth": {"password": "hunter2"}},
-        "parameters": [{"name": "auth.password", "value": "hunter2"}], "valueFiles": ["values-prod.yaml"]},
-        "plugin": {"name": "p", "env": [{"name": "PW", "value": "hunter2"}], "parameters": [{"string": "hunter2"}]}}
-    app = fields({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "db"},
-                  "spec": {"source": json.loads(json.dumps(source)), "sources": [json.loads(json.dumps(source))]},
-                  "status": {"sync": {"status": "Synced", "comparedTo": {"source": json.loads(json.dumps(source))}},
-                             "history": [{"sources": [json.loads(json.dumps(source))]}]}})
-    assert "hunter2" not in json.dumps(app)
-    assert app["spec"]["source"]["helm"] == {"values": REDACTED, "valuesObject": REDACTED, "parameters": REDACTED,
-                                             "valueFiles": ["values-prod.yaml"]}
-    assert app["spec"]["source"]["repoURL"] == "https://charts.x.io" and app["status"]["sync"]["status"] == "Synced"
-    appset = fields({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "s"},
-                     "spec": {"generators": [{"list": {"elements": [{"cluster": "pro"}]}}],
-                              "template": {"spec": {"sources": [json.loads(json.dumps(source))]}}}})
-    assert "hunter2" not in json.dumps(appset) and appset["spec"]["generators"][0]["list"]["elements"]
+                      "spec": {"chart": {"spec": {"chart": "grafana", "version": "8.0.0"}},
+                               "values": {"adminPassword": "hunter2", "replicas": 2},
+                               "valuesFrom": [{"kind": "Secret", "name": "grafana-values"}],
+                               "postRenderers": [{"kustomize": {"patches": [{"patch": "hunter2"}]}}]},
+                      "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "InstallFailed"}]}})
+    assert release["spec"] == {"chart": {"spec": {"chart": "grafana", "version": "8.0.0"}},
+                               "values": {"adminPassword": REDACTED, "replicas": 2},
+                               "valuesFrom": [{"kind": "Secret", "name": "grafana-values"}],
+                               "postRenderers": [{"kustomize": {"patches": [{"patch": REDACTED}]}}]}
+    assert release["status"]["conditions"][0]["reason"] == "InstallFailed"
     kustomization = fields({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
                             "metadata": {"name": "k"}, "resources": ["app.yaml"],
-                            "secretGenerator": [{"name": "db", "literals": ["password=hunter2"],
-                                                 "files": ["tls.crt"]}]})
-    assert kustomization["status"] == {"resources": ["app.yaml"], "secretGenerator": [
-        {"name": "db", "literals": REDACTED, "files": ["tls.crt"]}]}
-    flux = fields({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": {"name": "f"},
-                   "spec": {"path": "./apps", "postBuild": {"substitute": {"db_password": "hunter2"},
-                                                           "substituteFrom": [{"kind": "Secret", "name": "vars"}]}}})
-    assert flux["spec"]["postBuild"] == {"substitute": REDACTED,
-                                         "substituteFrom": [{"kind": "Secret", "name": "vars"}]}
-    # the same field names on a kind that is not listed are kept
-    other = fields({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"values": {"a": 1}}})
-    assert other["spec"] == {"values": {"a": 1}}
+                            "secretGenerator": [{"name": "db", "literals": ["password=hunter2"]}]})
+    assert kustomization["status"] == {"resources": ["app.yaml"],
+                                       "secretGenerator": [{"name": "db", "literals": [REDACTED]}]}
+
+
+def test_route_trees_are_kept_to_any_depth() -> None:
+    route = {"receiver": "a", "routes": [{"receiver": "b", "routes": [{"receiver": "c", "continue": True}]}]}
+    amc = fields({"apiVersion": "monitoring.coreos.com/v1alpha1", "kind": "AlertmanagerConfig",
+                  "metadata": {"name": "x"}, "spec": {"route": json.loads(json.dumps(route)), "receivers": [
+                      {"name": "c", "pagerdutyConfigs": [{"routingKey": "hunter2", "sendResolved": True}]}]}})
+    assert amc["spec"]["route"] == route
+    assert amc["spec"]["receivers"] == [{"name": "c", "pagerdutyConfigs": [{"routingKey": REDACTED,
+                                                                           "sendResolved": True}]}]
+
+
+def test_facts_are_kept_and_an_object_cannot_bring_its_own() -> None:
+    _, _, status = stored("x.io/v1", "Thing", {}, {}, {FACTS_KEY: {"chart": "velero"}, "a": "b"})
+    assert status == {FACTS_KEY: {"chart": "velero"}, "a": REDACTED}
+    raw = fields({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"},
+                  "status": {FACTS_KEY: {"url": "https://u:hunter2@x"}}})
+    assert raw["status"] == {}
+
+
+def test_a_catalogue_entry_keeps_more(tmp_path: Any) -> None:
+    extra = tmp_path / "kinds.yaml"
+    extra.write_text("resources:\n  - {group: x.io, version: v1, kind: Thing, resource: things,"
+                     " keep: [spec.size, spec.owner], text: [spec.url]}\n")
+    [thing] = [r for r in load_catalogue([extra]) if r.kind == "Thing"]
+    row = fields({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"},
+                  "spec": {"owner": "team-a", "url": "https://x/?token=hunter2", "other": "o"}},
+                 keep=thing.keep, text=thing.text)
+    assert row["spec"] == {"owner": "team-a", "url": f"https://x/?{URL_REDACTED}", "other": REDACTED}
+    assert policy.version_of([thing]).startswith(f"{policy.VERSION}+")
+    assert policy.version_of(load_catalogue()) == str(policy.VERSION)
+    extra.write_text("resources:\n  - {group: x.io, version: v1, kind: Thing, resource: things, keep: [metadata.x]}\n")
+    with pytest.raises(ConfigError, match="under spec or status"):
+        load_catalogue([extra])
+
+
+@pytest.mark.parametrize(("text", "scrubbed"), [
+    ("https://u:hunter2@git.x.io/org/r.git", f"https://{URL_REDACTED}@git.x.io/org/r.git"),
+    ("oci://robot:hunter2@registry.x.io/m", f"oci://{URL_REDACTED}@registry.x.io/m"),
+    ("https://x.io/index.yaml?token=hunter2", f"https://x.io/index.yaml?{URL_REDACTED}"),
+    ("https://hooks.slack.com/services/T0/B0/hunter2", f"https://hooks.slack.com/{URL_REDACTED}"),
+    ("prober:hunter2@blackbox:9115", f"prober:{URL_REDACTED}@blackbox:9115"),
+    ("curl -H 'Authorization: Bearer hunter2' x", f"curl -H 'Authorization: {REDACTED}' x"),
+    ("sent Bearer hunter2 to the API", f"sent Bearer {REDACTED} to the API"),
+    ("login failed: password=hunter2; user=app", f"login failed: password={REDACTED}; user=app"),
+    ('{"api_key": "hunter2"}', f'{{"api_key": {REDACTED}}}'),
+    ("revision main@sha1:0123456789abcdef0123456789abcdef01234567", f"revision main@sha1:{REDACTED}"),
+    # what is not a credential stays
+    ("Deployment has minimum availability.", "Deployment has minimum availability."),
+    ("https://wiki.x.io/runbooks/node-down.md", "https://wiki.x.io/runbooks/node-down.md"),
+    ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+])
+def test_scrub_text(text: str, scrubbed: str) -> None:
+    assert scrub_text(text) == scrubbed
+    assert scrub_text(scrubbed) == scrubbed  # idempotent
+
+
+def test_stored_rows_do_not_change_when_stored_again() -> None:
+    container = {"name": "a", "image": "i", "args": ["--token=x"], "env": [{"name": "A", "value": "b"}]}
+    obj = _deployment(container)
+    obj["metadata"]["annotations"] = {"runbook_url": "https://u:p@h/x?t=1", "z": "y"}
+    _, _, _, annotations, spec, status = row_fields(json.loads(json.dumps(obj)))
+    once = (json.loads(annotations), json.loads(spec), json.loads(status))
+    stats = policy.Stats()
+    again = stored("apps/v1", "Deployment", *once, stats=stats)
+    assert again == once and (stats.redacted, stats.scrubbed) == (0, 0)

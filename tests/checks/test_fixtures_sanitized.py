@@ -1,0 +1,49 @@
+"""Every check fixture, with its objects stored as the collector stores them (the sanitizer's allowlist),
+gives the same status and score: the allowlist keeps every field the checks read."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from readiness import rubric, schema
+from readiness.checks import REGISTRY
+from readiness.checks.base import Config, Evidence
+from readiness.collect.sanitize import row_fields
+from tests.checks.fixtures import fixture_files, load
+
+RUBRIC = rubric.load()
+
+
+def _as_stored(ev: Evidence) -> Evidence:
+    """The same evidence with each object row rebuilt through ``row_fields``."""
+    records = []
+    for r in ev.objects.iter_rows(named=True):
+        obj: dict[str, Any] = {"apiVersion": r["api_version"], "kind": r["kind"],
+                               "metadata": {"name": r["name"], "namespace": r["namespace"],
+                                            "labels": json.loads(r["labels"]),
+                                            "annotations": json.loads(r["annotations"])},
+                               "spec": json.loads(r["spec"]), "status": json.loads(r["status"])}
+        ns, name, labels, annotations, spec, status = row_fields(copy.deepcopy(obj))
+        records.append({**r, "namespace": ns, "name": name, "labels": labels, "annotations": annotations,
+                        "spec": spec, "status": status})
+    objects = pl.DataFrame(records, schema=schema.OBJECTS) if records else ev.objects
+    return Evidence(ev.cluster, ev.collected_at, objects, role=ev.role, coverage=ev.coverage,
+                    attestations=ev._attestations)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_sanitized_fixture_keeps_status_and_score(path: Path) -> None:
+    check_id = path.parent.name
+    ev, doc = load(path)
+    cfg = Config(check_id, {**RUBRIC.checks[check_id].thresholds, **(doc.get("thresholds") or {})})
+    raw = REGISTRY[check_id](ev, cfg)
+    stored = REGISTRY[check_id](_as_stored(ev), cfg)
+    assert (stored.status, stored.score) == (raw.status, pytest.approx(raw.score)), \
+        f"sanitized: {stored.reason!r}; raw: {raw.reason!r}"
+    assert stored.evidence == raw.evidence
