@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from readiness import yamlfile
 from readiness.errors import ConfigError
 
 PROFILES = Path(__file__).parent / "rubrics"
@@ -157,10 +158,7 @@ def data_profile(data: Path | str) -> Path | None:
     fleet = Path(data) / FLEET_FILE
     if not fleet.is_file():
         return None
-    try:
-        doc = yaml.safe_load(fleet.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None  # attestations.load_roles reports a broken fleet.yaml with its line
+    doc, _ = yamlfile.load(fleet, "fleet file")  # ConfigError naming the file and line
     name = doc.get(PROFILE_KEY) if isinstance(doc, dict) else None
     if name is None:
         return None

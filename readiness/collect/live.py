@@ -115,8 +115,10 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
             report(count)
     except kube.HTTPFailure as err:
         # A list cut short after some pages (410 Gone, 5xx) is ``partial``: the objects read are kept,
-        # and checks know the type's evidence has a gap.
-        outcome = "partial" if count else {403: "forbidden", 404: "absent"}.get(err.status, "error")
+        # and checks know the type's evidence has a gap. A server repeating its continue token answered
+        # 200 but broke the listing itself: an ``error``, whatever was read before.
+        outcome = ("error" if err.status == 200 else "partial" if count
+                   else {403: "forbidden", 404: "absent"}.get(err.status, "error"))
         read = f" (list cut short after {count} objects)" if count else ""
         return TypeResult(res, api_version, outcome, count, f"{err}{read}"), False
     except kube.ConnectionFailure as err:

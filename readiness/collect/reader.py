@@ -7,8 +7,10 @@ depends on ("every file counts").
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -80,9 +82,28 @@ class Files:
         return self._yaml[rel]
 
 
+def _declared_names(root: Path) -> set[str]:
+    found: set[str] = set()
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project") or {}
+        if isinstance(project.get("name"), str):
+            found.add(project["name"].lower())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        pass
+    try:
+        package = json.loads((root / "package.json").read_text(encoding="utf-8"))
+        if isinstance(package, dict) and isinstance(package.get("name"), str):
+            found.add(package["name"].rsplit("/", 1)[-1].lower())
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    return found
+
+
 def repo_names(root: Path) -> frozenset[str]:
-    """The names this repository goes by: its directory, and ``owner/name`` of its Git remotes."""
+    """The names this repository goes by: its directory, ``owner/name`` of its Git remotes, and the
+    project name its ``pyproject.toml`` or ``package.json`` declares (a clone's directory may be named anything)."""
     names = {root.name.lower()}
+    names |= _declared_names(root)
     try:
         config = (root / ".git" / "config").read_text(encoding="utf-8")
     except OSError:
