@@ -34,7 +34,16 @@ from readiness.checks.base import (
     timestamp,
     unknown,
 )
-from readiness.checks.common import WORKLOAD_KINDS, attested, documents, listing, running, workload_present
+from readiness.checks.common import (
+    WORKLOAD_KINDS,
+    attested,
+    component,
+    declared_only,
+    documents,
+    listing,
+    running,
+    workload_present,
+)
 
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 BSL = (VELERO, "BackupStorageLocation")
@@ -45,6 +54,14 @@ RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingFor
 
 def _phase(ev: Evidence, item_status: object) -> str:
     return str((item_status if isinstance(item_status, dict) else {}).get("phase") or "")
+
+
+def _observed_only(ev: Evidence, what: str) -> Result:
+    """On a repository snapshot: what ran is observed only in a cluster (never a fail for its absence)."""
+    schedules = plans(ev)
+    declared = f"; {len(schedules)} backup schedule(s) declared" if schedules else "; no backup schedule declared"
+    return unknown(f"{what} are observed only in a cluster, not in a repository{declared}",
+                   [p.ref for p in schedules])
 
 
 @check("backup_storage_available")
@@ -65,6 +82,8 @@ def velero_installed(ev: Evidence, cfg: Config) -> Result:
     found = running(ev, ["velero"])
     if found:
         return passed(f"Velero running: {found[0].ref}", [w.ref for w in found])
+    if declared_only(ev):  # a repository: Velero is declared (HelmRelease, Application, manifest) or not
+        return component(ev, "Velero", ["velero"])
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"no velero workload seen, but workloads were not fully read: {ev.gaps(*WORKLOAD_TYPES)}")
     if ev.items(VELERO, "Schedule") or ev.items(*BSL):
@@ -149,6 +168,8 @@ def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
 @check("backup_recent_success")
 def recent_success(ev: Evidence, cfg: Config) -> Result:
     """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
+    if declared_only(ev):
+        return _observed_only(ev, "backups that ran")
     types = (*RUN_TYPES, VOLSYNC_SOURCE)
     found = runs(ev, None)
     done = [r for r in found if r.outcome == "ok" and r.when is not None and r.when <= ev.collected_at]
@@ -183,6 +204,8 @@ def success_rate(ev: Evidence, cfg: Config) -> Result:
     Backups stuck in progress longer than ``stuck_after_hours`` count as failed; failed backups
     without any timestamp (FailedValidation) count in the window; Deleting ones do not count.
     """
+    if declared_only(ev):
+        return _observed_only(ev, "backups that ran")
     if ev.unreadable(*RUN_TYPES):
         return unknown(f"backups were not fully read, so no rate: {ev.gaps(*RUN_TYPES)}")
     since = ev.collected_at - timedelta(days=cfg["window_days"])
@@ -213,6 +236,8 @@ def success_rate(ev: Evidence, cfg: Config) -> Result:
 @check("backup_restore_tested")
 def restore_tested(ev: Evidence, cfg: Config) -> Result:
     """A Velero Restore Completed within the threshold: the backups are known to restore."""
+    if declared_only(ev):
+        return _observed_only(ev, "restores that ran")
     limit = timedelta(days=cfg["max_age_days"])
     restores = ev.items(VELERO, "Restore")
     done = []

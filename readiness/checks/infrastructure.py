@@ -22,6 +22,7 @@ from readiness.checks.base import (
 from readiness.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
+    component,
     declared,
     declared_only,
     declared_result,
@@ -200,6 +201,18 @@ def _ready_reason(item: Item) -> str:
     return "no Ready condition"
 
 
+def _cert_manager_declared(ev: Evidence) -> Result:
+    """On a repository snapshot: cert-manager declared with a declared issuer (Ready is observed only in a cluster)."""
+    result = component(ev, "cert-manager", ["cert-manager"])
+    if result.status != "pass":
+        return result
+    issuers = ev.items(CERT_MANAGER, "ClusterIssuer") + ev.items(CERT_MANAGER, "Issuer")
+    if not issuers:
+        return failed(f"{result.reason}, but no ClusterIssuer or Issuer is declared", result.evidence)
+    return passed(f"{result.reason} with issuer {listing(i.name for i in issuers)} declared "
+                  "(Ready is observed only in a cluster)", [*result.evidence, *(i.ref for i in issuers)])
+
+
 @check("infra_cert_manager_ready")
 def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
     """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready.
@@ -208,6 +221,8 @@ def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
     no issuer Ready and no issuer False, the check is unknown.
     """
     controller = running(ev, ["cert-manager"])
+    if not controller and declared_only(ev):
+        return _cert_manager_declared(ev)
     if not controller:
         if ev.unreadable(*WORKLOAD_TYPES):
             return unknown(f"cert-manager not seen, but workloads were not fully read: {ev.gaps(*WORKLOAD_TYPES)}")

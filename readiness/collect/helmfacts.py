@@ -115,7 +115,12 @@ def flux_helmrelease(obj: dict[str, Any]) -> dict[str, Any]:
         chart = str(_dict(spec.get("chartRef")).get("name") or "")
     out = chart_facts(chart, _dict(spec.get("values")))
     if spec.get("valuesFrom"):
-        out["values_from"] = len(spec["valuesFrom"]) if isinstance(spec["valuesFrom"], list) else 1
+        total = len(spec["valuesFrom"]) if isinstance(spec["valuesFrom"], list) else 1
+        meta = _dict(obj.get("metadata"))
+        resolved = str(_dict(meta.get("annotations")).get("readiness.dev/values-from-resolved") or "0")
+        unseen = total - (int(resolved) if resolved.isdigit() else 0)  # collect.valuesfrom read the rest
+        if unseen > 0:
+            out["values_from"] = unseen
     return out
 
 

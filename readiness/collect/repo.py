@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness.collect import ci, facts
+from readiness.collect import ci, facts, valuesfrom
 from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.deployed import Cluster, Deployed, deployed, discover
@@ -279,6 +279,7 @@ def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str]
 
 def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult) -> None:
     index: Counter[str] = Counter()
+    valuesfrom.resolve([obj for obj, _, _ in got.objects])  # chart values kept in ConfigMaps become facts too
     for obj, origin, by in got.objects:
         snap.add(obj, origin, index[origin], by)
         index[origin] += 1
