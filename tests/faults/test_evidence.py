@@ -51,7 +51,8 @@ def test_stale_evidence_is_unknown_with_its_age_not_zero(collected: Path) -> Non
     infra = next(line for line in table.stdout.splitlines() if line.startswith("Infrastructure"))
     assert infra.split()[1] == "unknown"  # the score column: not 0%
     # The narrow layout prints each category's notes below the table, wrapped: "Infrastructure: ...".
-    notes = " ".join(table.stdout.split("\nInfrastructure: ", 1)[1].split("\n\n")[0].split("\nObservability:")[0].split())
+    below = table.stdout.split("\nInfrastructure: ", 1)[1]
+    notes = " ".join(below.split("\n\n")[0].split("\nObservability:")[0].split())
     assert "no fresh evidence" in notes and "85 days old" in notes
 
 
