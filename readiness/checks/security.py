@@ -46,6 +46,7 @@ CERT_MANAGER = "cert-manager.io"
 TRIVY = "aquasecurity.github.io"
 NAMESPACE = ("", "Namespace")
 APPS = [("apps", k) for k in WORKLOAD_KINDS]
+CRONJOB = ("batch", "CronJob")
 POLICY_TYPES = (("networking.k8s.io", "NetworkPolicy"), ("cilium.io", "CiliumNetworkPolicy"))
 
 LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
@@ -327,7 +328,10 @@ def network_policies(ev: Evidence, cfg: Config) -> Result:
 
 def _pod_problems(w: Item) -> list[str]:
     """Why workload ``w``'s pods are not restricted: privileged or possibly-root containers."""
-    pod = _template(w).get("spec") or {}
+    template = _template(w)
+    if w.kind == "CronJob":  # its pods come from spec.jobTemplate.spec.template
+        template = (((w.spec or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    pod = template.get("spec") or {}
     pod_ctx = pod.get("securityContext") or {}
     out = []
     for c in (pod.get("initContainers") or []) + (pod.get("containers") or []):
@@ -343,12 +347,13 @@ def _pod_problems(w: Item) -> list[str]:
 
 @check("sec_pod_security")
 def pod_security(ev: Evidence, cfg: Config) -> Result:
-    """Share of application workloads whose containers are not privileged and run as non-root
-    (``runAsNonRoot`` or a non-zero ``runAsUser``, on the container or the pod)."""
-    if ev.unreadable(NAMESPACE, *APPS):
+    """Share of application workloads (Deployments, StatefulSets, DaemonSets and CronJobs) whose
+    containers are not privileged and run as non-root (``runAsNonRoot`` or a non-zero
+    ``runAsUser``, on the container or the pod)."""
+    if ev.unreadable(NAMESPACE, *APPS, CRONJOB):
         return unknown("namespaces or workloads could not be read")
     labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
-    apps = [w for w in workloads(ev)
+    apps = [w for w in [*workloads(ev), *ev.items(*CRONJOB)]
             if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""))]
     if not apps:
         return not_applicable("no application workloads")

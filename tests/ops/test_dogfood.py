@@ -34,3 +34,9 @@ def test_every_alert_has_a_runbook_in_the_repository(findings: dict[str, dict]) 
     assert f["status"] == "pass", f["reason"]
     assert f["reason"].startswith("4/4 alerts")
     assert sorted(f["evidence"]) == sorted(f"docs/runbooks/{p.name}" for p in (ROOT / "docs" / "runbooks").glob("*.md"))
+
+
+def test_the_collector_cronjobs_run_restricted(findings: dict[str, dict]) -> None:
+    f = findings["sec_pod_security"]
+    assert f["status"] == "pass", f["reason"]
+    assert any(ref.startswith("CronJob/") for ref in f["evidence"]), f["evidence"]
