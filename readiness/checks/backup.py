@@ -66,10 +66,20 @@ def _observed_only(ev: Evidence, what: str) -> Result:
 
 @check("backup_storage_available")
 def storage_available(ev: Evidence, cfg: Config) -> Result:
-    """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload."""
+    """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload.
+
+    On a repository snapshot, a location declared (a BackupStorageLocation object, or one in a Velero
+    release's values) is the declared evidence: availability is observed only in a cluster.
+    """
     bsl = [b for b in ev.items(*BSL) if _phase(ev, b.status) == "Available"]
     if bsl:
         return passed(f"backup storage location {bsl[0].name} is Available", [b.ref for b in bsl])
+    if declared_only(ev):
+        places = [(b.ref, b.name) for b in ev.items(*BSL)] + declared_locations(ev)
+        if places:
+            refs = list(dict.fromkeys(r for r, _ in places))
+            return passed(f"backup storage location {listing(n for _, n in places)} declared in {listing(refs)} "
+                          "(availability is observed only in a cluster)", refs)
     result = workload_present(ev, "object storage (MinIO)", ["minio"])
     if result.status == "fail" and ev.unreadable(BSL):
         return unknown(f"no MinIO running and BackupStorageLocations not fully read: {ev.gaps(BSL)}")
@@ -300,6 +310,12 @@ def offsite(ev: Evidence, cfg: Config) -> Result:
     if ev.unreadable(BSL):
         return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
     locations = ev.items(*BSL)
+    in_values = declared_locations(ev)
+    if in_values and not locations:  # declared in a release's values, where the offsite label cannot be set
+        return unknown(f"backup storage location {listing(n for _, n in in_values)} declared in "
+                       f"{listing(dict.fromkeys(r for r, _ in in_values))}: whether it is offsite is not recorded "
+                       "there (label a BackupStorageLocation readiness.dev/offsite=true)",
+                       list(dict.fromkeys(r for r, _ in in_values)))
     off = [b for b in locations if b.labels.get("readiness.dev/offsite") == "true"]
     ok = [b for b in off if _phase(ev, b.status) == "Available"]
     if ok:
