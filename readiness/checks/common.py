@@ -137,6 +137,16 @@ def hidden(ev: Evidence, *kinds: str) -> list[str]:
     return sorted({str(d).split(":", 1)[0] for d in rows["detail"].to_list() if d})
 
 
+def failed_builds(ev: Evidence) -> list[str]:
+    """The Flux Kustomizations of a repository's deployed view that do not build (coverage rows with
+    outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``)."""
+    cov = ev.coverage
+    if cov is None or cov.is_empty() or "detail" not in cov.columns:
+        return []
+    rows = cov.filter((pl.col("outcome") == "error") & (pl.col("kind") == "Kustomization"))
+    return sorted({str(d).split(" (path ", 1)[0] for d in rows["detail"].to_list() if d})
+
+
 def ready_detail(w: Item) -> str:
     ready, want = ready_count(w)
     return f"{w.ref} {ready}/{want} ready"
@@ -173,6 +183,10 @@ def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], 
     if skipped:
         return unknown(f"no {role} declared in the files read; {len(skipped)} file(s) could not be read "
                        f"({listing(skipped)})", skipped)
+    broken = failed_builds(ev)
+    if broken:
+        return unknown(f"no {role} declared in what was read; {len(broken)} Kustomization(s) of this cluster "
+                       f"do not build, and could declare it ({listing(broken)})", broken)
     return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
 
 
