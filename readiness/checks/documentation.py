@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from readiness.checks.base import Config, Evidence, Item, Result, check, failed, fraction, passed, unknown
-from readiness.checks.common import REPO_GROUP, attested, documents, listing
+from readiness.checks.common import REPO_GROUP, attested, documents, listing, repo
 
 
 def _blind(ev: Evidence) -> Result | None:
@@ -34,10 +34,16 @@ def architecture(ev: Evidence, cfg: Config) -> Result:
 
 @check("docs_topology")
 def topology(ev: Evidence, cfg: Config) -> Result:
-    """Both a cluster topology and a network design document (partial 0.5 with one of them)."""
+    """Both a cluster topology and a network design are documented (partial 0.5 with one of them):
+    a document of that type, or a section of any document on it (Document ``covers``)."""
     if blind := _blind(ev):
         return blind
-    found = {kind: documents(ev, kind) for kind in ("topology", "network")}
+    def about(d: Item, kind: str) -> bool:
+        spec = d.spec if isinstance(d.spec, dict) else {}
+        return spec.get("type") == kind or kind in (spec.get("covers") or [])
+
+    docs = repo(ev, "Document")
+    found = {kind: [d for d in docs if about(d, kind)] for kind in ("topology", "network")}
     have = [kind for kind, docs in found.items() if docs]
     refs = [d.name for docs in found.values() for d in docs]
     if len(have) == len(found):

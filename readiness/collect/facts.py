@@ -37,7 +37,8 @@ _HEADING_TYPES = (
                               r"procedures|levels?|contacts?|chain)\b|^escalation$")),
     ("troubleshooting", re.compile(r"troubleshoot")),
     ("topology", re.compile(r"\btopology\b")),
-    ("network", re.compile(r"\bnetwork (?:design|architecture|layout|diagram|plan)\b|^network(?:ing)?$")),
+    ("network", re.compile(r"\bnetwork (?:design|architecture|layout|diagram|plan|topology|segmentation|addressing)\b|"
+                           r"^network(?:ing)?$|\bcidr (?:allocation|plan|ranges?)\b")),
     ("architecture", re.compile(r"\barchitecture\b|\bsystem design\b|\bdesign (?:doc|document)\b|"
                                 r"^adr[- ]?\d|architecture decision")),
     ("guide", re.compile(r"\bguide\b|\bhow[- ]to\b|\btutorial\b|getting started|quick ?start")),
@@ -169,8 +170,20 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
             alerts = [w for w in _BACKTICKED.findall(body) if _is_alert_name(w, not_alerts)]
     tested = meta.get("last_tested", meta.get("last-tested", meta.get("lastTested")))
     title = _title(body) or (str(meta["title"]) if meta.get("title") else PurePosixPath(path).stem)
-    return ("Document", path, {"path": path, "title": title, "type": kind,
+    return ("Document", path, {"path": path, "title": title, "type": kind, "covers": covers(body),
                                "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested)})
+
+
+# What a section of any document can answer on its own: a README's "## Cluster Topology" documents
+# the topology even though the README is not a topology document.
+SECTION_TOPICS = ("topology", "network")
+
+
+def covers(body: str) -> list[str]:
+    """The topics of ``SECTION_TOPICS`` that a section heading (level 2 or deeper) of ``body`` names."""
+    sections = [t for level, t in headings(body) if level > 1]
+    patterns = dict(_HEADING_TYPES)
+    return [topic for topic in SECTION_TOPICS if any(patterns[topic].search(t) for t in sections)]
 
 
 def coverage_report(root: Path, path: str) -> Fact | str:

@@ -365,14 +365,15 @@ def test_bots_iac_coverage_and_documents(collected: tuple[Path, pl.DataFrame]) -
     docs = facts(df, "Document")
     assert "node_modules/pkg/README.md" not in docs
     assert docs["docs/runbooks/node-not-ready.md"] == {
-        "path": "docs/runbooks/node-not-ready.md", "title": "Node not ready", "type": "runbook",
+        "path": "docs/runbooks/node-not-ready.md", "title": "Node not ready", "type": "runbook", "covers": [],
         "answers_alerts": ["NodeNotReady", "KubeNodeUnreachable"], "last_tested": "2026-02-20"}
     backup = docs["docs/runbooks/backup-failed.md"]
     assert (backup["title"], backup["last_tested"]) == ("Backup failed", None)
     # backticked CamelCase names are alerts; Kubernetes kinds are not
     assert backup["answers_alerts"] == ["BackupFailed", "VeleroBackupPartialFailure"]
     # a README's claims are not evidence: it is a document of type other, answering nothing
-    assert docs["README.md"] == {"path": "README.md", "title": "Homelab", "type": "other", "answers_alerts": [],
+    assert docs["README.md"] == {"path": "README.md", "title": "Homelab", "type": "other", "covers": [],
+                                 "answers_alerts": [],
                                  "last_tested": None}
     types = {p: d["type"] for p, d in docs.items()}
     assert types["docs/architecture/overview.md"] == "architecture"
