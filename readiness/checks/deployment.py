@@ -476,6 +476,10 @@ def unit_coverage(ev: Evidence, cfg: Config) -> Result:
     if not reports:
         if ev.unreadable((REPO_GROUP, "CoverageReport")):
             return unknown("coverage reports could not be read")
+        measured = jobs_doing(ev, "coverage")
+        if measured:  # CI measures it (and uploads it elsewhere): the rate is not in the repository
+            return unknown(f"CI measures coverage ({listing(measured)}) but no report is in the repository, "
+                           "so the rate cannot be read (commit coverage.xml)", measured)
         return failed("no coverage report from CI (publish coverage.xml)")
     low = min(reports, key=lambda r: float(r.spec["line_rate"]))
     rate, target = float(low.spec["line_rate"]), float(cfg["min_line_rate"])
