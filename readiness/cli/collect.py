@@ -179,9 +179,16 @@ def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, rende
 
     if subdirs and view == "deployed":
         raise click.UsageError("--path reads files as written: it goes with --view files")
-    if view is None and not subdirs and not lib.repo_clusters(repo):
+    declared = [c.name for c in lib.repo_clusters(repo)] if view is None and not subdirs else []
+    if view is None and not subdirs and not declared:
         click.echo(f"{repo} declares no cluster (no Flux clusters/<name>/, no Argo CD Application with a path in it): "
                    "collecting the files view", err=True)
+        view = "files"
+    elif view is None and len(clusters) == 1 and clusters[0] not in declared and not subdirs:
+        # A name of the user's own for the whole repository (the habit of earlier versions): the files view.
+        click.echo(f"{repo} declares clusters {', '.join(declared)}, not {clusters[0]}: collecting the files view "
+                   f"of the whole repository as '{clusters[0]}' (--cluster {declared[0]} for what that cluster gets)",
+                   err=True)
         view = "files"
     if view == "files" or subdirs:
         if len(clusters) > 1:

@@ -316,6 +316,14 @@ def test_cli_discovers_clusters_and_falls_back_to_the_files_view(fleet: Path, tm
     assert one.exit_code == 0 and "of 1 cluster(s)" in one.stdout
     with pytest.raises(CollectError, match="declares no cluster gamma"):
         collect_deployed(fleet, tmp_path / "g", ["gamma"])
+    # One name the repository does not declare: the whole repository's files view under that name, said so.
+    own = CliRunner().invoke(main, ["collect", "--repo", str(fleet), "--cluster", "gamma",
+                                    "--data", str(tmp_path / "h")])
+    assert own.exit_code == 0 and own.stdout.startswith("gamma: repo (files view), "), own.output
+    assert "declares clusters alpha, beta, not gamma: collecting the files view" in own.stderr
+    strict = CliRunner().invoke(main, ["collect", "--repo", str(fleet), "--cluster", "gamma", "--view", "deployed",
+                                       "--data", str(tmp_path / "i")])
+    assert strict.exit_code == 1 and "declares no cluster gamma" in strict.output
     bare = build(tmp_path / "bare", {"app.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"})
     plain = CliRunner().invoke(main, ["collect", "--repo", str(bare), "--data", str(tmp_path / "b")])
     assert plain.exit_code == 0 and plain.stdout.startswith("bare: repo (files view), 1 manifests")
