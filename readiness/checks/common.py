@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -90,6 +91,10 @@ def chart_of(item: Item) -> str:
     return next((str(s["chart"]) for s in sources if isinstance(s, dict) and s.get("chart")), "")
 
 
+# A Job whose name says it installs something (``linkerd-crds-install``, ``istio-installer``).
+INSTALL_SUFFIX = re.compile(r"-(?:install|installer|setup)$")
+
+
 def names_of(item: Item) -> set[str]:
     """The component names a declaring object installs: its chart (and what a bundle chart
     enables, and then only that), its release / object name, an Argo CD source path's last directory."""
@@ -104,6 +109,8 @@ def names_of(item: Item) -> set[str]:
     else:
         out |= {item.name, chart, str(item.labels.get("app.kubernetes.io/name") or ""),
                 str(spec.get("releaseName") or "")}
+    if item.kind == "Job":  # an install Job ("linkerd-control-plane-install") installs what it is named for
+        out |= {INSTALL_SUFFIX.sub("", item.name)}
     if item.kind in ("Application", "ApplicationSet"):
         app = ((spec.get("template") or {}).get("spec") or {}) if item.kind == "ApplicationSet" else spec
         for s in [app.get("source"), *list(app.get("sources") or [])]:
@@ -114,9 +121,11 @@ def names_of(item: Item) -> set[str]:
 
 def installers(ev: Evidence) -> list[Item]:
     """Objects that install components: HelmReleases, Flux HelmCharts, Argo CD Applications and
-    ApplicationSets, kustomizations with ``helmCharts``, and workload manifests."""
+    ApplicationSets, kustomizations with ``helmCharts``, workload manifests, and install Jobs
+    (a name ending in ``-install``, ``-installer`` or ``-setup``)."""
     return (ev.items(HELM, "HelmRelease") + ev.items(FLUX_SOURCE, "HelmChart") + ev.items(ARGO, "Application")
-            + ev.items(ARGO, "ApplicationSet") + ev.items(KUSTOMIZE, "Kustomization") + workloads(ev))
+            + ev.items(ARGO, "ApplicationSet") + ev.items(KUSTOMIZE, "Kustomization") + workloads(ev)
+            + [j for j in ev.items("batch", "Job") if INSTALL_SUFFIX.search(j.name)])
 
 
 def declared(ev: Evidence, apps: Iterable[str]) -> list[Item]:
