@@ -51,6 +51,8 @@ def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
     if ev.unreadable(("", "Node")):
         return [], unknown(f"Nodes could not be read completely: {ev.gaps(('', 'Node'))}")
     nodes = ev.items("", "Node")
+    if not nodes and declared_only(ev):
+        return [], unknown("Nodes are observed only in a cluster: a repository snapshot has none")
     if not nodes:
         return [], unknown("no Nodes were collected (a readable cluster always has some)")
     return nodes, None

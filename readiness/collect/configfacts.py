@@ -28,7 +28,7 @@ Extractor = Callable[[dict[str, Any]], dict[str, Any]]
 EXTRACTORS: dict[tuple[str, str], list[Extractor]] = {}
 # Modules whose import registers the built-in extractors (imported on first use, not at import time).
 BUILTIN_MODULES = ("readiness.collect.helmfacts",)
-_loaded: list[str] = []
+_loaded = False
 
 
 def extractor(group: str, kind: str) -> Callable[[Extractor], Extractor]:
@@ -52,8 +52,11 @@ def extract(obj: dict[str, Any]) -> dict[str, Any]:
     ``{"<name>_error": "<exception type>"}`` instead (never the message, which could quote a value),
     so a check can answer ``unknown`` rather than the collection failing.
     """
+    global _loaded
     if not _loaded:
-        _loaded.extend(m for m in BUILTIN_MODULES if importlib.import_module(m))
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+        _loaded = True
     out: dict[str, Any] = {}
     for fn in EXTRACTORS.get((_group(obj.get("apiVersion")), str(obj.get("kind"))), ()):
         try:
