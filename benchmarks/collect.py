@@ -120,9 +120,10 @@ def run(mode: str, kubeconfig: str, data: str, page_size: int) -> None:
 
     from kubernetes import client, config
 
-    from readiness import schema, store
+    from readiness import store
     from readiness.collect import Settings, collect_clusters, load_catalogue, resolve
     from readiness.collect.sanitize import row_fields
+    from readiness.store import schema
 
     trace = mode.endswith("-tracemalloc")
     before = _rss_mb()

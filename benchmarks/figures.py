@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/figures.py [N]
 
-Needs a Chromium (see readiness.figures.find_chromium). Prints seconds and the ratio.
+Needs a Chromium (see readiness.report._export.find_chromium). Prints seconds and the ratio.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import nbformat
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from readiness.figures import export_figures, find_chromium
+from readiness.report._export import export_figures, find_chromium
 
 
 def notebook(path: Path, n: int) -> Path:

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import polars as pl
 
-from readiness import schema, store
-from readiness.assessment import history
+from readiness import store
+from readiness.assess.assessment import history
 from readiness.demo import timeline
 from readiness.demo.fleet import cluster_objects
 from readiness.demo.repo import repository
+from readiness.store import schema
 
 
 def write_fleet(data: Path, clusters: int, weeks: int) -> None:

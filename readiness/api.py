@@ -7,9 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from readiness import paths, store
-from readiness.assessment import assess, history
-from readiness.rubric import Rubric
+from readiness import store
+from readiness.assess.assessment import assess, history
+from readiness.assess.rubric import Rubric
+from readiness.store import paths
 
 
 def snapshots(data: Path | str | None = None) -> pl.DataFrame:
@@ -81,6 +82,6 @@ def risk_register(
     data: Path | str | None = None, *, as_of: date | None = None, rubric: Rubric | Path | str | None = None
 ) -> pl.DataFrame:
     """The risk register as of ``as_of``: likelihood from the evidence of the mitigating checks."""
-    from readiness import risks
+    from readiness.plan import risks
 
     return risks.compute(data, as_of=as_of, rubric=rubric)

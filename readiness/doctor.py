@@ -20,8 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
-from readiness import paths, schema, store
+from readiness import store
 from readiness.errors import ReadinessError
+from readiness.store import paths, schema
 
 QUARANTINE = ".quarantine"
 ERROR, WARNING = "error", "warning"
@@ -139,9 +140,9 @@ def examine(data_dir: Path | str, *, today: date | None = None, rubric: str | Pa
 
 def _inputs(data_dir: Path) -> list[Problem]:
     """The YAML and CSV inputs of the data directory, read as the commands read them."""
-    from readiness import attestations as att
-    from readiness import worklog
+    from readiness.assess import attestations as att
     from readiness.cli.report import collect_arguments
+    from readiness.plan import worklog
 
     out = []
     for name, read in ((att.ATTESTATIONS_FILE, att.load_attestations), (att.WAIVERS_FILE, att.load_waivers),
@@ -160,8 +161,8 @@ def _inputs(data_dir: Path) -> list[Problem]:
 
 
 def _freshness(data_dir: Path, today: date | None, rubric: str | Path | None, unreadable: set[str]) -> list[Problem]:
-    from readiness import rubric as rubric_mod
-    from readiness.evaluate import freshness
+    from readiness.assess import rubric as rubric_mod
+    from readiness.assess.evaluate import freshness
 
     files = [f for f in store._files(data_dir, "snapshots", None) if str(f.relative_to(data_dir)) not in unreadable]
     if not files:

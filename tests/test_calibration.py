@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 
 # The assessment of 2025-11-07 (shared/reference/production-readiness-assessment.md).
 ASSESSED = {"infrastructure": 98, "observability": 50, "deployment": 20, "security": 75, "backup": 10,
@@ -52,7 +52,7 @@ def test_waivers_are_shown_with_and_without(demo_dir: Path) -> None:
 
 
 def test_rescoring_history_with_another_rubric_version_is_one_call(demo_dir: Path, tmp_path: Path) -> None:
-    from readiness.assessment import history
+    from readiness.assess.assessment import history
 
     mine = tmp_path / "rubric.yaml"
     mine.write_text("version: mine-2\ncategories:\n  backup: {weight: 0}\n")

@@ -110,7 +110,7 @@ def test_risks_and_burndown_of_one_cluster(run: CliRunner, demo_dir: Path) -> No
 
 def test_log_writes_to_the_own_data_directory_never_the_demo(run: CliRunner, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from readiness import paths
+    from readiness.store import paths
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(paths.DATA_ENV)

@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import schema
 from readiness.demo import write_demo
+from readiness.store import schema
 
 KINDS = {"Node", "Namespace", "Deployment", "PrometheusRule", "Schedule", "Backup", "Restore",
          "BackupStorageLocation", "ExternalSecret", "NetworkPolicy", "Certificate", "HelmRelease",

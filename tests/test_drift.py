@@ -1,4 +1,4 @@
-"""Drift: what a repository declares against what the cluster runs (readiness.drift)."""
+"""Drift: what a repository declares against what the cluster runs (readiness.assess.drift)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from readiness import schema, store
-from readiness.drift import DECLARED_NOT_RUNNING, RUNNING_NOT_DECLARED, SCHEMA, drift
+from readiness import store
+from readiness.assess.drift import DECLARED_NOT_RUNNING, RUNNING_NOT_DECLARED, SCHEMA, drift
+from readiness.store import schema
 
 AT = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)
 

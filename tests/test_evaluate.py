@@ -11,10 +11,12 @@ import polars as pl
 import pytest
 import yaml
 
-from readiness import rubric, schema, store
+from readiness import store
+from readiness.assess import rubric
+from readiness.assess.evaluate import evaluate
+from readiness.assess.rubric import CheckSpec
 from readiness.errors import ConfigError, DataNotFoundError, ReadinessError
-from readiness.evaluate import evaluate
-from readiness.rubric import CheckSpec
+from readiness.store import schema
 
 IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
 AT = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)
@@ -162,7 +164,7 @@ def test_history_scores_the_fleet_per_day_across_collection_days(tmp_path: Path)
     for week in range(3):
         _write(tmp_path, "air", "live", [VELERO], at=datetime(2026, 1, 3 + 7 * week, 23, 0, tzinfo=UTC))
         _write(tmp_path, "pi", "live", [], at=datetime(2026, 1, 4 + 7 * week, 1, 0, tzinfo=UTC))
-    from readiness.assessment import history
+    from readiness.assess.assessment import history
 
     _, scores = history(tmp_path, rubric=_rubric())
     fleet = scores.filter((pl.col("cluster") == "fleet") & (pl.col("category") == "backup")).sort("date")
@@ -179,9 +181,9 @@ def test_the_future_cannot_be_assessed(data: Path) -> None:
 def test_stale_collection_warns_in_score_and_report(data: Path) -> None:
     from click.testing import CliRunner
 
-    from readiness import sections
-    from readiness.assessment import assess
+    from readiness.assess.assessment import assess
     from readiness.cli import main
+    from readiness.report import sections
 
     out = CliRunner().invoke(main, ["score", "--data", str(data), "--format", "json"])
     assert out.exit_code == 0

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from readiness import paths
+from readiness.store import paths
 
-PROJECT_DATA = Path(paths.__file__).resolve().parent.parent / "data"
+PROJECT_DATA = paths.PACKAGE.parent / "data"
 
 
 @pytest.fixture(autouse=True)

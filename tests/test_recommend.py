@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from readiness import plan
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 from readiness.cli import main
-from readiness.recommend import recommend
+from readiness.plan.recommend import recommend
 
 
 @pytest.mark.parametrize("day", [date(2025, 11, 7), date(2026, 1, 2)])

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from readiness.cli import main
 from readiness.errors import ReportError
-from readiness.figures import find_chromium
 from readiness.report import build
+from readiness.report._export import find_chromium
 
 NUMBER = re.compile(r"(?<![\w.\-/:#])[-+]?\d+(?:\.\d+)?(?![\w\-/:])")
 DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")

@@ -7,9 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import paths, store
+from readiness import store
 from readiness.cli.report import collect_arguments, collect_configured
 from readiness.errors import ConfigError
+from readiness.store import paths
 
 
 def test_live_and_repo_targets_become_collect_arguments(tmp_path: Path) -> None:

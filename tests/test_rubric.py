@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from readiness import rubric
+from readiness.assess import rubric
 from readiness.errors import ConfigError
 
 IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])

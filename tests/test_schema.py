@@ -8,8 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import schema, store
+from readiness import store
 from readiness.errors import SchemaError
+from readiness.store import schema
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -8,8 +8,9 @@ import polars as pl
 import pytest
 import yaml
 
-from readiness import rubric, schema
-from readiness import score as sc
+from readiness.assess import rubric
+from readiness.assess import score as sc
+from readiness.store import schema
 
 IDS = set(yaml.safe_load(rubric.DEFAULT.read_text())["checks"])
 R = rubric.load(known_checks=IDS)
@@ -121,7 +122,7 @@ def test_not_applicable_or_unknown_never_meets_a_blocker_criterion() -> None:
 
 
 def test_production_criteria_are_met_only_by_passing_checks() -> None:
-    from readiness.assessment import _criteria
+    from readiness.assess.assessment import _criteria
 
     def met(rows: list[tuple[str, str, str, float, bool]]) -> dict[str, bool]:
         c = _criteria(R, sc.fleet_checks(_findings(rows)), 95.0, 0)

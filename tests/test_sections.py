@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from readiness import sections
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
+from readiness.report import sections
 
 
 def test_freshness_counts_ages_on_the_as_of_day_and_today(demo_dir: Path) -> None:

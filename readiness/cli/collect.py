@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 import yaml
 
-from readiness import paths
+from readiness.store import paths
 
 if TYPE_CHECKING:
     from readiness.collect import Progress

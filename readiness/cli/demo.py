@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from readiness import paths
+from readiness.store import paths
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

@@ -27,7 +27,7 @@ def doctor(data: Path | None, repair: bool, rubric: Path | None) -> None:
     rows of an interrupted write, no leftover temporaries, valid input files (attestations,
     waivers, fleet, work log, collect.yaml), and which clusters have no fresh evidence."""
     from readiness import doctor as doc
-    from readiness import paths
+    from readiness.store import paths
 
     data_dir = paths.data_dir(data)
     problems = doc.examine(data_dir, rubric=rubric)

@@ -28,10 +28,10 @@ def metrics(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]
 
     Prints the text exposition format unless --textfile or --push is given (both may be).
     The values are those of 'readiness score --format json', as ratios in [0, 1]; metric names
-    and labels are listed in readiness.metrics.
+    and labels are listed in readiness.report.metrics.
     """
-    from readiness import metrics as lib
-    from readiness.assessment import assess
+    from readiness.assess.assessment import assess
+    from readiness.report import metrics as lib
 
     a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
     reg = lib.registry(a)

@@ -42,7 +42,8 @@ def _day(value: datetime | None) -> date | None:
 
 def _rubric(path: Path | None, data: Path | None) -> Any:
     """The rubric: the default, the data directory's profile, then ``--rubric``."""
-    from readiness import paths, rubric
+    from readiness.assess import rubric
+    from readiness.store import paths
 
     return rubric.load(path, data=paths.data_dir(data))
 
@@ -117,7 +118,7 @@ def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, cluste
           fmt: str) -> None:
     """The risk register: each risk's impact, its likelihood now (following the evidence of its
     mitigating checks), and whether it is mitigated, partly mitigated or unmitigated, with why."""
-    from readiness import risks as rk
+    from readiness.plan import risks as rk
 
     reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric, data), clusters=list(clusters) or None)
     if fmt == "json":
@@ -142,8 +143,8 @@ def log(work_package: str, hours: float, day: datetime | None, note: str, data: 
     """Log HOURS spent on WORK_PACKAGE to the work log (worklog.csv of --data, else of
     $READINESS_DATA, else of ./data: never the demo's). The row is validated and appended whole,
     even with concurrent writers."""
-    from readiness import paths, worklog
-    from readiness.plan import load_plan
+    from readiness.plan import load_plan, worklog
+    from readiness.store import paths
 
     own = paths.own_data_dir(data)
     p = load_plan(data=own)

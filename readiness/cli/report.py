@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from readiness import paths
 from readiness.cli.options import data_option
 from readiness.cli.scrub import warn_unscrubbed
 from readiness.errors import ConfigError, ReadinessError
+from readiness.store import paths
 
 COLLECTED = (0, 3, 4)  # collect's exit statuses after which a snapshot was written (see `collect --help`)
 
@@ -29,7 +29,7 @@ def collect_arguments(config: Path, data_dir: Path) -> list[list[str]]:
     Keys: ``kubeconfig``, ``contexts`` (list) or ``all_contexts: true``, ``cluster_names``
     (context -> name), ``repos`` (list of ``{path, cluster, paths}``).
     """
-    from readiness.yamlfile import SourceFile
+    from readiness.store.configfile import SourceFile
 
     src = SourceFile(config, "collection configuration")  # strict: UTF-8, no duplicated key
     doc: dict[str, Any] = src.doc or {}

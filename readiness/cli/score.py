@@ -45,8 +45,8 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     The overall is the category scores weighted by the rubric's category weights; every
     number traces back to findings ('readiness explain CHECK_ID').
     """
-    from readiness import tables
-    from readiness.assessment import assess
+    from readiness.assess.assessment import assess
+    from readiness.report import tables
 
     a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
     warn_unscrubbed(a.data_dir)
@@ -74,7 +74,7 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
     """The scorecard for a terminal ``width`` columns wide (at least 60): the table without its
     notes, the missing checks as wrapped lines under it, the blockers, and the clusters with one
     column per cluster when they fit (else one line per cluster)."""
-    from readiness import tables
+    from readiness.report import tables
 
     width = max(60, width)
     out = [f"Production readiness as of {a.as_of} (rubric {a.rubric.version}{', DEMO DATA' if a.demo else ''})", ""]
@@ -111,8 +111,8 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
     """Show one check's finding on each cluster: status, score, reason and evidence."""
     import polars as pl
 
-    from readiness.assessment import assess
-    from readiness.checks import get
+    from readiness.assess.assessment import assess
+    from readiness.assess.checks import get
 
     fn = get(check_id)  # an unknown id fails here, listing the known ones
     a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
@@ -125,7 +125,7 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
         click.echo(f"  thresholds: {json.dumps(spec.thresholds)}")
     click.echo(f"  what passes: {(fn.__doc__ or '').strip().splitlines()[0]}")
     click.echo(f"  as of {a.as_of}{' (demo data)' if a.demo else ''}:")
-    from readiness.attestations import load_waivers
+    from readiness.assess.attestations import load_waivers
 
     waivers = load_waivers(a.data_dir)
     rows = a.findings.filter(pl.col("check_id") == check_id).sort("cluster")
@@ -149,8 +149,8 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
               help="Use the rubric profile this data directory's fleet.yaml selects (rubric: NAME).")
 def list_checks(rubric: Path | None, data: Path | None) -> None:
     """List every check of the rubric: id, category, weight, severity, title."""
-    from readiness import rubric as rubric_mod
-    from readiness import tables
+    from readiness.assess import rubric as rubric_mod
+    from readiness.report import tables
 
     r = rubric_mod.load(rubric, data=data)
     rows = [{"id": c.id, "category": c.category, "weight": f"{c.weight:g}", "severity": c.severity,
@@ -167,8 +167,8 @@ def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) 
 
     Needs both a live and a repo snapshot of a cluster (readiness collect, then collect --repo).
     """
-    from readiness import tables
-    from readiness.drift import drift as compute
+    from readiness.assess.drift import drift as compute
+    from readiness.report import tables
 
     rows = compute(data, clusters=list(clusters) or None, as_of=_day(as_of))
     if rows.is_empty():
@@ -193,9 +193,9 @@ def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fm
     100 - overall). Hours: what the plan has left for the check (they add up to the burndown's
     remaining hours). Each action names the blockers it belongs to and those it clears.
     """
-    from readiness import tables
-    from readiness.assessment import assess
-    from readiness.recommend import recommend as rank
+    from readiness.assess.assessment import assess
+    from readiness.plan.recommend import recommend as rank
+    from readiness.report import tables
 
     r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
     if fmt == "json":

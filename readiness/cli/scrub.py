@@ -28,9 +28,9 @@ def scrub(data: Path | None, catalogues: tuple[Path, ...]) -> None:
     rows: values the policy does not keep are replaced by '[redacted by readiness]'. Running
     it again changes nothing.
     """
-    from readiness import paths
     from readiness.collect.catalogue import load as load_catalogue
     from readiness.collect.scrub import scrub as run
+    from readiness.store import paths
 
     result, label = run(paths.data_dir(data), load_catalogue(catalogues))
     click.echo(result.summary(label))

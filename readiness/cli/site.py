@@ -21,7 +21,7 @@ def site(root: Path, renderer: str, repo_url: str | None) -> None:
 
     Run 'readiness report' first: the monthly reports are copied in as they are.
     """
-    from readiness import site as lib
+    from readiness.report import site as lib
 
     result = lib.build(root, renderer=renderer, repo_url=repo_url, say=click.echo)
     for note in result.notes:

@@ -98,7 +98,7 @@ def _entry(raw: Any, path: str, index: int) -> tuple[tuple[str, str], Resource |
 
 
 def _read(path: Path) -> list[Any]:
-    from readiness import yamlfile
+    from readiness.store import configfile as yamlfile
 
     doc, _ = yamlfile.load(path, "catalogue file")  # strict: UTF-8, no duplicated key
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):

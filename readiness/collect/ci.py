@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from readiness.repofacts import ACTIVITIES
+from readiness.store.repofacts import ACTIVITIES
 
 Job = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """Repository facts other than CI: dependency bots, infrastructure as code, documents, coverage reports.
 
-Shapes are those of ``readiness.repofacts``. A document is what its headings show (``doc_type``;
+Shapes are those of ``readiness.store.repofacts``. A document is what its headings show (``doc_type``;
 a runbook may also be filed under a ``runbooks/`` directory), its title is its first ``# ``
 heading, and the alerts it answers are listed in its front matter (``alerts:``) or named in
 backticks (``NodeNotReady``). ``runbook_links`` says, per alert ``runbook_url``, whether it resolves
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from readiness.collect.yamlfile import Loader, jsonable
-from readiness.repofacts import RepoPaths, link_outcome
+from readiness.store.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
 

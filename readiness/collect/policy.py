@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from readiness.errors import ConfigError
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 PACKAGED = Path(__file__).with_name("policy.yaml")
 METADATA_KEY = b"readiness.sanitizer"

@@ -1,6 +1,6 @@
 """Collecting a GitOps repository: the desired state as declared in Git, and the repository's facts.
 
-Two views (``VIEWS``), recorded in every snapshot as a ``View`` fact (``readiness.repofacts``):
+Two views (``VIEWS``), recorded in every snapshot as a ``View`` fact (``readiness.store.repofacts``):
 
 - ``deployed`` (``collect_deployed``): one snapshot per cluster the repository declares, holding
   what that cluster gets (``readiness.collect.deployed``): objects reached from its root through
@@ -40,7 +40,7 @@ from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
-from readiness.repofacts import KINDS, REPO_API, VIEWS
+from readiness.store.repofacts import KINDS, REPO_API, VIEWS
 
 SOURCE_ANNOTATION = "readiness.dev/source-path"
 APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"

@@ -21,7 +21,7 @@ from typing import Any
 
 from readiness.collect import policy as policy_mod
 from readiness.collect.configfacts import FACTS_KEY, extract
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Annotations holding a full copy of the object as applied (env values, Helm values and all).
@@ -138,7 +138,7 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
 
 
 def fact_fields(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> Row:
-    """The row fields of a repository fact (``readiness.repofacts``): its spec through the policy too,
+    """The row fields of a repository fact (``readiness.store.repofacts``): its spec through the policy too,
     so no value read from a repository file reaches the row unless the policy keeps that field."""
     _, kept, _ = stored(api_version, kind, {}, spec, None)
     return None, name, "{}", "{}", dumps(kept), "{}"

@@ -18,11 +18,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from readiness import schema, store
+from readiness import store
 from readiness.collect import policy
 from readiness.collect.catalogue import Resource
 from readiness.collect.sanitize import FULL_COPY_ANNOTATIONS, dumps, stored
 from readiness.errors import DataNotFoundError, ReadinessError
+from readiness.store import schema
 
 
 @dataclass

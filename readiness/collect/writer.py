@@ -20,9 +20,10 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from readiness import schema, store
+from readiness import store
 from readiness.collect import policy
 from readiness.errors import ReadinessError
+from readiness.store import schema
 
 BATCH_ROWS = 2000
 BATCH_BYTES = 32 * 2**20  # big objects (CRDs, reports) flush sooner

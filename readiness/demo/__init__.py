@@ -13,11 +13,12 @@ from pathlib import Path
 
 import polars as pl
 
-from readiness import schema, store
+from readiness import store
 from readiness.collect.sanitize import row_fields
 from readiness.demo import timeline
 from readiness.demo.fleet import Obj, cluster_objects
 from readiness.demo.repo import repository
+from readiness.store import schema
 
 FILES = ("fleet.yaml", "attestations.yaml", "waivers.yaml", "worklog.csv")
 

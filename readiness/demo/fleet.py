@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from readiness.demo import timeline as t
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 Obj = dict[str, Any]
 

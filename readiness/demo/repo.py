@@ -6,7 +6,7 @@ from typing import Any
 
 from readiness.demo import timeline as t
 from readiness.demo.fleet import Obj, obj
-from readiness.repofacts import REPO_API
+from readiness.store.repofacts import REPO_API
 
 
 def _workflow(path: str, triggers: list[str], jobs: list[dict[str, Any]]) -> Obj:

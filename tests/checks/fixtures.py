@@ -26,9 +26,9 @@ from typing import Any
 import polars as pl
 import yaml
 
-from readiness import schema
-from readiness.checks.base import Attestation, Evidence
+from readiness.assess.checks.base import Attestation, Evidence
 from readiness.collect.configfacts import FACTS_KEY, extract
+from readiness.store import schema
 
 HERE = Path(__file__).parent
 PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}

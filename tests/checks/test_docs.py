@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readiness.checks import REGISTRY
+from readiness.assess.checks import REGISTRY
 
 DOC = Path(__file__).parents[2] / "docs" / "checks.md"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from readiness import rubric
-from readiness.checks import REGISTRY
-from readiness.checks.base import Config, run
+from readiness.assess import rubric
+from readiness.assess.checks import REGISTRY
+from readiness.assess.checks.base import Config, run
 from tests.checks.fixtures import HERE, expected_status, fixture_files, load
 
 # The first user's profile: the default rubric plus the thresholds the fixtures were written against.

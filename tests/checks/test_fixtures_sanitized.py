@@ -11,11 +11,12 @@ from typing import Any
 import polars as pl
 import pytest
 
-from readiness import rubric, schema
-from readiness.checks import REGISTRY
-from readiness.checks.base import Config, Evidence, run
+from readiness.assess import rubric
+from readiness.assess.checks import REGISTRY
+from readiness.assess.checks.base import Config, Evidence, run
 from readiness.collect.configfacts import FACTS_KEY
 from readiness.collect.sanitize import row_fields
+from readiness.store import schema
 from tests.checks.fixtures import fixture_files, load
 
 RUBRIC = rubric.load()

@@ -19,9 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness import rubric
-from readiness.checks import REGISTRY
-from readiness.checks.base import Config, Evidence, Result, run
+from readiness.assess import rubric
+from readiness.assess.checks import REGISTRY
+from readiness.assess.checks.base import Config, Evidence, Result, run
 from readiness.errors import MalformedFieldError
 from tests.checks.fixtures import HERE, _when, rows
 

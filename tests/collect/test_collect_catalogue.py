@@ -11,7 +11,7 @@ from readiness.collect import cluster_role, load_catalogue
 from readiness.collect.catalogue import is_secret
 from readiness.demo import snapshot_frames
 from readiness.errors import ConfigError
-from readiness.repofacts import REPO_API
+from readiness.store.repofacts import REPO_API
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from kubeapi import KubeAPI, write_kubeconfig
 from readiness import store
 from readiness.collect import collect_clusters, load_catalogue, resolve
 from readiness.demo import snapshot_frames
-from readiness.repofacts import REPO_API
-from readiness.schema import REDACTED
+from readiness.store.repofacts import REPO_API
+from readiness.store.schema import REDACTED
 
 WEEK = 14  # late in the timeline: every kind the demo emits is there
 COLUMNS = ["api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status"]

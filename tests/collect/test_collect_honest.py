@@ -13,9 +13,10 @@ import yaml
 from collect_helpers import FAST, coverage
 from kubeapi import TOKEN, KubeAPI
 
-from readiness import rubric, store
+from readiness import store
+from readiness.assess import rubric
+from readiness.assess.evaluate import evaluate
 from readiness.collect import collect_clusters, load_catalogue, resolve
-from readiness.evaluate import evaluate
 
 
 def backup(i: int) -> dict[str, Any]:

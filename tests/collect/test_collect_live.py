@@ -15,7 +15,7 @@ from kubeapi import KubeAPI, _token, write_kubeconfig
 from readiness import store
 from readiness.collect import collect_clusters, load_catalogue, resolve
 from readiness.errors import CollectError, DataMixError
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 
 def run(kubeconfig: Path, data: Path, contexts: tuple[str, ...] = ("alpha",), **settings: object):

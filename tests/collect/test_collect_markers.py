@@ -23,7 +23,7 @@ from markers import BASE, Places, cluster_objects, repo_files
 from readiness import store
 from readiness.collect import collect_clusters, collect_repo, load_catalogue, resolve
 from readiness.collect.policy import URL_REDACTED
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 EXTRA_KINDS = """
 resources:

@@ -19,8 +19,8 @@ from readiness.collect.ci import activities
 from readiness.collect.facts import doc_type
 from readiness.demo.repo import repository
 from readiness.errors import CollectError
-from readiness.repofacts import ACTIVITIES, DOC_TYPES, REPO_API
-from readiness.schema import REDACTED
+from readiness.store.repofacts import ACTIVITIES, DOC_TYPES, REPO_API
+from readiness.store.schema import REDACTED
 
 MANIFESTS = {
     "clusters/studio/apps.yaml": f"""

@@ -18,7 +18,7 @@ from readiness.cli import main
 from readiness.collect import collect_deployed, collect_repo, repo_clusters
 from readiness.collect.yamlfile import read, substitute_text
 from readiness.errors import CollectError
-from readiness.repofacts import REPO_API
+from readiness.store.repofacts import REPO_API
 
 FLUX = "kustomize.toolkit.fluxcd.io/v1"
 FLEET = {

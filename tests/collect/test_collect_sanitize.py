@@ -13,7 +13,7 @@ from readiness.collect.configfacts import FACTS_KEY
 from readiness.collect.policy import URL_REDACTED, scrub_text
 from readiness.collect.sanitize import FULL_COPY_ANNOTATIONS, LAST_APPLIED, omit, row_fields, stored
 from readiness.errors import ConfigError
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 
 def fields(obj: dict[str, Any], **kw: Any) -> dict[str, Any]:

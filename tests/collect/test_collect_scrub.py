@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from readiness import store
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 from readiness.cli import main
 from readiness.collect import policy
 from readiness.collect.scrub import recorded_label, stale_warning
 from readiness.demo import snapshot_frames
-from readiness.repofacts import REPO_API
+from readiness.store.repofacts import REPO_API
 
 MARK = "SCRUBMARK"
 WEEK = 14

@@ -15,7 +15,7 @@ from kubeapi import KubeAPI
 
 from readiness import store
 from readiness.collect import collect_clusters, collect_repo, load_catalogue, resolve
-from readiness.schema import REDACTED
+from readiness.store.schema import REDACTED
 
 LEAK = "hunter2"  # every value below that must not be stored contains it
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import schema, store
+from readiness import store
+from readiness.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "collect"))  # kubeapi.py, the Kubernetes API test server

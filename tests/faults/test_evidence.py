@@ -7,8 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from readiness import assess, sections
+from readiness import assess
 from readiness.cli import main
+from readiness.report import sections
 
 from .conftest import cli, day, one_line_error, tree, write_snapshot
 

@@ -71,7 +71,7 @@ WORKERS = textwrap.dedent("""
     import os, subprocess, sys, time
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
-    from readiness import report
+    from readiness.report import _build as report
 
     def work(path):
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])  # like a kernel

@@ -8,15 +8,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from kubeapi import KubeAPI, _token, write_kubeconfig
 
 from readiness import store
-from readiness import worklog as wl
 from readiness.cli import main
 from readiness.collect import Settings, collect_clusters, load_catalogue, resolve
 from readiness.errors import ConfigError, ReadinessError
+from readiness.plan import worklog as wl
 
 from .conftest import cli, day, node, one_line_error, tree, write_snapshot
 
@@ -118,7 +119,7 @@ def test_a_cycling_continue_token_stops_that_listing_with_an_error(tmp_path: Pat
         api.stop()
     assert result.exit_code == 3, result.output  # partial: the snapshot is written, that type is an error
     assert "core/Node error" in result.stdout
-    cov = store.read(data, "coverage").filter(store.pl.col("kind") == "Node").row(0, named=True)
+    cov = store.read(data, "coverage").filter(pl.col("kind") == "Node").row(0, named=True)
     assert cov["outcome"] == "error" and "sent continue token" in cov["detail"] and "again" in cov["detail"]
     assert sum(1 for r in api.requests if r.startswith("/api/v1/nodes")) < 10  # it stopped, it did not loop
 

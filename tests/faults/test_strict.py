@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kubeapi import KubeAPI, write_kubeconfig
 
-from readiness import rubric
+from readiness.assess import rubric
 
 from .conftest import cli, day, node, one_line_error, tree, write_snapshot
 
@@ -63,7 +63,7 @@ def test_an_attestation_of_an_unknown_fact_is_an_error(collected: Path) -> None:
 def test_the_facts_checks_read_are_known() -> None:
     import re
 
-    from readiness import attestations
+    from readiness.assess import attestations
 
     sources = "".join(p.read_text() for p in (Path(attestations.__file__).parent / "checks").glob("*.py"))
     named = set(re.findall(r"attest(?:ed|ation)\((?:ev, )?\"(\w+)\"", sources))

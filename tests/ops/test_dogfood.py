@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 from readiness.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

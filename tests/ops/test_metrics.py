@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
 from readiness import store
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 from readiness.cli import main
-from readiness.schema import STATUSES
+from readiness.store.schema import STATUSES
 
 
 def _run(*args: str) -> str:

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from readiness import site
 from readiness.cli import main
 from readiness.errors import ReportError
-from readiness.figures import find_chromium
-from readiness.report import STEM, write_index
+from readiness.report import STEM, site, write_index
+from readiness.report._export import find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 

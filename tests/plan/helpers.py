@@ -8,8 +8,9 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from readiness import rubric, schema
+from readiness.assess import rubric
 from readiness.plan import Plan, WorkPackage
+from readiness.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN_YAML = ROOT / "data" / "plan.yaml"

@@ -7,8 +7,6 @@ from datetime import date
 import polars as pl
 import pytest
 
-from readiness import worklog as wl
-from readiness.charts import burndown as burndown_figure
 from readiness.plan import (
     BURNDOWN,
     NO_EVIDENCE,
@@ -18,6 +16,8 @@ from readiness.plan import (
     check_states,
     progress,
 )
+from readiness.plan import worklog as wl
+from readiness.report.figures import burndown as burndown_figure
 from tests.plan.helpers import RUBRIC, finding, findings, friday, small_plan
 
 V, D, A = "backup_velero_installed", "backup_schedule_daily", "obs_alertmanager_running"

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from readiness import plan as plan_mod
-from readiness import risks as rk
-from readiness import rubric
-from readiness import worklog as wl
-from readiness.assessment import history
+from readiness.assess import rubric
+from readiness.assess.assessment import history
+from readiness.assess.rubric import Rubric
 from readiness.cli import main
-from readiness.rubric import Rubric
+from readiness.plan import risks as rk
+from readiness.plan import worklog as wl
 from tests.plan.helpers import PLAN_YAML
 
 MID = date(2025, 12, 26)

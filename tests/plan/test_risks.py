@@ -7,11 +7,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import risks as rk
-from readiness.charts import risk_matrix as risk_matrix_figure
 from readiness.errors import ConfigError
 from readiness.plan import load_plan
-from readiness.risks import Risk, current_likelihood, load_risks, matrix, register
+from readiness.plan import risks as rk
+from readiness.plan.risks import Risk, current_likelihood, load_risks, matrix, register
+from readiness.report.figures import risk_matrix as risk_matrix_figure
 from tests.plan.helpers import PLAN_YAML, RISKS_YAML, RUBRIC, finding, findings, friday, write
 
 PLAN = load_plan(PLAN_YAML, rubric=RUBRIC)

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from readiness import worklog as wl
 from readiness.errors import ConfigError
+from readiness.plan import worklog as wl
 from tests.plan.helpers import ROOT, write
 
 WPS = {f"WP{i}" for i in range(1, 10)}

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from readiness.figures import NO_CHROMIUM_ENV, export_figures, find_chromium
+from readiness.report._export import NO_CHROMIUM_ENV, export_figures, find_chromium
 
 SCORECARD = """| cluster | score | blockers |
 |---|---:|---:|

@@ -1,4 +1,4 @@
-"""readiness.figures: finding Chromium, exporting every figure through one kaleido session."""
+"""readiness.report._export: finding Chromium, exporting every figure through one kaleido session."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from readiness.errors import ReportError
-from readiness.figures import (
+from readiness.report._export import (
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
     NO_CHROMIUM_NOTE,
@@ -20,7 +20,7 @@ from readiness.figures import (
     find_chromium,
     write_interactive,
 )
-from readiness.render_notebook import PLOTLY_MIME, PNG_MIME
+from readiness.report._notebook import PLOTLY_MIME, PNG_MIME
 from tests.render.conftest import burndown, categories, code_cell, error_output, plotly_output, write_notebook
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -9,10 +9,12 @@ import plotly.graph_objects as go
 import pytest
 from click.testing import CliRunner
 
-from readiness import charts, render_context, sections
-from readiness.assessment import assess
+from readiness.assess.assessment import assess
 from readiness.cli import main
 from readiness.errors import ConfigError
+from readiness.report import context as render_context
+from readiness.report import figures as charts
+from readiness.report import sections
 
 CONTEXT = """\
 assessed_by: SRE Team (Ada Example)
@@ -63,7 +65,7 @@ def test_a_figure_with_nothing_to_draw_becomes_a_sentence(demo_dir: Path) -> Non
     assert charts.instead(charts.changes(None)) == (
         "*Points gained and lost since the last report: no earlier report to compare with.*")
     assert charts.instead(go.Figure(go.Bar(x=[1], y=["a"]))) is None
-    from readiness.assessment import history
+    from readiness.assess.assessment import history
 
     _, one_day = history(demo_dir, until=date(2025, 11, 7))
     assert charts.instead(charts.trend(one_day, assess(demo_dir, as_of=date(2025, 11, 7)).rubric)) == (

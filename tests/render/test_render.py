@@ -1,4 +1,4 @@
-"""readiness.render: the built-in (pandoc) renderer on the example project, and the Quarto path."""
+"""readiness.report._render: the built-in (pandoc) renderer on the example project, and the Quarto path."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from readiness.errors import ReportError
-from readiness.figures import NO_CHROMIUM_NOTE, export_figures
-from readiness.render import render
+from readiness.report._export import NO_CHROMIUM_NOTE, export_figures
+from readiness.report._render import render
 from tests.render.conftest import SCORECARD, code_cell, error_output, markdown_output, write_notebook
 
 STEM = "production-readiness"
@@ -267,7 +267,7 @@ def test_a_figure_cell_that_wrote_a_sentence_gets_no_figure_number(tmp_path: Pat
 def test_the_html_prints_to_a_pdf_with_its_text(exported: Path, tmp_path: Path, chromium: str) -> None:
     from pypdf import PdfReader
 
-    from readiness.render_pdf import print_pdf
+    from readiness.report._pdf import print_pdf
 
     render(exported, tmp_path / "out", renderer="pandoc")
     printed = print_pdf(tmp_path / "out" / "production-readiness.html", tmp_path / "out" / "report.pdf")

@@ -1,0 +1,326 @@
+"""Backup & DR checks: Velero, k8up, VolSync and CloudNativePG schedules and backups, storage, restores.
+
+Each backup tool is named as itself in the reasons; nothing is reported as Velero that is not.
+How the tools' objects are read (schedules, runs) lives in ``readiness.assess.checks.backuptools``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from readiness.assess.checks.backuptools import (
+    PLAN_TYPES,
+    RUN_TYPES,
+    TOOLS,
+    VELERO,
+    VOLSYNC_SOURCE,
+    Plan,
+    Run,
+    age_text,
+    declared_locations,
+    plans,
+    runs,
+)
+from readiness.assess.checks.base import (
+    Config,
+    Evidence,
+    Result,
+    check,
+    failed,
+    fraction,
+    mapping,
+    passed,
+    timestamp,
+    unknown,
+)
+from readiness.assess.checks.common import (
+    WORKLOAD_KINDS,
+    attested,
+    component,
+    declared_only,
+    documents,
+    listing,
+    running,
+    workload_present,
+)
+
+WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
+BSL = (VELERO, "BackupStorageLocation")
+RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed",
+                  "Finalizing", "FinalizingPartiallyFailed", "Completed", "PartiallyFailed", "Failed",
+                  "FailedValidation", None, "")
+
+
+def _phase(ev: Evidence, item_status: object) -> str:
+    return str((item_status if isinstance(item_status, dict) else {}).get("phase") or "")
+
+
+def _observed_only(ev: Evidence, what: str) -> Result:
+    """On a repository snapshot: what ran is observed only in a cluster (never a fail for its absence)."""
+    schedules = plans(ev)
+    declared = f"; {len(schedules)} backup schedule(s) declared" if schedules else "; no backup schedule declared"
+    return unknown(f"{what} are observed only in a cluster, not in a repository{declared}",
+                   [p.ref for p in schedules])
+
+
+@check("backup_storage_available")
+def storage_available(ev: Evidence, cfg: Config) -> Result:
+    """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload.
+
+    On a repository snapshot, a location declared (a BackupStorageLocation object, or one in a Velero
+    release's values) is the declared evidence: availability is observed only in a cluster.
+    """
+    bsl = [b for b in ev.items(*BSL) if _phase(ev, b.status) == "Available"]
+    if bsl:
+        return passed(f"backup storage location {bsl[0].name} is Available", [b.ref for b in bsl])
+    if declared_only(ev):
+        places = [(b.ref, b.name) for b in ev.items(*BSL)] + declared_locations(ev)
+        if places:
+            refs = list(dict.fromkeys(r for r, _ in places))
+            return passed(f"backup storage location {listing(n for _, n in places)} declared in {listing(refs)} "
+                          "(availability is observed only in a cluster)", refs)
+    result = workload_present(ev, "object storage (MinIO)", ["minio"])
+    if result.status == "fail" and ev.unreadable(BSL):
+        return unknown(f"no MinIO running and BackupStorageLocations not fully read: {ev.gaps(BSL)}")
+    return result
+
+
+@check("backup_velero_installed")
+def velero_installed(ev: Evidence, cfg: Config) -> Result:
+    """Velero's server runs (any namespace: OADP uses openshift-adp)."""
+    found = running(ev, ["velero"])
+    if found:
+        return passed(f"Velero running: {found[0].ref}", [w.ref for w in found])
+    if declared_only(ev):  # a repository: Velero is declared (HelmRelease, Application, manifest) or not
+        return component(ev, "Velero", ["velero"])
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown(f"no velero workload seen, but workloads were not fully read: {ev.gaps(*WORKLOAD_TYPES)}")
+    if ev.items(VELERO, "Schedule") or ev.items(*BSL):
+        return failed("Velero objects exist but the velero server is not running",
+                      [i.ref for i in ev.items(*BSL)])
+    return failed("Velero is not installed (no velero workload, no velero.io objects)")
+
+
+@check("backup_location_available")
+def location_available(ev: Evidence, cfg: Config) -> Result:
+    """A Velero BackupStorageLocation is Available and was validated within the threshold."""
+    if ev.unreadable(BSL):
+        return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
+    locations = ev.items(*BSL)
+    if not locations:
+        declared = declared_locations(ev)
+        if declared:
+            return unknown(f"backup storage location {declared[0][1]} is declared in {declared[0][0]}, "
+                           "but its availability was not observed", [d[0] for d in declared])
+        return failed("no BackupStorageLocation")
+    limit = timedelta(hours=cfg["max_validation_age_hours"])
+    unobserved = []
+    for b in locations:
+        st = mapping(b, "status", b.status)
+        validated = timestamp(b, "status.lastValidationTime", st.get("lastValidationTime"))
+        if st.get("phase") == "Available" and validated and ev.collected_at - validated <= limit:
+            return passed(f"{b.name} Available, validated {age_text(ev.collected_at - validated)} ago", [b.ref])
+        if st.get("phase") not in ("Available", "Unavailable"):
+            unobserved.append(b)
+    if len(unobserved) == len(locations):
+        phase = mapping(unobserved[0], "status", unobserved[0].status).get("phase")
+        what = "has no status: declared, availability not observed" if not unobserved[0].status else (
+            f"has status.phase {phase!r}, not Available or Unavailable")
+        return unknown(f"BackupStorageLocation {unobserved[0].name} {what}", [b.ref for b in unobserved])
+    worst = next(b for b in locations if b not in unobserved)
+    st = mapping(worst, "status", worst.status)
+    message = " ".join(str(st.get("message") or "").split())[:120]
+    return failed(f"{worst.name} is {st.get('phase') or 'in no phase'}, last validated "
+                  f"{st.get('lastValidationTime') or 'never'}" + (f": {message}" if message else ""),
+                  [b.ref for b in locations])
+
+
+def _plan_text(p: Plan) -> str:
+    keep = "keeping all" if p.keep_hours is None else f"keeping {p.keep_hours:g}h"
+    where = f", declared in {p.declared_in}" if p.declared_in else ""
+    return f"{p.tool} {p.name} ({p.schedule}, {keep}{where})"
+
+
+def _schedule_check(ev: Evidence, cfg: Config, label: str) -> Result:
+    max_hours, min_keep = cfg["max_interval_hours"], cfg["min_ttl_hours"]
+    found = plans(ev)
+    good = [p for p in found if p.problem is None and p.enabled and p.hours is not None and p.hours <= max_hours
+            and (p.keep_hours is None or p.keep_hours >= min_keep)]
+    if good:
+        return passed(f"{label} schedule {_plan_text(good[0])}", [p.ref for p in good])
+    unsure = [p for p in found if p.problem]
+    if unsure:
+        return unknown(f"no readable {label} schedule; {unsure[0].ref}: {unsure[0].problem}",
+                       [p.ref for p in unsure])
+    if ev.unreadable(*PLAN_TYPES):
+        return unknown(f"no {label} schedule seen, but schedules were not fully read: {ev.gaps(*PLAN_TYPES)}")
+    if not found:
+        return failed(f"no backup schedule (need a {label} one; looked for {', '.join(TOOLS)})")
+    seen = [_plan_text(p) + ("" if p.enabled else " paused") for p in found]
+    return failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
+                  f"found {listing(seen)}", [p.ref for p in found])
+
+
+@check("backup_schedule_daily")
+def schedule_daily(ev: Evidence, cfg: Config) -> Result:
+    """A backup schedule (Velero, k8up, VolSync, CloudNativePG) runs at least daily and keeps backups
+    for the retention threshold (7 days)."""
+    return _schedule_check(ev, cfg, "daily")
+
+
+@check("backup_schedule_weekly")
+def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
+    """A backup schedule runs at least weekly and keeps backups for the retention threshold (30 days)."""
+    return _schedule_check(ev, cfg, "weekly")
+
+
+@check("backup_recent_success")
+def recent_success(ev: Evidence, cfg: Config) -> Result:
+    """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
+    if declared_only(ev):
+        return _observed_only(ev, "backups that ran")
+    types = (*RUN_TYPES, VOLSYNC_SOURCE)
+    found = runs(ev, None)
+    done = [r for r in found if r.outcome == "ok" and r.when is not None and r.when <= ev.collected_at]
+    odd = [r for r in found if r.outcome == "unreadable"]
+    rpo = timedelta(hours=cfg["rpo_hours"])
+    if done:
+        newest = max(done, key=lambda r: r.when or ev.collected_at)
+        age = ev.collected_at - (newest.when or ev.collected_at)
+        msg = f"newest completed backup {newest.label} is {age_text(age)} old (RPO {cfg['rpo_hours']:g} h)"
+        if age <= rpo:
+            return passed(msg, [newest.item.ref])
+        if ev.unreadable(*types):
+            return unknown(f"{msg}, but backups were not fully read: {ev.gaps(*types)}", [newest.item.ref])
+        if odd:
+            return unknown(f"{msg}, but {_odd_text(odd)}", [r.item.ref for r in odd])
+        return failed(msg, [newest.item.ref])
+    if ev.unreadable(*types):
+        return unknown(f"no completed backup seen, but backups were not fully read: {ev.gaps(*types)}")
+    if odd:
+        return unknown(f"no completed backup seen, but {_odd_text(odd)}", [r.item.ref for r in odd])
+    return failed(f"no completed backup ({', '.join(TOOLS)})")
+
+
+def _odd_text(odd: list[Run]) -> str:
+    return "the phase of " + listing(f"{r.item.ref} ({r.phase!r})" for r in odd) + " is not one the tool defines"
+
+
+@check("backup_success_rate")
+def success_rate(ev: Evidence, cfg: Config) -> Result:
+    """Share of the window's finished backups that succeeded (partial below the minimum rate).
+
+    Backups stuck in progress longer than ``stuck_after_hours`` count as failed; failed backups
+    without any timestamp (FailedValidation) count in the window; Deleting ones do not count.
+    """
+    if declared_only(ev):
+        return _observed_only(ev, "backups that ran")
+    if ev.unreadable(*RUN_TYPES):
+        return unknown(f"backups were not fully read, so no rate: {ev.gaps(*RUN_TYPES)}")
+    since = ev.collected_at - timedelta(days=cfg["window_days"])
+    all_runs = runs(ev, timedelta(hours=cfg["stuck_after_hours"]))
+    odd = [r for r in all_runs if r.outcome == "unreadable"]
+    if odd:
+        return unknown(f"no rate: {_odd_text(odd)}", [r.item.ref for r in odd])
+    finished = [r for r in all_runs if r.outcome in ("ok", "bad") and r.tool != "VolSync"
+                and ((r.when is None and r.outcome == "bad")
+                     or (r.when is not None and since <= r.when <= ev.collected_at))]
+    untimed = [r for r in all_runs if r.outcome == "ok" and r.when is None]
+    note = f"; {len(untimed)} successful backup(s) without timestamps not counted" if untimed else ""
+    if not finished:
+        if untimed:
+            return unknown(f"no backup with timestamps finished in the last {cfg['window_days']} days{note}",
+                           [r.item.ref for r in untimed])
+        return failed(f"no backup finished in the last {cfg['window_days']} days")
+    bad = [r for r in finished if r.outcome == "bad"]
+    rate = 1 - len(bad) / len(finished)
+    reason = f"{len(finished) - len(bad)}/{len(finished)} backups of the last {cfg['window_days']} days completed"
+    reason += f"; {listing(f'{r.label} {r.phase}' for r in bad)}" if bad else ""
+    reason += note
+    if rate >= cfg["min_rate"]:
+        return passed(reason, [r.item.ref for r in finished[:1]])
+    return fraction(rate / cfg["min_rate"] if cfg["min_rate"] else 1.0, reason, [r.item.ref for r in bad])
+
+
+@check("backup_restore_tested")
+def restore_tested(ev: Evidence, cfg: Config) -> Result:
+    """A Velero Restore Completed within the threshold: the backups are known to restore."""
+    if declared_only(ev):
+        return _observed_only(ev, "restores that ran")
+    limit = timedelta(days=cfg["max_age_days"])
+    restores = ev.items(VELERO, "Restore")
+    done = []
+    for r in restores:
+        st = mapping(r, "status", r.status)
+        when = timestamp(r, "status.completionTimestamp", st.get("completionTimestamp"))
+        if st.get("phase") == "Completed" and when and ev.collected_at - when <= limit:
+            done.append((r, when))
+    if done:
+        r, when = max(done, key=lambda x: x[1])
+        backup = mapping(r, "spec", r.spec).get("backupName")
+        return passed(f"restore {r.name} of {backup} completed {when:%Y-%m-%d}", [r.ref])
+    if ev.unreadable((VELERO, "Restore")):
+        return unknown(f"no recent restore seen, but Velero Restores were not fully read: "
+                       f"{ev.gaps((VELERO, 'Restore'))}")
+    odd = [r for r in restores if mapping(r, "status", r.status).get("phase", "New") not in RESTORE_PHASES]
+    if odd:
+        phase = mapping(odd[0], "status", odd[0].status).get("phase")
+        return unknown(f"no recent restore seen, but {odd[0].ref} has status.phase {phase!r}, not a Velero "
+                       "Restore phase", [r.ref for r in odd])
+    if restores:
+        return failed(f"no restore completed in the last {cfg['max_age_days']} days "
+                      f"({len(restores)} older or unfinished)", [r.ref for r in restores])
+    return failed("no restore was ever run: backups are untested")
+
+
+@check("backup_rto_rpo_declared")
+def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
+    """RTO/RPO are declared (attested) and within the targets."""
+    result = attested(ev, "rto_rpo_declared", "RTO and RPO are declared")
+    a = ev.attestation("rto_rpo_declared")
+    if result.status != "pass" or a is None:
+        return result
+    rto, rpo = a.values.get("rto_hours"), a.values.get("rpo_hours")
+    if rto is None or rpo is None:
+        return failed("attestation rto_rpo_declared gives no rto_hours/rpo_hours values", result.evidence)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (rto, rpo)):
+        return unknown(f"attestation rto_rpo_declared: rto_hours {rto!r} / rpo_hours {rpo!r} are not numbers",
+                       result.evidence)
+    if rto <= cfg["max_rto_hours"] and rpo <= cfg["max_rpo_hours"]:
+        return passed(f"RTO {rto:g}h, RPO {rpo:g}h declared by {a.by} on {a.made}", result.evidence)
+    return failed(f"declared RTO {rto:g}h / RPO {rpo:g}h miss the targets "
+                  f"{cfg['max_rto_hours']:g}h / {cfg['max_rpo_hours']:g}h", result.evidence)
+
+
+@check("backup_dr_runbook")
+def dr_runbook(ev: Evidence, cfg: Config) -> Result:
+    """A runbook about disaster recovery (or restore) exists in the repository."""
+    found = [d for d in documents(ev, "runbook")
+             if re.search(r"disaster|recovery|restore|\bdr\b",
+                          f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
+    if found:
+        return passed(f"DR runbook {found[0].name}", [d.name for d in found])
+    return failed("no disaster recovery runbook in the repository")
+
+
+@check("backup_offsite")
+def offsite(ev: Evidence, cfg: Config) -> Result:
+    """An Available BackupStorageLocation marked offsite (label readiness.dev/offsite=true)."""
+    if ev.unreadable(BSL):
+        return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
+    locations = ev.items(*BSL)
+    in_values = declared_locations(ev)
+    if in_values and not locations:  # declared in a release's values, where the offsite label cannot be set
+        return unknown(f"backup storage location {listing(n for _, n in in_values)} declared in "
+                       f"{listing(dict.fromkeys(r for r, _ in in_values))}: whether it is offsite is not recorded "
+                       "there (label a BackupStorageLocation readiness.dev/offsite=true)",
+                       list(dict.fromkeys(r for r, _ in in_values)))
+    off = [b for b in locations if b.labels.get("readiness.dev/offsite") == "true"]
+    ok = [b for b in off if _phase(ev, b.status) == "Available"]
+    if ok:
+        return passed(f"offsite location {ok[0].name} is Available", [b.ref for b in ok])
+    if off:
+        return failed(f"offsite location {off[0].name} is not Available", [b.ref for b in off])
+    return failed(f"no offsite backup location ({len(locations)} location(s), none labelled "
+                  "readiness.dev/offsite=true)", [b.ref for b in locations])

@@ -1,0 +1,252 @@
+"""Small readers shared by the check families."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+from readiness.assess.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
+from readiness.store.repofacts import REPO_API
+
+REPO_GROUP = REPO_API.split("/")[0]
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+HELM = "helm.toolkit.fluxcd.io"
+FLUX_SOURCE = "source.toolkit.fluxcd.io"
+ARGO = "argoproj.io"
+KUSTOMIZE = "kustomize.config.k8s.io"
+# Annotations naming the file a declared object was read from: ours, then kustomize's.
+FILE_ANNOTATIONS = ("readiness.dev/file", "config.kubernetes.io/path", "internal.config.kubernetes.io/path")
+# Charts that install several components, each on unless the values switch it off (the
+# ``<component>_enabled`` facts of ``readiness.collect.helmfacts``).
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "kube-prometheus-stack": ("prometheus", "alertmanager", "grafana", "prometheus-operator"),
+    "victoria-metrics-k8s-stack": ("vmsingle", "vmagent", "vmalertmanager", "grafana"),
+    "loki-stack": ("loki", "promtail"),
+    "k8s-monitoring": ("alloy",),
+    "linkerd-control-plane": ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"),
+    "istiod": ("istiod",),
+}
+
+
+def workloads(ev: Evidence) -> list[Item]:
+    """Every Deployment, StatefulSet and DaemonSet of the cluster."""
+    return [w for kind in WORKLOAD_KINDS for w in ev.items("apps", kind)]
+
+
+def ready_count(w: Item) -> tuple[int, int]:
+    """(ready, desired) replicas of a workload."""
+    st = mapping(w, "status", w.status)
+    if w.kind == "DaemonSet":
+        return (whole(w, "status.numberReady", st.get("numberReady"), 0),
+                whole(w, "status.desiredNumberScheduled", st.get("desiredNumberScheduled"), 0))
+    return (whole(w, "status.readyReplicas", st.get("readyReplicas"), 0),
+            whole(w, "spec.replicas", mapping(w, "spec", w.spec).get("replicas"), 1))
+
+
+def app_name(w: Item) -> str:
+    return str(w.labels.get("app.kubernetes.io/name") or w.labels.get("app") or w.name)
+
+
+def running(ev: Evidence, apps: Iterable[str]) -> list[Item]:
+    """Workloads whose app name (label, else object name) is one of ``apps`` with >= 1 ready replica."""
+    wanted = set(apps)
+    return [w for w in workloads(ev) if (app_name(w) in wanted or w.name in wanted) and ready_count(w)[0] > 0]
+
+
+def declared_only(ev: Evidence) -> bool:
+    """Whether the evidence is a repository's declared state only (no cluster observed): a check of
+    running state then judges what is declared, since a repository never has status."""
+    o = ev.objects
+    return o.height > 0 and "source" in o.columns and bool((o["source"] == "repo").all())
+
+
+def where(item: Item) -> str:
+    """How a reason cites a declared object: the file it was read from when the collector recorded
+    it (annotation ``readiness.dev/file``, or kustomize's path annotations), else ``Kind ns/name``."""
+    for key in FILE_ANNOTATIONS:
+        if item.annotations.get(key):
+            return str(item.annotations[key])
+    if item.name.endswith((".yaml", ".yml")):
+        return item.name
+    return f"{item.kind} {item.namespace}/{item.name}" if item.namespace else f"{item.kind} {item.name}"
+
+
+def chart_of(item: Item) -> str:
+    """The Helm chart a HelmRelease / Argo CD Application installs ('' when none)."""
+    chart = item.facts.get("chart")
+    if chart:
+        return str(chart)
+    spec = item.spec if isinstance(item.spec, dict) else {}
+    if item.kind == "HelmRelease":
+        return str((((spec.get("chart") or {}).get("spec") or {}).get("chart"))
+                   or (spec.get("chartRef") or {}).get("name") or "")
+    if item.kind == "HelmChart":
+        return str(spec.get("chart") or "")
+    if item.kind == "ApplicationSet":
+        spec = ((spec.get("template") or {}).get("spec")) or {}
+    sources = [spec.get("source"), *list(spec.get("sources") or [])]
+    return next((str(s["chart"]) for s in sources if isinstance(s, dict) and s.get("chart")), "")
+
+
+# A Job whose name says it installs something (``linkerd-crds-install``, ``istio-installer``).
+INSTALL_SUFFIX = re.compile(r"-(?:install|installer|setup)$")
+
+
+def names_of(item: Item) -> set[str]:
+    """The component names a declaring object installs: its chart (and what a bundle chart
+    enables, and then only that), its release / object name, an Argo CD source path's last directory."""
+    spec = item.spec if isinstance(item.spec, dict) else {}
+    chart = chart_of(item)
+    out = set()
+    if item.kind == "Kustomization":  # a kustomization.yaml installs its helmCharts, not its own name
+        charts = item.status.get("helmCharts") if isinstance(item.status, dict) else None
+        return {str(c.get("name")).lower() for c in charts or [] if isinstance(c, dict) and c.get("name")}
+    if chart in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
+        out |= {part for part in BUNDLES[chart] if item.facts.get(f"{part}_enabled") is not False}
+    else:
+        out |= {item.name, chart, str(item.labels.get("app.kubernetes.io/name") or ""),
+                str(spec.get("releaseName") or "")}
+    if item.kind == "Job":  # an install Job ("linkerd-control-plane-install") installs what it is named for
+        out |= {INSTALL_SUFFIX.sub("", item.name)}
+    if item.kind in ("Application", "ApplicationSet"):
+        app = ((spec.get("template") or {}).get("spec") or {}) if item.kind == "ApplicationSet" else spec
+        for s in [app.get("source"), *list(app.get("sources") or [])]:
+            if isinstance(s, dict) and s.get("path"):
+                out.add(str(s["path"]).rstrip("/").rsplit("/", 1)[-1])
+    return {n.lower() for n in out if n}
+
+
+def installers(ev: Evidence) -> list[Item]:
+    """Objects that install components: HelmReleases, Flux HelmCharts, Argo CD Applications and
+    ApplicationSets, kustomizations with ``helmCharts``, workload manifests, and install Jobs
+    (a name ending in ``-install``, ``-installer`` or ``-setup``)."""
+    return (ev.items(HELM, "HelmRelease") + ev.items(FLUX_SOURCE, "HelmChart") + ev.items(ARGO, "Application")
+            + ev.items(ARGO, "ApplicationSet") + ev.items(KUSTOMIZE, "Kustomization") + workloads(ev)
+            + [j for j in ev.items("batch", "Job") if INSTALL_SUFFIX.search(j.name)])
+
+
+def declared(ev: Evidence, apps: Iterable[str]) -> list[Item]:
+    """Repository objects that install one of ``apps`` (chart, release, Application, workload
+    manifest: see ``installers``), matched by name, case-insensitive."""
+    wanted = {a.lower() for a in apps}
+    return [i for i in installers(ev) if i.declared and names_of(i) & wanted]
+
+
+def hidden(ev: Evidence, *kinds: str) -> list[str]:
+    """Files the repository collector skipped that hold objects of ``kinds`` (the kinds it saw in
+    their text): the paths from coverage rows with outcome ``skipped`` (detail ``path: reason``).
+    A skipped file without any top-level ``apiVersion``/``kind`` (kind ``File``) holds no object."""
+    cov = ev.coverage
+    if cov is None or cov.is_empty() or "detail" not in cov.columns:
+        return []
+    rows = cov.filter((pl.col("outcome") == "skipped") & pl.col("kind").is_in(list(kinds)))
+    return sorted({str(d).split(":", 1)[0] for d in rows["detail"].to_list() if d})
+
+
+def failed_builds(ev: Evidence) -> list[str]:
+    """The Flux Kustomizations of a repository's deployed view that do not build (coverage rows with
+    outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``)."""
+    cov = ev.coverage
+    if cov is None or cov.is_empty() or "detail" not in cov.columns:
+        return []
+    rows = cov.filter((pl.col("outcome") == "error") & (pl.col("kind") == "Kustomization"))
+    return sorted({str(d).split(" (path ", 1)[0] for d in rows["detail"].to_list() if d})
+
+
+def ready_detail(w: Item) -> str:
+    ready, want = ready_count(w)
+    return f"{w.ref} {ready}/{want} ready"
+
+
+def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str] = ("HelmRelease",)) -> Result:
+    """Whether a component filling ``role`` (any of ``apps``) runs, or on a repository snapshot is declared.
+
+    Observed: pass when a workload of ``apps`` has ready replicas ("running: ..."), fail when none
+    does (naming a declaration that is not running). Repository only: pass when declared ("declared
+    in <file or Kind ns/name>"), unknown when skipped files could hold it, fail when nothing declares it.
+    """
+    apps = list(apps)
+    found = running(ev, apps)
+    if found:
+        return passed(f"{role} running: {listing(ready_detail(w) for w in found)}", [w.ref for w in found])
+    if not declared_only(ev):
+        if ev.unreadable(("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")):
+            return unknown(f"workloads could not be read, so {role} cannot be seen")
+        decl = declared(ev, apps)
+        if decl:
+            places = list(dict.fromkeys(where(d) for d in decl))
+            return failed(f"{role} declared in {listing(places)} but not running", places)
+        return failed(f"no {role} running (looked for {listing(apps, 6)})")
+    return declared_result(ev, role, apps, declared(ev, apps), kinds)
+
+
+def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
+    """On a repository snapshot: pass on ``decl``, unknown when skipped files may hold it, else fail."""
+    if decl:
+        places = list(dict.fromkeys(where(d) for d in decl))  # overlays declare one thing in several files
+        return passed(f"{role} declared in {listing(places)}", places)
+    skipped = hidden(ev, *kinds, *WORKLOAD_KINDS)
+    if skipped:
+        return unknown(f"no {role} declared in the files read; {len(skipped)} file(s) could not be read "
+                       f"({listing(skipped)})", skipped)
+    broken = failed_builds(ev)
+    if broken:
+        return unknown(f"no {role} declared in what was read; {len(broken)} Kustomization(s) of this cluster "
+                       f"do not build, and could declare it ({listing(broken)})", broken)
+    return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
+
+
+def workload_present(ev: Evidence, role: str, apps: Iterable[str]) -> Result:
+    """Pass when a workload filling ``role`` (any of ``apps``) runs, or is declared on a repository
+    snapshot (``component``)."""
+    return component(ev, role, apps)
+
+
+def repo(ev: Evidence, kind: str) -> list[Item]:
+    """Repository facts of ``kind`` (Workflow, Document, DependencyBot, IaC, CoverageReport)."""
+    return ev.items(REPO_GROUP, kind)
+
+
+def jobs(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+    """(workflow, job) pairs of every CI workflow in the repository."""
+    return [(wf, job) for wf in repo(ev, "Workflow") for job in (wf.spec or {}).get("jobs", [])]
+
+
+def jobs_doing(ev: Evidence, activity: str) -> list[str]:
+    """``path#job`` of every CI job that does ``activity``."""
+    return [f"{wf.name}#{job['name']}" for wf, job in jobs(ev) if activity in job.get("does", [])]
+
+
+def documents(ev: Evidence, *types: str) -> list[Item]:
+    """Documents in the repository of the given types."""
+    return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
+
+
+def attested(ev: Evidence, fact: str, what: str) -> Result:
+    """Pass on a valid attestation of ``fact``; unknown when it expired; fail when none was made."""
+    a = ev.attestation(fact)
+    if a is None:
+        return failed(f"no attestation that {what}")
+    if not a.valid_on(ev.day):
+        return unknown(f"attestation that {what} expired on {a.expires}", [f"attestation/{fact}"])
+    return passed(f"{what}: attested by {a.by} on {a.made}", [f"attestation/{fact}", a.evidence])
+
+
+def listing(names: Iterable[str], limit: int = 3) -> str:
+    """``a, b, c and 2 more``: names for a one-line reason."""
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
+def job_present(ev: Evidence, activity: str, what: str) -> Result:
+    """Pass when a CI job does ``activity``; unknown when the workflows could not be read."""
+    found = jobs_doing(ev, activity)
+    if found:
+        return passed(f"{what}: {listing(found)}", found)
+    if ev.unreadable((REPO_GROUP, "Workflow")):
+        return unknown("CI workflows could not be read")
+    return failed(f"no CI job does {activity} ({len(repo(ev, 'Workflow'))} workflow(s) in the repository)")

@@ -1,0 +1,505 @@
+"""Deployment checks: GitOps sync, CI/CD pipelines and their gates, progressive delivery, tests in CI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from readiness.assess.checks.base import (
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    not_applicable,
+    passed,
+    unknown,
+)
+from readiness.assess.checks.common import (
+    HELM,
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    app_name,
+    declared,
+    declared_only,
+    hidden,
+    job_present,
+    jobs,
+    jobs_doing,
+    listing,
+    repo,
+    running,
+    where,
+    workloads,
+)
+
+FLUX_SOURCE = "source.toolkit.fluxcd.io"
+FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
+ARGO = "argoproj.io"
+FLAGGER = "flagger.app"
+WORKFLOW = (REPO_GROUP, "Workflow")
+
+TEST_ACTIVITIES = ("test", "unit-test", "integration-test", "e2e-test")
+# Jobs that deploy but are not "the" deploy of an environment: a rollback restores a release
+# that was tested before, a preview deploys an untested pull request on purpose.
+NOT_RELEASES = ("rollback", "preview")
+MANUAL_TRIGGERS = ("workflow_dispatch",)
+CHANGE_TRIGGERS = ("push", "pull_request", "merge_request")
+AFTER_CI_TRIGGERS = ("workflow_run",)
+
+Job = tuple[Item, dict[str, Any]]
+
+
+def _ref(wf: Item, job: dict[str, Any]) -> str:
+    return f"{wf.name}#{job['name']}"
+
+
+def _does(job: dict[str, Any], *activities: str) -> bool:
+    return any(a in (job.get("does") or []) for a in activities)
+
+
+def _triggers(wf: Item) -> list[str]:
+    return list((wf.spec or {}).get("triggers") or [])
+
+
+def _upstream(ev: Evidence, wf: Item, job: dict[str, Any]) -> list[Job]:
+    """Every job ``job`` waits for through ``needs``, transitively.
+
+    A needed name is looked up in the job's own workflow first, then in the other workflows
+    (deploy workflows chained after CI name CI's jobs).
+    """
+    everything = jobs(ev)
+    seen: dict[str, Job] = {}
+    todo = [(wf, job)]
+    while todo:
+        w, j = todo.pop()
+        for name in j.get("needs") or []:
+            same = [(w2, j2) for w2, j2 in everything if w2.name == w.name and j2["name"] == name]
+            found = same or [(w2, j2) for w2, j2 in everything if j2["name"] == name]
+            for w2, j2 in found[:1]:
+                if _ref(w2, j2) not in seen:
+                    seen[_ref(w2, j2)] = (w2, j2)
+                    todo.append((w2, j2))
+    return list(seen.values())
+
+
+def _releases(ev: Evidence) -> list[Job]:
+    """Deploy jobs that release to an environment (not rollbacks, not previews)."""
+    return [(wf, j) for wf, j in jobs(ev) if _does(j, "deploy") and not _does(j, *NOT_RELEASES)]
+
+
+def _workflows_unknown(ev: Evidence) -> Result | None:
+    return unknown("CI workflows could not be read") if ev.unreadable(WORKFLOW) else None
+
+
+FLUX_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
+
+
+def _sync_declared(ev: Evidence) -> Result:
+    """On a repository snapshot: GitOps is declared when Flux Kustomizations or Argo CD
+    Applications / ApplicationSets are (their sync state is observed only in a cluster)."""
+    sources = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)]
+    kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
+    apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
+    if not (kustomizations or apps):
+        skipped = hidden(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
+        if skipped:
+            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {len(skipped)} "
+                           f"file(s) could not be read ({listing(skipped)})", skipped)
+        if sources:
+            return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
+                          [where(o) for o in sources])
+        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository")
+    parts = []
+    for label, objs in (("Flux Kustomizations", kustomizations), ("Argo CD Applications/ApplicationSets", apps),
+                        ("Flux sources", sources)):
+        if objs:
+            kinds = sorted({o.kind for o in objs}) if label == "Flux sources" else []
+            parts.append(f"{len(objs)} {label}" + (f" ({', '.join(kinds)})" if kinds else ""))
+    suspended = [o.name for o in kustomizations + sources if (o.spec or {}).get("suspend")]
+    reason = f"declared: {', '.join(parts)}; sync state is observed only in a cluster"
+    evidence = [where(o) for o in (kustomizations + apps)[:10]]
+    if suspended:
+        return fraction(1 - len(suspended) / len(kustomizations + sources),
+                        f"{reason}; suspended: {listing(suspended)}", evidence)
+    return passed(reason, evidence)
+
+
+@check("deploy_gitops_sync")
+def gitops_sync(ev: Evidence, cfg: Config) -> Result:
+    """GitOps syncs the cluster (on a repository: Flux or Argo CD objects are declared).
+
+    Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
+    unsuspended Kustomizations, or Argo CD Applications are Synced and Healthy; the score is the
+    share of those GitOps objects in order."""
+    if declared_only(ev):
+        return _sync_declared(ev)
+    repos = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k) if not o.declared]
+    kustomizations = [o for o in ev.items(FLUX_KUSTOMIZE, "Kustomization") if not o.declared]
+    applications = [o for o in ev.items(ARGO, "Application") if not o.declared]
+    flux_blind = ev.unreadable(*((FLUX_SOURCE, k) for k in FLUX_SOURCES), (FLUX_KUSTOMIZE, "Kustomization"))
+    argo_blind = ev.unreadable((ARGO, "Application"))
+    if (flux_blind and not applications) or (argo_blind and not (repos or kustomizations)):
+        return unknown(f"GitOps objects could not be read ({', '.join(flux_blind + argo_blind)})")
+    if not (repos or kustomizations or applications):
+        return failed("no GitOps: no Flux source or Kustomization and no Argo CD Application")
+
+    def flux_problem(o: Item) -> str | None:
+        if (o.spec or {}).get("suspend"):
+            return "suspended"
+        return None if o.condition("Ready") else "not Ready"
+
+    problems = {o.ref: flux_problem(o) for o in repos + kustomizations}
+    for a in applications:
+        st = a.status or {}
+        sync, health = (st.get("sync") or {}).get("status"), (st.get("health") or {}).get("status")
+        problems[a.ref] = None if (sync, health) == ("Synced", "Healthy") else f"{sync or '?'}/{health or '?'}"
+    if kustomizations and not [r for r in repos if problems[r.ref] is None]:
+        sources = listing(f"{r.kind} {r.name} {problems[r.ref]}" for r in repos) or "none"
+        return failed(f"Flux has no Ready source ({sources}): nothing syncs", [r.ref for r in repos])
+    if repos and not (kustomizations or applications):
+        return failed(f"{repos[0].kind} {repos[0].name} exists but no Kustomization applies it",
+                      [r.ref for r in repos])
+    parts = []
+    for label, objs in (("Flux sources", repos), ("Kustomizations", kustomizations),
+                        ("Argo CD Applications", applications)):
+        if objs:
+            parts.append(f"{sum(problems[o.ref] is None for o in objs)}/{len(objs)} {label}")
+    bad = [f"{ref.split('/')[-1]} {p}" for ref, p in problems.items() if p]
+    reason = ", ".join(parts) + " in sync" + (f"; {listing(bad)}" if bad else "")
+    return fraction(1 - len(bad) / len(problems), reason, [ref for ref, p in problems.items() if p] or list(problems))
+
+
+def _gitops_managed(w: Item, applications: set[str]) -> bool:
+    """Whether Flux or Argo CD applied workload ``w``, by the labels and annotations they set."""
+    return bool(
+        w.labels.get("kustomize.toolkit.fluxcd.io/name")
+        or w.labels.get("helm.toolkit.fluxcd.io/name")
+        or w.labels.get("argocd.argoproj.io/instance")
+        or w.annotations.get("argocd.argoproj.io/tracking-id")
+        # Argo CD's default tracking label; Helm sets it too, so it needs an Application of that name.
+        or w.labels.get("app.kubernetes.io/instance") in applications
+    )
+
+
+@check("deploy_workloads_gitops_managed")
+def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
+    """Share of workloads applied by Flux or Argo CD (their tracking labels), against ``min_share``.
+
+    Namespaces ``kube-*`` hold what the Kubernetes distribution installs itself and are left out.
+    """
+    if ev.unreadable(*[("apps", k) for k in WORKLOAD_KINDS]):
+        return unknown("workloads could not be read")
+    if declared_only(ev):
+        return unknown(f"{len(workloads(ev))} workloads declared in the repository; workloads applied by hand "
+                       "are observed only in a cluster")
+    applications = {a.name for a in ev.items(ARGO, "Application")}
+    counted = [w for w in workloads(ev) if not w.declared and not (w.namespace or "").startswith("kube-")]
+    if not counted:
+        return not_applicable("no workloads outside kube-* namespaces")
+    manual = [w for w in counted if not _gitops_managed(w, applications)]
+    share = 1 - len(manual) / len(counted)
+    reason = f"{len(counted) - len(manual)}/{len(counted)} workloads managed by GitOps (min {cfg['min_share']:.0%})"
+    if manual:
+        reason += f"; not: {listing(w.ref for w in manual)}"
+    if share >= cfg["min_share"]:
+        return passed(reason, [w.ref for w in manual])
+    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [w.ref for w in manual])
+
+
+@check("deploy_ci_pipeline")
+def ci_pipeline(ev: Evidence, cfg: Config) -> Result:
+    """Workflows triggered by push or pull request build and test every change (a job doing build
+    and a job doing tests, in one workflow or two)."""
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    workflows = repo(ev, "Workflow")
+    on_change = [wf for wf in workflows if set(_triggers(wf)) & set(CHANGE_TRIGGERS)]
+    builds = [_ref(wf, j) for wf in on_change for j in (wf.spec or {}).get("jobs") or [] if _does(j, "build")]
+    tests = [_ref(wf, j) for wf in on_change for j in (wf.spec or {}).get("jobs") or [] if _does(j, *TEST_ACTIVITIES)]
+    if builds and tests:
+        return passed(f"every change is built ({builds[0]}) and tested ({tests[0]})", [builds[0], tests[0]])
+    if not workflows:
+        return failed("no CI workflows in the repository")
+    missing = " and ".join(what for what, found in (("built", builds), ("tested", tests)) if not found)
+    names = listing(wf.name for wf in on_change) or "none"
+    return failed(f"changes are not {missing} in CI ({len(on_change)}/{len(workflows)} workflows run on "
+                  f"push/pull_request: {names})", [wf.name for wf in workflows])
+
+
+@check("deploy_tests_gate_deploys")
+def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
+    """Share of deploy jobs that wait for tests: they test themselves, need a test job (through
+    ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out."""
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    releases = _releases(ev)
+    if not releases:
+        return failed("no deploy job in CI")
+    testing = any(_does(j, *TEST_ACTIVITIES) for _, j in jobs(ev))
+    ungated = []
+    for wf, job in releases:
+        after_ci = testing and bool(set(_triggers(wf)) & set(AFTER_CI_TRIGGERS))
+        if not (_does(job, *TEST_ACTIVITIES) or after_ci
+                or any(_does(j, *TEST_ACTIVITIES) for _, j in _upstream(ev, wf, job))):
+            ungated.append(_ref(wf, job))
+    reason = f"{len(releases) - len(ungated)}/{len(releases)} deploy jobs wait for tests"
+    reason += f"; not: {listing(ungated)}" if ungated else ""
+    return fraction(1 - len(ungated) / len(releases), reason, ungated or [_ref(wf, j) for wf, j in releases])
+
+
+@check("deploy_auto_dev")
+def auto_dev(ev: Evidence, cfg: Config) -> Result:
+    """Share of the threshold's environments that a deploy job reaches without a person starting it
+    (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
+    ``when: manual`` on every rule it runs under, a Woodpecker deployment event)."""
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    envs = [str(e) for e in cfg["environments"]]
+    auto: dict[str, str] = {}
+    manual: dict[str, str] = {}
+    for wf, job in _releases(ev):
+        env = str(job.get("environment") or "").lower()
+        by_hand = bool(job.get("manual")) and not job.get("auto_rules")
+        target = auto if set(_triggers(wf)) - set(MANUAL_TRIGGERS) and not by_hand else manual
+        for e in envs:
+            if env == e.lower():
+                target.setdefault(e, _ref(wf, job))
+    missing = [e for e in envs if e not in auto]
+    reason = f"{len(auto)}/{len(envs)} environments deployed automatically"
+    if auto:
+        reason += f" ({', '.join(f'{e} by {ref}' for e, ref in auto.items())})"
+    if missing:
+        how = [f"{e} only by hand ({manual[e]})" if e in manual else f"{e} never" for e in missing]
+        reason += f"; {', '.join(how)}"
+    return fraction(len(auto) / len(envs) if envs else 1.0, reason, list(auto.values()) + list(manual.values()))
+
+
+@check("deploy_prod_approval")
+def prod_approval(ev: Evidence, cfg: Config) -> Result:
+    """Every deploy job to a production environment (the threshold's, or ``production``) needs a job
+    doing approval; with no such deploy job, an approval job anywhere counts. Rollbacks are left out."""
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    envs = {str(e).lower() for e in cfg["environments"]} | {"production"}
+    prod = [(wf, j) for wf, j in _releases(ev) if str(j.get("environment") or "").lower() in envs]
+    approvals = jobs_doing(ev, "approval")
+    if not prod:
+        if approvals:
+            return passed(f"approval job {listing(approvals)} (no deploy job names {'/'.join(sorted(envs))})",
+                          approvals)
+        return failed(f"no approval job and no deploy job to {'/'.join(sorted(envs))}")
+    unapproved = [_ref(wf, j) for wf, j in prod
+                  if not (_does(j, "approval") or any(_does(u, "approval") for _, u in _upstream(ev, wf, j)))]
+    if unapproved:
+        return failed(f"{len(unapproved)}/{len(prod)} production deploy jobs need no approval: {listing(unapproved)}",
+                      unapproved)
+    return passed(f"production deploys wait for approval: {listing(_ref(wf, j) for wf, j in prod)}",
+                  [_ref(wf, j) for wf, j in prod] + approvals)
+
+
+def _progressive(ev: Evidence) -> list[Item]:
+    """Flagger Canaries and Argo Rollouts whose controller runs (without it they do nothing); on a
+    repository snapshot, those whose controller is declared too."""
+    out = []
+    only_declared = declared_only(ev)
+    for controller, group, kind in (("flagger", FLAGGER, "Canary"), ("argo-rollouts", ARGO, "Rollout")):
+        if running(ev, [controller]) or (only_declared and declared(ev, [controller])):
+            out += ev.items(group, kind)
+    return out
+
+
+def _rolls_back(release: Item) -> bool:
+    """A Flux HelmRelease that rolls back a failed upgrade: ``upgrade.remediation`` retries (or
+    ``remediateLastFailure``) with the default ``rollback`` strategy."""
+    rem = (((release.spec or {}).get("upgrade") or {}).get("remediation")) or {}
+    if not isinstance(rem, dict) or str(rem.get("strategy") or "rollback") != "rollback":
+        return False
+    retries = rem.get("retries")
+    return (isinstance(retries, int) and (retries > 0 or retries == -1)) or rem.get("remediateLastFailure") is True
+
+
+@check("deploy_rollback")
+def rollback(ev: Evidence, cfg: Config) -> Result:
+    """Failed releases are rolled back automatically.
+
+    A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
+    HelmReleases roll back failed upgrades (``spec.upgrade.remediation``)."""
+    jobs_found = jobs_doing(ev, "rollback")
+    if jobs_found:
+        return passed(f"rollback job {listing(jobs_found)}", jobs_found)
+    canaries = _progressive(ev)
+    if canaries:
+        said = " declared" if all(c.declared for c in canaries) else ""
+        return passed(f"automatic rollback by {len(canaries)}{said} canary object(s): "
+                      f"{listing(where(c) if c.declared else c.ref for c in canaries)}", [c.ref for c in canaries])
+    releases = ev.items(HELM, "HelmRelease")
+    remediated = [r for r in releases if _rolls_back(r)]
+    if remediated:
+        said = "declared " if all(r.declared for r in remediated) else ""
+        return passed(f"automated rollback of failed Helm upgrades: {len(remediated)}/{len(releases)} {said}"
+                      f"HelmReleases set upgrade.remediation ({listing(r.name for r in remediated)})",
+                      [where(r) for r in remediated])
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    idle = ev.items(FLAGGER, "Canary") + ev.items(ARGO, "Rollout")
+    if idle:
+        return failed(f"no rollback job; {len(idle)} canary object(s) but their controller is not running",
+                      [c.ref for c in idle])
+    return failed("no rollback job in CI, no Flagger Canary or Argo Rollout, no HelmRelease with upgrade remediation")
+
+
+@check("deploy_image_scan_ci")
+def image_scan_ci(ev: Evidence, cfg: Config) -> Result:
+    """A CI job scans container images (Trivy, Grype, ...)."""
+    return job_present(ev, "image-scan", "images scanned in CI")
+
+
+@check("deploy_smoke_tests")
+def smoke_tests(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs smoke tests after a deploy: it deploys too, needs a deploy job, or its workflow
+    runs after another (``workflow_run`` / ``deployment_status``)."""
+    smoke = [(wf, j) for wf, j in jobs(ev) if _does(j, "smoke-test")]
+    after = [_ref(wf, j) for wf, j in smoke
+             if _does(j, "deploy") or set(_triggers(wf)) & {"workflow_run", "deployment_status"}
+             or any(_does(u, "deploy") for _, u in _upstream(ev, wf, j))]
+    if after:
+        return passed(f"smoke tests after deploy: {listing(after)}", after)
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    if smoke:
+        refs = [_ref(wf, j) for wf, j in smoke]
+        return failed(f"smoke tests {listing(refs)} do not follow a deploy", refs)
+    return failed("no CI job runs smoke tests")
+
+
+@check("deploy_preview_envs")
+def preview_envs(ev: Evidence, cfg: Config) -> Result:
+    """A CI job deploys previews, or the cluster has preview namespaces (label readiness.dev/preview=true)."""
+    found = jobs_doing(ev, "preview")
+    spaces = [n for n in ev.items("", "Namespace") if n.labels.get("readiness.dev/preview") == "true"]
+    here = f"; {len(spaces)} preview namespace(s) here" if spaces else ""
+    if found:
+        return passed(f"preview job {listing(found)}{here}", found + [n.ref for n in spaces])
+    if spaces:
+        return passed(f"{len(spaces)} preview namespace(s): {listing(n.name for n in spaces)}", [n.ref for n in spaces])
+    per_pr = [a for a in ev.items(ARGO, "ApplicationSet") if _pull_request_generator((a.spec or {}).get("generators"))]
+    if per_pr:
+        how = "declared in" if all(a.declared for a in per_pr) else "by"
+        return passed(f"an environment per pull request: ApplicationSet pullRequest generator {how} "
+                      f"{listing(where(a) for a in per_pr)}", [where(a) for a in per_pr])
+    if (result := _workflows_unknown(ev)) is not None:
+        return result
+    return failed("no CI job deploys previews and no namespace is labelled readiness.dev/preview=true")
+
+
+def _pull_request_generator(generators: Any) -> bool:
+    """Whether Argo CD ApplicationSet generators (matrix and merge nested) include ``pullRequest``."""
+    for g in generators if isinstance(generators, list) else []:
+        if not isinstance(g, dict):
+            continue
+        if "pullRequest" in g:
+            return True
+        for nested in ("matrix", "merge"):
+            if _pull_request_generator((g.get(nested) or {}).get("generators")):
+                return True
+    return False
+
+
+@check("deploy_canary")
+def canary(ev: Evidence, cfg: Config) -> Result:
+    """Share of the critical services that roll out by canary.
+
+    The threshold's services running here (on a repository: declared) that a Flagger Canary
+    targets, or that run as (or through) an Argo Rollout. None running, or none named: not applicable."""
+    services = [str(s) for s in cfg["services"]]
+    if not services:
+        return not_applicable("the rubric names no critical services (thresholds.services)")
+    if declared_only(ev):
+        return _canary_declared(ev, services)
+    rollouts = [r for r in ev.items(ARGO, "Rollout") if (app_name(r) in services or r.name in services)
+                and int((r.status or {}).get("readyReplicas") or 0) > 0]
+    found = running(ev, services) + rollouts
+    if not found:
+        if ev.unreadable(*[("apps", k) for k in WORKLOAD_KINDS]):
+            return unknown("workloads could not be read")
+        return not_applicable(f"none of {', '.join(services)} runs here")
+    active = _progressive(ev)
+    targets = set()
+    for c in active:
+        ref = (c.spec or {}).get("targetRef" if c.kind == "Canary" else "workloadRef") or {}
+        targets.add((c.namespace, ref.get("name")))
+        if c.kind == "Rollout":
+            targets.add((c.namespace, c.name))
+    by_service: dict[str, bool] = {}
+    for w in found:
+        svc = app_name(w) if app_name(w) in services else w.name
+        by_service[svc] = by_service.get(svc, True) and (w.namespace, w.name) in targets
+    missing = sorted(s for s, ok in by_service.items() if not ok)
+    if missing and (blind := ev.unreadable((FLAGGER, "Canary"), (ARGO, "Rollout"))):
+        return unknown(f"{', '.join(blind)} could not be read; {listing(missing)} may have none")
+    reason = f"{len(by_service) - len(missing)}/{len(by_service)} critical services roll out by canary"
+    if missing:
+        reason += f"; not: {listing(missing)}"
+        if ev.items(FLAGGER, "Canary") and not running(ev, ["flagger"]):
+            reason += " (Flagger is not running)"
+    return fraction(1 - len(missing) / len(by_service), reason, [c.ref for c in active] or [w.ref for w in found])
+
+
+def _canary_declared(ev: Evidence, services: list[str]) -> Result:
+    """On a repository snapshot: share of the declared critical services a declared Canary or
+    Rollout targets (by the service's or its declaring object's name), with its controller declared."""
+    decl = {s: declared(ev, [s]) for s in services}
+    present = [s for s in services if decl[s]]
+    if not present:
+        return not_applicable(f"none of {', '.join(services)} is declared in the repository")
+    active = _progressive(ev)
+    names = set()
+    for c in active:
+        ref = (c.spec or {}).get("targetRef" if c.kind == "Canary" else "workloadRef") or {}
+        names |= {str(ref.get("name")), c.name} if c.kind == "Rollout" else {str(ref.get("name"))}
+    covered = [s for s in present if s in names or any(d.name in names for d in decl[s])]
+    missing = [s for s in present if s not in covered]
+    reason = f"{len(covered)}/{len(present)} declared critical services roll out by a declared canary"
+    if missing:
+        reason += f"; not: {listing(missing)}"
+        if ev.items(FLAGGER, "Canary") and not declared(ev, ["flagger"]):
+            reason += " (Flagger is not declared)"
+    return fraction(len(covered) / len(present), reason, [where(c) for c in active])
+
+
+@check("test_unit_coverage")
+def unit_coverage(ev: Evidence, cfg: Config) -> Result:
+    """Unit test line coverage from CI's coverage report against ``min_line_rate`` (the lowest report counts)."""
+    reports = [r for r in repo(ev, "CoverageReport") if isinstance((r.spec or {}).get("line_rate"), int | float)]
+    if not reports:
+        if ev.unreadable((REPO_GROUP, "CoverageReport")):
+            return unknown("coverage reports could not be read")
+        measured = jobs_doing(ev, "coverage")
+        if measured:  # CI measures it (and uploads it elsewhere): the rate is not in the repository
+            return unknown(f"CI measures coverage ({listing(measured)}) but no report is in the repository, "
+                           "so the rate cannot be read (commit coverage.xml)", measured)
+        return failed("no coverage report from CI (publish coverage.xml)")
+    low = min(reports, key=lambda r: float(r.spec["line_rate"]))
+    rate, target = float(low.spec["line_rate"]), float(cfg["min_line_rate"])
+    reason = f"line coverage {rate:.0%} in {low.name} (target {target:.0%})"
+    return fraction(rate / target if target else 1.0, reason, [low.ref])
+
+
+@check("test_integration")
+def integration(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs integration tests."""
+    return job_present(ev, "integration-test", "integration tests in CI")
+
+
+@check("test_e2e")
+def e2e(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs end-to-end tests."""
+    return job_present(ev, "e2e-test", "end-to-end tests in CI")
+
+
+@check("test_load")
+def load(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs load tests (k6)."""
+    return job_present(ev, "load-test", "load tests in CI")

@@ -1,0 +1,122 @@
+"""Documentation checks: architecture, topology, runbooks (how many, how recently tested), on-call, escalation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from readiness.assess.checks.base import Config, Evidence, Item, Result, check, failed, fraction, passed, unknown
+from readiness.assess.checks.common import REPO_GROUP, attested, documents, listing, repo
+
+
+def _blind(ev: Evidence) -> Result | None:
+    """``unknown`` when the repository's documents could not be read."""
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown("the repository's documents could not be read")
+    return None
+
+
+def _document(ev: Evidence, kind: str, what: str) -> Result:
+    """Pass when the repository holds a Document of type ``kind``."""
+    if blind := _blind(ev):
+        return blind
+    found = documents(ev, kind)
+    if found:
+        return passed(f"{what}: {listing(d.name for d in found)}", [d.name for d in found])
+    return failed(f"no {what} in the repository (no Document of type {kind})")
+
+
+@check("docs_architecture")
+def architecture(ev: Evidence, cfg: Config) -> Result:
+    """At least one architecture document in the repository."""
+    return _document(ev, "architecture", "architecture documentation")
+
+
+@check("docs_topology")
+def topology(ev: Evidence, cfg: Config) -> Result:
+    """Both a cluster topology and a network design are documented (partial 0.5 with one of them):
+    a document of that type, or a section of any document on it (Document ``covers``)."""
+    if blind := _blind(ev):
+        return blind
+    def about(d: Item, kind: str) -> bool:
+        spec = d.spec if isinstance(d.spec, dict) else {}
+        return spec.get("type") == kind or kind in (spec.get("covers") or [])
+
+    docs = repo(ev, "Document")
+    found = {kind: [d for d in docs if about(d, kind)] for kind in ("topology", "network")}
+    have = [kind for kind, docs in found.items() if docs]
+    refs = [d.name for docs in found.values() for d in docs]
+    if len(have) == len(found):
+        return passed("; ".join(f"{kind}: {listing(d.name for d in docs)}" for kind, docs in found.items()), refs)
+    lacking = [kind for kind in found if kind not in have]
+    reason = f"no {' or '.join(lacking)} document" + (f" (found {', '.join(refs)})" if refs else "")
+    return fraction(len(have) / len(found), reason, refs)
+
+
+@check("docs_runbooks_count")
+def runbooks_count(ev: Evidence, cfg: Config) -> Result:
+    """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks)."""
+    if blind := _blind(ev):
+        return blind
+    runbooks = documents(ev, "runbook")
+    wanted = cfg["min_runbooks"]
+    return fraction(len(runbooks) / wanted if wanted else 1.0,
+                    f"{len(runbooks)} runbooks of {wanted} wanted", [d.name for d in runbooks])
+
+
+def _tested(doc: Item) -> date | None:
+    value = (doc.spec or {}).get("last_tested")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+@check("docs_runbooks_tested")
+def runbooks_tested(ev: Evidence, cfg: Config) -> Result:
+    """At least min_share of the runbooks were tested within max_age_days (partial below)."""
+    if blind := _blind(ev):
+        return blind
+    runbooks = documents(ev, "runbook")
+    if not runbooks:
+        return failed("no runbooks, so none was tested")
+    since = ev.day - timedelta(days=cfg["max_age_days"])
+    tested = [d for d in runbooks if (t := _tested(d)) is not None and since <= t <= ev.day]
+    share = len(tested) / len(runbooks)
+    reason = f"{len(tested)}/{len(runbooks)} runbooks tested in the last {cfg['max_age_days']} days"
+    untested = [d for d in runbooks if d not in tested]
+    reason += f"; not: {listing((d.name for d in untested), 2)}" if untested else ""
+    if share >= cfg["min_share"]:
+        return passed(reason, [d.name for d in tested])
+    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [d.name for d in untested])
+
+
+@check("docs_oncall")
+def oncall(ev: Evidence, cfg: Config) -> Result:
+    """On-call procedures are documented (type oncall) and the rotation is attested (fact oncall_rotation)."""
+    if blind := _blind(ev):
+        return blind
+    docs = documents(ev, "oncall")
+    rotation = attested(ev, "oncall_rotation", "an on-call rotation is defined")
+    if not docs:
+        return failed("no on-call procedures in the repository (no Document of type oncall)"
+                      + ("" if rotation.status == "pass" else "; " + rotation.reason), rotation.evidence)
+    refs = [d.name for d in docs] + list(rotation.evidence)
+    if rotation.status != "pass":
+        reason = f"{listing(d.name for d in docs)} written, but {rotation.reason}"
+        return replace(rotation, reason=reason, evidence=tuple(refs))
+    return passed(f"{listing(d.name for d in docs)}; {rotation.reason}", refs)
+
+
+@check("docs_escalation")
+def escalation(ev: Evidence, cfg: Config) -> Result:
+    """An escalation matrix is documented (a Document of type escalation)."""
+    return _document(ev, "escalation", "escalation matrix")
+
+
+@check("docs_troubleshooting")
+def troubleshooting(ev: Evidence, cfg: Config) -> Result:
+    """A troubleshooting guide exists (a Document of type troubleshooting)."""
+    return _document(ev, "troubleshooting", "troubleshooting guide")

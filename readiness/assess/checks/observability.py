@@ -1,0 +1,432 @@
+"""Observability checks: metrics, dashboards, logs, traces, collectors, alerting, runbooks, SLOs, paging."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from readiness.assess.checks.base import (
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    mapping,
+    not_applicable,
+    passed,
+    unknown,
+)
+from readiness.assess.checks.common import (
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    attested,
+    declared,
+    declared_only,
+    declared_result,
+    hidden,
+    installers,
+    listing,
+    ready_detail,
+    repo,
+    running,
+    where,
+)
+from readiness.store.repofacts import RepoPaths, link_outcome
+
+MONITORING = "monitoring.coreos.com"
+VICTORIA = "operator.victoriametrics.com"
+SLOTH = "sloth.slok.dev"
+PYRRA = ("pyrra.dev", "ServiceLevelObjective")
+RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
+WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
+PAGING_TYPES = ("pagerduty", "opsgenie")
+PREVIEW_LABEL = "readiness.dev/preview"
+
+# Which workloads fill each role ("whichever tool fills the role"), by app name or object name.
+METRICS_APPS = ("prometheus", "victoria-metrics", "victoria-metrics-single", "vmsingle", "vmagent")
+LOG_STORES = ("loki", "elasticsearch", "opensearch", "victoria-logs", "victoria-logs-single", "vlsingle", "quickwit")
+TRACE_STORES = ("tempo", "jaeger", "jaeger-collector", "jaeger-query", "zipkin")
+COLLECTORS = ("alloy", "grafana-agent", "opentelemetry-collector", "otel-collector", "fluent-bit", "vector",
+              "promtail")
+ALERTMANAGERS = ("alertmanager", "vmalertmanager")
+
+Probe = tuple[str, str, Callable[[Item], bool]]
+
+
+def _available(item: Item) -> bool:
+    return item.condition("Available") is True
+
+
+def _eck_ready(item: Item) -> bool:
+    return (item.status or {}).get("phase") == "Ready" or (item.status or {}).get("health") in ("green", "yellow")
+
+
+def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = ()) -> Result:
+    """Pass when a healthy custom resource of the role exists or a workload of ``apps`` runs; on a
+    repository snapshot, when one is declared (a HelmRelease, Argo CD Application, manifest or
+    custom resource installs it), since a repository never shows what runs."""
+    apps, crs = list(apps), list(crs)
+    for group, kind, healthy in crs:
+        good = [i for i in ev.items(group, kind) if not i.declared and healthy(i)]
+        if good:
+            return passed(f"{role} running: {kind} {listing(i.name for i in good)} healthy", [i.ref for i in good])
+    found = running(ev, apps)
+    if found:
+        return passed(f"{role} running: {listing(ready_detail(w) for w in found)}", [w.ref for w in found])
+    custom = [i for group, kind, _ in crs for i in ev.items(group, kind)]
+    decl = declared(ev, apps) + [i for i in custom if i.declared]
+    if declared_only(ev):
+        return declared_result(ev, role, apps, decl, ["HelmRelease", *(k for _, k, _ in crs)])
+    sick = [i for i in custom if not i.declared]
+    if sick:
+        return failed(f"no {role} running; {listing(i.name for i in sick)} not healthy", [i.ref for i in sick])
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown(f"workloads could not be read, so {role} cannot be seen")
+    if decl:
+        places = list(dict.fromkeys(where(d) for d in decl))
+        return failed(f"{role} declared in {listing(places)} but not running", places)
+    return failed(f"no {role} running (looked for {listing(apps, 6)})")
+
+
+def _tools(cfg: Config, default: Iterable[str]) -> list[str]:
+    """The rubric's ``tools`` for the role (policy), else the built-in list."""
+    return [str(t) for t in cfg.thresholds.get("tools") or default]
+
+
+@check("obs_prometheus")
+def prometheus(ev: Evidence, cfg: Config) -> Result:
+    """A metrics store runs (on a repository: is declared).
+
+    An Available monitoring.coreos.com Prometheus (or VictoriaMetrics VMSingle/VMCluster), or a
+    running workload of the rubric's ``tools``; on a repository, one of them declared."""
+    return _tool(ev, "metrics collection", _tools(cfg, METRICS_APPS), [(MONITORING, "Prometheus", _available),
+                                                                      (VICTORIA, "VMSingle", _vm_operational),
+                                                                      (VICTORIA, "VMCluster", _vm_operational)])
+
+
+@check("obs_grafana")
+def grafana(ev: Evidence, cfg: Config) -> Result:
+    """A dashboard tool of the rubric's ``tools`` (Grafana) runs, or on a repository is declared."""
+    return _tool(ev, "dashboards", _tools(cfg, ["grafana"]), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
+
+
+@check("obs_loki")
+def loki(ev: Evidence, cfg: Config) -> Result:
+    """A log store runs (on a repository: is declared).
+
+    A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
+    a Ready ECK Elasticsearch; on a repository, one of them declared."""
+    return _tool(ev, "log store", _tools(cfg, LOG_STORES),
+                 [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
+
+
+@check("obs_tempo")
+def tempo(ev: Evidence, cfg: Config) -> Result:
+    """A trace store of the rubric's ``tools`` runs (Tempo, Jaeger, Zipkin), or on a repository is declared."""
+    return _tool(ev, "trace store", _tools(cfg, TRACE_STORES), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
+
+
+@check("obs_otel_collector")
+def otel_collector(ev: Evidence, cfg: Config) -> Result:
+    """A telemetry collector runs (on a repository: is declared).
+
+    A workload of the rubric's ``tools`` (Grafana Alloy, Grafana Agent, the OpenTelemetry
+    Collector, Fluent Bit, Vector, ...) or an OpenTelemetryCollector with replicas."""
+    return _tool(ev, "telemetry collector", _tools(cfg, COLLECTORS),
+                 [("opentelemetry.io", "OpenTelemetryCollector", _otel_ok)])
+
+
+@check("obs_alertmanager_running")
+def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
+    """Alertmanager runs (on a repository: is declared).
+
+    An Alertmanager workload runs or a monitoring.coreos.com Alertmanager is Available; on a
+    repository, one is declared (a kube-prometheus-stack release with alertmanager enabled counts)."""
+    return _tool(ev, "Alertmanager", _tools(cfg, ALERTMANAGERS), [(MONITORING, "Alertmanager", _available),
+                                                                 (VICTORIA, "VMAlertmanager", _vm_operational)])
+
+
+def _vm_operational(item: Item) -> bool:
+    return str((item.status or {}).get("updateStatus") or (item.status or {}).get("status") or "") == "operational"
+
+
+def _grafana_ok(item: Item) -> bool:
+    return (item.status or {}).get("stage") == "complete" and (item.status or {}).get("stageStatus") == "success"
+
+
+def _jaeger_ok(item: Item) -> bool:
+    return (item.status or {}).get("phase") == "Running"
+
+
+def _otel_ok(item: Item) -> bool:
+    scale = (item.status or {}).get("scale") or {}
+    return str(scale.get("statusReplicas") or "").split("/")[0] not in ("", "0")
+
+
+def _route_receivers(route: Any) -> set[str]:
+    """Every receiver a route tree sends to (the route's own and its children's)."""
+    if not isinstance(route, dict):
+        return set()
+    out = {str(route["receiver"])} if route.get("receiver") else set()
+    for child in route.get("routes") or []:
+        out |= _route_receivers(child)
+    return out
+
+
+def _paging_types(cfg: Config) -> list[str]:
+    return [str(t) for t in cfg.thresholds.get("receiver_types") or PAGING_TYPES]
+
+
+@check("obs_paging_receiver")
+def paging_receiver(ev: Evidence, cfg: Config) -> Result:
+    """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
+
+    The rubric's ``receiver_types``: an AlertmanagerConfig whose route sends to one, or an
+    Alertmanager configuration in Helm values or a Secret's ``alertmanager.yaml`` that does
+    (facts ``alertmanager_routed_receiver_types``)."""
+    types = _paging_types(cfg)
+    fields = [f"{t}Configs" for t in types]
+    configs = ev.items(MONITORING, "AlertmanagerConfig")
+    global_configs = {(am.namespace, str(((am.spec or {}).get("alertmanagerConfiguration") or {}).get("name")))
+                      for am in ev.items(MONITORING, "Alertmanager")}
+    unrouted = []
+    for c in configs:
+        spec = c.spec or {}
+        routed = _route_receivers(spec.get("route"))
+        for r in spec.get("receivers") or []:
+            kinds = [k for k in fields if isinstance(r, dict) and r.get(k)]
+            if not kinds:
+                continue
+            if r.get("name") not in routed:
+                unrouted.append(f"{c.name}/{r.get('name')}")
+                continue
+            scope = "global config of the Alertmanager" if (c.namespace, c.name) in global_configs else c.ref
+            said = f" (declared in {where(c)})" if c.declared else ""
+            return passed(f"receiver {r.get('name')} ({kinds[0]}) routed in {scope}{said}", [c.ref])
+    releases = [i for i in installers(ev) + ev.items("", "Secret")
+                if i.facts.get("alertmanager_receiver_types") is not None]
+    for rel in releases:
+        hit = [t for t in rel.facts.get("alertmanager_routed_receiver_types") or [] if t in types]
+        if hit:
+            how = f"declared in {where(rel)}" if rel.declared else f"configured by {rel.ref}"
+            return passed(f"{hit[0]} receiver routed in the Alertmanager configuration {how}", [where(rel)])
+    unrouted += [f"{where(rel)}/{t}" for rel in releases
+                 for t in rel.facts["alertmanager_receiver_types"] if t in types]
+    if unrouted:
+        return failed(f"paging receiver(s) {', '.join(unrouted)} defined but no route sends to them",
+                      [c.ref for c in configs] + [where(r) for r in releases])
+    if ev.unreadable((MONITORING, "AlertmanagerConfig")):
+        return unknown("AlertmanagerConfigs could not be read")
+    unseen = [r for r in releases if r.facts.get("values_from") or r.facts.get("values_files")
+              or r.facts.get("values_unreadable")]
+    if unseen:
+        return unknown(f"no paging receiver in the values read, but {listing(where(r) for r in unseen)} takes "
+                       "values from files or references readiness does not read", [where(r) for r in unseen])
+    looked = f"{len(configs)} AlertmanagerConfig(s)" + (
+        f", {len(releases)} Alertmanager configuration(s) ({listing(where(r) for r in releases)})" if releases else "")
+    if declared_only(ev) and (skipped := hidden(ev, "AlertmanagerConfig", "HelmRelease")):
+        return unknown(f"no paging receiver in the files read ({looked}); {len(skipped)} file(s) could not be "
+                       f"read ({listing(skipped)})", skipped)
+    if configs or releases:
+        return failed(f"no {' or '.join(types)} receiver routed in {looked}",
+                      [c.ref for c in configs] + [where(r) for r in releases])
+    return failed(f"no AlertmanagerConfig or Alertmanager configuration with a {' or '.join(types)} receiver")
+
+
+def _rules(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+    """(rule object, rule) for every rule of every PrometheusRule (and VictoriaMetrics VMRule)."""
+    out = []
+    for group, kind in RULE_TYPES:
+        for item in ev.items(group, kind):
+            for g in (item.spec or {}).get("groups") or []:
+                out += [(item, r) for r in g.get("rules") or [] if isinstance(r, dict)]
+    return out
+
+
+def _alerts(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+    """The alerting rules (``alert:``), not the recording ones (``record:``)."""
+    return [(item, r) for item, r in _rules(ev) if r.get("alert")]
+
+
+def _rules_unreadable(ev: Evidence) -> Result | None:
+    blind = ev.unreadable(*RULE_TYPES)
+    return unknown(f"alert rules could not be read ({', '.join(blind)})") if blind else None
+
+
+@check("obs_alert_rules_count")
+def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
+    """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
+    if blind := _rules_unreadable(ev):
+        return blind
+    alerts = _alerts(ev)
+    wanted = cfg["min_rules"]
+    holders = sorted({item.ref for item, _ in alerts})
+    records = len(_rules(ev)) - len(alerts)
+    reason = f"{len(alerts)} alert rules of {wanted} wanted"
+    reason += f" in {len(holders)} rule object(s)" if holders else ""
+    reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
+    reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
+    if len(alerts) < wanted and (skipped := _rules_hidden(ev)):
+        return unknown(f"{reason}; {len(skipped)} file(s) that may hold rules could not be read "
+                       f"({listing(skipped)})", skipped)
+    return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
+
+
+def _rules_hidden(ev: Evidence) -> list[str]:
+    """Skipped repository files that could hold alert rules (only a repository snapshot has them)."""
+    return hidden(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else []
+
+
+@check("obs_plan_alerts")
+def plan_alerts(ev: Evidence, cfg: Config) -> Result:
+    """The plan's named alerts exist (partial: the share present)."""
+    if blind := _rules_unreadable(ev):
+        return blind
+    wanted = list(cfg["alerts"])
+    if not wanted:
+        return not_applicable("the rubric names no alerts (thresholds.alerts)")
+    alerts = _alerts(ev)
+    have = {str(r["alert"]) for _, r in alerts}
+    missing = [a for a in wanted if a not in have]
+    reason = f"{len(wanted) - len(missing)}/{len(wanted)} of the plan's alerts exist"
+    if missing:
+        reason += f"; missing {listing(missing, 5)}"
+    refs = sorted({item.ref for item, r in alerts if r["alert"] in wanted})
+    if missing and (skipped := _rules_hidden(ev)):
+        return unknown(f"{reason}; {len(skipped)} file(s) that may hold them could not be read "
+                       f"({listing(skipped)})", skipped)
+    return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
+
+
+_WHERE = {"missing-here": "to a file missing here", "other-repository": "to another repository",
+          "placeholder": "to a placeholder", "external": "to another site"}
+
+
+def _runbook_links(ev: Evidence, alerts: list[tuple[Item, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Where each alert's runbook_url points: the collector's RunbookLinks fact (repo snapshots, which
+    know every file of the repository), else resolved here against the repository's Documents."""
+    for fact in repo(ev, "RunbookLinks"):
+        links = (fact.spec or {}).get("links")
+        if isinstance(links, list):
+            return [link for link in links if isinstance(link, dict)]
+    paths = RepoPaths([d.name for d in repo(ev, "Document")])
+    out = []
+    for item, rule in alerts:
+        url = str((rule.get("annotations") or {}).get("runbook_url") or "").strip()
+        if url:
+            outcome, target = link_outcome(url, paths, None)
+            out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": url, "outcome": outcome,
+                        "target": target})
+    return out
+
+
+@check("obs_alert_runbooks")
+def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
+    """Every alert's runbook_url resolves to a file of this repository (partial: the share).
+
+    A URL resolves in any case, with or without ``.md``, to a folder's README/index, or under Hugo's
+    ``content/``; the reason says how many alerts carry a runbook_url, how many resolve, and where
+    the rest point (a file missing here, another repository, a placeholder, another site).
+    """
+    if blind := _rules_unreadable(ev):
+        return blind
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown("the repository's documents could not be read")
+    alerts = _alerts(ev)
+    if not alerts:
+        return failed("no alert rules, so no alert has a runbook")
+    links = _runbook_links(ev, alerts)
+    resolved = [link for link in links if link.get("outcome") == "resolves"]
+    linked = {str(link.get("alert")) for link in links}
+    reason = (f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a file of this repository; "
+              f"{len(links)} carry one")
+    rest = Counter(str(link.get("outcome")) for link in links if link.get("outcome") != "resolves")
+    if rest:
+        reason += "; the rest point " + ", ".join(f"{n} {_WHERE.get(k, k)}" for k, n in rest.most_common())
+    orphans = [str(r["alert"]) for _, r in alerts if str(r["alert"]) not in linked]
+    unresolved = [str(link.get("alert")) for link in links if link.get("outcome") != "resolves"]
+    if unresolved or orphans:
+        reason += f"; without: {listing(unresolved + orphans, 5)}"
+    targets = sorted({str(link["target"]) for link in resolved if link.get("target")})
+    return fraction(len(resolved) / len(alerts), reason, targets)
+
+
+def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
+    """service -> refs of the SLO objects covering it: Sloth PrometheusServiceLevels (CRD or a Sloth
+    CLI spec stored as one) with at least one SLO, and Pyrra ServiceLevelObjectives, matched by
+    their app label, their name (``api`` or ``api-...``) or a ``job``/``service`` selector."""
+    found: dict[str, list[str]] = {}
+    odd: list[str] = []
+    for sl in ev.items(SLOTH, "PrometheusServiceLevel"):
+        spec = mapping(sl, "spec", sl.spec)
+        slos, service = spec.get("slos"), spec.get("service")
+        if not isinstance(service, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", service):
+            odd.append(f"{sl.ref} spec.service {service!r}")
+        elif slos is not None and not isinstance(slos, list):
+            odd.append(f"{sl.ref} spec.slos {slos!r}")
+        elif slos:
+            found.setdefault(service, []).append(sl.ref)
+    for slo in ev.items(*PYRRA):
+        names = {slo.labels.get(k) for k in ("app.kubernetes.io/name", "app", "service")} | {slo.name}
+        text = json.dumps(mapping(slo, "spec", slo.spec).get("indicator"))
+        names |= set(re.findall(r'(?:job|service|app)\s*=~?\s*\\?"([A-Za-z0-9_.-]+)', text))
+        for name in {n for n in names if n}:
+            found.setdefault(name, []).append(slo.ref)
+    return found, odd
+
+
+@check("obs_slos")
+def slos(ev: Evidence, cfg: Config) -> Result:
+    """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
+    CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
+
+    Copies in preview namespaces (label readiness.dev/preview=true) are not the service. A Pyrra
+    SLO counts for a service it names in its app label, its name (``svc`` or ``svc-...``) or a
+    ``job``/``service`` selector of its indicator.
+    """
+    if ev.unreadable(*WORKLOAD_TYPES):
+        return unknown(f"workloads could not be read, so the critical services cannot be seen: "
+                       f"{ev.gaps(*WORKLOAD_TYPES)}")
+    previews = {n.name for n in ev.items("", "Namespace") if n.labels.get(PREVIEW_LABEL) == "true"}
+    services = [s for s in cfg["critical_services"] if any(w.namespace not in previews for w in running(ev, [s]))]
+    if not services:
+        return not_applicable(f"none of the critical services runs here ({', '.join(cfg['critical_services'])})")
+    levels, odd = _slo_services(ev)
+    for name, refs in list(levels.items()):  # Pyrra names like api-availability count for api
+        for s in services:
+            if name.startswith(f"{s}-") and s not in levels:
+                levels[s] = refs
+    covered = [s for s in services if s in levels]
+    missing = [s for s in services if s not in levels]
+    slo_types = ((SLOTH, "PrometheusServiceLevel"), PYRRA)
+    if missing and ev.unreadable(*slo_types):
+        return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; SLOs were not fully "
+                       f"read: {ev.gaps(*slo_types)}", [r for s in covered for r in levels[s]])
+    if missing and odd:
+        return unknown(f"{len(covered)}/{len(services)} critical services seen with SLOs; unreadable: "
+                       f"{listing(odd)}", [r for s in covered for r in levels[s]])
+    reason = f"{len(covered)}/{len(services)} critical services running here have SLOs"
+    reason += f"; none for {', '.join(missing)}" if missing else f" ({', '.join(covered)})"
+    return fraction(len(covered) / len(services), reason, [r for s in covered for r in levels[s]])
+
+
+@check("obs_incident_management")
+def incident_management(ev: Evidence, cfg: Config) -> Result:
+    """Every fact of the rubric's list (PagerDuty contract, a test alert that paged) is attested and valid."""
+    if not cfg["facts"]:
+        return not_applicable("the rubric names no incident-management facts")
+    results = {fact: attested(ev, fact, fact.replace("_", " ")) for fact in cfg["facts"]}
+    evidence = [ref for r in results.values() for ref in r.evidence if ref]
+    missing = [f for f, r in results.items() if r.status == "fail"]
+    expired = [f for f, r in results.items() if r.status == "unknown"]
+    if missing:
+        return failed(f"not attested: {', '.join(missing)}"
+                      + (f"; expired: {', '.join(expired)}" if expired else ""), evidence)
+    if expired:
+        return unknown("; ".join(results[f].reason for f in expired), evidence)
+    return passed("; ".join(r.reason for r in results.values()), evidence)

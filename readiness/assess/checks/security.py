@@ -1,0 +1,456 @@
+"""Security checks: secrets (ESO), mTLS, certificates, network and pod security, image scanning, CI security."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from readiness.assess.checks.base import (
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    condition_status,
+    failed,
+    fraction,
+    mapping,
+    not_applicable,
+    passed,
+    share,
+    timestamp,
+    unknown,
+)
+from readiness.assess.checks.common import (
+    REPO_GROUP,
+    WORKLOAD_KINDS,
+    attested,
+    declared,
+    declared_only,
+    documents,
+    hidden,
+    job_present,
+    listing,
+    repo,
+    running,
+    where,
+    workloads,
+)
+from readiness.assess.checks.cron import go_hours
+from readiness.errors import MalformedFieldError
+
+ESO = "external-secrets.io"
+CERT_MANAGER = "cert-manager.io"
+TRIVY = "aquasecurity.github.io"
+NAMESPACE = ("", "Namespace")
+APPS = [("apps", k) for k in WORKLOAD_KINDS]
+CRONJOB = ("batch", "CronJob")
+POLICY_TYPES = (("networking.k8s.io", "NetworkPolicy"), ("cilium.io", "CiliumNetworkPolicy"))
+
+LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
+
+
+def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None = None) -> bool:
+    """Whether namespace ``name`` belongs to the platform, not to an application: the rubric's
+    ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces."""
+    return (name in cfg["system_namespaces"] or name.startswith(tuple(cfg["system_prefixes"]))
+            or (labels or {}).get("readiness.dev/preview") == "true")
+
+
+def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
+    """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
+    declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
+    # A repository may declare one namespace in several files (overlays): one entry per name.
+    spaces = list({n.name: n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)}.values())
+    if declared_only(ev):
+        known = {n.name for n in ev.items(*NAMESPACE)}
+        extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})
+        spaces += [Item("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
+                   if not is_system_namespace(cfg, ns)]
+    return spaces
+
+
+def _declared_note(ev: Evidence) -> str:
+    return " (declared in the repository)" if declared_only(ev) else ""
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _eso_declared(ev: Evidence) -> Result:
+    """On a repository snapshot: the operator and a secret store are declared (readiness is observed
+    only in a cluster); half with one of them."""
+    controller = declared(ev, ["external-secrets"])
+    stores = ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore")
+    evidence = [where(i) for i in controller + stores]
+    if controller and stores:
+        return passed(f"ESO declared in {where(controller[0])} with store {listing(s.name for s in stores)} "
+                      "declared; Ready is observed only in a cluster", evidence)
+    if controller:
+        return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
+    if stores:
+        return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
+    if skipped := hidden(ev, "HelmRelease", "ClusterSecretStore", "SecretStore"):
+        return unknown(f"ESO not declared in the files read; {len(skipped)} file(s) could not be read "
+                       f"({listing(skipped)})", skipped)
+    return failed("External Secrets Operator is not declared in the repository (no external-secrets release, "
+                  "workload or secret store)")
+
+
+@check("sec_eso_installed")
+def eso_installed(ev: Evidence, cfg: Config) -> Result:
+    """The External Secrets Operator runs with a Ready secret store (on a repository: both declared).
+
+    A ClusterSecretStore or SecretStore; half the score with only the operator or only a store."""
+    if declared_only(ev):
+        return _eso_declared(ev)
+    controller = running(ev, ["external-secrets"])
+    stores = [s for s in ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore") if not s.declared]
+    ready = [s for s in stores if s.condition("Ready")]
+    if controller and ready:
+        return passed(f"ESO running ({controller[0].ref}) with Ready store {listing(s.name for s in ready)}",
+                      [controller[0].ref] + [s.ref for s in ready])
+    if not ready and ev.unreadable((ESO, "ClusterSecretStore"), (ESO, "SecretStore")):
+        return unknown("secret stores could not be read")
+    if not controller and ev.unreadable(*APPS):
+        return unknown("workloads could not be read")
+    if controller:
+        store = f"store {listing(s.name for s in stores)} not Ready" if stores else "no secret store"
+        return fraction(0.5, f"ESO running but {store}", [controller[0].ref] + [s.ref for s in stores])
+    if ready:
+        return fraction(0.5, f"store {ready[0].name} is Ready but the ESO controller is not running",
+                        [s.ref for s in ready])
+    return failed("External Secrets Operator is not installed (no external-secrets workload, no secret store)")
+
+
+@check("sec_externalsecrets_synced")
+def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
+    """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none."""
+    if ev.unreadable((ESO, "ExternalSecret")):
+        return unknown("ExternalSecrets could not be read")
+    if declared_only(ev):
+        secrets = ev.items(ESO, "ExternalSecret")
+        operator = declared(ev, ["external-secrets"])
+        if secrets and operator:
+            return passed(f"{len(secrets)} ExternalSecrets declared, ESO declared in {where(operator[0])}; "
+                          "sync is observed only in a cluster", [where(s) for s in secrets[:10]])
+        if secrets:
+            return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
+                          [where(s) for s in secrets[:10]])
+        return failed("no ExternalSecrets declared: application secrets do not come from a secret store")
+    secrets = [s for s in ev.items(ESO, "ExternalSecret") if not s.declared]
+    if not running(ev, ["external-secrets"]):
+        if ev.unreadable(*APPS):
+            return unknown("workloads could not be read")
+        waiting = f"{len(secrets)} ExternalSecret(s) cannot sync" if secrets else "no ExternalSecrets"
+        return failed(f"the External Secrets Operator is not running ({waiting})", [s.ref for s in secrets])
+    if not secrets:
+        return failed("no ExternalSecrets: application secrets do not come from the secret store")
+    stale = [s for s in secrets if not s.condition("Ready")]
+    reason = f"{len(secrets) - len(stale)}/{len(secrets)} ExternalSecrets synced"
+    if stale:
+        reason += f"; not: {listing(s.ref for s in stale)}"
+    return fraction(1 - len(stale) / len(secrets), reason, [s.ref for s in stale or secrets])
+
+
+@check("sec_audit_logging")
+def audit_logging(ev: Evidence, cfg: Config) -> Result:
+    """Access to the secret backend is audit-logged: attested fact ``github_audit_log``."""
+    return attested(ev, "github_audit_log", "the GitHub audit log is enabled")
+
+
+def _mesh_running(ev: Evidence) -> list[str]:
+    """The meshes whose control plane runs: Linkerd (destination, identity, proxy injector), Istio
+    (istiod); on a repository snapshot, whose control plane is declared."""
+    out = []
+    if declared_only(ev):
+        if declared(ev, ["linkerd-control-plane", *LINKERD_CONTROL_PLANE]):
+            out.append("linkerd")
+        if declared(ev, ["istiod"]):
+            out.append("istio")
+        return out
+    if all(running(ev, [c]) for c in LINKERD_CONTROL_PLANE):
+        out.append("linkerd")
+    if running(ev, ["istiod"]):
+        out.append("istio")
+    return out
+
+
+def _injected(annotations: Mapping[str, str], labels: Mapping[str, str]) -> set[str]:
+    """Meshes that inject proxies where these annotations/labels are set."""
+    out = set()
+    if annotations.get("linkerd.io/inject") in ("enabled", "ingress"):
+        out.add("linkerd")
+    if labels.get("istio-injection") == "enabled" or labels.get("istio.io/rev") \
+            or labels.get("sidecar.istio.io/inject") == "true":
+        out.add("istio")
+    return out
+
+
+def _template(w: Item) -> dict[str, Any]:
+    return ((w.spec or {}).get("template") or {})
+
+
+@check("sec_mtls")
+def mtls(ev: Evidence, cfg: Config) -> Result:
+    """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
+    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
+    if ev.unreadable(NAMESPACE, *APPS):
+        return unknown("namespaces or workloads could not be read")
+    spaces = _app_namespaces(ev, cfg)
+    if not spaces:
+        return not_applicable("no application namespaces")
+    meshes = set(_mesh_running(ev))
+    by_ns: dict[str, list[Item]] = {}
+    for w in workloads(ev):
+        by_ns.setdefault(w.namespace or "", []).append(w)
+    meshed, asked = [], []
+    for n in spaces:
+        wanted = _injected(n.annotations, n.labels)
+        pods = by_ns.get(n.name, [])
+        if not wanted and pods:
+            per_pod = [_injected((_template(w).get("metadata") or {}).get("annotations") or {},
+                                 (_template(w).get("metadata") or {}).get("labels") or {}) for w in pods]
+            wanted = set.intersection(*per_pod)
+        if wanted:
+            asked.append(n)
+        if wanted & meshes:
+            meshed.append(n)
+    unmeshed = [n.name for n in spaces if n not in meshed]
+    mesh = ", ".join(sorted(meshes)) or "no mesh runs"
+    if declared_only(ev):
+        mesh = f"{mesh} declared" if meshes else "no mesh declared"
+    reason = f"{len(meshed)}/{len(spaces)} application namespaces meshed ({mesh})"
+    if unmeshed:
+        reason += f"; not: {listing(unmeshed)}"
+    if not meshes and asked:
+        reason += f" ({len(asked)} ask for injection but no mesh control plane runs)"
+    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed])
+
+
+def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
+    """How long before notAfter cert-manager renews ``c``: status.renewalTime when stated, else
+    spec.renewBefore, else spec.renewBeforePercentage of the duration, else a third of it
+    (cert-manager's defaults: duration 2160h, renewBefore duration/3)."""
+    renewal = timestamp(c, "status.renewalTime", status.get("renewalTime"))
+    if renewal is not None:
+        return not_after - renewal
+    spec = mapping(c, "spec", c.spec)
+    duration = _go_duration(c, "spec.duration", spec.get("duration")) or timedelta(hours=2160)
+    before = _go_duration(c, "spec.renewBefore", spec.get("renewBefore"))
+    if before is not None:
+        return before
+    percent = spec.get("renewBeforePercentage")
+    if isinstance(percent, int | float) and not isinstance(percent, bool) and 0 < percent < 100:
+        return duration * (percent / 100)
+    return duration / 3
+
+
+def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    hours = go_hours(value) if isinstance(value, str) else None
+    if hours is None:
+        raise MalformedFieldError(c.ref, path, value, "a Go duration like 2160h")
+    return timedelta(hours=hours)
+
+
+@check("sec_certificates_valid")
+def certificates_valid(ev: Evidence, cfg: Config) -> Result:
+    """Share of cert-manager Certificates that are Ready and not past their own renewal point.
+
+    A certificate needs ``min_days_left`` days to notAfter, or less when its own renewal margin
+    (status.renewalTime, spec.renewBefore, or a third of spec.duration) is shorter: a 48h
+    certificate renewed 25h before expiry is healthy with 30h left. Ready=Unknown, or no status
+    (declared, not observed), is unknown, never valid.
+    """
+    certs = ev.items(CERT_MANAGER, "Certificate")
+    if ev.unreadable((CERT_MANAGER, "Certificate")):
+        return unknown(f"Certificates could not be read completely: {ev.gaps((CERT_MANAGER, 'Certificate'))}",
+                       [c.ref for c in certs])
+    if not certs:
+        return not_applicable("no cert-manager Certificates")
+    bad, unsure = [], []
+    for c in certs:
+        st = mapping(c, "status", c.status)
+        ready = condition_status(c, "Ready")
+        not_after = timestamp(c, "status.notAfter", st.get("notAfter"))
+        if ready == "False":
+            bad.append(f"{c.name} not Ready")
+        elif ready is None and not st:
+            unsure.append(f"{c.name} has no status (declared, not observed)")
+        elif ready != "True":
+            unsure.append(f"{c.name} Ready is {ready or 'not reported'}")
+        elif not_after is None:
+            unsure.append(f"{c.name} has no notAfter")
+        elif not_after <= ev.collected_at:
+            bad.append(f"{c.name} expired on {not_after:%Y-%m-%d}")
+        else:
+            left = not_after - ev.collected_at
+            needed = min(timedelta(days=cfg["min_days_left"]), _renew_margin(c, st, not_after))
+            if left < needed:
+                bad.append(f"{c.name} expires in {_left(left)}, renewal overdue")
+    good = len(certs) - len(bad) - len(unsure)
+    reason = (f"{good}/{len(certs)} certificates Ready with >= {cfg['min_days_left']} days left "
+              "(or their own renewBefore)")
+    if bad:
+        reason += f"; {listing(bad)}"
+    if unsure:
+        reason += f"; unknown: {listing(unsure)}"
+    return share(good, len(certs), len(unsure), reason, [c.ref for c in certs])
+
+
+def _left(delta: timedelta) -> str:
+    return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f}h"
+
+
+@check("sec_network_policies")
+def network_policies(ev: Evidence, cfg: Config) -> Result:
+    """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
+    if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
+        return unknown("namespaces or NetworkPolicies could not be read")
+    spaces = _app_namespaces(ev, cfg)
+    if not spaces:
+        return not_applicable("no application namespaces")
+    policies = [p for t in POLICY_TYPES for p in ev.items(*t)]
+    covered = {p.namespace for p in policies}
+    open_ = [n.name for n in spaces if n.name not in covered]
+    reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy{_declared_note(ev)}"
+    if open_:
+        reason += f"; not: {listing(open_)}"
+    return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
+
+
+def _pod_problems(w: Item) -> list[str]:
+    """Why workload ``w``'s pods are not restricted: privileged or possibly-root containers."""
+    template = _template(w)
+    if w.kind == "CronJob":  # its pods come from spec.jobTemplate.spec.template
+        template = (((w.spec or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    pod = template.get("spec") or {}
+    pod_ctx = pod.get("securityContext") or {}
+    out = []
+    for c in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        ctx = c.get("securityContext") or {}
+        if ctx.get("privileged"):
+            out.append(f"{c.get('name')} privileged")
+        user = ctx.get("runAsUser", pod_ctx.get("runAsUser"))
+        non_root = ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot"))
+        if user == 0 or not (non_root is True or (isinstance(user, int) and user > 0)):
+            out.append(f"{c.get('name')} may run as root")
+    return out
+
+
+@check("sec_pod_security")
+def pod_security(ev: Evidence, cfg: Config) -> Result:
+    """Share of application workloads (Deployments, StatefulSets, DaemonSets and CronJobs) whose
+    containers are not privileged and run as non-root (``runAsNonRoot`` or a non-zero
+    ``runAsUser``, on the container or the pod)."""
+    if ev.unreadable(NAMESPACE, *APPS, CRONJOB):
+        return unknown("namespaces or workloads could not be read")
+    labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
+    apps = [w for w in [*workloads(ev), *ev.items(*CRONJOB)]
+            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""))]
+    if not apps:
+        return not_applicable("no application workloads")
+    bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
+    reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted{_declared_note(ev)}"
+    if bad:
+        reason += "; " + listing(f"{ref.split('/')[-1]}: {', '.join(p)}" for ref, p in bad.items())
+    return fraction(1 - len(bad) / len(apps), reason, list(bad) or [w.ref for w in apps])
+
+
+@check("sec_trivy_operator")
+def trivy_operator(ev: Evidence, cfg: Config) -> Result:
+    """The Trivy Operator runs and has written VulnerabilityReports."""
+    if declared_only(ev):
+        decl = declared(ev, ["trivy-operator"])
+        if decl:
+            return passed(f"the Trivy Operator is declared in {where(decl[0])}; its reports are observed only "
+                          "in a cluster", [where(decl[0])])
+        if skipped := hidden(ev, "HelmRelease"):
+            return unknown(f"the Trivy Operator is not declared in the files read; {len(skipped)} file(s) could "
+                           f"not be read ({listing(skipped)})", skipped)
+        return failed("the Trivy Operator is not declared in the repository")
+    operator = running(ev, ["trivy-operator"])
+    reports = ev.items(TRIVY, "VulnerabilityReport")
+    if operator and reports:
+        return passed(f"{operator[0].ref} running, {len(reports)} VulnerabilityReports", [operator[0].ref])
+    if ev.unreadable((TRIVY, "VulnerabilityReport"), *APPS):
+        return unknown("workloads or VulnerabilityReports could not be read")
+    if operator:
+        return failed(f"{operator[0].ref} running but no VulnerabilityReports yet", [operator[0].ref])
+    if reports:
+        return failed(f"{len(reports)} VulnerabilityReports but the trivy-operator is not running (stale)",
+                      [r.ref for r in reports[:3]])
+    return failed("the Trivy Operator is not installed")
+
+
+def _image(r: Item) -> str:
+    report = (r.status or {}).get("report") or r.spec or {}
+    art = report.get("artifact") or {}
+    server = (report.get("registry") or {}).get("server")
+    image = f"{art.get('repository') or r.name}:{art.get('tag') or art.get('digest') or '?'}"
+    return f"{server}/{image}" if server else image
+
+
+@check("sec_no_critical_cves")
+def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
+    """Critical CVEs in running images (Trivy VulnerabilityReports, each image counted once) are at
+    most ``max_critical``; no reports at all is unknown (no scan is not a clean scan)."""
+    if ev.unreadable((TRIVY, "VulnerabilityReport")):
+        return unknown("VulnerabilityReports could not be read")
+    if declared_only(ev):
+        return unknown("vulnerabilities of running images are observed only in a cluster (a repository "
+                       "snapshot has no VulnerabilityReports)")
+    reports = ev.items(TRIVY, "VulnerabilityReport")
+    if not reports:
+        return unknown("no VulnerabilityReports: the running images are not scanned")
+    critical: dict[str, int] = {}
+    refs: dict[str, str] = {}
+    for r in reports:
+        summary = (((r.status or {}).get("report") or r.spec or {}).get("summary")) or {}
+        image = _image(r)
+        critical[image] = max(critical.get(image, 0), int(summary.get("criticalCount") or 0))
+        refs.setdefault(image, r.ref)
+    total = sum(critical.values())
+    worst = sorted(((n, i) for i, n in critical.items() if n), reverse=True)
+    if total <= cfg["max_critical"]:
+        return passed(f"{total} critical CVEs in {len(critical)} scanned images (max {cfg['max_critical']})",
+                      [refs[i] for _, i in worst])
+    return failed(f"{total} critical CVEs in {len(worst)}/{len(critical)} images (max {cfg['max_critical']}): "
+                  f"{listing(f'{i} ({n})' for n, i in worst)}", [refs[i] for _, i in worst])
+
+
+@check("sec_dependency_updates")
+def dependency_updates(ev: Evidence, cfg: Config) -> Result:
+    """A dependency bot (Renovate or Dependabot) is configured in the repository."""
+    bots = repo(ev, "DependencyBot")
+    if bots:
+        tools = [f"{(b.spec or {}).get('tool', '?')} ({b.name})" for b in bots]
+        return passed(f"dependency updates by {listing(tools)}", [b.ref for b in bots])
+    if ev.unreadable((REPO_GROUP, "DependencyBot")):
+        return unknown("the repository could not be read")
+    return failed("no Renovate or Dependabot configuration in the repository")
+
+
+@check("sec_sast")
+def sast(ev: Evidence, cfg: Config) -> Result:
+    """A CI job runs static application security testing (CodeQL, Semgrep, ...)."""
+    return job_present(ev, "sast", "SAST in CI")
+
+
+@check("sec_incident_runbook")
+def incident_runbook(ev: Evidence, cfg: Config) -> Result:
+    """A runbook whose path or title is about security (incident response) exists in the repository."""
+    found = [d for d in documents(ev, "runbook")
+             if re.search(r"secur", f"{d.name} {(d.spec or {}).get('title', '')}", re.I)]
+    if found:
+        return passed(f"security runbook {found[0].name}", [d.name for d in found])
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown("repository documents could not be read")
+    return failed(f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)")

@@ -1,0 +1,77 @@
+"""Trends over stored snapshots: scores over time and which checks gained or lost points."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from readiness.assess import score as sc
+from readiness.assess.evaluate import on_days
+from readiness.assess.rubric import Rubric
+
+
+def contributions(findings: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Per (date, check): the points (of 100) the check adds to the fleet overall score.
+
+    contribution = 100 * s * (w / sum of w in its category) * (W_cat / sum of W over categories),
+    the sums taken over what applies on that date, so contributions add up to the overall.
+    """
+    if "date" not in findings.columns:  # one evaluation per snapshot: lay the fleet out per snapshot day
+        days = sorted(set(findings["collected_at"].dt.date().to_list()))
+        findings = on_days(findings, days, rubric.stale_after_days)
+    cats = pl.DataFrame({"category": list(rubric.categories), "W": [c.weight for c in rubric.categories.values()]})
+    fc = sc.fleet_checks(findings).join(cats, on="category")
+    totals = fc.select("date", "category", "W").unique().group_by("date").agg(pl.col("W").sum().alias("W_total"))
+    return (
+        fc.join(totals, on="date")
+        .with_columns(pl.col("weight").sum().over("date", "category").alias("w_cat"))
+        .with_columns((100 * pl.col("s") * pl.col("weight") / pl.col("w_cat") * pl.col("W") / pl.col("W_total"))
+                      .alias("points"))
+        .select("date", "check_id", "category", "status", "s", "points")
+        .sort("date", "check_id")
+    )
+
+
+def previous_month_end(dates: list[date], month: str) -> date | None:
+    """The newest snapshot day before ``month`` starts."""
+    start = date.fromisoformat(f"{month}-01")
+    days = [d for d in dates if d < start]
+    return max(days) if days else None
+
+
+def changes(findings: pl.DataFrame, rubric: Rubric, before: date, after: date) -> pl.DataFrame:
+    """Checks whose contribution changed between two days, largest gains first, then losses."""
+    c = contributions(findings, rubric)
+    old = c.filter(pl.col("date") == before).select("check_id", pl.col("points").alias("before"),
+                                                    pl.col("status").alias("status_before"))
+    new = c.filter(pl.col("date") == after).select("check_id", "category", pl.col("points").alias("after"),
+                                                   pl.col("status").alias("status_after"))
+    return (
+        new.join(old, on="check_id", how="full", coalesce=True)
+        .with_columns(pl.col("before").fill_null(0.0), pl.col("after").fill_null(0.0))
+        .with_columns((pl.col("after") - pl.col("before")).alias("delta"))
+        .filter(pl.col("delta").abs() >= 0.05)  # what rounds to +0.0 did not move
+        .with_columns(pl.col("check_id").replace_strict({k: v.title for k, v in rubric.checks.items()},
+                                                         default=pl.col("check_id")).alias("title"))
+        .sort("delta", descending=True)
+    )
+
+
+def summary(changed: pl.DataFrame, before: date, after: date, shown: int = 10) -> str:
+    """One paragraph: net change and the biggest gain and loss between two reports (and, when a
+    table lists only the ``shown`` largest gains and losses, that it does)."""
+    gained = changed.filter(pl.col("delta") > 0)
+    lost = changed.filter(pl.col("delta") < 0)
+    net = float(changed["delta"].sum())
+    text = (f"Between {before} and {after} the overall moved {net:+.1f} points: {gained.height} checks gained "
+            f"{float(gained['delta'].sum()):.1f} points and {lost.height} lost {abs(float(lost['delta'].sum())):.1f}.")
+    if gained.height:
+        top = gained.row(0, named=True)
+        text += f" The largest gain: {top['title']} (`{top['check_id']}`, {top['delta']:+.1f})."
+    if lost.height:
+        worst = lost.sort("delta").row(0, named=True)
+        text += f" The largest loss: {worst['title']} (`{worst['check_id']}`, {worst['delta']:+.1f})."
+    if gained.height > shown or lost.height > shown:
+        text += f" The table lists the {shown} largest gains and losses."
+    return text

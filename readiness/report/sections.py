@@ -1,0 +1,397 @@
+"""The report's prose sections as Markdown, written from an assessment's frames.
+
+Sentences are templates filled with computed numbers; nothing here is typed in by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from readiness import store
+from readiness.assess import attestations as att
+from readiness.assess.assessment import Assessment
+from readiness.report import tables
+from readiness.store.schema import FLEET, OVERALL
+
+REVIEW_EVERY = timedelta(days=28)
+
+
+def _ready(a: Assessment) -> bool:
+    return a.verdict == a.rubric.labels["ready"]
+
+
+def status(a: Assessment) -> str:
+    """Headline: current vs target, and the verdict."""
+    mark = tables.OK if _ready(a) else tables.BAD
+    text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
+    if a.demo:
+        demo = (f"\n\n> Built from the **demo fleet** (simulated data, weekly snapshots up to "
+                f"{a.newest_snapshot}), not from a real cluster.")
+    elif (age := a.stale_today()) is not None:
+        demo = (f"\n\n> {tables.WARN} **Stale data**: the newest snapshot in `{a.data_dir}` is {age} days old today. "
+                "Collect again (`readiness collect`) before relying on this verdict.")
+    else:
+        demo = ""
+    if missing := a.no_fresh_evidence():  # said first: these clusters' checks are unknown, not failed
+        demo += (f"\n\n> ⚠️ **No fresh evidence** for {len(missing)} of {a.snapshots['cluster'].n_unique()} "
+                 "clusters; their checks count as unknown:\n" + "".join(f">\n> - {m}\n" for m in missing))
+    rule = (f"production needs more than {a.rubric.ready_above:g}%"
+            + (" and no open blocker" if a.rubric.require_blockers_resolved else ""))
+    return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"
+            f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}; {rule}; the target "
+            f"is what the category targets add up to){demo}\n")
+
+
+def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
+    fleet = a.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") != OVERALL))
+    return sorted(((r["category"], a.rubric.categories[r["category"]].name, r["score"])
+                   for r in fleet.iter_rows(named=True)), key=lambda t: -t[2])
+
+
+def _gap_phrase(g: dict[str, Any], a: Assessment) -> str:
+    """'**Backup & DR** (9.1% against 90%: 9.5 points of the overall at stake; blocker B2 ...; 16 planned
+    hours left)'."""
+    blockers = "; ".join(f"blocker {b} {a.rubric.blockers[b].title}" for b in g["open_blockers"])
+    hours = f"{g['hours_left']:g} planned hours left" if g["hours_left"] else "no planned hours"
+    return (f"**{g['name']}** ({tables.pct(g['score'])} against {tables.pct(g['target'])}: "
+            f"{g['at_stake']:g} points of the overall at stake; {blockers + '; ' if blockers else ''}{hours})")
+
+
+def executive_summary(a: Assessment, previous: Assessment | None = None, recs: Any = None) -> str:
+    """The score against the target, the strongest category, the largest gaps with their blockers
+    and planned hours (``recs``: ``recommend.Recommendations``), the open blockers, the change since
+    the last report."""
+    cats = _category_scores(a)
+    top = [name for _, name, score in cats if score == cats[0][2]]
+    n = len(a.open_blockers)
+    strongest = (f"Strongest: {', '.join(top)} ({tables.pct(cats[0][2])})." if cats[0][2] > cats[-1][2]
+                 else f"Every category scores {tables.pct(cats[0][2])}.")
+    lines = [
+        f"The fleet of {a.findings['cluster'].n_unique()} clusters scores **{tables.pct(a.overall)}** overall "
+        f"against a target of {tables.pct(a.target_overall)}, with {tables.pct(100 * a.coverage)} of the "
+        f"rubric's weight evaluated. {strongest}",
+    ]
+    if recs is not None:
+        gaps = sorted((g for g in recs.categories if g["at_stake"] > 0), key=lambda g: -g["at_stake"])[:3]
+        if gaps:
+            lines.append("The largest gaps: " + "; ".join(_gap_phrase(g, a) for g in gaps) + ".")
+        hours = round(sum(x.hours or 0 for x in recs.actions), 1)
+        if hours:
+            lines.append(f"The plan has {round(hours, 1):g} hours left for the open checks.")
+    lines.append(f"**{n} production blocker{'s' if n != 1 else ''}** remain{'s' if n == 1 else ''} open "
+                 f"({', '.join(a.open_blockers)})." if n else "All production blockers are resolved.")
+    if previous is not None:
+        delta = round(a.overall, 1) - round(previous.overall, 1)
+        moved = f"moved {delta:+.1f} points (from {tables.pct(previous.overall)})" if delta else "did not move"
+        lines.append(f"Since the last report ({previous.as_of}) the overall {moved}.")
+    if a.overall > a.rubric.ready_above and n:
+        lines.append(f"The score is above {a.rubric.ready_above:g}%, but open blockers keep the verdict at "
+                     f"{a.verdict}.")
+    return " ".join(lines) + "\n"
+
+
+def thresholds(a: Assessment, context: Any = None) -> str:
+    """One explanation of the numbers a reader meets: the production bar, the target, and the
+    reference assessment's own target when ``context`` (``render_context.ReportContext``) has one."""
+    text = (f"*Three thresholds, one story*: the **production bar** is the rubric's verdict rule, an overall above "
+            f"{a.rubric.ready_above:g}%"
+            + (" with every blocker resolved" if a.rubric.require_blockers_resolved else "")
+            + f"; the **target** of {tables.pct(a.target_overall)} is where the category targets (After in "
+            "the table) lead, weighted like the scores, so meeting every target clears the bar with room to "
+            "spare.")
+    ref = getattr(context, "reference", None)
+    if ref is not None and ref.target is not None:
+        gap = round(ref.target - round(a.target_overall, 1), 1)
+        when = f" of {ref.day}" if ref.day else ""
+        text += (f" {ref.title}{when} set {tables.pct(ref.target)}: the same category targets, "
+                 + ("rounded" if abs(gap) < 1 else "added up differently")
+                 + f" ({gap:+g} points).")
+        if ref.overall is not None and ref.day is not None:
+            text += f" It scored the fleet {tables.pct(ref.overall)} then."
+    return text + "\n"
+
+
+_STATUS_MARK = {"unknown": tables.UNKNOWN, "partial": tables.WARN, "fail": tables.BAD}
+
+
+def _assessment_line(a: Assessment, g: dict[str, Any], score: float, target: float | None) -> str:
+    """What holds, and a judgement from the rubric's bands (the same as the Status column)."""
+    if target is not None and score >= target:
+        judgement = "it meets its target; keep it there"
+    elif score >= a.rubric.bands.get("good", 90):
+        judgement = "a strong foundation, close to its target"
+    elif score >= a.rubric.bands.get("fair", 50):
+        judgement = "a foundation with gaps"
+    elif g["holding"]:
+        judgement = "mostly missing: a critical gap"
+    else:
+        judgement = "nothing of it is in place: a critical gap"
+    return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster; {judgement}."
+
+
+def _gap_line(g: dict[str, Any], a: Assessment) -> str:
+    if not g["open_checks"]:
+        return "**Gap analysis**: no gap: every check holds."
+    head = (f"**Gap analysis**: {g['gap']:g} points below the target, {g['at_stake']:g} points of the overall at "
+            "stake" if g["gap"] else "**Gap analysis**: on target; the open checks below would still add points")
+    blockers = ", ".join(f"{b} ({a.rubric.blockers[b].title})" for b in g["open_blockers"])
+    wps = ", ".join(g["work_packages"])
+    return (head + (f"; open blockers: {blockers}" if blockers else "")
+            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps else "; no work package in the plan."))
+
+
+def ready_and_missing(a: Assessment, recs: Any = None) -> str:
+    """Per category: what's working and what's missing, each line naming its check; with ``recs``
+    (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake."""
+    out = []
+    fc = a.fleet_checks
+    gaps = {g["id"]: g for g in (recs.categories if recs is not None else ())}
+    for cid, name, score in sorted(_category_scores(a), key=lambda t: list(a.rubric.categories).index(t[0])):
+        checks = fc.filter(pl.col("category") == cid).sort("weight", descending=True)
+        target = a.rubric.categories[cid].target
+        out.append(f"### {name} ({tables.pct(score)}, {tables.band(a, score, target)})\n")
+        working = [r for r in checks.iter_rows(named=True) if r["holds"]]
+        missing = [r for r in checks.iter_rows(named=True) if not r["holds"]]
+        if working:
+            out.append("**What's working**:\n")
+            for r in working:
+                waived = r["waived_clusters"]
+                note = f": holds with a waiver on {', '.join(waived)} (see Waivers)" if waived else ""
+                out.append(f"- {tables.OK} **{a.rubric.checks[r['check_id']].title}** "
+                           f"(`{r['check_id']}`){note}")
+            out.append("")
+        if missing:
+            out.append("**What's missing**:\n")
+            for r in missing:
+                where = ", ".join(r["failing_clusters"])
+                out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
+                           f"(`{r['check_id']}`): {r['status']}, {r['s']:.0%} across the fleet; not on {where}")
+            out.append("")
+        if cid in gaps:
+            out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
+    return "\n".join(out) + "\n"
+
+
+def blockers(a: Assessment) -> str:
+    """Each blocker with its success criteria, met or not."""
+    out = []
+    n = len(a.rubric.blockers)
+    open_n = len(a.open_blockers)
+    out.append(f"{open_n} of {n} production blockers are open.\n")
+    for i, (bid, crit) in enumerate(a.blockers.group_by("blocker", maintain_order=True), start=1):
+        b = a.rubric.blockers[str(bid[0])]
+        resolved = bool(crit["resolved"][0])
+        out.append(f"### Blocker #{i}: {b.title} ({tables.met(resolved, 'resolved', 'open')})\n")
+        risk = f"**Risk**: {b.risk}  \n" if b.risk else ""
+        out.append(f"**Impact**: {b.impact}  \n{risk}**Resolution**: {b.resolution}  \n"
+                   f"**Status**: {'resolved' if resolved else 'open'}\n")
+        out.append("**Success Criteria**:\n")
+        for r in crit.iter_rows(named=True):
+            extra = f" (open: {', '.join(f'`{c}`' for c in r['open_checks'])})" if r["open_checks"] else ""
+            out.append(f"- {tables.met(bool(r['met']))}: {r['text']}{extra}")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def criteria(a: Assessment) -> str:
+    """The production criteria checklist."""
+    return "\n".join(f"- {tables.met(bool(r['met']))}: {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
+
+
+def freshness(a: Assessment, today: date | None = None) -> str:
+    """Per cluster: the snapshot used, its age on the as-of day, its status, and how much of the
+    catalogue was readable; then how old the newest snapshot is ``today`` (default: now)."""
+    used = a.findings.select("cluster", "snapshot_id", "collected_at").unique().sort("cluster")
+    snaps = a.snapshots.select("cluster", "snapshot_id", "source", "status", "error")
+    cov = store.scan(a.data_dir, "coverage", sorted(set(used["cluster"].to_list()))).filter(
+        pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list())).collect()
+    cov = cov.group_by("cluster", "snapshot_id").agg(
+        (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
+        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).alias("unreadable"))
+    rows = []
+    for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
+            cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):
+        at: datetime = r["collected_at"]
+        coverage = a.scores.filter((pl.col("cluster") == r["cluster"]) & (pl.col("category") == OVERALL))
+        rows.append({"Cluster": r["cluster"], "Snapshot": f"{at:%Y-%m-%d %H:%M} UTC", "Source": r["source"],
+                     "Age": f"{(a.as_of - at.date()).days} d", "Status": r["status"],
+                     "Resource types readable": tables.pct(100 * (r["readable"] if r["readable"] is not None else 1)),
+                     "Rubric weight evaluated": tables.pct(100 * float(coverage["coverage"][0])),
+                     "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
+    stale = a.rubric.stale_after_days
+    today = today or datetime.now(UTC).date()
+    newest = a.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+    return (tables.markdown(rows) + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
+            f"{stale} days counts as unknown on every check. Today ({today}) the newest snapshot in the data is "
+            f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
+
+
+def waivers(a: Assessment) -> str:
+    """Waivers in force on the as-of day, and what they change."""
+    active = [w for w in att.load_waivers(a.data_dir) if w.expires >= a.as_of]
+    if not active:
+        return "No waivers are in force.\n"
+    rows = [{"Check": f"`{w.check}`", "Cluster": w.cluster, "Reason": w.reason, "Owner": w.owner,
+             "Expires": str(w.expires), "Days left": (w.expires - a.as_of).days} for w in active]
+    return (tables.markdown(rows) + f"\nWith waivers the overall is {a.overall:.1f}%; without them "
+            f"{a.score(waivers=False):.1f}%.\n")
+
+
+def _milestone(b: Any, recs: Any) -> str:
+    """The next milestone: the open work package (hours left) due first, with the blockers it clears."""
+    packages = {p["id"]: p for p in (recs.packages if recs is not None else ()) if p["hours"]}
+    due = sorted((wp for wp in b.plan.work_packages.values() if wp.id in packages),
+                 key=lambda wp: (wp.last_week, wp.id))
+    if not due:
+        return ""
+    wp = due[0]
+    p = packages[wp.id]
+    clears = f", clearing {', '.join(p['clears'])}" if p["clears"] else ""
+    weeks = f"week{'s' if wp.first_week != wp.last_week else ''} {wp.window}"
+    due = b.plan.week_end(wp.last_week)
+    late = ", overdue" if b.as_of is not None and due < b.as_of else ""
+    return (f"**Next milestone**: {wp.id} {wp.title} (plan {weeks}, due {due}{late}): "
+            f"{p['hours']:g} hours left for +{p['points']:g} points{clears}.")
+
+
+def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
+    """The verdict and why; with ``b`` (``plan.Burndown``) the forecast and readiness dates and,
+    with ``recs`` too, the next milestone."""
+    n = len(a.open_blockers)
+    if _ready(a):
+        text = (f"The fleet is **READY FOR PRODUCTION** ({tables.OK}): {tables.pct(a.overall)} overall (above "
+                f"{a.rubric.ready_above:g}%) and all blockers resolved.")
+    else:
+        why = []
+        if a.overall <= a.rubric.ready_above:
+            why.append(f"the overall is {tables.pct(a.overall)} (must be above {a.rubric.ready_above:g}%)")
+        if n:
+            titles = "; ".join(a.rubric.blockers[x].title for x in a.open_blockers)
+            why.append(f"{n} blocker{'s' if n != 1 else ''} open ({titles})")
+        text = f"The fleet is **NOT READY FOR PRODUCTION** ({tables.BAD}): {' and '.join(why)}."
+    lines = [text]
+    if b is not None:
+        fc = b.forecast
+        if fc.readiness_date is not None and fc.readiness_date <= a.as_of:
+            lines.append(f"Readiness has been above {fc.readiness_target:g}% since **{fc.readiness_date}**.")
+        elif fc.readiness_date is not None:
+            lines.append(f"Readiness is forecast above {fc.readiness_target:g}% from **{fc.readiness_date}**: "
+                         f"{fc.readiness_reason}.")
+        else:
+            lines.append(f"No date for readiness above {fc.readiness_target:g}% yet: {fc.readiness_reason}.")
+        p, left = b.plan, (b.weeks["remaining"][-1] if b.weeks.height else b.plan.total_hours)
+        lines.append(f"{p.name} ({p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours) has {left:g} hours left.")
+        if fc.date is not None and fc.velocity:
+            lines.append(f"At the current pace the plan's remaining hours are done on **{fc.date}**.")
+        elif fc.date is not None:
+            lines.append(f"Every planned hour was earned by **{fc.date}**.")
+        if recs is not None and (m := _milestone(b, recs)):
+            lines.append(m)
+    return "\n\n".join(lines) + "\n"
+
+
+def next_review(a: Assessment) -> str:
+    return f"**Next Review**: {a.as_of + REVIEW_EVERY} (four weeks after this assessment)\n"
+
+
+def plan_summary(b: Any, progress: pl.DataFrame) -> str:
+    """The plan's size, what was spent and earned, and the source documents' inconsistencies."""
+    p = b.plan
+    last = b.weeks.tail(1).row(0, named=True) if b.weeks.height else None
+    done = progress.filter(pl.col("share") >= 1.0).height
+    started = progress.filter((pl.col("share") > 0) & (pl.col("share") < 1.0)).height
+    lines = [f"**Phase 1: {p.weeks}-{p.max_weeks} weeks, {p.total_hours:g} hours**, from {p.start} "
+             f"({len(p.work_packages)} work packages)."]
+    if last:
+        lines.append(f"As of week {last['week']} ({last['snapshot']}), **{last['earned']:.1f} hours are earned** "
+                     f"(each work package earns the share of its hours its checks prove: {done} of "
+                     f"{len(p.work_packages)} complete, {started} partly proven), "
+                     f"{last['spent']:.1f} hours were spent according to the work log, and "
+                     f"**{last['remaining']:.1f} hours remain**; the ideal line is at {last['ideal_remaining']:.1f}.")
+    text = " ".join(lines) + "\n"
+    if p.warnings:
+        text += ("\nThe source documents do not reconcile:\n\n"
+                 + "\n".join(f"- {tables.WARN} {w}" for w in p.warnings) + "\n")
+    return text
+
+
+def forecast(b: Any) -> str:
+    """The forecast sentence(s): hours to zero, and the readiness crossing."""
+    fc = b.forecast
+    if fc.date is None:
+        hours = f"**No forecast of the remaining hours**: {fc.reason}."
+    elif fc.low == fc.high == fc.date and not fc.velocity:
+        hours = f"**Done**: every planned hour was earned by **{fc.date}** ({fc.reason})."
+    else:
+        hours = (f"**Forecast**: the remaining hours reach 0 on **{fc.date}** (range {fc.low} to "
+                 f"{fc.high or 'open'}); {fc.reason}.")
+    when = f"**{fc.readiness_date}**; " if fc.readiness_date else ""
+    crossing = f"Readiness {fc.readiness_target:g}%: {when}{fc.readiness_reason}."
+    return f"{hours}\n\n{crossing}\n"
+
+
+def scoring_note(a: Assessment) -> str:
+    """How to read the scores: the formula and the rubric's category weights."""
+    weights = ", ".join(f"{c.name} {c.weight:g}" for c in a.rubric.categories.values())
+    return (f"*How the scores are computed*: a category's score is the weighted mean of its checks' scores "
+            "(a check scores 0..1; unknown counts 0 and lowers coverage; waived counts 1 with waivers). For the "
+            "fleet, a check scores the mean over the clusters it applies to and holds only if it holds on every "
+            "one of them, so a check that applies to one cluster weighs as much in the fleet as a fleet-wide one. "
+            f"The overall weighs the categories: {weights}. `readiness explain CHECK_ID` shows any check's "
+            "evidence.\n")
+
+
+def recommendations(recs: Any, top: int = 10) -> str:
+    """What to do next: work packages, then single checks, ranked by points gained per planned hour."""
+    if not recs.actions:
+        return "Nothing to recommend: every check holds on every cluster.\n"
+    out = [f"Ranked by readiness points gained per planned hour: points are what the overall gains when the "
+           f"check holds on every cluster (all open checks together: {round(100 - recs.overall, 1):g} points, "
+           "up to 100%), hours are what the plan has left for it (`readiness recommend` prints the same).\n"]
+    if recs.packages:
+        rows = [{"Work package": f"{p['id']} {p['title']}", "Weeks": p["weeks"], "Hours left": f"{p['hours']:g}",
+                 "Points": f"+{p['points']:g}",
+                 "Points/hour": f"{p['points_per_hour']:g}" if p["points_per_hour"] is not None else "-",
+                 "Clears": ", ".join(p["clears"]) or "-"} for p in recs.packages]
+        out += ["**Work packages**:\n", tables.markdown(rows)]
+    ranked = recs.ranked[:top]
+    if ranked:
+        out += [f"**Next actions** (the {len(ranked)} best single checks):\n", tables.markdown(tables.actions(ranked))]
+    if recs.unplanned:
+        out.append("**Not in the plan** (no hours to rank by; add them to a work package): "
+                   + "; ".join(f"`{x.check_id}` +{x.points:.2f} points"
+                               + (f" ({', '.join(x.blockers)})" if x.blockers else "") for x in recs.unplanned)
+                   + ".\n")
+    return "\n".join(out) + "\n"
+
+
+def phase2(context: Any) -> str:
+    """The 'Nice to have (Phase 2)' list from the data directory's report.yaml ("" when absent)."""
+    items = getattr(context, "phase2", ())
+    if not items:
+        return ""
+    return "### Nice to Have (Phase 2)\n\n" + "\n".join(
+        f"- {title}" + (f" ({why})" if why else "") for title, why in items) + "\n"
+
+
+def related(context: Any) -> str:
+    """'Related documentation' and 'Assessed by' from report.yaml ("" when neither is there)."""
+    out = []
+    if getattr(context, "related", ()):
+        out.append("## Related Documentation\n")
+        out += [f"- [{title}]({url})" if url else f"- {title}" for title, url in context.related]
+        out.append("")
+    if getattr(context, "assessed_by", ""):
+        out.append(f"**Assessed by**: {context.assessed_by}\n")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def baseline_day(a: Assessment, plan: Any) -> date:
+    """The day the target-state table's Before column is measured on: the plan's baseline (the
+    newest snapshot before the plan starts), else the first snapshot, never after ``a.as_of``."""
+    days = sorted({d for d in a.snapshots["collected_at"].dt.date().to_list() if d <= a.as_of})
+    before = [d for d in days if d < plan.start]
+    return before[-1] if before else (days[0] if days else a.as_of)

@@ -1,0 +1,239 @@
+"""Tables of an assessment as rows, and those rows as Markdown or plain text.
+
+Formatting only: every number here comes from the assessment's frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from readiness.assess.assessment import Assessment
+from readiness.store.schema import FLEET, OVERALL
+
+Row = dict[str, Any]
+
+
+# Status marks readable without an emoji font (DejaVu and most text fonts have these), always
+# beside a word so the status reads even where the mark does not.
+OK, WARN, BAD, UNKNOWN = "✓", "⚠", "✗", "?"
+_BAND = {"✅": f"{OK} on target", "⚠️": f"{WARN} below target", "❌": f"{BAD} far below target"}
+
+
+def band(a: Assessment, score: float, target: float | None) -> str:
+    """A category's status as mark and words: on target, below target (fair band), far below."""
+    return _BAND[a.rubric.band(score, target)]
+
+
+def verdict(a: Assessment) -> str:
+    """The verdict with its mark: '✓ READY' or '✗ NOT READY'."""
+    return f"{OK if a.verdict == a.rubric.labels['ready'] else BAD} {a.verdict}"
+
+
+def met(ok: bool, yes: str = "met", no: str = "not met") -> str:
+    """A yes/no status as mark and word."""
+    return f"{OK} {yes}" if ok else f"{BAD} {no}"
+
+
+def pct(value: float | None) -> str:
+    """A percentage as the JSON outputs round it (one decimal, no trailing zero): 95.5%, 100%."""
+    return "n/a" if value is None or value != value else f"{round(value, 1):g}%"
+
+
+def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
+    """The assessment's scorecard: one row per category, then OVERALL."""
+    s = a.scores.filter(pl.col("cluster") == cluster)
+    fc = a.fleet_checks if cluster == FLEET else a.findings.filter(pl.col("cluster") == cluster).with_columns(
+        pl.col("status").is_in(["pass", "waived"]).alias("holds"))
+    fc = fc.filter(pl.col("status") != "not_applicable") if "status" in fc.columns else fc
+    rows = []
+    for cid, cat in a.rubric.categories.items():
+        row = s.filter(pl.col("category") == cid)
+        if not row.height:
+            continue
+        score = float(row["score"][0])
+        checks = fc.filter(pl.col("category") == cid)
+        if float(row["coverage"][0]) == 0:  # nothing evaluated: unknown, never 0%
+            rows.append({"Category": cat.name, "Score": "unknown", "Target": pct(cat.target), "Status": "❓ unknown",
+                         "Coverage": pct(0.0), "Notes": f"no fresh evidence: {_why_unknown(a, cid, cluster)}"})
+            continue
+        missing = (checks.filter(~pl.col("holds")).sort("weight", descending=True)["check_id"].to_list())
+        titles = [a.rubric.checks[c].title for c in missing[:2]]
+        notes = f"{checks['holds'].sum()}/{checks.height} checks hold"
+        if titles:
+            notes += "; missing: " + "; ".join(titles) + (f" (+{len(missing) - 2} more)" if len(missing) > 2 else "")
+        rows.append({"Category": cat.name, "Score": pct(score), "Target": pct(cat.target),
+                     "Status": band(a, score, cat.target), "Coverage": pct(100 * float(row["coverage"][0])),
+                     "Notes": notes})
+    overall = s.filter(pl.col("category") == OVERALL)
+    if overall.height and float(overall["coverage"][0]) == 0:
+        rows.append({"Category": "**OVERALL**", "Score": "**unknown**", "Target": "",
+                     "Status": f"**❓ {a.verdict}**", "Coverage": pct(0.0), "Notes": "**no fresh evidence**"})
+    elif overall.height:
+        n = len(a.open_blockers)
+        rows.append({"Category": "**OVERALL**", "Score": f"**{pct(float(overall['score'][0]))}**", "Target": "",
+                     "Status": f"**{verdict(a)}**",
+                     "Coverage": pct(100 * float(overall["coverage"][0])),
+                     "Notes": f"**{n} production blocker{'s' if n != 1 else ''}**"})
+    return rows
+
+
+def _why_unknown(a: Assessment, category: str, cluster: str) -> str:
+    """The reason of the category's first unknown finding (it names the snapshot's age)."""
+    f = a.findings.filter((pl.col("category") == category) & (pl.col("status") == "unknown"))
+    if cluster != FLEET:
+        f = f.filter(pl.col("cluster") == cluster)
+    return str(f.sort("cluster")["reason"][0]) if f.height else "no check evaluated"
+
+
+def blockers(a: Assessment) -> list[Row]:
+    """One row per blocker: resolved or not, criteria met."""
+    out = []
+    for (bid, title, impact), crit in a.blockers.group_by("blocker", "title", "impact", maintain_order=True):
+        n_met = int(crit["met"].sum())
+        out.append({"Blocker": bid, "Title": title, "Impact": impact,
+                    "Status": met(bool(crit["resolved"][0]), "resolved", "open"),
+                    "Criteria met": f"{n_met}/{crit.height}"})
+    return out
+
+
+def clusters(a: Assessment) -> list[Row]:
+    """Per-cluster overall and category scores (drift across the fleet)."""
+    s = a.scores.filter(pl.col("cluster") != FLEET)
+    out = []
+    for name in sorted(s["cluster"].unique().to_list()):
+        cs = s.filter(pl.col("cluster") == name)
+        row: Row = {"Cluster": name}
+        for cid, cat in a.rubric.categories.items():
+            r = cs.filter(pl.col("category") == cid)
+            row[cat.name] = _known(r)
+        row["Overall"] = _known(cs.filter(pl.col("category") == OVERALL))
+        out.append(row)
+    return out
+
+
+def _known(score_row: pl.DataFrame) -> str:
+    if not score_row.height:
+        return "n/a"
+    return "unknown" if float(score_row["coverage"][0]) == 0 else pct(float(score_row["score"][0]))
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    """GitHub-flavoured Markdown table."""
+    if not rows:
+        return "_(none)_\n"
+    heads = list(rows[0])
+    esc = [[str(r.get(h, "")).replace("|", "\\|") for h in heads] for r in rows]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "|".join("---" for _ in heads) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in esc]
+    return "\n".join(lines) + "\n"
+
+
+def text(rows: Sequence[Row]) -> str:
+    """Aligned plain-text table for terminals."""
+    if not rows:
+        return "(none)\n"
+    heads = list(rows[0])
+    cells = [[str(r.get(h, "")).replace("**", "") for h in heads] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    line = "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(out) + "\n"
+
+
+def _change(points: float) -> str:
+    return "stable" if round(points, 1) == 0 else f"{'↑' if points > 0 else '↓'} {points:+.1f} points"
+
+
+def targets(a: Assessment, before: Assessment | None = None, recs: Any = None) -> list[Row]:
+    """The target state (the assessment's table): per category Before (``before``: the first
+    snapshot or the plan's baseline), Now, After (the rubric's target), Change (After - Before) and
+    Action (the work packages holding its open checks, from ``recs``: ``recommend.Recommendations``),
+    then OVERALL (targets weighted like the scores)."""
+    base = before or a
+    packages = {p["id"]: p for p in (recs.packages if recs is not None else ())}
+    gaps = {g["id"]: g for g in (recs.categories if recs is not None else ())}
+    rows = []
+    for cid, cat in a.rubric.categories.items():
+        if cat.target is None or math.isnan(now := a.score(category=cid)):
+            continue
+        was = base.score(category=cid)
+        wps = [w for w in gaps.get(cid, {}).get("work_packages", []) if w in packages]
+        if now >= float(cat.target):
+            action = "Maintain"
+        elif wps:
+            action = "; ".join(f"{w} {packages[w]['title'].split(':')[0]}" for w in wps[:3]) + (
+                f" (+{len(wps) - 3} more)" if len(wps) > 3 else "")
+        else:
+            action = "no work package in the plan: see Recommendations"
+        rows.append({"Category": cat.name, "Before": pct(was), "Now": pct(now), "After": pct(cat.target),
+                     "Change": _change(float(cat.target) - was), "Status": band(a, now, cat.target),
+                     "Action": action})
+    if rows:
+        was, after = base.overall, a.target_overall
+        rows.append({"Category": "**OVERALL**", "Before": f"**{pct(was)}**", "Now": f"**{pct(a.overall)}**",
+                     "After": f"**{pct(after)}**", "Change": f"**{_change(after - was)}**",
+                     "Status": f"**{verdict(a)}**",
+                     "Action": f"above {a.rubric.ready_above:g}% with every blocker resolved: "
+                               f"{a.rubric.labels['ready']}"})
+    return rows
+
+
+def actions(items: Sequence[Any], short: bool = False) -> list[Row]:
+    """Ranked actions (``recommend.Action``): points gained, hours left, points per hour, blocker."""
+    rows = []
+    for i, x in enumerate(items, start=1):
+        blocker = ", ".join(f"{b} (clears)" if b in x.clears else b for b in x.blockers) or "-"
+        row: Row = {"#": i, "Check": x.check_id if short else f"`{x.check_id}`", "Points": f"+{x.points:.2f}",
+                    "Hours": f"{x.hours:.1f}" if x.hours else "-",
+                    "Points/hour": f"{x.points_per_hour:.2f}" if x.points_per_hour else "-",
+                    "Blocker": blocker}
+        if not short:
+            row |= {"Work package": ", ".join(x.work_packages) or "-",
+                    "Action": x.remediation or x.title}
+        rows.append(row)
+    return rows
+
+
+CHANGES_SHOWN = 10
+
+
+def changes(df: pl.DataFrame, top: int = CHANGES_SHOWN) -> list[Row]:
+    """The ``top`` largest gains and losses of points of the overall score between two reports."""
+    gains, losses = df.filter(pl.col("delta") > 0).head(top), df.filter(pl.col("delta") < 0).tail(top)
+    part = pl.concat([gains, losses])
+    return [{"Check": f"`{r['check_id']}`", "Title": r["title"], "Before": r["status_before"] or "-",
+             "Now": r["status_after"] or "-", "Points": f"{r['delta']:+.1f}"}
+            for r in part.sort("delta", descending=True).iter_rows(named=True)]
+
+
+def work_packages(plan: Any, progress: pl.DataFrame) -> list[Row]:
+    """The plan's work packages with the share of their checks that the evidence proves."""
+    rows = []
+    for r in progress.iter_rows(named=True):
+        wp = plan.work_packages[r["work_package"]]
+        open_checks = ", ".join(f"`{c}`" for c in r["open"][:3]) + (" ..." if len(r["open"]) > 3 else "")
+        rows.append({"WP": wp.id, "Work package": wp.title, "Weeks": wp.window, "Hours": f"{wp.hours:g}",
+                     "Proven": pct(100 * r["share"]), "Earned": f"{r['earned']:.1f}",
+                     "Resolves": wp.purpose or "-", "Open checks": open_checks or "-"})
+    return rows
+
+
+def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
+    """The burndown week by week: ideal, spent (log), earned (evidence), remaining, readiness."""
+    return [{"Week": r["week"], "Snapshot": str(r["snapshot"] or "-"), "Ideal remaining": f"{r['ideal_remaining']:.1f}",
+             "16-week envelope": f"{r['envelope_remaining']:.1f}", "Spent": f"{r['spent']:.1f}",
+             "Earned": f"{r['earned']:.1f}", "Remaining": f"{r['remaining']:.1f}",
+             "Readiness": pct(r["readiness"])} for r in weeks.iter_rows(named=True)]
+
+
+def risk_register(register: pl.DataFrame) -> list[Row]:
+    """The risk register: impact, likelihood now (and before mitigation), status and why."""
+    mark = {"mitigated": OK, "partly mitigated": WARN, "unmitigated": BAD}
+    return [{"Risk": f"{r['id']}: {r['title']}", "Impact": r["impact"], "Likelihood": r["likelihood"],
+             "Inherent": r["inherent_likelihood"], "Status": f"{mark.get(r['status'], '')} {r['status']}",
+             "Mitigation": r["mitigation"], "Why": r["reason"]} for r in register.iter_rows(named=True)]

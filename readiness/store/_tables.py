@@ -1,0 +1,281 @@
+"""Reading and writing the Parquet tables of a data directory.
+
+Writes are atomic (a temporary file in the same directory, then a rename), and a snapshot is
+stored under its id, so writing the same snapshot again replaces it instead of adding rows.
+Every table file gets one mode (``FILE_MODE`` less the umask, as ``open`` makes files: 0644 under
+the usual umask). A writer of a cluster holds
+that cluster's lock (``cluster_lock``), so a second writer of the same cluster waits; whoever
+takes a lock first removes the temporaries an interrupted writer of that cluster left behind.
+A file that cannot be read raises ``DataFileError`` naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from readiness.errors import DataFileError, DataMixError, DataNotFoundError, SchemaError
+from readiness.store import schema
+
+TMP_SUFFIX = ".tmp"
+FILE_MODE = 0o666  # less the umask, as open() makes files: 0644 under the usual umask 022
+LOCK_SUFFIX = ".lock"  # DATA/.cluster=NAME.lock: held by the writer of that cluster
+TABLES = ("objects", "coverage", "snapshots")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` only on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+    os.close(fd)
+    try:
+        try:
+            yield Path(tmp)
+        except pl.exceptions.ComputeError as err:  # polars wraps the OS error of a failed write
+            raise _os_error(err, target) from None
+        set_mode(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _os_error(err: Exception, target: Path) -> Exception:
+    """The ``OSError`` inside a polars write error (``... (os error 28)``), naming ``target``; else ``err``."""
+    found = re.search(r"os error (\d+)", str(err))
+    if not found:
+        return err
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code), str(target))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def set_mode(path: Path) -> None:
+    """Give a finished file the one mode of every table file (mkstemp makes files private)."""
+    os.chmod(path, FILE_MODE & ~_umask())
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def lock_path(data_dir: Path | str, cluster: str) -> Path:
+    """The lock file a writer of ``cluster`` holds (it exists only while someone writes)."""
+    return Path(data_dir) / f".cluster={cluster}{LOCK_SUFFIX}"
+
+
+@contextlib.contextmanager
+def cluster_lock(data_dir: Path | str, cluster: str, *, wait: bool = True) -> Iterator[None]:
+    """Hold ``cluster``'s write lock in ``data_dir``: a concurrent writer of the same cluster waits.
+
+    Holding the lock, no other writer of that cluster is running, so temporaries left in its
+    partitions are an interrupted run's: they are removed here. The lock file is removed on
+    release (a waiter that locked the removed file notices and locks the new one). Without
+    ``wait``, raises ``BlockingIOError`` when another writer holds it.
+    """
+    path = lock_path(data_dir, cluster)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the holder before us removed this file: lock the current one
+    try:
+        for table in TABLES:
+            remove_stale_temporaries(Path(data_dir) / table / f"cluster={cluster}")
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        os.close(fd)  # closing releases the lock
+
+
+def partition_path(data_dir: Path, table: str, cluster: str, collected_at: datetime, snapshot_id: str) -> Path:
+    """Where one cluster's rows of one snapshot live for ``table``."""
+    day = collected_at.date().isoformat()
+    return Path(data_dir) / table / f"cluster={cluster}" / f"date={day}" / f"{snapshot_id}.parquet"
+
+
+def refuse_mixing(data_dir: Path | str, incoming: set[str]) -> None:
+    """Demo data and collected data never share a directory: ``DataMixError`` when writing
+    ``incoming`` sources would mix them with what ``data_dir`` holds."""
+    existing = set(collect(scan(data_dir, "snapshots").select("source").unique(), data_dir, "snapshots")["source"]
+                   .to_list())
+    if existing and (("demo" in incoming) != ("demo" in existing)):
+        kind = "the demo fleet" if "demo" in existing else "collected data"
+        raise DataMixError(
+            f"{data_dir}: holds {kind}; refusing to mix demo data with collected data",
+            hint="write the demo fleet to its own directory (e.g. --data data/demo) and collect into another "
+                 "(e.g. --data data)",
+        )
+
+
+def write_snapshot(
+    data_dir: Path | str,
+    objects: pl.DataFrame,
+    snapshots: pl.DataFrame,
+    coverage: pl.DataFrame,
+) -> list[Path]:
+    """Write one snapshot (any number of clusters) into ``data_dir``; return the files written.
+
+    Demo data and collected data never share a directory: writing one where the other is
+    raises ``DataMixError``.
+    """
+    data_dir = Path(data_dir)
+    snapshots = schema.validate("snapshots", snapshots, "<snapshots being written>")
+    objects = schema.validate("objects", objects, "<objects being written>")
+    coverage = schema.validate("coverage", coverage, "<coverage being written>")
+    refuse_mixing(data_dir, set(snapshots["source"].to_list()))
+    written = []
+    for row in snapshots.iter_rows(named=True):
+        cluster, sid, at = row["cluster"], row["snapshot_id"], row["collected_at"]
+        parts = {
+            "snapshots": snapshots.filter(pl.col("cluster") == cluster),
+            "objects": objects.filter(pl.col("cluster") == cluster),
+            "coverage": coverage.filter(pl.col("cluster") == cluster),
+        }
+        # Objects and coverage first, the snapshot row last: a snapshot row means it is whole.
+        with cluster_lock(data_dir, cluster):
+            for table in TABLES:
+                target = partition_path(data_dir, table, cluster, at, sid)
+                with atomic_path(target) as tmp:
+                    parts[table].write_parquet(tmp, compression="zstd", statistics=True)
+                written.append(target)
+    return written
+
+
+def _files(data_dir: Path, table: str, clusters: list[str] | None) -> list[Path]:
+    base = Path(data_dir) / table
+    if clusters:
+        files = [f for c in clusters for f in sorted(base.glob(f"cluster={c}/date=*/*.parquet"))]
+    else:
+        files = sorted(base.glob("cluster=*/date=*/*.parquet"))
+    return files
+
+
+def check_files(table: str, files: list[Path]) -> None:
+    """Validate each file's stored schema against the declared one (metadata only, no rows)."""
+    declared = schema.TABLES[table]
+    for f in files:
+        try:
+            stored = pl.read_parquet_schema(f)
+        except (pl.exceptions.PolarsError, OSError) as err:
+            raise DataFileError(str(f), f"not a readable Parquet file of table '{table}' "
+                                        f"({_first_line(err)})") from None
+        for column, dtype in declared.items():
+            if column not in stored:
+                raise SchemaError(table, str(f), column, "is missing")
+            if stored[column] != dtype and stored[column] != pl.Null:
+                raise SchemaError(table, str(f), column, f"has type {stored[column]}, expected {dtype}")
+
+
+def scan(data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.LazyFrame:
+    """A lazy frame over ``table`` in ``data_dir``, each file's schema checked first."""
+    files = _files(Path(data_dir), table, clusters)
+    if not files:
+        return schema.empty(table).lazy()
+    check_files(table, files)
+    return pl.scan_parquet(files, hive_partitioning=False).select(list(schema.TABLES[table]))
+
+
+def read(data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.DataFrame:
+    """Read ``table`` from ``data_dir`` (validated), optionally for some clusters only."""
+    return collect(scan(data_dir, table, clusters), data_dir, table, clusters)
+
+
+def collect(frame: pl.LazyFrame, data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.DataFrame:
+    """``frame.collect()`` for a frame over ``table``; ``DataFileError`` naming the file that cannot be read."""
+    try:
+        return frame.collect()
+    except (pl.exceptions.ComputeError, OSError) as err:
+        for f in _files(Path(data_dir), table, clusters):
+            problem = unreadable(f)
+            if problem:
+                raise DataFileError(str(f), problem) from None
+        raise DataFileError(f"{data_dir}/{table}", f"cannot be read ({_first_line(err)})") from None
+
+
+def unreadable(path: Path) -> str | None:
+    """Why the Parquet file at ``path`` cannot be read in full, or None when it can."""
+    try:
+        pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as err:
+        return f"not a readable Parquet file ({_first_line(err)})"
+    return None
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return (lines[0] if lines else type(err).__name__)[:200]
+
+
+def snapshots(data_dir: Path | str, clusters: list[str] | None = None) -> pl.DataFrame:
+    """The snapshots table, sorted by time then cluster; ``DataNotFoundError`` when empty."""
+    df = read(data_dir, "snapshots", clusters)
+    if df.is_empty() and clusters:
+        known = sorted(set(read(data_dir, "snapshots")["cluster"].to_list()))
+        if known:
+            raise DataNotFoundError(f"{data_dir}: no snapshots of cluster {', '.join(clusters)}",
+                                    hint=f"clusters with snapshots: {', '.join(known)}")
+    if df.is_empty():
+        raise DataNotFoundError(
+            f"{data_dir}: no snapshots found",
+            hint="run 'readiness demo --data DIR' or 'readiness collect' first",
+        )
+    return df.sort("collected_at", "cluster")
+
+
+def objects(data_dir: Path | str, clusters: list[str] | None = None) -> pl.DataFrame:
+    """All collected objects in ``data_dir``."""
+    return read(data_dir, "objects", clusters)
+
+
+def temporaries(data_dir: Path | str) -> list[Path]:
+    """Temporary files under ``data_dir`` (a writer's own, or an interrupted one's)."""
+    return sorted(Path(data_dir).glob(f"**/.*{TMP_SUFFIX}"))
+
+
+def remove_leftovers(data_dir: Path | str) -> int:
+    """Remove the temporaries interrupted writers left in ``data_dir``'s tables, cluster by
+    cluster, skipping clusters being written right now; return how many clusters were cleaned."""
+    data_dir = Path(data_dir)
+    clusters = {part.removeprefix("cluster=") for f in temporaries(data_dir)
+                for part in f.relative_to(data_dir).parts[1:2] if part.startswith("cluster=")}
+    cleaned = 0
+    for cluster in sorted(clusters):
+        with contextlib.suppress(BlockingIOError), cluster_lock(data_dir, cluster, wait=False):
+            cleaned += 1  # taking the lock removed them
+    return cleaned
+
+
+def remove_stale_temporaries(data_dir: Path | str) -> int:
+    """Delete temporary files an interrupted run left behind; return how many."""
+    n = 0
+    for f in temporaries(data_dir):
+        f.unlink(missing_ok=True)
+        n += 1
+    return n

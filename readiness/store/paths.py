@@ -1,0 +1,65 @@
+"""Where things are: the data directory, the project's shipped data files, the reports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV = "READINESS_DATA"
+DEFAULT_DATA = Path("data")
+DEMO_DATA = DEFAULT_DATA / "demo"
+COLLECT_FILE = "collect.yaml"  # in a data directory: what `readiness report` collects first
+PACKAGE = Path(__file__).resolve().parent.parent  # the readiness package (a checkout's data/ is beside it)
+
+
+def has_snapshots(data_dir: Path) -> bool:
+    """True when ``data_dir`` holds at least one snapshot file."""
+    return any((Path(data_dir) / "snapshots").glob("cluster=*/date=*/*.parquet"))
+
+
+def _directory(path: Path, source: str) -> Path:
+    """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``)."""
+    if path.exists() and not path.is_dir():
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError(f"{path}: {source} names a file, not a data directory",
+                             hint=f"point {source} at a directory (or unset it)")
+    return path
+
+
+def data_dir(explicit: str | Path | None = None) -> Path:
+    """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
+    holds collected snapshots or a cluster is configured there (``collect.yaml``), else the
+    demo fleet's ``data/demo``."""
+    if explicit:
+        return _directory(Path(explicit), "--data")
+    if os.environ.get(DATA_ENV):
+        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
+    base = DEFAULT_DATA
+    project = PACKAGE.parent / "data"
+    if not base.is_dir() and project.is_dir():  # e.g. a notebook opened from notebooks/
+        base = project
+    if has_snapshots(base) or (base / COLLECT_FILE).is_file():
+        return base
+    return DEMO_DATA if base == DEFAULT_DATA else base / "demo"
+
+
+def own_data_dir(explicit: str | Path | None = None) -> Path:
+    """Where the user's own data is written (collected snapshots, the work log): ``--data``, else
+    ``$READINESS_DATA``, else ``./data``; never the demo's directory by default."""
+    if explicit:
+        return _directory(Path(explicit), "--data")
+    if os.environ.get(DATA_ENV):
+        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
+    return DEFAULT_DATA
+
+
+def shipped(name: str, data: Path | None = None) -> Path:
+    """Find a shipped data file (``plan.yaml``, ``risks.yaml``): the data directory's own copy
+    first, then the project's ``data/``, then the copy packaged in the wheel."""
+    candidates = [data / name] if data else []
+    candidates += [PACKAGE.parent / "data" / name, PACKAGE / "_data" / name]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return candidates[0]
