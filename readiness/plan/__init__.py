@@ -2,7 +2,10 @@
 
 Public modules: ``worklog`` (hours spent, one CSV row each), ``risks`` (the risk register and its
 matrix), ``recommend`` (what to do next). The plan's own names (``load_plan``, ``compute``,
-``burndown``, ``forecast``, ``Plan``...) are this package's:
+``burndown``, ``forecast``, ``Plan``...) are this package's, from private modules: ``_load`` (reading
+and validating ``plan.yaml``), ``_consistency`` (warnings where plan and blockers disagree),
+``_burndown`` (check states, progress, the weekly burndown, ``compute``), ``_forecast`` (finish and
+readiness-crossing dates):
 
     >>> from readiness import plan
     >>> plan.compute("data/demo")      # the burndown and forecast of the plan
@@ -10,34 +13,23 @@ matrix), ``recommend`` (what to do next). The plan's own names (``load_plan``, `
 
 from __future__ import annotations
 
-from readiness.plan._load import (
+from readiness.plan._burndown import (
     BURNDOWN,
-    HOURS_IN,
     NEVER_STALE,
     NO_EVIDENCE,
-    PLAN_FILE,
-    TOP_KEYS,
-    WEEKS_IN,
-    WP_KEYS,
     Burndown,
     CheckState,
-    Day,
-    Forecast,
-    Plan,
-    WorkPackage,
     burndown,
     burndown_json,
     check_states,
     compute,
-    consistency_warnings,
     evidence,
-    forecast,
     ideal_remaining,
-    load_plan,
     progress,
-    readiness_crossing,
-    work_packages,
 )
+from readiness.plan._consistency import HOURS_IN, WEEKS_IN, consistency_warnings
+from readiness.plan._forecast import Forecast, forecast, readiness_crossing
+from readiness.plan._load import PLAN_FILE, TOP_KEYS, WP_KEYS, Plan, WorkPackage, load_plan, work_packages
 
 MODULES = ("recommend", "risks", "worklog")  # the public modules (not imported here)
 
@@ -52,7 +44,6 @@ __all__ = [
     "WP_KEYS",
     "Burndown",
     "CheckState",
-    "Day",
     "Forecast",
     "Plan",
     "WorkPackage",
