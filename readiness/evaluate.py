@@ -275,6 +275,24 @@ def _as_of(p: Point, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiv
     return _finding(p, row["check_id"], rubric, result, waived)
 
 
+def _inputs(data_dir: Path, rubric: Rubric, snapshots: pl.DataFrame | None = None,
+            ) -> tuple[list[Attestation], dict[str, str], list[att.Waiver], str]:
+    """(attestations, roles, checked waivers, digest) of ``data_dir`` for ``rubric``; ``snapshots``:
+    the whole snapshots table when already read (waivers may name any cluster of it)."""
+    facts = att.known_facts(spec.thresholds for spec in rubric.checks.values())
+    attestations = att.load_attestations(data_dir, facts)
+    roles = att.load_roles(data_dir)
+    every = snapshots if snapshots is not None else store.read(data_dir, "snapshots")
+    waivers = _checked(att.load_waivers(data_dir), rubric, set(every["cluster"]) | set(roles))
+    return attestations, roles, waivers, fs.digest(rubric, attestations, waivers, roles)
+
+
+def digest(data_dir: Path | str, rubric: Rubric) -> str:
+    """The digest (``readiness.findings.digest``) the findings of ``data_dir`` are stored under
+    for ``rubric``: it changes with the rubric, attestations, waivers, roles and the checks' code."""
+    return _inputs(Path(data_dir), rubric)[3]
+
+
 def evaluate(
     data_dir: Path | str,
     rubric: Rubric,
@@ -298,13 +316,7 @@ def evaluate(
                              hint="assess today or an earlier day")
     snapshots = store.snapshots(data_dir, clusters)
     pts = points(snapshots, as_of=as_of, history=history)
-    facts = att.known_facts(spec.thresholds for spec in rubric.checks.values())
-    attestations = att.load_attestations(data_dir, facts)
-    roles = att.load_roles(data_dir)
-    known_clusters = set(store.read(data_dir, "snapshots")["cluster"]) | set(roles) if clusters else \
-        set(snapshots["cluster"]) | set(roles)
-    waivers = _checked(att.load_waivers(data_dir), rubric, known_clusters)
-    key = fs.digest(rubric, attestations, waivers, roles)
+    attestations, roles, waivers, key = _inputs(data_dir, rubric, None if clusters else snapshots)
     wanted = pl.DataFrame(
         {"cluster": [p.cluster for p in pts], "snapshot_id": [p.snapshot_id for p in pts],
          "repo_snapshot_id": [p.repo_snapshot_id for p in pts],

@@ -120,11 +120,14 @@ def directory(data_dir: Path | str, key: str) -> Path:
     return Path(data_dir) / DIR / f"digest={key}"
 
 
-def expect(data_dir: Path | str, key: str | None) -> None:
+def expect(data_dir: Path | str | None, key: str | None) -> None:
     """Promise that the findings of ``data_dir`` under digest ``key`` are stored (the report
     computed them): an evaluation in this process then raises ``FindingsNotStoredError``
-    instead of evaluating. ``key=None`` lifts the promise."""
-    where = str(Path(data_dir).resolve())
+    instead of evaluating. ``key=None`` lifts the promise (a notebook opened by hand computes).
+    ``data_dir=None``: the default data directory (``paths.data_dir``)."""
+    from readiness import paths
+
+    where = str(paths.data_dir(data_dir).resolve())
     if key is None:
         _read_only.pop(where, None)
     else:
