@@ -12,8 +12,8 @@ every check ``unknown``; active waivers turn a non-passing status into ``waived`
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path

@@ -40,7 +40,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -84,17 +84,17 @@ def code_version() -> str:
     module evaluation runs (a plugin's check modules included: they are found through the
     registry). Computed once per process."""
     import readiness
-    from readiness import attestations, evaluate, repofacts
+    from readiness import attestations, checks, evaluate, repofacts
     from readiness.checks import REGISTRY
 
-    modules = {m for name, m in sys.modules.items() if name.startswith("readiness.checks") and m is not None}
-    modules |= {sys.modules[fn.__module__] for fn in REGISTRY.values() if fn.__module__ in sys.modules}
-    modules |= {attestations, evaluate, repofacts, schema, sys.modules[__name__]}
+    files = {Path(f) for f in Path(checks.__file__).parent.rglob("*.py")}  # every module of the package
+    files |= {Path(str(getattr(sys.modules.get(fn.__module__), "__file__", "") or "")) for fn in REGISTRY.values()}
+    files |= {Path(str(m.__file__)) for m in (attestations, evaluate, repofacts, schema, sys.modules[__name__])}
     h = hashlib.sha256(readiness.__version__.encode())
-    for path in sorted({str(getattr(m, "__file__", "") or "") for m in modules} - {""}):
+    for path in sorted(f.resolve() for f in files if f.name):
         with contextlib.suppress(OSError):
-            h.update(path.rsplit("readiness", 1)[-1].encode())
-            h.update(Path(path).read_bytes())
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -194,7 +194,7 @@ def load(data_dir: Path | str, key: str) -> pl.DataFrame:
 
 
 @contextlib.contextmanager
-def _lock(folder: Path):  # type: ignore[no-untyped-def]
+def _lock(folder: Path) -> Iterator[None]:
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
