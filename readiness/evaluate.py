@@ -59,15 +59,21 @@ def newest_as_of(findings: pl.DataFrame, day: date, stale_after_days: int) -> pl
     newest = upto.group_by("cluster").agg(pl.col("collected_at").max())
     picked = upto.join(newest, on=["cluster", "collected_at"], how="semi")
     age = (pl.lit(day) - pl.col("collected_at").dt.date()).dt.total_days()
+    return picked.with_columns(*_staled(age, stale_after_days))
+
+
+def _staled(age: pl.Expr, stale_after_days: int) -> list[pl.Expr]:
+    """status, score, waived and reason of findings ``age`` days old: unknown (score 0, not
+    waived) past ``stale_after_days``, unless not applicable."""
     stale = (age > stale_after_days) & (pl.col("status") != "not_applicable")
-    return picked.with_columns(
+    return [
         pl.when(stale).then(pl.lit("unknown")).otherwise(pl.col("status")).alias("status"),
         pl.when(stale).then(0.0).otherwise(pl.col("score")).alias("score"),
         pl.when(stale).then(False).otherwise(pl.col("waived")).alias("waived"),
         pl.when(stale).then(pl.format("newest snapshot is {} days old (stale after {})", age,
                                       pl.lit(stale_after_days)))
         .otherwise(pl.col("reason")).alias("reason"),
-    )
+    ]
 
 
 def on_days(findings: pl.DataFrame, days: list[date], stale_after_days: int) -> pl.DataFrame:
@@ -90,15 +96,7 @@ def on_days(findings: pl.DataFrame, days: list[date], stale_after_days: int) -> 
     picked = picked.filter(pl.col("_at").is_not_null()).select("date", "cluster", "_at")
     joined = indexed.join(picked, left_on=["cluster", "collected_at"], right_on=["cluster", "_at"])
     age = (pl.col("date") - pl.col("collected_at").dt.date()).dt.total_days()
-    stale = (age > stale_after_days) & (pl.col("status") != "not_applicable")
-    out = joined.with_columns(
-        pl.when(stale).then(pl.lit("unknown")).otherwise(pl.col("status")).alias("status"),
-        pl.when(stale).then(0.0).otherwise(pl.col("score")).alias("score"),
-        pl.when(stale).then(False).otherwise(pl.col("waived")).alias("waived"),
-        pl.when(stale).then(pl.format("newest snapshot is {} days old (stale after {})", age,
-                                      pl.lit(stale_after_days)))
-        .otherwise(pl.col("reason")).alias("reason"),
-    )
+    out = joined.with_columns(*_staled(age, stale_after_days))
     # The rows of each requested day (a day asked for twice, twice), in the findings' order.
     want = pl.DataFrame({"date": days, "_day": list(range(len(days)))}, schema={"date": pl.Date, "_day": pl.Int64})
     return (out.join(want, on="date").sort("_day", "_row")
