@@ -158,15 +158,18 @@ def _segments(folder: Path) -> list[Path]:
 _GONE = "gone"
 
 
-def _read_segment(path: Path) -> pl.DataFrame | str | None:
+def _read_segment(path: Path, snapshot_ids: list[str] | None = None) -> pl.DataFrame | str | None:
     """The rows of one segment; None (after a warning, the file removed) when it cannot be read;
     ``_GONE`` when another run merged it away since it was listed."""
     try:
-        frame = pl.read_parquet(path)
-        missing = [c for c in STORED if c not in frame.columns]
+        stored = pl.read_parquet_schema(path)
+        missing = [c for c in STORED if c not in stored]
         if missing:
             raise ValueError(f"column {missing[0]} is missing")
-        return frame.select(list(STORED)).cast(dict(STORED))  # type: ignore[arg-type]
+        frame = pl.scan_parquet(path).select(list(STORED))
+        if snapshot_ids is not None:  # only what is asked for: row groups of other snapshots are skipped
+            frame = frame.filter(pl.col("snapshot_id").is_in(snapshot_ids))
+        return frame.collect().cast(dict(STORED))  # type: ignore[arg-type]
     except FileNotFoundError:
         return _GONE  # merged away by another run since we listed it: its rows are in the merged file
     except (pl.exceptions.PolarsError, OSError, ValueError) as err:
@@ -177,12 +180,13 @@ def _read_segment(path: Path) -> pl.DataFrame | str | None:
         return None
 
 
-def load(data_dir: Path | str, key: str) -> pl.DataFrame:
-    """Every stored row (``STORED``) of digest ``key``, one set per (cluster, snapshot_id): where
-    two segments hold the same snapshot (two runs at once), the newer segment's rows are kept."""
+def load(data_dir: Path | str, key: str, snapshot_ids: list[str] | None = None) -> pl.DataFrame:
+    """Every stored row (``STORED``) of digest ``key`` (of ``snapshot_ids`` only, when given), one
+    set per (cluster, snapshot_id): where two segments hold the same snapshot (two runs at once),
+    the newer segment's rows are kept."""
     folder = directory(data_dir, key)
     for _ in range(3):
-        read = [_read_segment(p) for p in _segments(folder)]
+        read = [_read_segment(p, snapshot_ids) for p in _segments(folder)]
         if not any(r is _GONE for r in read):
             break
     frames = [(i, f) for i, f in enumerate(read) if isinstance(f, pl.DataFrame)]
@@ -267,7 +271,7 @@ def stored_rows(
     their ``STORED`` rows; they are saved as a new segment. Raises ``FindingsNotStoredError`` when
     ``expect`` promised they were all stored.
     """
-    have = load(data_dir, key)
+    have = load(data_dir, key, sorted(set(wanted["snapshot_id"].to_list())))
     keys = ["cluster", "snapshot_id", "repo_snapshot_id", "evidence_stamp"]
     indexed = wanted.select(keys).with_row_index("_point")
     found = have.join(indexed, on=keys, how="inner", nulls_equal=True)
