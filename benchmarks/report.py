@@ -34,14 +34,14 @@ def main() -> None:
         run(data, None)  # warm-up: imports, kernel specs, Chromium's first start
         sequential, parts = run(data, 1)
         parallel, timings = run(data, None)
-    notebooks = {k.split(":", 1)[1]: v for k, v in parts.items() if k.startswith("notebook:")}  # and report.json
+    notebooks = {k.split(":", 1)[1]: v for k, v in parts.items() if k.startswith("notebook:")}
     print(f"cores: {os.cpu_count()}")
     print("parts, one after another (workers=1):")
     for name, seconds in sorted(notebooks.items()):
-        label = "report.json numbers" if name == "report.json" else f"notebook {name}"
-        print(f"  {label:<19} {seconds:6.2f} s")
-    other = sequential - parts["notebooks"] - parts["figures"] - parts["render"]
-    print(f"  notebooks total     {parts['notebooks']:6.2f} s (with the report.json numbers)")
+        print(f"  {'notebook ' + name:<19} {seconds:6.2f} s")
+    other = sequential - parts["findings"] - parts["notebooks"] - parts["figures"] - parts["render"]
+    print(f"  findings, numbers   {parts['findings']:6.2f} s (stored findings read; report.json's numbers)")
+    print(f"  notebooks total     {parts['notebooks']:6.2f} s")
     print(f"  figure export       {parts['figures']:6.2f} s (one Chromium session)")
     print(f"  rendering           {parts['render']:6.2f} s")
     print(f"  the rest            {other:6.2f} s (staging, index, moving into place)")

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
-PARAMETERS = {"data_dir", "month", "as_of", "rubric", "clusters", "output_dir"}
+PARAMETERS = {"data_dir", "month", "as_of", "rubric", "clusters", "output_dir", "findings_digest"}
 
 
 def test_the_report_notebooks_exist() -> None:

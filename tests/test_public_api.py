@@ -48,7 +48,7 @@ EXPORTED = {
 }
 # The public modules of each subpackage (imported only when asked for).
 MODULES = {
-    "readiness.store": ["configfile", "paths", "repofacts", "schema"],
+    "readiness.store": ["configfile", "findings", "paths", "repofacts", "schema"],
     "readiness.assess": ["assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "trends"],
     "readiness.plan": ["recommend", "risks", "worklog"],
     "readiness.report": ["context", "figures", "metrics", "sections", "site", "tables"],

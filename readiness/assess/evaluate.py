@@ -11,18 +11,21 @@ every check ``unknown``; active waivers turn a non-passing status into ``waived`
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from readiness import store
 from readiness.assess import attestations as att
-from readiness.assess.checks.base import Config, Evidence, Result, get, run, unknown
+from readiness.assess.checks.base import Attestation, Config, Evidence, Result, get, run, unknown
 from readiness.assess.rubric import Rubric
-from readiness.errors import DataNotFoundError, ReadinessError
+from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
+from readiness.store import findings as fs
 from readiness.store import schema
 
 
@@ -36,6 +39,7 @@ class Point:
     status: str
     repo_snapshot_id: str | None
     failed_since: datetime | None = None  # the first failed (unreachable) collection after this snapshot
+    repo_collected_at: datetime | None = None  # when the repo snapshot was taken
 
 
 def end_of(day: date) -> datetime:
@@ -53,25 +57,55 @@ def newest_as_of(findings: pl.DataFrame, day: date, stale_after_days: int) -> pl
     newest = upto.group_by("cluster").agg(pl.col("collected_at").max())
     picked = upto.join(newest, on=["cluster", "collected_at"], how="semi")
     age = (pl.lit(day) - pl.col("collected_at").dt.date()).dt.total_days()
+    return picked.with_columns(*_staled(age, stale_after_days))
+
+
+def _staled(age: pl.Expr, stale_after_days: int) -> list[pl.Expr]:
+    """status, score, waived and reason of findings ``age`` days old: unknown (score 0, not
+    waived) past ``stale_after_days``, unless not applicable."""
     stale = (age > stale_after_days) & (pl.col("status") != "not_applicable")
-    return picked.with_columns(
+    return [
         pl.when(stale).then(pl.lit("unknown")).otherwise(pl.col("status")).alias("status"),
         pl.when(stale).then(0.0).otherwise(pl.col("score")).alias("score"),
         pl.when(stale).then(False).otherwise(pl.col("waived")).alias("waived"),
         pl.when(stale).then(pl.format("newest snapshot is {} days old (stale after {})", age,
                                       pl.lit(stale_after_days)))
         .otherwise(pl.col("reason")).alias("reason"),
-    )
+    ]
 
 
 def on_days(findings: pl.DataFrame, days: list[date], stale_after_days: int) -> pl.DataFrame:
-    """``newest_as_of`` for each of ``days``, with a ``date`` column: the fleet as it stood each day."""
-    parts = [newest_as_of(findings, d, stale_after_days).with_columns(pl.lit(d).alias("date")) for d in days]
-    return pl.concat(parts) if parts else findings.with_columns(pl.lit(None, dtype=pl.Date).alias("date"))
+    """``newest_as_of`` for each of ``days``, with a ``date`` column: the fleet as it stood each day.
+
+    One as-of join of (day, cluster) against the snapshots, then one join with the findings:
+    linear in days x clusters plus the findings, not days x findings.
+    """
+    if not days:
+        return findings.with_columns(pl.lit(None, dtype=pl.Date).alias("date"))
+    indexed = findings.with_row_index("_row")
+    snaps = findings.select("cluster", pl.col("collected_at").alias("_at")).unique().sort("_at")
+    unique_days = sorted(set(days))
+    grid = (pl.DataFrame({"date": unique_days, "_end": [end_of(d) for d in unique_days]},
+                         schema={"date": pl.Date, "_end": findings.schema["collected_at"]})
+            .join(findings.select("cluster").unique(), how="cross")
+            .sort("_end"))
+    picked = grid.join_asof(snaps, left_on="_end", right_on="_at", by="cluster", strategy="backward",
+                            check_sortedness=False)  # both sorted above
+    picked = picked.filter(pl.col("_at").is_not_null()).select("date", "cluster", "_at")
+    joined = indexed.join(picked, left_on=["cluster", "collected_at"], right_on=["cluster", "_at"])
+    age = (pl.col("date") - pl.col("collected_at").dt.date()).dt.total_days()
+    out = joined.with_columns(*_staled(age, stale_after_days))
+    # The rows of each requested day (a day asked for twice, twice), in the findings' order.
+    want = pl.DataFrame({"date": days, "_day": list(range(len(days)))}, schema={"date": pl.Date, "_day": pl.Int64})
+    return (out.join(want, on="date").sort("_day", "_row")
+            .select(*findings.columns, "date"))
 
 
 def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool = False) -> list[Point]:
-    """The evaluations to run: every snapshot (``history``) or each cluster's newest at ``as_of``."""
+    """The evaluations to run: every snapshot (``history``) or each cluster's newest at ``as_of``.
+
+    One pass over each cluster's snapshots (in time order): linear in the number of snapshots.
+    """
     if as_of is not None:
         first = str(snapshots["collected_at"].dt.date().min())
         snapshots = snapshots.filter(pl.col("collected_at") <= end_of(as_of))
@@ -80,20 +114,25 @@ def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool 
                                     hint=f"the first snapshot was taken on {first}")
     out = []
     for (cluster,), snaps in snapshots.sort("collected_at").group_by("cluster", maintain_order=True):
-        repo = snaps.filter(pl.col("source") == "repo")
-        primary = snaps.filter(pl.col("source") != "repo")
-        if primary.is_empty():
-            primary = repo
-        all_rows = list(primary.iter_rows(named=True))
+        all_snaps = list(snaps.iter_rows(named=True))
+        repo = [r for r in all_snaps if r["source"] == "repo"]
+        all_rows = [r for r in all_snaps if r["source"] != "repo"] or repo
         # A failed collection is not evidence: keep the last good snapshot (it goes stale on its own).
         rows = [r for r in all_rows if r["status"] != "unreachable"] or all_rows[:1]
-        for row in rows if history else rows[-1:]:
-            repo_before = repo.filter(pl.col("collected_at") <= row["collected_at"])
-            repo_id = repo_before["snapshot_id"][-1] if not repo_before.is_empty() else None
-            failed = [r["collected_at"] for r in all_rows
-                      if r["status"] == "unreachable" and r["collected_at"] > row["collected_at"]]
+        chosen = rows if history else rows[-1:]
+        failures = [r["collected_at"] for r in all_rows if r["status"] == "unreachable"]  # in time order
+        i = 0
+        repo_id: str | None = None
+        repo_at: datetime | None = None
+        for row in chosen:
+            while i < len(repo) and repo[i]["collected_at"] <= row["collected_at"]:
+                repo_id, repo_at = repo[i]["snapshot_id"], repo[i]["collected_at"]
+                i += 1
+            after = bisect.bisect_right(failures, row["collected_at"])  # the first failed collection after it
+            failed = failures[after] if after < len(failures) else None
             out.append(Point(str(cluster), row["snapshot_id"], row["collected_at"], row["status"],
-                             repo_id if repo_id != row["snapshot_id"] else None, failed[0] if failed else None))
+                             repo_id if repo_id != row["snapshot_id"] else None, failed,
+                             repo_at if repo_id != row["snapshot_id"] else None))
     return out
 
 
@@ -117,15 +156,35 @@ def freshness(snapshots: pl.DataFrame, day: date, stale_after_days: int) -> pl.D
                                       "reached": pl.Boolean, "usable": pl.Boolean, "failed_since": schema.UTC_TIME})
 
 
+def _snapshot_files(data_dir: Path, table: str, p: Point) -> list[Path]:
+    """The files of ``table`` holding ``p``'s snapshot and its repo snapshot (that exist)."""
+    files = [store.partition_path(data_dir, table, p.cluster, p.collected_at, p.snapshot_id)]
+    if p.repo_snapshot_id and p.repo_collected_at is not None:
+        files.append(store.partition_path(data_dir, table, p.cluster, p.repo_collected_at, p.repo_snapshot_id))
+    return files
+
+
+def _read_files(data_dir: Path, table: str, files: list[Path]) -> pl.DataFrame:
+    """The rows of exactly ``files`` of ``table`` (each file's schema checked first): only what the
+    points evaluated need, never the whole table. ``DataFileError`` naming a file that cannot be read."""
+    files = [f for f in dict.fromkeys(files) if f.is_file()]
+    if not files:
+        return schema.empty(table)
+    store.check_files(table, files)
+    try:
+        return pl.scan_parquet(files, hive_partitioning=False).select(list(schema.TABLES[table])).collect()
+    except (pl.exceptions.ComputeError, OSError) as err:
+        for f in files:
+            problem = store.unreadable(f)
+            if problem:
+                raise DataFileError(str(f), problem) from None
+        raise DataFileError(f"{data_dir}/{table}", f"cannot be read ({err})") from None
+
+
 def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFrame, pl.DataFrame]]:
-    """(point, objects, coverage) for each point, reading each table once."""
-    wanted = {p.snapshot_id for p in pts} | {p.repo_snapshot_id for p in pts if p.repo_snapshot_id}
-    clusters = sorted({p.cluster for p in pts})
-    ids = sorted(wanted)
-    objects = store.collect(store.scan(data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids)),
-                            data_dir, "objects", clusters)
-    coverage = store.collect(store.scan(data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids)),
-                             data_dir, "coverage", clusters)
+    """(point, objects, coverage) for each point, reading only the points' own files, once."""
+    objects = _read_files(data_dir, "objects", [f for p in pts for f in _snapshot_files(data_dir, "objects", p)])
+    coverage = _read_files(data_dir, "coverage", [f for p in pts for f in _snapshot_files(data_dir, "coverage", p)])
     obj_parts = objects.partition_by("cluster", "snapshot_id", as_dict=True)
     cov_parts = coverage.partition_by("cluster", "snapshot_id", as_dict=True)
     empty_obj, empty_cov = schema.empty("objects"), schema.empty("coverage")
@@ -168,6 +227,68 @@ def _checked(waivers: list[att.Waiver], rubric: Rubric, clusters: set[str]) -> l
     return waivers
 
 
+def evaluate_point(
+    p: Point, objs: pl.DataFrame, cov: pl.DataFrame, rubric: Rubric, role: str | None,
+    attestations: list[Attestation], waivers: list[att.Waiver], key: str = "",
+) -> list[dict[str, Any]]:
+    """Every rubric check on one snapshot, as of its own day: ``findings.STORED`` rows.
+
+    The one place a snapshot is evaluated (``findings.stored_rows`` calls it for each snapshot
+    not yet stored under digest ``key``). Waivers apply as of the snapshot's day; the check's
+    own status is kept in ``check_status`` so an assessment as of a later day can apply the
+    waivers of that day (``_as_of``).
+    """
+    fs.log_evaluation(key, p.cluster, p.snapshot_id)
+    ev = Evidence(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
+    rows = []
+    for check_id, spec in rubric.checks.items():
+        applicable = spec.applies(role)
+        if not applicable:
+            result = Result("not_applicable", 0.0, f"does not apply to role '{role}'")
+        elif p.status == "unreachable":
+            result = unknown("cluster was unreachable at collection")
+        else:
+            result = run(get(check_id), ev, Config(check_id, spec.thresholds))
+        # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
+        waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
+        row = _finding(p, check_id, rubric, result, waived)
+        row.update(repo_snapshot_id=p.repo_snapshot_id, evidence_stamp="", check_status=result.status,
+                   applicable=applicable)
+        rows.append(row)
+    return rows
+
+
+def _as_of(p: Point, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver], day: date) -> dict[str, Any]:
+    """A stored finding of ``p`` (``evaluate_point``) as it reads on ``day``: unknown once the
+    snapshot is older than the rubric's ``stale_after_days``, and the waivers of ``day``."""
+    result = Result(row["check_status"], row["score"], row["reason"], tuple(row["evidence"] or ()))
+    age = (day - p.collected_at.date()).days
+    if row["applicable"] and p.status != "unreachable" and age > rubric.stale_after_days:
+        failed = f"; collections since {p.failed_since:%Y-%m-%d} failed" if p.failed_since else ""
+        result = unknown(f"newest snapshot is {age} days old, from {p.collected_at:%Y-%m-%d} "
+                         f"(stale after {rubric.stale_after_days}){failed}")
+    waived = result.status in ("fail", "partial") and any(w.covers(row["check_id"], p.cluster, day) for w in waivers)
+    return _finding(p, row["check_id"], rubric, result, waived)
+
+
+def _inputs(data_dir: Path, rubric: Rubric, snapshots: pl.DataFrame | None = None,
+            ) -> tuple[list[Attestation], dict[str, str], list[att.Waiver], str]:
+    """(attestations, roles, checked waivers, digest) of ``data_dir`` for ``rubric``; ``snapshots``:
+    the whole snapshots table when already read (waivers may name any cluster of it)."""
+    facts = att.known_facts(spec.thresholds for spec in rubric.checks.values())
+    attestations = att.load_attestations(data_dir, facts)
+    roles = att.load_roles(data_dir)
+    every = snapshots if snapshots is not None else store.read(data_dir, "snapshots")
+    waivers = _checked(att.load_waivers(data_dir), rubric, set(every["cluster"]) | set(roles))
+    return attestations, roles, waivers, fs.digest(rubric, attestations, waivers, roles)
+
+
+def digest(data_dir: Path | str, rubric: Rubric) -> str:
+    """The digest (``readiness.store.findings.digest``) the findings of ``data_dir`` are stored under
+    for ``rubric``: it changes with the rubric, attestations, waivers, roles and the checks' code."""
+    return _inputs(Path(data_dir), rubric)[3]
+
+
 def evaluate(
     data_dir: Path | str,
     rubric: Rubric,
@@ -176,7 +297,14 @@ def evaluate(
     clusters: list[str] | None = None,
     history: bool = False,
 ) -> pl.DataFrame:
-    """Findings (``schema.FINDINGS``) of every rubric check on each evaluated snapshot."""
+    """Findings (``schema.FINDINGS``) of every rubric check on each evaluated snapshot: one row
+    per (snapshot, check), snapshots in time order per cluster, checks in rubric order.
+
+    ``history``: every snapshot, each as of its own day; else each cluster's newest snapshot as
+    of ``as_of`` (default: its own day), stale ones ``unknown``. Snapshots already evaluated
+    under the same digest are read from ``DATA/findings/`` (``readiness.store.findings``); only new or
+    changed ones are evaluated, and stored.
+    """
     data_dir = Path(data_dir)
     today = datetime.now(UTC).date()
     if as_of is not None and as_of > today:
@@ -184,30 +312,30 @@ def evaluate(
                              hint="assess today or an earlier day")
     snapshots = store.snapshots(data_dir, clusters)
     pts = points(snapshots, as_of=as_of, history=history)
-    facts = att.known_facts(spec.thresholds for spec in rubric.checks.values())
-    attestations = att.load_attestations(data_dir, facts)
-    roles = att.load_roles(data_dir)
-    known_clusters = set(store.read(data_dir, "snapshots")["cluster"]) | set(roles)
-    waivers = _checked(att.load_waivers(data_dir), rubric, known_clusters)
-    rows = []
-    for p, objs, cov in _frames(data_dir, pts):
-        role = roles.get(p.cluster)
-        ev = Evidence(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
-        age = 0 if history else ((as_of or p.collected_at.date()) - p.collected_at.date()).days
-        for check_id, spec in rubric.checks.items():
-            if not spec.applies(role):
-                result = Result("not_applicable", 0.0, f"does not apply to role '{role}'")
-            elif p.status == "unreachable":
-                result = unknown("cluster was unreachable at collection")
-            elif age > rubric.stale_after_days:
-                failed = f"; collections since {p.failed_since:%Y-%m-%d} failed" if p.failed_since else ""
-                result = unknown(f"newest snapshot is {age} days old, from {p.collected_at:%Y-%m-%d} "
-                                 f"(stale after {rubric.stale_after_days}){failed}")
-            else:
-                result = run(get(check_id), ev, Config(check_id, spec.thresholds))
-            # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
-            waived = result.status in ("fail", "partial") and any(
-                w.covers(check_id, p.cluster, ev.day if history or as_of is None else as_of) for w in waivers
-            )
-            rows.append(_finding(p, check_id, rubric, result, waived))
+    attestations, roles, waivers, key = _inputs(data_dir, rubric, None if clusters else snapshots)
+    wanted = pl.DataFrame(
+        {"cluster": [p.cluster for p in pts], "snapshot_id": [p.snapshot_id for p in pts],
+         "repo_snapshot_id": [p.repo_snapshot_id for p in pts],
+         "evidence_stamp": [fs.stamp(_snapshot_files(data_dir, "objects", p)) for p in pts]},
+        schema={"cluster": pl.String, "snapshot_id": pl.String, "repo_snapshot_id": pl.String,
+                "evidence_stamp": pl.String})
+
+    def evaluate_missing(indexes: list[int]) -> pl.DataFrame:
+        todo = [pts[i] for i in indexes]
+        stamps = wanted["evidence_stamp"].gather(indexes).to_list()
+        rows = []
+        for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
+            for row in evaluate_point(p, objs, cov, rubric, roles.get(p.cluster), attestations, waivers, key):
+                row["evidence_stamp"] = stamp
+                rows.append(row)
+        return pl.DataFrame(rows, schema=fs.STORED)
+
+    stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
+    order = {cid: i for i, cid in enumerate(rubric.checks)}
+    stored = stored.sort(pl.col("_point"), pl.col("check_id").replace_strict(order, return_dtype=pl.Int64))
+    if history or as_of is None:  # each snapshot as of its own day: the stored findings as they are
+        return stored.select(list(schema.FINDINGS))
+    by_point = stored.partition_by("_point", as_dict=True, include_key=False)
+    rows = [_as_of(pts[i], row, rubric, waivers, as_of)
+            for i in range(len(pts)) for row in by_point[(i,)].iter_rows(named=True)]
     return pl.DataFrame(rows, schema=schema.FINDINGS)

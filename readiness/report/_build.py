@@ -2,7 +2,9 @@
 
 Everything is built in a hidden staging directory under the reports directory and moved to
 ``reports/YYYY-MM/`` only when all of it succeeded, so a failed run never touches the last
-good report. Orchestration only: the numbers come from the notebooks, which call the library.
+good report. The findings are computed once (``compute``: every snapshot up to the report's day,
+evaluated only when not already stored in ``DATA/findings/``); report.json is written from them
+and the notebooks, given their digest (``findings_digest``), only read them.
 """
 
 from __future__ import annotations
@@ -108,30 +110,18 @@ def _keep_failed(target: Path) -> Path:
     return keep
 
 
-def _write_numbers(staging: Path, data_dir: Path, as_of: date, rubric: str | None) -> float:
-    started = time.perf_counter()
-    doc = json.dumps(_numbers(data_dir, as_of, rubric), indent=2, default=str)
-    (staging / "report.json").write_text(doc, encoding="utf-8")
-    return time.perf_counter() - started
-
-
-def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Progress,
-                  numbers: tuple[Path, date, str | None] | None = None) -> dict[str, float]:
-    """Execute the report's notebooks (and, given ``numbers``, compute report.json beside them) in
-    parallel worker processes; stop at the first failure.
+def run_notebooks(staging: Path, params: dict[str, Any], workers: int, say: Progress) -> dict[str, float]:
+    """Execute the report's notebooks in parallel worker processes; stop at the first failure.
 
     Processes, not threads: each Papermill run owns its event loop and kernel sockets, and a
     spawned worker shares no state (nor polars' thread pool) with this process.
     """
     (staging / "notebooks").mkdir(parents=True, exist_ok=True)
-    extra = " and the report's numbers" if numbers else ""
-    say(f"executing {len(NOTEBOOKS)} notebooks{extra} on {workers} worker{'s' if workers != 1 else ''}")
+    say(f"executing {len(NOTEBOOKS)} notebooks on {workers} worker{'s' if workers != 1 else ''}")
     times: dict[str, float] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_execute, name, staging, params): name for name in NOTEBOOKS}
-        if numbers:
-            futures[pool.submit(_write_numbers, staging, *numbers)] = "report.json"
         try:
             for done in as_completed(futures):
                 name = futures[done]
@@ -197,22 +187,49 @@ def _about(renderer: str, data_dir: Path, demo: bool, as_of: date) -> str:
             f"and traceable with `readiness explain CHECK_ID`; the executed notebooks are in `notebooks/`.*\n")
 
 
-def _numbers(data_dir: Path, as_of: date, rubric: str | None) -> dict[str, Any]:
-    """The report's numbers as the CLI's JSON would print them (kept beside the report)."""
-    from readiness.assess.assessment import assess
+@dataclass(frozen=True)
+class Computed:
+    """What the report computes once, before any notebook runs: the history's findings (every
+    snapshot up to the report's day, evaluated at most once and stored in ``DATA/findings/``
+    under ``digest``) and report.json's numbers from them."""
+
+    digest: str
+    history_findings: pl.DataFrame
+    numbers: dict[str, Any]
+
+
+def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
+    """Evaluate the snapshots once for the report (``Computed``); None when the rubric cannot be
+    loaded (the first notebook reports that, with its file and line)."""
+    from readiness.assess import rubric as rubric_mod
+    from readiness.assess.assessment import assess, history
+    from readiness.assess.evaluate import digest
     from readiness.plan.recommend import recommend
 
-    a = assess(data_dir, as_of=as_of, rubric=rubric)
+    try:
+        rub = rubric_mod.load(rubric, data=data_dir)
+    except ReadinessError:
+        return None
+    key = digest(data_dir, rub)
+    history_findings, _ = history(data_dir, rubric=rub, until=as_of)
+    a = assess(data_dir, as_of=as_of, rubric=rub)  # reads the findings just stored
     doc: dict[str, Any] = {"score": a.to_dict(), "recommend": recommend(a).to_dict()}
     try:
         from readiness import plan
         from readiness.plan import risks
 
-        doc["burndown"] = plan.burndown_json(data_dir, as_of=as_of, rubric=rubric)
-        doc["risks"] = risks.risks_json(data_dir, as_of=as_of, rubric=rubric)
+        doc["burndown"] = plan.compute(data_dir, as_of=as_of, rubric=rub, findings=history_findings).to_dict()
+        doc["risks"] = risks.to_json(risks.register(risks.load_risks(rubric=rub, data=data_dir), a.findings, a.as_of))
     except ImportError:  # pragma: no cover - the plan module is part of the package
         pass
-    return doc
+    return Computed(key, history_findings, doc)
+
+
+def paths_findings(data_dir: Path, key: str) -> Path:
+    """Where the report's findings are stored (``readiness.store.findings.directory``)."""
+    from readiness.store.findings import directory
+
+    return directory(data_dir, key)
 
 
 def refuse_without_evidence(data_dir: Path, as_of: date, rubric: str | None) -> None:
@@ -352,14 +369,29 @@ def build(
     staging.chmod(0o755)  # mkdtemp makes it private; the report is for everyone who can read reports/
     timings: dict[str, float] = {}
     try:
+        started = time.perf_counter()
+        computed = compute(data_dir, as_of, rubric)
+        timings["findings"] = time.perf_counter() - started
+        if computed is not None:
+            say(f"  ✓ findings of {computed.history_findings['snapshot_id'].n_unique()} snapshots "
+                f"(stored under {paths_findings(data_dir, computed.digest)}, {timings['findings']:.1f} s)")
+        # The notebooks only read the findings computed above (findings_digest); opened by hand, they compute.
         params = {"data_dir": str(data_dir.resolve()), "month": month, "as_of": as_of.isoformat(),
                   "rubric": str(Path(rubric).resolve()) if rubric else None, "clusters": None,
-                  "output_dir": str((out / month).resolve())}
+                  "output_dir": str((out / month).resolve()),
+                  "findings_digest": computed.digest if computed is not None else None}
         started = time.perf_counter()
         timings.update({f"notebook:{k}": v for k, v in run_notebooks(
-            staging, params, workers or min(len(NOTEBOOKS), os.cpu_count() or 1), say,
-            numbers=(data_dir, as_of, rubric)).items()})
+            staging, params, workers or min(len(NOTEBOOKS), os.cpu_count() or 1), say).items()})
         timings["notebooks"] = time.perf_counter() - started
+        if computed is None:  # the notebooks ran with a rubric this process could not load: its error here too
+            from readiness.assess import rubric as rubric_mod
+
+            rubric_mod.load(rubric, data=data_dir)  # raises the ConfigError naming the file and line
+            computed = compute(data_dir, as_of, rubric)
+            if computed is None:
+                raise ReportError(f"{rubric}: the rubric cannot be loaded")
+        (staging / "report.json").write_text(json.dumps(computed.numbers, indent=2, default=str), encoding="utf-8")
         figures = export_figures(sorted((staging / "notebooks").glob("*.ipynb")))
         timings["figures"] = figures.seconds
         say(f"  ✓ figures: {figures.exported}/{figures.figures} exported to PNG"

@@ -1,6 +1,7 @@
 """Storing evidence: the Parquet tables of a data directory, their schemas, and where things are.
 
-Public modules: ``schema`` (each table's columns, declared once), ``paths`` (the data directory,
+Public modules: ``schema`` (each table's columns, declared once), ``findings`` (the stored
+findings of each snapshot, keyed by the digest of what decides them), ``paths`` (the data directory,
 shipped data files), ``configfile`` (the YAML reader of every configuration file, errors with file
 and line), ``repofacts`` (the vocabulary of repository facts, shared by the collectors and checks).
 The table functions (``read``, ``scan``, ``snapshots``, ``objects``, ``write_snapshot``,
@@ -39,7 +40,7 @@ from readiness.store._tables import (
     write_text_atomic,
 )
 
-MODULES = ("configfile", "paths", "repofacts", "schema")  # the public modules (not imported here)
+MODULES = ("configfile", "findings", "paths", "repofacts", "schema")  # the public modules (not imported here)
 
 __all__ = [
     "FILE_MODE",
