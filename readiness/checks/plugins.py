@@ -51,7 +51,8 @@ def _import(plugin: str, module: str, how: str) -> None:
         hint = (f"fix or reinstall the package that provides '{module}', or pip uninstall it"
                 if how == "entry point" else
                 f"make '{module}' importable (pip install its package, or set PYTHONPATH), "
-                "or drop it from the rubric's plugins:")
+                f"or drop it from the rubric's plugins:; installed entry points of {GROUP}: "
+                f"{', '.join(ep.name for ep in installed()) or 'none'}")
         raise PluginError(plugin, f"{how} '{module}' failed to import ({type(err).__name__}: {text})",
                           hint=hint) from None
     LOADED[plugin] = module

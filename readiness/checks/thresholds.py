@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ def _compiles(value: str) -> str:
     try:
         re.compile(value)
     except re.error as err:
-        raise ValueError(f"not a regular expression ({err})") from None
+        raise ValueError(str(err)) from None
     return value
 
 
@@ -100,12 +101,23 @@ def _adapters(cls: type) -> dict[str, Any]:
             for f in dataclasses.fields(cls)}
 
 
+_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
 def _type_name(annotation: Any) -> str:
-    """``int``, ``list[str]``, ``a regular expression``: how an error names a field's type."""
+    """How an error names a field's type: ``a whole number``, ``a list of text``, ``a regular expression``."""
     if _is_regex(annotation):
         return "a regular expression"
-    text = getattr(annotation, "__name__", None) if not typing.get_args(annotation) else None
-    return text or str(annotation).replace("typing.", "")
+    if annotation in _NAMES:
+        return _NAMES[annotation]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (list, tuple) and args:
+        inner = _NAMES.get(args[0], str(args[0]))
+        return f"a list of {'text' if inner == 'text' else inner.removeprefix('a ') + 's'}"
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return " or ".join(_type_name(a) for a in rest) + " (or null)"
+    return str(annotation).replace("typing.", "")
 
 
 def validate(cls: type, values: Any) -> Problem | None:
@@ -127,15 +139,17 @@ def validate(cls: type, values: Any) -> Problem | None:
     adapters = _adapters(cls)
     hints = typing.get_type_hints(cls, include_extras=True)
     for name, value in values.items():
-        if typing.get_origin(hints[name]) is tuple and isinstance(value, list):
-            value = tuple(value)  # YAML has lists only: a tuple field takes one
-        try:
-            adapters[name].validate_python(value)
+        given = tuple(value) if typing.get_origin(hints[name]) is tuple and isinstance(value, list) else value
+        try:  # YAML has lists only: a tuple field takes one
+            adapters[name].validate_python(given)
         except ValidationError as err:
             first = err.errors()[0]
             at = "".join(f"[{p}]" for p in first.get("loc", ()))
-            return Problem(str(name), f"threshold '{name}' must be {_type_name(hints[name])}, got {value!r}"
-                           + (f" ({name}{at}: {first['msg'].lower()})" if at else ""), names)
+            detail = (f" ({name}{at}: {first['msg'].lower()})" if at
+                      else f" ({first['msg'].removeprefix('Value error, ')})" if first.get("type") == "value_error"
+                      else "")
+            return Problem(str(name), f"threshold '{name}' must be {_type_name(hints[name])}, got {value!r}{detail}",
+                           names)
     missing = [f.name for f in dataclasses.fields(cls) if f.name not in values
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
