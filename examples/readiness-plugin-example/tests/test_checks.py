@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import readiness_plugin_example.checks  # noqa: F401  (registers the checks)
+from readiness_plugin_example import RUBRIC
+
 from readiness import rubric
 from readiness.checks import testing
-from readiness_plugin_example import RUBRIC
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECKS = ("example_images_pinned", "example_min_replicas")
