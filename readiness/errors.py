@@ -74,6 +74,24 @@ class UnknownCheckError(ReadinessError):
         )
 
 
+class DuplicateCheckError(ReadinessError, ValueError):
+    """A check id registered twice (ids are global: built-in checks and every plugin share them)."""
+
+    def __init__(self, check_id: str, first: str, second: str) -> None:
+        self.check_id, self.first, self.second = check_id, first, second
+        super().__init__(f"check id '{check_id}' of {second} is already registered by {first}",
+                         hint="give the check another id (a plugin's ids should start with its own prefix)")
+
+
+class PluginError(ReadinessError):
+    """A check plugin (entry point of group ``readiness.checks``, or a rubric's ``plugins:`` name)
+    could not be loaded: it fails to import, or registers an id another check has."""
+
+    def __init__(self, plugin: str, problem: str, *, hint: str) -> None:
+        self.plugin, self.problem = plugin, problem
+        super().__init__(f"check plugin '{plugin}': {problem}", hint=hint)
+
+
 class CollectError(ReadinessError):
     """Collecting from a cluster or repository failed."""
 

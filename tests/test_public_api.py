@@ -27,8 +27,13 @@ EXPORTED = {
         "Assessment", "ReadinessError", "__version__", "assess", "burndown", "findings", "history", "load_rubric",
         "objects", "risk_register", "scores", "snapshots",
     ],
-    "readiness.assess": ["assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "trends"],
-    "readiness.assess.checks": ["REGISTRY", "Config", "Evidence", "Result", "check", "get"],
+    "readiness.assess": [
+        "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
+    ],
+    "readiness.assess.checks": [
+        "REGISTRY", "Config", "Evidence", "Item", "Regex", "Result", "check", "failed", "fraction", "get", "mapping",
+        "not_applicable", "passed", "share", "unknown", "whole",
+    ],
     "readiness.store": [
         "FILE_MODE", "LOCK_SUFFIX", "TABLES", "TMP_SUFFIX", "atomic_path", "check_files", "cluster_lock", "collect",
         "lock_path", "objects", "partition_path", "read", "refuse_mixing", "remove_leftovers",
@@ -49,7 +54,9 @@ EXPORTED = {
 # The public modules of each subpackage (imported only when asked for).
 MODULES = {
     "readiness.store": ["configfile", "findings", "paths", "repofacts", "schema"],
-    "readiness.assess": ["assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "trends"],
+    "readiness.assess": [
+        "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
+    ],
     "readiness.plan": ["recommend", "risks", "worklog"],
     "readiness.report": ["context", "figures", "metrics", "sections", "site", "tables"],
 }

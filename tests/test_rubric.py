@@ -125,3 +125,64 @@ def test_the_demo_and_the_project_data_select_the_homelab_profile() -> None:
     root = Path(__file__).parent.parent
     for fleet in (root / "readiness" / "demo" / "fleet.yaml", root / "data" / "fleet.yaml"):
         assert yaml.safe_load(fleet.read_text())["rubric"] == "homelab-phase1"
+
+
+# ---------------------------------------------------------------- thresholds (each check's dataclass)
+
+def _error(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        rubric.load(path)  # the registry: every built-in check with its thresholds dataclass
+    return str(err.value)
+
+
+def test_a_threshold_name_with_a_typo_names_file_line_check_and_accepted_names(tmp_path: Path) -> None:
+    text = _error(tmp_path, "version: x\nchecks:\n  obs_alert_rules_count:\n    thresholds:\n      min_rule: 10\n")
+    assert text == (f"{tmp_path / 'mine.yaml'}:5: check 'obs_alert_rules_count': unknown threshold 'min_rule' "
+                    "(did you mean 'min_rules'?) (accepted names: min_rules)")
+
+
+def test_a_threshold_of_the_wrong_type_is_an_error(tmp_path: Path) -> None:
+    text = _error(tmp_path, "checks:\n  backup_success_rate:\n    thresholds: {window_days: seven}\n")
+    assert text.startswith(f"{tmp_path / 'mine.yaml'}:3: check 'backup_success_rate': threshold 'window_days' "
+                           "must be a number, got 'seven'")
+    assert text.endswith("(accepted names: min_rate, stuck_after_hours, window_days)")
+    assert ":2: check 'obs_grafana': threshold 'tools' must be a list of text, got 'grafana'" in _error(
+        tmp_path, "checks:\n  obs_grafana: {thresholds: {tools: grafana}}\n")
+    assert "threshold 'min_rules' must be a whole number, got 2.5" in _error(
+        tmp_path, "checks:\n  obs_alert_rules_count: {thresholds: {min_rules: 2.5}}\n")
+    assert "threshold 'required' must be true or false, got 'yes'" in _error(
+        tmp_path, "checks:\n  infra_multicluster_links: {thresholds: {required: 'yes'}}\n")
+    assert "threshold 'pattern' must be a regular expression, got 'dr('" in _error(
+        tmp_path, "checks:\n  backup_dr_runbook: {thresholds: {pattern: 'dr('}}\n")
+
+
+def test_a_check_without_thresholds_accepts_none(tmp_path: Path) -> None:
+    text = _error(tmp_path, "checks:\n  infra_nodes_ready:\n    thresholds: {min_share: 1}\n")
+    assert text.endswith("check 'infra_nodes_ready': unknown threshold 'min_share' (this check takes no thresholds)")
+
+
+def test_thresholds_left_out_take_the_dataclass_defaults_and_written_ones_are_kept(tmp_path: Path) -> None:
+    r = _load(tmp_path, "checks:\n  backup_success_rate: {thresholds: {min_rate: 1}}\n")
+    # 1 stays the integer written (no conversion: reasons print what the rubric says).
+    assert r.checks["backup_success_rate"].thresholds == {"window_days": 7, "min_rate": 1, "stuck_after_hours": 24}
+    assert r.checks["backup_dr_runbook"].thresholds == {"pattern": r"disaster|recovery|restore|\bdr\b"}
+
+
+def test_the_default_rubric_and_profiles_fit_every_checks_dataclass() -> None:
+    for name in [None, *rubric.profiles()]:
+        assert rubric.load(name).checks  # validated at load
+
+
+def test_config_fills_the_defaults_and_gives_the_typed_values() -> None:
+    from readiness.assess.checks.base import Config
+
+    cfg = Config("obs_alert_rules_count", {})
+    assert cfg["min_rules"] == 15 and cfg.values.min_rules == 15
+    assert Config("obs_alert_rules_count", {"min_rules": 3}).values.min_rules == 3
+
+
+def test_plugins_must_be_a_list_of_names(tmp_path: Path) -> None:
+    text = _error(tmp_path, "version: x\nplugins: my.checks\n")
+    assert text.startswith(f"{tmp_path / 'mine.yaml'}:2: 'plugins' must be a list of module or entry-point names")

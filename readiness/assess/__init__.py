@@ -4,7 +4,8 @@ Public modules: ``rubric`` (the policy: categories, weights, blockers, threshold
 ``checks`` (pure functions, one id each, one module per family; ``checks.base`` is the registry),
 ``evaluate`` (findings of the snapshots as of a day), ``score`` (scores from findings),
 ``assessment`` (``Assessment``: scores, blockers and verdict of a fleet as of a day),
-``attestations`` (attestations and waivers), ``drift`` (declared versus observed), ``trends``
+``attestations`` (attestations and waivers), ``drift`` (declared versus observed), ``testing``
+(the fixture runner for checks, built-in and plugins), ``trends``
 (score changes between days). Nothing here is imported until asked for.
 
 ``readiness.assess`` is also the function ``readiness.assess(data_dir, ...)`` of the public API:
@@ -21,7 +22,7 @@ import sys
 import types
 from typing import Any
 
-MODULES = ("assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "trends")
+MODULES = ("assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends")
 
 __all__ = list(MODULES)
 

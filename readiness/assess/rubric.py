@@ -6,11 +6,19 @@ alerts, environments, plan work packages and blocker wording) is merged over it 
 directory's ``fleet.yaml`` names it (``rubric: homelab-phase1``, or a path relative to the data
 directory); a user file given with ``--rubric`` is merged over both (mappings merged key by key,
 everything else replaced). Every problem is reported with the file and line it comes from.
+
+Checks come from the registry: the built-in ones, every installed plugin (entry-point group
+``readiness.checks``) and the modules or entry points a rubric names under ``plugins:`` (the
+names of every layer count), all loaded here so the CLI and notebook kernels see the same
+checks (``readiness.assess.checks.plugins``). Each check's ``thresholds:`` are validated against the
+dataclass the check declares (``readiness.assess.checks.thresholds``): an unknown name or a value of
+the wrong type is a ``ConfigError`` naming the file, line, check id and the accepted names;
+names the rubric leaves out take the dataclass's defaults.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +32,7 @@ DEFAULT = PROFILES / "default.yaml"
 FLEET_FILE = "fleet.yaml"
 PROFILE_KEY = "rubric"
 SEVERITIES = ("critical", "high", "medium", "low")
-TOP_KEYS = {"version", "name", "stale_after_days", "verdict", "categories", "blockers", "criteria", "checks"}
+TOP_KEYS = {"version", "name", "stale_after_days", "verdict", "categories", "blockers", "criteria", "checks", "plugins"}
 CHECK_KEYS = {"title", "category", "weight", "severity", "work_package", "applies_to", "thresholds", "remediation"}
 
 
@@ -89,6 +97,8 @@ class Rubric:
     criteria: tuple[dict[str, Any], ...]
     checks: dict[str, CheckSpec]
     sources: tuple[str, ...] = field(default=())
+    plugins: tuple[str, ...] = field(default=())
+    """The plugins the rubric's layers name (``plugins:``), in order; installed entry points are loaded too."""
 
     def band(self, score: float, target: float | None = None) -> str:
         """The status mark of a score: ✅ when it meets its target (else the 'good' band), ⚠️ at or
@@ -172,24 +182,68 @@ def load(path: Path | str | None = None, *, known_checks: set[str] | None = None
          data: Path | str | None = None) -> Rubric:
     """The default rubric, with the profile ``data``'s fleet.yaml selects and then ``path`` merged over it.
 
-    ``path`` is a rubric file or the name of a packaged profile. ``known_checks`` (default: the
-    registry) are the ids a rubric may name; an unknown id is an error naming the file and line.
+    ``path`` is a rubric file or the name of a packaged profile. Installed check plugins and the
+    ``plugins:`` each layer names are imported first (``PluginError``, or ``ConfigError`` naming
+    the layer's file and line for a named plugin). ``known_checks`` (default: the registry,
+    plugins included) are the ids a rubric may name; an unknown id is an error naming the file
+    and line. Thresholds are validated against each registered check's dataclass.
     """
-    if known_checks is None:
-        from readiness.assess.checks import REGISTRY
+    from readiness.assess.checks import plugins
 
-        known_checks = set(REGISTRY)
+    plugins.load_installed()
     origins = _Origins()
     doc = _read(DEFAULT, origins)
     sources = [str(DEFAULT)]
+    named = _plugins(doc, DEFAULT, origins)
     layers = [data_profile(data)] if data is not None else []
     if path is not None:
         layers.append(profile_path(str(path)))
     for layer in layers:
         if layer is not None and layer.resolve() != DEFAULT.resolve():
-            doc = _merge(doc, _read(layer, origins))
+            over = _read(layer, origins)
+            named += [n for n in _plugins(over, layer, origins) if n not in named]
+            doc = _merge(doc, over)
             sources.append(str(layer))
-    return _build(doc, origins, known_checks, tuple(sources))
+    if known_checks is None:
+        from readiness.assess.checks import REGISTRY
+
+        known_checks = set(REGISTRY)
+    return replace(_build(doc, origins, known_checks, tuple(sources)), plugins=tuple(named))
+
+
+def _plugins(doc: dict[str, Any], path: Path, origins: _Origins) -> list[str]:
+    """Import the plugins one layer names (``plugins: [name, ...]``); errors name ``path`` and the line."""
+    from readiness.assess.checks import plugins
+    from readiness.errors import PluginError
+
+    names = doc.get("plugins")
+    if names is None:
+        return []
+    line = origins.at.get(("plugins",), (str(path), None))[1]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(str(path), f"'plugins' must be a list of module or entry-point names, got {names!r}",
+                          line=line, hint="write plugins: [my_package.checks]")
+    try:
+        plugins.load(names)
+    except PluginError as err:
+        raise ConfigError(str(path), err.message, line=line, hint=err.hint) from None
+    return list(names)
+
+
+def _thresholds(cid: str, raw: Any, where: tuple[str, ...], origins: _Origins) -> dict[str, Any]:
+    """The rubric's thresholds of check ``cid`` validated against its dataclass, with its defaults
+    for the names left out; ``ConfigError`` naming the file, line, check id and accepted names."""
+    from readiness.assess.checks import thresholds as th
+    from readiness.assess.checks.base import THRESHOLDS
+
+    cls = THRESHOLDS.get(cid)
+    if cls is None:  # an id allowed by known_checks but not registered: nothing to check against
+        return dict(raw or {}) if isinstance(raw, dict) else {}
+    problem = th.validate(cls, raw)
+    if problem is not None:
+        at = (*where, "thresholds", problem.name) if problem.name else (*where, "thresholds")
+        raise origins.error(at, f"check '{cid}': {problem.problem}", hint=problem.hint)
+    return {**th.defaults(cls), **(raw or {})}
 
 
 def _num(doc: dict[str, Any], key: str, where: tuple[str, ...], origins: _Origins, minimum: float = 0) -> float:
@@ -252,7 +306,7 @@ def _build(doc: dict[str, Any], origins: _Origins, known: set[str], sources: tup
             severity=str(c["severity"]),
             work_package=c.get("work_package"),
             applies_to=tuple(applies) if applies else None,
-            thresholds=dict(c.get("thresholds") or {}),
+            thresholds=_thresholds(cid, c.get("thresholds"), where, origins),
             remediation=str(c.get("remediation") or ""),
             blockers=tuple(member.get(cid, ())),
         )

@@ -111,11 +111,20 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
     """Show one check's finding on each cluster: status, score, reason and evidence."""
     import polars as pl
 
+    from readiness.store import paths
+    from readiness.assess import rubric as rubric_mod
     from readiness.assess.assessment import assess
     from readiness.assess.checks import get
 
+    data_dir = paths.data_dir(data)
+    rub = rubric_mod.load(rubric, data=data_dir)  # registers the checks of installed and named plugins
     fn = get(check_id)  # an unknown id fails here, listing the known ones
-    a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
+    if check_id not in rub.checks:
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError(f"check '{check_id}' is registered but the rubric does not score it",
+                             hint="add it under checks: (title, category, weight, severity) in a --rubric file")
+    a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
     spec = a.rubric.checks[check_id]
     click.echo(f"{check_id}: {spec.title}")
     click.echo(f"  category {a.rubric.categories[spec.category].name}, weight {spec.weight:g}, severity {spec.severity}"

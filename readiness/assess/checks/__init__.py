@@ -1,6 +1,15 @@
 """Checks: pure functions over a snapshot's evidence, one module per family, one id each.
 
-Importing this package registers every check (the family modules are listed, not discovered).
+Importing this package registers every built-in check (the family modules are listed, not
+discovered). Checks of installed plugins (entry-point group ``readiness.assess.checks``) and of a
+rubric's ``plugins:`` are registered when a rubric is loaded (``readiness.assess.checks.plugins``).
+
+What a plugin author needs is exported here: ``check`` (register a function under an id, with its
+thresholds dataclass), ``Evidence`` / ``Item`` (what a check reads), ``Config`` (its thresholds),
+``Result`` and the verdict helpers ``passed``, ``failed``, ``unknown``, ``not_applicable``,
+``fraction`` and ``share``, the field readers ``whole`` and ``mapping``, and ``Regex`` (a threshold
+holding a regular expression). ``readiness.assess.testing`` runs fixture files; docs/plugins.md
+shows a whole plugin.
 """
 
 from readiness.assess.checks import (  # noqa: F401  (imported to register their checks)
@@ -11,6 +20,24 @@ from readiness.assess.checks import (  # noqa: F401  (imported to register their
     observability,
     security,
 )
-from readiness.assess.checks.base import REGISTRY, Config, Evidence, Result, check, get
+from readiness.assess.checks.base import (
+    REGISTRY,
+    Config,
+    Evidence,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    get,
+    mapping,
+    not_applicable,
+    passed,
+    share,
+    unknown,
+    whole,
+)
+from readiness.assess.checks.thresholds import Regex
 
-__all__ = ["REGISTRY", "Config", "Evidence", "Result", "check", "get"]
+__all__ = ["REGISTRY", "Config", "Evidence", "Item", "Regex", "Result", "check", "failed", "fraction", "get",
+           "mapping", "not_applicable", "passed", "share", "unknown", "whole"]

@@ -6,7 +6,7 @@ How the tools' objects are read (schedules, runs) lives in ``readiness.assess.ch
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from readiness.assess.checks.backuptools import (
@@ -39,17 +39,80 @@ from readiness.assess.checks.common import (
     attested,
     component,
     declared_only,
-    documents,
     listing,
+    runbook_about,
     running,
     workload_present,
 )
+from readiness.assess.checks.thresholds import Regex
 
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 BSL = (VELERO, "BackupStorageLocation")
 RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed",
                   "Finalizing", "FinalizingPartiallyFailed", "Completed", "PartiallyFailed", "Failed",
                   "FailedValidation", None, "")
+
+@dataclass(frozen=True)
+class LocationAvailable:
+    """backup_location_available: how old a BackupStorageLocation's last validation may be."""
+
+    max_validation_age_hours: float = 24
+
+
+@dataclass(frozen=True)
+class DailySchedule:
+    """backup_schedule_daily: the longest interval between runs and the shortest retention, in hours."""
+
+    max_interval_hours: float = 24
+    min_ttl_hours: float = 168
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """backup_schedule_weekly: the longest interval between runs and the shortest retention, in hours."""
+
+    max_interval_hours: float = 168
+    min_ttl_hours: float = 720
+
+
+@dataclass(frozen=True)
+class RecentSuccess:
+    """backup_recent_success: the recovery point objective, in hours."""
+
+    rpo_hours: float = 1
+
+
+@dataclass(frozen=True)
+class SuccessRate:
+    """backup_success_rate: the window (days), the share of finished backups that must have
+    completed (0..1), and the hours after which a backup still running counts as stuck."""
+
+    window_days: float = 7
+    min_rate: float = 1.0
+    stuck_after_hours: float = 24
+
+
+@dataclass(frozen=True)
+class RestoreTested:
+    """backup_restore_tested: the age in days of the newest completed restore."""
+
+    max_age_days: float = 90
+
+
+@dataclass(frozen=True)
+class RtoRpoTargets:
+    """backup_rto_rpo_declared: the targets the attested RTO and RPO must meet, in hours."""
+
+    max_rto_hours: float = 4
+    max_rpo_hours: float = 1
+
+
+@dataclass(frozen=True)
+class DrRunbook:
+    """backup_dr_runbook: what a DR runbook's path or title matches (case-insensitive)."""
+
+    pattern: Regex = r"disaster|recovery|restore|\bdr\b"
+
 
 
 def _phase(ev: Evidence, item_status: object) -> str:
@@ -102,7 +165,7 @@ def velero_installed(ev: Evidence, cfg: Config) -> Result:
     return failed("Velero is not installed (no velero workload, no velero.io objects)")
 
 
-@check("backup_location_available")
+@check("backup_location_available", thresholds=LocationAvailable)
 def location_available(ev: Evidence, cfg: Config) -> Result:
     """A Velero BackupStorageLocation is Available and was validated within the threshold."""
     if ev.unreadable(BSL):
@@ -162,20 +225,20 @@ def _schedule_check(ev: Evidence, cfg: Config, label: str) -> Result:
                   f"found {listing(seen)}", [p.ref for p in found])
 
 
-@check("backup_schedule_daily")
+@check("backup_schedule_daily", thresholds=DailySchedule)
 def schedule_daily(ev: Evidence, cfg: Config) -> Result:
     """A backup schedule (Velero, k8up, VolSync, CloudNativePG) runs at least daily and keeps backups
     for the retention threshold (7 days)."""
     return _schedule_check(ev, cfg, "daily")
 
 
-@check("backup_schedule_weekly")
+@check("backup_schedule_weekly", thresholds=WeeklySchedule)
 def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
     """A backup schedule runs at least weekly and keeps backups for the retention threshold (30 days)."""
     return _schedule_check(ev, cfg, "weekly")
 
 
-@check("backup_recent_success")
+@check("backup_recent_success", thresholds=RecentSuccess)
 def recent_success(ev: Evidence, cfg: Config) -> Result:
     """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
     if declared_only(ev):
@@ -207,7 +270,7 @@ def _odd_text(odd: list[Run]) -> str:
     return "the phase of " + listing(f"{r.item.ref} ({r.phase!r})" for r in odd) + " is not one the tool defines"
 
 
-@check("backup_success_rate")
+@check("backup_success_rate", thresholds=SuccessRate)
 def success_rate(ev: Evidence, cfg: Config) -> Result:
     """Share of the window's finished backups that succeeded (partial below the minimum rate).
 
@@ -243,7 +306,7 @@ def success_rate(ev: Evidence, cfg: Config) -> Result:
     return fraction(rate / cfg["min_rate"] if cfg["min_rate"] else 1.0, reason, [r.item.ref for r in bad])
 
 
-@check("backup_restore_tested")
+@check("backup_restore_tested", thresholds=RestoreTested)
 def restore_tested(ev: Evidence, cfg: Config) -> Result:
     """A Velero Restore Completed within the threshold: the backups are known to restore."""
     if declared_only(ev):
@@ -274,7 +337,7 @@ def restore_tested(ev: Evidence, cfg: Config) -> Result:
     return failed("no restore was ever run: backups are untested")
 
 
-@check("backup_rto_rpo_declared")
+@check("backup_rto_rpo_declared", thresholds=RtoRpoTargets)
 def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
     """RTO/RPO are declared (attested) and within the targets."""
     result = attested(ev, "rto_rpo_declared", "RTO and RPO are declared")
@@ -293,15 +356,11 @@ def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
                   f"{cfg['max_rto_hours']:g}h / {cfg['max_rpo_hours']:g}h", result.evidence)
 
 
-@check("backup_dr_runbook")
+@check("backup_dr_runbook", thresholds=DrRunbook)
 def dr_runbook(ev: Evidence, cfg: Config) -> Result:
-    """A runbook about disaster recovery (or restore) exists in the repository."""
-    found = [d for d in documents(ev, "runbook")
-             if re.search(r"disaster|recovery|restore|\bdr\b",
-                          f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
-    if found:
-        return passed(f"DR runbook {found[0].name}", [d.name for d in found])
-    return failed("no disaster recovery runbook in the repository")
+    """A runbook about disaster recovery (or restore) exists in the repository: its path or title
+    matches the rubric's ``pattern``; unknown when the repository's documents could not be read."""
+    return runbook_about(ev, cfg["pattern"], "DR runbook", "no disaster recovery runbook in the repository")
 
 
 @check("backup_offsite")

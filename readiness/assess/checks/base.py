@@ -1,12 +1,15 @@
 """What a check sees (``Evidence``), what it returns (``Result``), and the registry of checks.
 
 A check is a pure function ``(ev: Evidence, cfg: Config) -> Result`` registered under one id
-with ``@check("backup_velero_installed")``. Its title, category, weight, severity, blocker and
-thresholds live in the rubric (policy), never in the function.
+with ``@check("backup_velero_installed")`` (and ``thresholds=SomeDataclass`` declaring the names,
+types and defaults of what it reads from the rubric, see ``readiness.assess.checks.thresholds``). Its
+title, category, weight, severity, blocker and threshold values live in the rubric (policy),
+never in the function.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +20,8 @@ from typing import Any
 
 import polars as pl
 
-from readiness.errors import MalformedFieldError, UnknownCheckError
+from readiness.assess.checks import thresholds as _thresholds
+from readiness.errors import DuplicateCheckError, MalformedFieldError, UnknownCheckError
 
 
 @dataclass(frozen=True)
@@ -259,30 +263,57 @@ def share(good: int, total: int, unsure: int, reason: str, evidence: Iterable[st
 
 @dataclass(frozen=True)
 class Config:
-    """A check's thresholds from the rubric (``cfg["min_rules"]``)."""
+    """A check's thresholds from the rubric (``cfg["min_rules"]``), with the defaults of the check's
+    thresholds dataclass filled in for names the rubric does not set; ``cfg.values`` is the
+    dataclass instance (``cfg.values.min_rules``)."""
 
     check_id: str
-    thresholds: Mapping[str, Any]
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        cls = THRESHOLDS.get(self.check_id)
+        if cls is not None:
+            object.__setattr__(self, "thresholds", {**_thresholds.defaults(cls), **self.thresholds})
 
     def __getitem__(self, key: str) -> Any:
         return self.thresholds[key]
 
+    @cached_property
+    def values(self) -> Any:
+        """The thresholds as an instance of the check's thresholds dataclass (``NoThresholds`` when
+        it declared none)."""
+        return _thresholds.build(THRESHOLDS.get(self.check_id, _thresholds.NoThresholds), self.thresholds)
+
 
 CheckFn = Callable[[Evidence, Config], Result]
 REGISTRY: dict[str, CheckFn] = {}
+# check id -> the dataclass declaring its thresholds (``readiness.assess.checks.thresholds``).
+THRESHOLDS: dict[str, type] = {}
 
 
-def check(check_id: str) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` under ``check_id``; an id registered twice is a programming error."""
+def check(check_id: str, *, thresholds: type = _thresholds.NoThresholds) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` under ``check_id`` with the dataclass declaring its ``thresholds`` (none by
+    default: the rubric may then set none). An id registered twice raises ``DuplicateCheckError``
+    naming the module that registered it first."""
+    if not dataclasses.is_dataclass(thresholds) or not isinstance(thresholds, type):
+        raise TypeError(f"check '{check_id}': thresholds must be a dataclass, got {thresholds!r}")
 
     def add(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
-            raise ValueError(f"check id '{check_id}' registered twice")
+            raise DuplicateCheckError(check_id, REGISTRY[check_id].__module__, fn.__module__)
         fn.check_id = check_id  # type: ignore[attr-defined]
+        fn.thresholds = thresholds  # type: ignore[attr-defined]
         REGISTRY[check_id] = fn
+        THRESHOLDS[check_id] = thresholds
         return fn
 
     return add
+
+
+def thresholds_of(check_id: str) -> type:
+    """The dataclass declaring the thresholds of ``check_id``; ``UnknownCheckError`` when unregistered."""
+    get(check_id)
+    return THRESHOLDS[check_id]
 
 
 def get(check_id: str) -> CheckFn:

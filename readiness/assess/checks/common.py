@@ -19,6 +19,9 @@ ARGO = "argoproj.io"
 KUSTOMIZE = "kustomize.config.k8s.io"
 # Annotations naming the file a declared object was read from: ours, then kustomize's.
 FILE_ANNOTATIONS = ("readiness.dev/file", "config.kubernetes.io/path", "internal.config.kubernetes.io/path")
+# Linkerd's control plane: the components that must all run for the mesh to work (what the
+# linkerd-control-plane chart installs). The one definition the mesh and mTLS checks share.
+LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
 # Charts that install several components, each on unless the values switch it off (the
 # ``<component>_enabled`` facts of ``readiness.collect.helmfacts``).
 BUNDLES: dict[str, tuple[str, ...]] = {
@@ -26,7 +29,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "victoria-metrics-k8s-stack": ("vmsingle", "vmagent", "vmalertmanager", "grafana"),
     "loki-stack": ("loki", "promtail"),
     "k8s-monitoring": ("alloy",),
-    "linkerd-control-plane": ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"),
+    "linkerd-control-plane": LINKERD_CONTROL_PLANE,
     "istiod": ("istiod",),
 }
 
@@ -223,6 +226,24 @@ def jobs_doing(ev: Evidence, activity: str) -> list[str]:
 def documents(ev: Evidence, *types: str) -> list[Item]:
     """Documents in the repository of the given types."""
     return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
+
+
+def runbook_about(ev: Evidence, pattern: str, what: str, none: str) -> Result:
+    """Whether a runbook on a subject exists in the repository: a Document of type ``runbook``
+    whose path or title matches ``pattern`` (a regular expression, case-insensitive).
+
+    Pass naming the first such runbook (``what`` + its path; evidence: every match);
+    ``unknown`` when the repository's documents could not be read (forbidden, error, partial),
+    since the runbook may be among them; else fail with the reason ``none``. A Document whose
+    spec is not an object raises ``MalformedFieldError`` (the evaluation's unknown).
+    """
+    found = [d for d in documents(ev, "runbook")
+             if re.search(pattern, f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
+    if found:
+        return passed(f"{what} {found[0].name}", [d.name for d in found])
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown("repository documents could not be read")
+    return failed(none)
 
 
 def attested(ev: Evidence, fact: str, what: str) -> Result:

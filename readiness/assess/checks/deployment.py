@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
@@ -47,6 +48,41 @@ NOT_RELEASES = ("rollback", "preview")
 MANUAL_TRIGGERS = ("workflow_dispatch",)
 CHANGE_TRIGGERS = ("push", "pull_request", "merge_request")
 AFTER_CI_TRIGGERS = ("workflow_run",)
+
+
+@dataclass(frozen=True)
+class GitopsManaged:
+    """deploy_workloads_gitops_managed: the share of workloads (0..1) Flux or Argo CD must manage."""
+
+    min_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class AutoDeployEnvironments:
+    """deploy_auto_dev: the environments (as deploy jobs name them) deployed without a person starting it."""
+
+    environments: tuple[str, ...] = ("development",)
+
+
+@dataclass(frozen=True)
+class ProductionEnvironments:
+    """deploy_prod_approval: the production environments (``production`` always counts)."""
+
+    environments: tuple[str, ...] = ("production",)
+
+
+@dataclass(frozen=True)
+class CanaryServices:
+    """deploy_canary: the critical services (app name or object name) that must roll out by canary."""
+
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitCoverage:
+    """test_unit_coverage: the line coverage wanted (0..1)."""
+
+    min_line_rate: float = 0.8
 
 Job = tuple[Item, dict[str, Any]]
 
@@ -183,7 +219,7 @@ def _gitops_managed(w: Item, applications: set[str]) -> bool:
     )
 
 
-@check("deploy_workloads_gitops_managed")
+@check("deploy_workloads_gitops_managed", thresholds=GitopsManaged)
 def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
     """Share of workloads applied by Flux or Argo CD (their tracking labels), against ``min_share``.
 
@@ -249,7 +285,7 @@ def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(ungated) / len(releases), reason, ungated or [_ref(wf, j) for wf, j in releases])
 
 
-@check("deploy_auto_dev")
+@check("deploy_auto_dev", thresholds=AutoDeployEnvironments)
 def auto_dev(ev: Evidence, cfg: Config) -> Result:
     """Share of the threshold's environments that a deploy job reaches without a person starting it
     (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
@@ -276,7 +312,7 @@ def auto_dev(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(auto) / len(envs) if envs else 1.0, reason, list(auto.values()) + list(manual.values()))
 
 
-@check("deploy_prod_approval")
+@check("deploy_prod_approval", thresholds=ProductionEnvironments)
 def prod_approval(ev: Evidence, cfg: Config) -> Result:
     """Every deploy job to a production environment (the threshold's, or ``production``) needs a job
     doing approval; with no such deploy job, an approval job anywhere counts. Rollbacks are left out."""
@@ -407,7 +443,7 @@ def _pull_request_generator(generators: Any) -> bool:
     return False
 
 
-@check("deploy_canary")
+@check("deploy_canary", thresholds=CanaryServices)
 def canary(ev: Evidence, cfg: Config) -> Result:
     """Share of the critical services that roll out by canary.
 
@@ -469,7 +505,7 @@ def _canary_declared(ev: Evidence, services: list[str]) -> Result:
     return fraction(len(covered) / len(present), reason, [where(c) for c in active])
 
 
-@check("test_unit_coverage")
+@check("test_unit_coverage", thresholds=UnitCoverage)
 def unit_coverage(ev: Evidence, cfg: Config) -> Result:
     """Unit test line coverage from CI's coverage report against ``min_line_rate`` (the lowest report counts)."""
     reports = [r for r in repo(ev, "CoverageReport") if isinstance((r.spec or {}).get("line_rate"), int | float)]

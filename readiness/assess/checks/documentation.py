@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from readiness.assess.checks.base import Config, Evidence, Item, Result, check, failed, fraction, passed, unknown
 from readiness.assess.checks.common import REPO_GROUP, attested, documents, listing, repo
+
+
+@dataclass(frozen=True)
+class RunbooksCount:
+    """docs_runbooks_count: how many runbooks are wanted."""
+
+    min_runbooks: int = 15
+
+
+@dataclass(frozen=True)
+class RunbooksTested:
+    """docs_runbooks_tested: the share of runbooks (0..1) tested within max_age_days."""
+
+    max_age_days: float = 180
+    min_share: float = 0.8
+
 
 
 def _blind(ev: Evidence) -> Result | None:
@@ -53,7 +69,7 @@ def topology(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(have) / len(found), reason, refs)
 
 
-@check("docs_runbooks_count")
+@check("docs_runbooks_count", thresholds=RunbooksCount)
 def runbooks_count(ev: Evidence, cfg: Config) -> Result:
     """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks)."""
     if blind := _blind(ev):
@@ -74,7 +90,7 @@ def _tested(doc: Item) -> date | None:
         return None
 
 
-@check("docs_runbooks_tested")
+@check("docs_runbooks_tested", thresholds=RunbooksTested)
 def runbooks_tested(ev: Evidence, cfg: Config) -> Result:
     """At least min_share of the runbooks were tested within max_age_days (partial below)."""
     if blind := _blind(ev):

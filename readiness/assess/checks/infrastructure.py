@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from readiness.assess.checks.base import (
     Config,
@@ -20,6 +21,7 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    LINKERD_CONTROL_PLANE,
     REPO_GROUP,
     WORKLOAD_KINDS,
     component,
@@ -42,8 +44,43 @@ HELM = "helm.toolkit.fluxcd.io"
 LINKERD_MC = "multicluster.linkerd.io"
 CHAOS_MESH = "chaos-mesh.org"
 GPU = "nvidia.com/gpu"
-LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity")
 MIRROR_LABEL = "mirror.linkerd.io/cluster-name"
+
+
+@dataclass(frozen=True)
+class WorkloadsAvailable:
+    """infra_workloads_available: the share of workloads that must have all desired replicas ready (0..1)."""
+
+    min_share: float = 1.0
+
+
+@dataclass(frozen=True)
+class MulticlusterLinks:
+    """infra_multicluster_links: whether clusters must be linked (false: no Link is not applicable)."""
+
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class GpuInference:
+    """infra_gpu_inference: inference servers whose declaration counts on a repository snapshot."""
+
+    tools: tuple[str, ...] = ("vllm", "text-generation-inference", "triton-inference-server", "ollama", "kserve")
+
+
+@dataclass(frozen=True)
+class AiAgents:
+    """infra_ai_agents: the agents (app name or object name) that must run (none: not applicable)."""
+
+    agents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChaosExperiments:
+    """infra_chaos_experiments: how many Chaos Mesh experiments of which kinds are wanted."""
+
+    min_experiments: int = 8
+    kinds: tuple[str, ...] = ("PodChaos", "NetworkChaos", "StressChaos", "IOChaos", "TimeChaos")
 
 
 def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
@@ -110,7 +147,7 @@ def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
                  + (unsure_text if unsure else ""), [n.ref for n in bad + unsure])
 
 
-@check("infra_workloads_available")
+@check("infra_workloads_available", thresholds=WorkloadsAvailable)
 def workloads_available(ev: Evidence, cfg: Config) -> Result:
     """The share of workloads with all desired replicas ready reaches min_share (scaled-to-zero ones skipped)."""
     if ev.unreadable(*WORKLOAD_TYPES):
@@ -253,7 +290,7 @@ def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
 def service_mesh(ev: Evidence, cfg: Config) -> Result:
     """A service mesh control plane runs (on a repository: is declared).
 
-    Linkerd's destination and identity, or Istio's istiod; on a repository, the
+    Linkerd's destination, identity and proxy injector, or Istio's istiod; on a repository, the
     linkerd-control-plane or istiod chart, or their manifests."""
     linkerd = {name: running(ev, [name]) for name in LINKERD_CONTROL_PLANE}
     if all(linkerd.values()):
@@ -272,10 +309,10 @@ def service_mesh(ev: Evidence, cfg: Config) -> Result:
         missing = [name for name in LINKERD_CONTROL_PLANE if name not in up]
         return failed(f"Linkerd control plane incomplete: {', '.join(missing)} not running",
                       [w.ref for name in up for w in linkerd[name]])
-    return failed("no service mesh control plane running (looked for linkerd-destination, linkerd-identity, istiod)")
+    return failed(f"no service mesh control plane running (looked for {', '.join(LINKERD_CONTROL_PLANE)}, istiod)")
 
 
-@check("infra_multicluster_links")
+@check("infra_multicluster_links", thresholds=MulticlusterLinks)
 def multicluster_links(ev: Evidence, cfg: Config) -> Result:
     """Linkerd multicluster Links are Ready (partial: the share Ready).
 
@@ -288,7 +325,7 @@ def multicluster_links(ev: Evidence, cfg: Config) -> Result:
     if ev.unreadable((LINKERD_MC, "Link")):
         return unknown("Linkerd multicluster Links could not be read")
     links = ev.items(LINKERD_MC, "Link")
-    if not links and not cfg.thresholds.get("required", True):
+    if not links and not cfg["required"]:
         return not_applicable("the rubric does not require multicluster links (thresholds.required)")
     if not links:
         if declared_only(ev) and (skipped := hidden(ev, "Link")):
@@ -328,12 +365,12 @@ def _gpus(w: Item) -> int:
     return total
 
 
-@check("infra_gpu_inference")
+@check("infra_gpu_inference", thresholds=GpuInference)
 def gpu_inference(ev: Evidence, cfg: Config) -> Result:
     """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
     gpu = [(w, n) for w in workloads(ev) if (n := _gpus(w)) > 0]
     if declared_only(ev):
-        servers = [str(t) for t in cfg.thresholds.get("tools") or ("vllm",)]
+        servers = [str(t) for t in cfg["tools"]]
         return declared_result(ev, f"GPU inference ({GPU} requested, or {listing(servers)})", [GPU, *servers],
                                [w for w, _ in gpu] + [d for d in declared(ev, servers) if d not in [w for w, _ in gpu]],
                                ["Deployment", "HelmRelease"])
@@ -350,7 +387,7 @@ def gpu_inference(ev: Evidence, cfg: Config) -> Result:
     return failed(f"no workload requests {GPU}")
 
 
-@check("infra_ai_agents")
+@check("infra_ai_agents", thresholds=AiAgents)
 def ai_agents(ev: Evidence, cfg: Config) -> Result:
     """The AI agents the cluster hosts (thresholds.agents) run with ready replicas (partial: the share)."""
     agents = list(cfg["agents"])
@@ -371,7 +408,7 @@ def ai_agents(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(up) / len(agents), reason, [w.ref for w in running(ev, sorted(up))])
 
 
-@check("infra_chaos_experiments")
+@check("infra_chaos_experiments", thresholds=ChaosExperiments)
 def chaos_experiments(ev: Evidence, cfg: Config) -> Result:
     """Chaos Mesh experiments of the rubric's kinds number at least min_experiments (partial below)."""
     kinds = list(cfg["kinds"])

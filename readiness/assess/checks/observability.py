@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
@@ -44,16 +45,89 @@ SLOTH = "sloth.slok.dev"
 PYRRA = ("pyrra.dev", "ServiceLevelObjective")
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
-PAGING_TYPES = ("pagerduty", "opsgenie")
 PREVIEW_LABEL = "readiness.dev/preview"
 
-# Which workloads fill each role ("whichever tool fills the role"), by app name or object name.
-METRICS_APPS = ("prometheus", "victoria-metrics", "victoria-metrics-single", "vmsingle", "vmagent")
-LOG_STORES = ("loki", "elasticsearch", "opensearch", "victoria-logs", "victoria-logs-single", "vlsingle", "quickwit")
-TRACE_STORES = ("tempo", "jaeger", "jaeger-collector", "jaeger-query", "zipkin")
-COLLECTORS = ("alloy", "grafana-agent", "opentelemetry-collector", "otel-collector", "fluent-bit", "vector",
-              "promtail")
-ALERTMANAGERS = ("alertmanager", "vmalertmanager")
+
+# Which workloads fill each role ("whichever tool fills the role"), by app name or object name:
+# the ``tools`` threshold of each tool check, the default rubric's lists as defaults.
+@dataclass(frozen=True)
+class MetricsTools:
+    """obs_prometheus: workloads (app name or object name) that store metrics."""
+
+    tools: tuple[str, ...] = ("prometheus", "victoria-metrics", "victoria-metrics-single", "vmsingle", "vmagent",
+                              "mimir", "mimir-distributed", "thanos")
+
+
+@dataclass(frozen=True)
+class DashboardTools:
+    """obs_grafana: workloads that serve dashboards."""
+
+    tools: tuple[str, ...] = ("grafana", "perses")
+
+
+@dataclass(frozen=True)
+class LogStores:
+    """obs_loki: workloads that store logs."""
+
+    tools: tuple[str, ...] = ("loki", "loki-distributed", "elasticsearch", "opensearch", "victoria-logs",
+                              "victoria-logs-single", "vlsingle", "quickwit")
+
+
+@dataclass(frozen=True)
+class TraceStores:
+    """obs_tempo: workloads that store traces."""
+
+    tools: tuple[str, ...] = ("tempo", "tempo-distributed", "jaeger", "jaeger-collector", "jaeger-query", "zipkin")
+
+
+@dataclass(frozen=True)
+class TelemetryCollectors:
+    """obs_otel_collector: workloads that collect and ship telemetry."""
+
+    tools: tuple[str, ...] = ("alloy", "grafana-agent", "opentelemetry-collector", "otel-collector", "fluent-bit",
+                              "vector", "promtail")
+
+
+@dataclass(frozen=True)
+class Alertmanagers:
+    """obs_alertmanager_running: workloads that route alerts."""
+
+    tools: tuple[str, ...] = ("alertmanager", "vmalertmanager")
+
+
+@dataclass(frozen=True)
+class PagingReceivers:
+    """obs_paging_receiver: Alertmanager receiver types that page (``<type>Configs`` fields)."""
+
+    receiver_types: tuple[str, ...] = ("pagerduty", "opsgenie")
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """obs_alert_rules_count: the number of alerting rules wanted (recording rules do not count)."""
+
+    min_rules: int = 15
+
+
+@dataclass(frozen=True)
+class PlanAlerts:
+    """obs_plan_alerts: the alert names that must exist (none: not applicable)."""
+
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CriticalServices:
+    """obs_slos: the services (app name or object name) that need SLOs where they run (none: not applicable)."""
+
+    critical_services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """obs_incident_management: the attested facts incident management needs (none: not applicable)."""
+
+    facts: tuple[str, ...] = ("pagerduty_contract", "pagerduty_test_alert")
 
 Probe = tuple[str, str, Callable[[Item], bool]]
 
@@ -93,61 +167,61 @@ def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = (
     return failed(f"no {role} running (looked for {listing(apps, 6)})")
 
 
-def _tools(cfg: Config, default: Iterable[str]) -> list[str]:
-    """The rubric's ``tools`` for the role (policy), else the built-in list."""
-    return [str(t) for t in cfg.thresholds.get("tools") or default]
+def _tools(cfg: Config) -> list[str]:
+    """The rubric's ``tools`` for the role (policy; the check's dataclass gives the defaults)."""
+    return [str(t) for t in cfg["tools"]]
 
 
-@check("obs_prometheus")
+@check("obs_prometheus", thresholds=MetricsTools)
 def prometheus(ev: Evidence, cfg: Config) -> Result:
     """A metrics store runs (on a repository: is declared).
 
     An Available monitoring.coreos.com Prometheus (or VictoriaMetrics VMSingle/VMCluster), or a
     running workload of the rubric's ``tools``; on a repository, one of them declared."""
-    return _tool(ev, "metrics collection", _tools(cfg, METRICS_APPS), [(MONITORING, "Prometheus", _available),
+    return _tool(ev, "metrics collection", _tools(cfg), [(MONITORING, "Prometheus", _available),
                                                                       (VICTORIA, "VMSingle", _vm_operational),
                                                                       (VICTORIA, "VMCluster", _vm_operational)])
 
 
-@check("obs_grafana")
+@check("obs_grafana", thresholds=DashboardTools)
 def grafana(ev: Evidence, cfg: Config) -> Result:
     """A dashboard tool of the rubric's ``tools`` (Grafana) runs, or on a repository is declared."""
-    return _tool(ev, "dashboards", _tools(cfg, ["grafana"]), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
+    return _tool(ev, "dashboards", _tools(cfg), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
 
 
-@check("obs_loki")
+@check("obs_loki", thresholds=LogStores)
 def loki(ev: Evidence, cfg: Config) -> Result:
     """A log store runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
     a Ready ECK Elasticsearch; on a repository, one of them declared."""
-    return _tool(ev, "log store", _tools(cfg, LOG_STORES),
+    return _tool(ev, "log store", _tools(cfg),
                  [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
 
 
-@check("obs_tempo")
+@check("obs_tempo", thresholds=TraceStores)
 def tempo(ev: Evidence, cfg: Config) -> Result:
     """A trace store of the rubric's ``tools`` runs (Tempo, Jaeger, Zipkin), or on a repository is declared."""
-    return _tool(ev, "trace store", _tools(cfg, TRACE_STORES), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
+    return _tool(ev, "trace store", _tools(cfg), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
 
 
-@check("obs_otel_collector")
+@check("obs_otel_collector", thresholds=TelemetryCollectors)
 def otel_collector(ev: Evidence, cfg: Config) -> Result:
     """A telemetry collector runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Grafana Alloy, Grafana Agent, the OpenTelemetry
     Collector, Fluent Bit, Vector, ...) or an OpenTelemetryCollector with replicas."""
-    return _tool(ev, "telemetry collector", _tools(cfg, COLLECTORS),
+    return _tool(ev, "telemetry collector", _tools(cfg),
                  [("opentelemetry.io", "OpenTelemetryCollector", _otel_ok)])
 
 
-@check("obs_alertmanager_running")
+@check("obs_alertmanager_running", thresholds=Alertmanagers)
 def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
     """Alertmanager runs (on a repository: is declared).
 
     An Alertmanager workload runs or a monitoring.coreos.com Alertmanager is Available; on a
     repository, one is declared (a kube-prometheus-stack release with alertmanager enabled counts)."""
-    return _tool(ev, "Alertmanager", _tools(cfg, ALERTMANAGERS), [(MONITORING, "Alertmanager", _available),
+    return _tool(ev, "Alertmanager", _tools(cfg), [(MONITORING, "Alertmanager", _available),
                                                                  (VICTORIA, "VMAlertmanager", _vm_operational)])
 
 
@@ -179,10 +253,10 @@ def _route_receivers(route: Any) -> set[str]:
 
 
 def _paging_types(cfg: Config) -> list[str]:
-    return [str(t) for t in cfg.thresholds.get("receiver_types") or PAGING_TYPES]
+    return [str(t) for t in cfg["receiver_types"]]
 
 
-@check("obs_paging_receiver")
+@check("obs_paging_receiver", thresholds=PagingReceivers)
 def paging_receiver(ev: Evidence, cfg: Config) -> Result:
     """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
 
@@ -258,7 +332,7 @@ def _rules_unreadable(ev: Evidence) -> Result | None:
     return unknown(f"alert rules could not be read ({', '.join(blind)})") if blind else None
 
 
-@check("obs_alert_rules_count")
+@check("obs_alert_rules_count", thresholds=AlertRules)
 def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
     """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
     if blind := _rules_unreadable(ev):
@@ -282,7 +356,7 @@ def _rules_hidden(ev: Evidence) -> list[str]:
     return hidden(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else []
 
 
-@check("obs_plan_alerts")
+@check("obs_plan_alerts", thresholds=PlanAlerts)
 def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     """The plan's named alerts exist (partial: the share present)."""
     if blind := _rules_unreadable(ev):
@@ -380,7 +454,7 @@ def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
     return found, odd
 
 
-@check("obs_slos")
+@check("obs_slos", thresholds=CriticalServices)
 def slos(ev: Evidence, cfg: Config) -> Result:
     """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
     CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
@@ -415,7 +489,7 @@ def slos(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(covered) / len(services), reason, [r for s in covered for r in levels[s]])
 
 
-@check("obs_incident_management")
+@check("obs_incident_management", thresholds=IncidentFacts)
 def incident_management(ev: Evidence, cfg: Config) -> Result:
     """Every fact of the rubric's list (PagerDuty contract, a test alert that paged) is attested and valid."""
     if not cfg["facts"]:

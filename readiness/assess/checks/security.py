@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    LINKERD_CONTROL_PLANE,
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
@@ -34,11 +35,13 @@ from readiness.assess.checks.common import (
     job_present,
     listing,
     repo,
+    runbook_about,
     running,
     where,
     workloads,
 )
 from readiness.assess.checks.cron import go_hours
+from readiness.assess.checks.thresholds import Regex
 from readiness.errors import MalformedFieldError
 
 ESO = "external-secrets.io"
@@ -49,7 +52,41 @@ APPS = [("apps", k) for k in WORKLOAD_KINDS]
 CRONJOB = ("batch", "CronJob")
 POLICY_TYPES = (("networking.k8s.io", "NetworkPolicy"), ("cilium.io", "CiliumNetworkPolicy"))
 
-LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
+
+@dataclass(frozen=True)
+class PlatformNamespaces:
+    """sec_mtls, sec_network_policies, sec_pod_security: namespaces of the platform rather than of
+    applications (exact names, and name prefixes); preview namespaces (label
+    readiness.dev/preview=true) are never applications."""
+
+    system_namespaces: tuple[str, ...] = (
+        "default", "flux-system", "argocd", "monitoring", "observability", "cert-manager", "velero", "minio",
+        "external-secrets", "trivy-system", "flagger-system", "argo-rollouts", "chaos-mesh", "istio-system",
+        "ingress-nginx", "metallb-system", "longhorn-system", "local-path-storage", "gpu-operator", "openshift-adp")
+    system_prefixes: tuple[str, ...] = ("kube-", "linkerd", "preview-", "openshift-", "istio-")
+
+
+@dataclass(frozen=True)
+class CertificatesValid:
+    """sec_certificates_valid: the days a Ready certificate must still be valid (at least)."""
+
+    min_days_left: float = 30
+
+
+@dataclass(frozen=True)
+class CriticalCves:
+    """sec_no_critical_cves: the most critical vulnerabilities allowed across the scanned images."""
+
+    max_critical: int = 0
+
+
+@dataclass(frozen=True)
+class IncidentRunbook:
+    """sec_incident_runbook: what a security incident runbook's path or title matches (case-insensitive)."""
+
+    pattern: Regex = "secur"
+
+
 
 
 def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None = None) -> bool:
@@ -196,7 +233,7 @@ def _template(w: Item) -> dict[str, Any]:
     return ((w.spec or {}).get("template") or {})
 
 
-@check("sec_mtls")
+@check("sec_mtls", thresholds=PlatformNamespaces)
 def mtls(ev: Evidence, cfg: Config) -> Result:
     """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
     for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
@@ -260,7 +297,7 @@ def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
     return timedelta(hours=hours)
 
 
-@check("sec_certificates_valid")
+@check("sec_certificates_valid", thresholds=CertificatesValid)
 def certificates_valid(ev: Evidence, cfg: Config) -> Result:
     """Share of cert-manager Certificates that are Ready and not past their own renewal point.
 
@@ -309,7 +346,7 @@ def _left(delta: timedelta) -> str:
     return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f}h"
 
 
-@check("sec_network_policies")
+@check("sec_network_policies", thresholds=PlatformNamespaces)
 def network_policies(ev: Evidence, cfg: Config) -> Result:
     """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
     if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
@@ -345,7 +382,7 @@ def _pod_problems(w: Item) -> list[str]:
     return out
 
 
-@check("sec_pod_security")
+@check("sec_pod_security", thresholds=PlatformNamespaces)
 def pod_security(ev: Evidence, cfg: Config) -> Result:
     """Share of application workloads (Deployments, StatefulSets, DaemonSets and CronJobs) whose
     containers are not privileged and run as non-root (``runAsNonRoot`` or a non-zero
@@ -398,7 +435,7 @@ def _image(r: Item) -> str:
     return f"{server}/{image}" if server else image
 
 
-@check("sec_no_critical_cves")
+@check("sec_no_critical_cves", thresholds=CriticalCves)
 def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
     """Critical CVEs in running images (Trivy VulnerabilityReports, each image counted once) are at
     most ``max_critical``; no reports at all is unknown (no scan is not a clean scan)."""
@@ -444,13 +481,9 @@ def sast(ev: Evidence, cfg: Config) -> Result:
     return job_present(ev, "sast", "SAST in CI")
 
 
-@check("sec_incident_runbook")
+@check("sec_incident_runbook", thresholds=IncidentRunbook)
 def incident_runbook(ev: Evidence, cfg: Config) -> Result:
-    """A runbook whose path or title is about security (incident response) exists in the repository."""
-    found = [d for d in documents(ev, "runbook")
-             if re.search(r"secur", f"{d.name} {(d.spec or {}).get('title', '')}", re.I)]
-    if found:
-        return passed(f"security runbook {found[0].name}", [d.name for d in found])
-    if ev.unreadable((REPO_GROUP, "Document")):
-        return unknown("repository documents could not be read")
-    return failed(f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)")
+    """A runbook whose path or title is about security (incident response: the rubric's ``pattern``)
+    exists in the repository; unknown when the repository's documents could not be read."""
+    return runbook_about(ev, cfg["pattern"], "security runbook",
+                         f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)")
