@@ -203,6 +203,11 @@ def _numbers(data_dir: Path, as_of: date, rubric: str | None) -> dict[str, Any]:
 
     a = assess(data_dir, as_of=as_of, rubric=rubric)
     doc: dict[str, Any] = {"score": a.to_dict(), "recommend": recommend(a).to_dict()}
+    from readiness import claims, render_context
+
+    ref = render_context.load(data_dir).reference
+    if ref is not None and ref.path is not None:  # the earlier assessment's claims against the evidence
+        doc["claims"] = {"reference": str(ref.path), **claims.to_dict(claims.read_against(ref.path, a))}
     try:
         from readiness import plan, risks
 
