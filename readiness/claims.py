@@ -139,6 +139,11 @@ def _mark(text: str, marks: dict[str, str], at_end: bool = False) -> tuple[str, 
     return "", stripped
 
 
+def _line(tok: Any) -> int:
+    """The 1-based line a block token opens on (markdown-it maps block tokens to 0-based lines)."""
+    return int(tok.map[0]) + 1 if tok.map else 0
+
+
 def _polarity(mark: str, subject: str, policy: Policy, heading: bool) -> tuple[str, str]:
     """(polarity, subject without an absent prefix)."""
     low = subject.lower()
@@ -181,7 +186,7 @@ def parse(path: Path, policy: Policy | None = None) -> pl.DataFrame:
             for pattern in policy.heading_claims:
                 if mark and (m := pattern.match(rest)):
                     polarity, subject = _polarity(mark, rest[m.end():].strip(), policy, heading=True)
-                    rows.append({"line": tok.map[0] + 1, "section": section, "kind": "heading", "mark": mark,
+                    rows.append({"line": _line(tok), "section": section, "kind": "heading", "mark": mark,
                                  "polarity": polarity, "subject": subject, "claim": rest})
                     break
             headings.append((level, text.strip()))
@@ -200,8 +205,8 @@ def parse(path: Path, policy: Policy | None = None) -> pl.DataFrame:
                 polarity, subject = _polarity(mark, bold, policy, heading=False)
                 text = _inline_text(kids[close + 1:]).strip().lstrip(":").strip()
                 item_depth[-1] = len(rows)
-                rows.append({"line": tok.map[0] + 1, "section": headings[-1][1] if headings else "", "kind": "bullet", "mark": mark,
-                             "polarity": polarity, "subject": subject, "claim": text})
+                rows.append({"line": _line(tok), "section": headings[-1][1] if headings else "", "kind": "bullet",
+                             "mark": mark, "polarity": polarity, "subject": subject, "claim": text})
             elif not mark and len(item_depth) > 1 and (owner := next(
                     (d for d in reversed(item_depth[:-1]) if d is not None), None)) is not None:
                 sep = " " if not rows[owner]["claim"] or rows[owner]["claim"].endswith(":") else "; "
@@ -353,7 +358,7 @@ def section(judged: pl.DataFrame, reference: Any, as_of: Any, repository: bool) 
     when = f" of {reference.day}" if reference.day else ""
     what = ("repository snapshots: what the repository declares, not what runs" if repository
             else "cluster snapshots")
-    out = [f"## What the Earlier Assessment Says That the Evidence Contradicts\n",
+    out = ["## What the Earlier Assessment Says That the Evidence Contradicts\n",
            f"{reference.title}{when} (`{Path(reference.path).name}`) makes {judged.height} claims this report "
            f"reads against its evidence (status bullets with a bold subject, and blocker headings). As of "
            f"{as_of}, the evidence ({what}) **contradicts {counts[CONTRADICTED]}**, supports "
