@@ -238,3 +238,46 @@ def test_the_report_says_which_claims_a_repository_contradicts(tmp_path: Path, d
     assert counts == {"contradicted": 2, "supported": 2, "undecided": 5}  # AlertManager and blocker #1
     alert = next(c for c in doc_json["claims"]["claims"] if c["subject"] == "AlertManager")
     assert alert["verdict"] == "contradicted" and alert["line"] == 20
+
+
+# The claims of the hand-written assessment that the homelab repository contradicts, each checked by
+# hand in the repository's files (never from readiness' output):
+HOMELAB_CONTRADICTED = {
+    # flux/infrastructure/prometheus-operator/helmrelease.yaml: values.alertmanager.enabled: true, in
+    # 02-observability of air, pro and studio
+    "AlertManager",
+    # the same file: receiver 'pagerduty' (pagerduty_configs) routed for severity: critical
+    "PagerDuty",
+    # .github/workflows/agent-bruno-ci-cd.yml calls _reusable-agent-cicd.yml: lint, pytest, build and push
+    "CI/CD pipelines", "CI/CD Pipelines",
+    # .github/workflows/operator-knative-lambda.yml "Scan built image": aquasecurity/trivy-action, image-ref
+    "Container scanning", "Trivy scanning",
+    # HelmReleases with upgrade.remediation.retries: 3 (Flux rolls a failed upgrade back), e.g.
+    # flux/infrastructure/flagger/helmrelease.yaml
+    "Automated rollback",
+    # docs/TROUBLESHOOTING.md ("Agent Troubleshooting Guide")
+    "Troubleshooting guides",
+    # blocker #3 "No Alerting/Incident Management": the Alertmanager and its PagerDuty receiver above
+    "Alerting/Incident Management",
+}
+
+
+def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_path: Path) -> None:
+    from tests.collect.test_fidelity import CORPUS
+
+    repo = CORPUS / "brunovlucena-homelab"
+    reference = CORPUS.parent / "reference" / "production-readiness-assessment.md"
+    if not repo.is_dir() or not reference.is_file():
+        pytest.skip(f"{repo} or {reference} is not checked out next to this repository")
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    judged = claims.read_against(reference, assess(data)).to_dicts()
+    got = {r["subject"] for r in judged if r["verdict"] == "contradicted"}
+    assert got == HOMELAB_CONTRADICTED
+    by = {(r["line"], r["subject"]): r for r in judged}
+    assert "flux/infrastructure/prometheus-operator/helmrelease.yaml" in by[(77, "AlertManager")]["evidence"][0]
+    # the Canary of flux/infrastructure/knative-lambda-operator/k8s/overlays/studio/canary.yaml is commented
+    # out, and the repository declares no NetworkPolicy: neither claim may come out contradicted
+    assert by[(101, "Canary deployments")]["verdict"] == "undecided"
+    assert by[(114, "Network policies")]["verdict"] == "undecided"
