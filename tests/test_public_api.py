@@ -58,7 +58,7 @@ MODULES = {
         "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
     ],
     "readiness.plan": ["recommend", "risks", "worklog"],
-    "readiness.report": ["context", "figures", "metrics", "sections", "site", "tables"],
+    "readiness.report": ["claims", "context", "figures", "metrics", "sections", "site", "tables"],
 }
 SUBPACKAGES = ("assess", "plan", "report", "store")  # collect/ loads the Kubernetes client (as it did before)
 HEAVY = ("plotly", "papermill", "nbformat", "nbclient", "kaleido", "jupytext", "kubernetes")

@@ -2,7 +2,8 @@
 
 Public modules: ``figures`` (the plotly figures the notebooks draw), ``sections`` (the report's
 prose sections), ``tables`` (display tables of an assessment), ``context`` (``report.yaml``: what
-no cluster shows), ``site`` (the reports site), ``metrics`` (Prometheus metrics of an assessment).
+no cluster shows), ``site`` (the reports site), ``metrics`` (Prometheus metrics of an assessment),
+``claims`` (an earlier hand-written assessment's claims read against the evidence).
 Private: ``_build`` (this package's names below), ``_render`` (Quarto or the built-in pandoc
 renderer), ``_source`` and ``_notebook`` (reading the Quarto source and executed notebooks),
 ``_export`` (static figure export with kaleido and Chromium), ``_pdf`` (printing with Chromium).
@@ -30,7 +31,7 @@ from readiness.report._build import (
     write_index,
 )
 
-MODULES = ("context", "figures", "metrics", "sections", "site", "tables")  # the public modules (not imported here)
+MODULES = ("claims", "context", "figures", "metrics", "sections", "site", "tables")  # the public modules (not imported here)
 
 __all__ = [
     "NOTEBOOKS",

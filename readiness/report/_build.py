@@ -201,10 +201,13 @@ class Computed:
 def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
     """Evaluate the snapshots once for the report (``Computed``); None when the rubric cannot be
     loaded (the first notebook reports that, with its file and line)."""
+    from readiness import plan
     from readiness.assess import rubric as rubric_mod
     from readiness.assess.assessment import assess, history
     from readiness.assess.evaluate import digest
+    from readiness.plan import risks
     from readiness.plan.recommend import recommend
+    from readiness.report import claims, context
 
     try:
         rub = rubric_mod.load(rubric, data=data_dir)
@@ -214,14 +217,11 @@ def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
     history_findings, _ = history(data_dir, rubric=rub, until=as_of)
     a = assess(data_dir, as_of=as_of, rubric=rub)  # reads the findings just stored
     doc: dict[str, Any] = {"score": a.to_dict(), "recommend": recommend(a).to_dict()}
-    try:
-        from readiness import plan
-        from readiness.plan import risks
-
-        doc["burndown"] = plan.compute(data_dir, as_of=as_of, rubric=rub, findings=history_findings).to_dict()
-        doc["risks"] = risks.to_json(risks.register(risks.load_risks(rubric=rub, data=data_dir), a.findings, a.as_of))
-    except ImportError:  # pragma: no cover - the plan module is part of the package
-        pass
+    ref = context.load(data_dir).reference
+    if ref is not None and ref.path is not None:  # the earlier assessment's claims against the evidence
+        doc["claims"] = {"reference": str(ref.path), **claims.to_dict(claims.read_against(ref.path, a))}
+    doc["burndown"] = plan.compute(data_dir, as_of=as_of, rubric=rub, findings=history_findings).to_dict()
+    doc["risks"] = risks.to_json(risks.register(risks.load_risks(rubric=rub, data=data_dir), a.findings, a.as_of))
     return Computed(key, history_findings, doc)
 
 

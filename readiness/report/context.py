@@ -10,13 +10,15 @@ report, not invented. The format (``data/report.yaml`` is a commented template):
       date: 2025-11-07
       overall: 62                           # its overall score, percent
       target: 94                            # the target it set, percent
+      path: production-readiness-assessment.md  # its Markdown: the report reads its claims against
+                                            # the evidence (readiness.report.claims); relative to the data directory
     phase2:                                 # "Nice to have (Phase 2)": after the production criteria
       - {title: Rancher, why: multi-cluster management}
     related:                                # "Related documentation", at the end
       - {title: Operational Maturity Roadmap, url: ../implementation/operational-maturity-roadmap.md}
 
 Errors: ``ConfigError`` naming the file, line and key (unknown key, a list item without a title,
-a non-numeric score).
+a non-numeric score, a ``reference.path`` that is not a file).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from readiness.store.configfile import SourceFile
 
 FILE = "report.yaml"
 KEYS = {"assessed_by", "reference", "phase2", "related"}
-REFERENCE_KEYS = {"title", "date", "overall", "target"}
+REFERENCE_KEYS = {"title", "date", "overall", "target", "path"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Reference:
     day: date | None
     overall: float | None
     target: float | None
+    path: Path | None = None
+    """Its Markdown file, whose claims the report reads against the evidence (``readiness.report.claims``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,17 @@ def _number(src: SourceFile, raw: dict[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def _document(src: SourceFile, data_dir: Path, raw: Any) -> Path | None:
+    """``reference.path``: an existing file, relative to the data directory unless absolute."""
+    if raw is None:
+        return None
+    path = data_dir / str(raw).strip()  # an absolute path replaces data_dir
+    if not str(raw).strip() or not path.is_file():
+        raise src.error(("reference", "path"), f"reference.path: no file {path}",
+                        hint="give the earlier assessment's Markdown file, relative to the data directory")
+    return path
+
+
 def load(data_dir: Path) -> ReportContext:
     """``data_dir/report.yaml`` as a ``ReportContext`` (empty when the file is absent)."""
     path = Path(data_dir) / FILE
@@ -105,7 +120,8 @@ def load(data_dir: Path) -> ReportContext:
         if day is not None and not isinstance(day, date):
             raise src.error(("reference", "date"), f"reference.date must be a date YYYY-MM-DD, got {day!r}")
         reference = Reference(str(ref.get("title") or "the earlier assessment"), day,
-                              _number(src, ref, "overall"), _number(src, ref, "target"))
+                              _number(src, ref, "overall"), _number(src, ref, "target"),
+                              _document(src, Path(data_dir), ref.get("path")))
     return ReportContext(assessed_by=str(doc.get("assessed_by") or "").strip(), reference=reference,
                          phase2=_items(src, doc.get("phase2"), "phase2", "why"),
                          related=_items(src, doc.get("related"), "related", "url"), source=str(path))

@@ -1,0 +1,285 @@
+"""An earlier assessment's claims read against the evidence (readiness.report.claims). The assessment below
+is our own, in the shape of a hand-written one: status bullets, blocker headings, a checklist and a
+table that are not claims, nested bullets, a claim no check decides."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from readiness.report import claims, context as render_context
+from readiness.assess import rubric as rubric_mod
+from readiness.assess.assessment import assess
+from readiness.cli import main
+from readiness.errors import ConfigError
+
+ASSESSMENT = """\
+# Readiness of the Example Fleet
+
+## What's Ready ✅
+
+### Platform (80%)
+
+- ✅ **Linkerd mTLS**: encrypted traffic
+- ✅ **Network policies**: basic traffic control
+- ⚠️ **MinIO**: storage exists
+- ✅ **Coffee machine**: always on
+
+| Area | Status |
+|------|--------|
+| ✅ Grafana | fine |
+
+## What's Missing ❌
+
+### Observability (40%)
+
+- ❌ **AlertManager**: No alerting system
+- ❌ **Operational runbooks** (10 needed):
+  - Incident response
+  - Restores
+- ❌ **Troubleshooting guides**
+- A plain bullet without a mark
+
+## Production Blockers
+
+### Blocker #1: No Alerting/Incident Management ❌
+
+### Blocker #2: Insecure Secret Management ⚠️
+
+## Production Criteria
+
+- ✅ Production readiness >90%
+"""
+
+
+@pytest.fixture()
+def doc(tmp_path: Path) -> Path:
+    path = tmp_path / "earlier.md"
+    path.write_text(ASSESSMENT, encoding="utf-8")
+    return path
+
+
+def test_claims_are_read_with_their_line_section_and_polarity(doc: Path) -> None:
+    df = claims.parse(doc)
+    rows = {r["subject"]: r for r in df.iter_rows(named=True)}
+    assert list(rows) == ["Linkerd mTLS", "Network policies", "MinIO", "Coffee machine", "AlertManager",
+                          "Operational runbooks", "Troubleshooting guides", "Alerting/Incident Management",
+                          "Insecure Secret Management"]
+    assert (rows["Linkerd mTLS"]["line"], rows["AlertManager"]["line"], rows["Troubleshooting guides"]["line"]) \
+        == (7, 20, 24)
+    assert rows["Linkerd mTLS"]["section"] == "Platform (80%)"
+    assert rows["AlertManager"]["section"] == "Observability (40%)"
+    assert [rows[s]["polarity"] for s in ("Linkerd mTLS", "MinIO", "AlertManager")] == ["present", "partial", "absent"]
+    assert rows["AlertManager"]["claim"] == "No alerting system"
+    assert rows["Operational runbooks"]["claim"] == "(10 needed): Incident response; Restores"
+    blocker = rows["Alerting/Incident Management"]
+    assert (blocker["line"], blocker["kind"], blocker["polarity"], blocker["section"]) == \
+        (29, "heading", "absent", "Production Blockers")
+    assert rows["Insecure Secret Management"]["polarity"] == "gap"  # a shortcoming, not an absence
+
+
+def test_a_subject_maps_to_the_checks_of_its_longest_terms() -> None:
+    policy = claims.load_policy()
+    assert policy.match("Linkerd mTLS")[0] == ["sec_mtls"]  # not the mesh check of "Linkerd" alone
+    assert policy.match("Alerting/Incident Management")[0] == [
+        "obs_alertmanager_running", "obs_paging_receiver", "obs_incident_management"]
+    assert policy.match("Prometheusish exporter")[0] == []  # whole words only
+    assert policy.match("Coffee machine") == ([], set())
+    assert policy.match("Troubleshooting guides") == (["docs_troubleshooting"], {"docs_troubleshooting"})
+
+
+def test_every_check_of_the_packaged_policy_is_in_the_rubric() -> None:
+    known = set(rubric_mod.load().checks)
+    used = {c for e in claims.load_policy().entries for c in e.checks}
+    assert used and used <= known, sorted(used - known)
+
+
+def _finding(cluster: str, check: str, status: str, reason: str, evidence: list[str] | None = None,
+             source: str = "repo") -> dict[str, Any]:
+    return {"snapshot_id": f"s-{cluster}", "cluster": cluster, "check_id": check, "status": status,
+            "reason": reason, "evidence": evidence or [], "source": source}
+
+
+def _judge(doc: Path, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    files = {"HelmRelease monitoring/kube-prometheus-stack": "infra/monitoring/helmrelease.yaml"}
+    judged = claims.judge(claims.parse(doc), pl.DataFrame(rows),
+                          files_of=lambda f: [files[e] for e in f["evidence"] if e in files])
+    assert judged.columns == list(claims.JUDGED)
+    return {r["subject"]: r for r in judged.iter_rows(named=True)}
+
+
+def test_an_absence_claim_is_contradicted_by_a_passing_check_with_its_evidence(doc: Path) -> None:
+    am = "HelmRelease monitoring/kube-prometheus-stack"
+    got = _judge(doc, [
+        _finding("edge", "obs_alertmanager_running", "pass", f"Alertmanager declared in {am}", [am]),
+        _finding("core", "obs_alertmanager_running", "fail", "no Alertmanager declared in the repository"),
+        _finding("edge", "obs_paging_receiver", "fail", "no paging receiver"),
+        _finding("edge", "docs_runbooks_count", "fail", "0 runbooks of 10 wanted"),
+        _finding("edge", "docs_troubleshooting", "unknown", "documents were not read"),
+    ])
+    am_claim = got["AlertManager"]
+    assert (am_claim["verdict"], am_claim["status"]) == ("contradicted", "mixed")
+    assert am_claim["evidence"] == [f"`obs_alertmanager_running` on edge: pass: Alertmanager declared in {am} "
+                                    "(files: infra/monitoring/helmrelease.yaml)"]
+    blocker = got["Alerting/Incident Management"]
+    assert blocker["verdict"] == "contradicted"
+    assert any(e.startswith("(does not hold) `obs_paging_receiver` on edge") for e in blocker["evidence"])
+    assert got["Operational runbooks"]["verdict"] == "supported"
+    assert got["Troubleshooting guides"]["verdict"] == "undecided"  # unknown never supports nor contradicts
+    assert "unknown" in got["Troubleshooting guides"]["reason"]
+
+
+def test_a_presence_claim_is_contradicted_only_where_the_evidence_can_show_absence(doc: Path) -> None:
+    got = _judge(doc, [
+        # a repository that does not declare NetworkPolicies says nothing of what a cluster runs
+        _finding("edge", "sec_network_policies", "fail", "0/3 namespaces have a NetworkPolicy (declared)"),
+        # a cluster snapshot does
+        _finding("edge", "sec_mtls", "fail", "0/3 namespaces meshed", source="live"),
+        _finding("edge", "backup_storage_available", "partial", "MinIO declared, not Ready"),
+    ])
+    assert got["Network policies"]["verdict"] == "undecided"
+    assert "does not declare Network policies" in got["Network policies"]["reason"]
+    assert got["Linkerd mTLS"]["verdict"] == "contradicted"
+    assert got["MinIO"]["verdict"] == "supported"  # ⚠️ says partly there: a partial check agrees
+    assert got["Coffee machine"]["verdict"] == "undecided" and got["Coffee machine"]["checks"] == []
+    assert got["Coffee machine"]["status"] is None
+    assert got["Insecure Secret Management"]["verdict"] == "undecided"
+
+
+def test_what_the_repository_holds_itself_decides_a_presence_claim(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("## Docs\n\n- ✅ **Troubleshooting guides**: complete\n", encoding="utf-8")
+    fail = [_finding("edge", "docs_troubleshooting", "fail", "no troubleshooting guide in the repository")]
+    assert _judge(tmp_path / "a.md", fail)["Troubleshooting guides"]["verdict"] == "contradicted"
+    na = [_finding("edge", "docs_troubleshooting", "not_applicable", "no documents here")]
+    got = _judge(tmp_path / "a.md", na)["Troubleshooting guides"]
+    assert (got["verdict"], got["status"], got["reason"]) == ("undecided", "not_applicable",
+                                                             "not applicable: no documents here")
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("marks: {'✅': there}\n", 1, "marks map a status mark"),
+    ("claims:\n  - {terms: [x]}\n", 2, "'checks' must be a non-empty list"),
+    ("claims:\n  - {terms: [x], checks: [y], why: z}\n", 2, "keys are terms, checks, repository_decides"),
+    ("heading_claims: ['([']\n", 1, "not a regular expression"),
+])
+def test_a_bad_claims_policy_names_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        claims.load_policy(tmp_path / "claims.yaml")
+    assert f"claims.yaml:{line}" in str(err.value) and words in str(err.value)
+
+
+def test_report_yaml_reference_path_is_relative_to_the_data_directory(tmp_path: Path) -> None:
+    (tmp_path / "report.yaml").write_text("reference:\n  title: Earlier\n  path: earlier.md\n")
+    with pytest.raises(ConfigError) as err:
+        render_context.load(tmp_path)
+    assert "report.yaml:3" in str(err.value) and "no file" in str(err.value)
+    (tmp_path / "earlier.md").write_text(ASSESSMENT, encoding="utf-8")
+    ref = render_context.load(tmp_path).reference
+    assert ref is not None and ref.path == tmp_path / "earlier.md"
+
+
+REPO = {
+    "clusters/edge/infra.yaml": """
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: infra, namespace: flux-system}
+        spec:
+          path: ./infra
+          sourceRef: {kind: GitRepository, name: flux-system}
+        """,
+    "infra/monitoring/helmrelease.yaml": """
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata: {name: kube-prometheus-stack, namespace: monitoring}
+        spec:
+          interval: 1h
+          chart:
+            spec:
+              chart: kube-prometheus-stack
+              sourceRef: {kind: HelmRepository, name: prometheus-community}
+          values:
+            alertmanager:
+              enabled: true
+        """,
+}
+
+
+def test_the_report_says_which_claims_a_repository_contradicts(tmp_path: Path, doc: Path) -> None:
+    repo, data = tmp_path / "repo", tmp_path / "data"
+    for name, text in REPO.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(dedent(text), encoding="utf-8")
+    result = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    a = assess(data)
+    assert claims.report_section(a, render_context.load(data)) == ""  # no reference: no section
+    (data / "report.yaml").write_text(f"reference:\n  title: The earlier assessment\n  date: 2025-11-07\n"
+                                      f"  path: {doc}\n")
+    text = claims.report_section(a, render_context.load(data))
+    assert text.startswith("## What the Earlier Assessment Says That the Evidence Contradicts\n")
+    assert "repository snapshots: what the repository declares" in text and "**contradicts 2**" in text
+    listed = text.split("### Claims")[0]
+    assert "1. ✗ **AlertManager**: No alerting system (line 20, under *Observability (40%)*): contradicted" in listed
+    assert "infra/monitoring/helmrelease.yaml" in listed and "Network policies" not in listed
+    assert "### Claims not checked" in text and "| 10 | Platform (80%) | ✓ **Coffee machine**" in text
+
+    from readiness.report._build import compute
+
+    computed = compute(data, datetime.now(UTC).date(), None)
+    assert computed is not None
+    doc_json = json.loads(json.dumps(computed.numbers, default=str))
+    counts = doc_json["claims"]["counts"]
+    assert counts == {"contradicted": 2, "supported": 2, "undecided": 5}  # AlertManager and blocker #1
+    alert = next(c for c in doc_json["claims"]["claims"] if c["subject"] == "AlertManager")
+    assert alert["verdict"] == "contradicted" and alert["line"] == 20
+
+
+# The claims of the hand-written assessment that the homelab repository contradicts, each checked by
+# hand in the repository's files (never from readiness' output):
+HOMELAB_CONTRADICTED = {
+    # flux/infrastructure/prometheus-operator/helmrelease.yaml: values.alertmanager.enabled: true, in
+    # 02-observability of air, pro and studio
+    "AlertManager",
+    # the same file: receiver 'pagerduty' (pagerduty_configs) routed for severity: critical
+    "PagerDuty",
+    # .github/workflows/agent-bruno-ci-cd.yml calls _reusable-agent-cicd.yml: lint, pytest, build and push
+    "CI/CD pipelines", "CI/CD Pipelines",
+    # .github/workflows/operator-knative-lambda.yml "Scan built image": aquasecurity/trivy-action, image-ref
+    "Container scanning", "Trivy scanning",
+    # HelmReleases with upgrade.remediation.retries: 3 (Flux rolls a failed upgrade back), e.g.
+    # flux/infrastructure/flagger/helmrelease.yaml
+    "Automated rollback",
+    # docs/TROUBLESHOOTING.md ("Agent Troubleshooting Guide")
+    "Troubleshooting guides",
+    # blocker #3 "No Alerting/Incident Management": the Alertmanager and its PagerDuty receiver above
+    "Alerting/Incident Management",
+}
+
+
+def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_path: Path) -> None:
+    from tests.collect.test_fidelity import CORPUS
+
+    repo = CORPUS / "brunovlucena-homelab"
+    reference = CORPUS.parent / "reference" / "production-readiness-assessment.md"
+    if not repo.is_dir() or not reference.is_file():
+        pytest.skip(f"{repo} or {reference} is not checked out next to this repository")
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    judged = claims.read_against(reference, assess(data)).to_dicts()
+    got = {r["subject"] for r in judged if r["verdict"] == "contradicted"}
+    assert got == HOMELAB_CONTRADICTED
+    by = {(r["line"], r["subject"]): r for r in judged}
+    assert "flux/infrastructure/prometheus-operator/helmrelease.yaml" in by[(77, "AlertManager")]["evidence"][0]
+    # the Canary of flux/infrastructure/knative-lambda-operator/k8s/overlays/studio/canary.yaml is commented
+    # out, and the repository declares no NetworkPolicy: neither claim may come out contradicted
+    assert by[(101, "Canary deployments")]["verdict"] == "undecided"
+    assert by[(114, "Network policies")]["verdict"] == "undecided"
