@@ -21,9 +21,9 @@ from readiness.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     app_name,
+    blind_spots,
     declared,
     declared_only,
-    hidden,
     job_present,
     jobs,
     jobs_doing,
@@ -103,10 +103,9 @@ def _sync_declared(ev: Evidence) -> Result:
     kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
     apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
     if not (kustomizations or apps):
-        skipped = hidden(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
-        if skipped:
-            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {len(skipped)} "
-                           f"file(s) could not be read ({listing(skipped)})", skipped)
+        blind, skipped = blind_spots(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
+        if blind:
+            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {blind}", skipped)
         if sources:
             return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
                           [where(o) for o in sources])

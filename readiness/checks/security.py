@@ -27,10 +27,10 @@ from readiness.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
+    blind_spots,
     declared,
     declared_only,
     documents,
-    hidden,
     job_present,
     listing,
     repo,
@@ -95,9 +95,9 @@ def _eso_declared(ev: Evidence) -> Result:
         return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
     if stores:
         return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
-    if skipped := hidden(ev, "HelmRelease", "ClusterSecretStore", "SecretStore"):
-        return unknown(f"ESO not declared in the files read; {len(skipped)} file(s) could not be read "
-                       f"({listing(skipped)})", skipped)
+    blind, skipped = blind_spots(ev, "HelmRelease", "ClusterSecretStore", "SecretStore")
+    if blind:
+        return unknown(f"ESO not declared in what was read; {blind}", skipped)
     return failed("External Secrets Operator is not declared in the repository (no external-secrets release, "
                   "workload or secret store)")
 
@@ -372,9 +372,9 @@ def trivy_operator(ev: Evidence, cfg: Config) -> Result:
         if decl:
             return passed(f"the Trivy Operator is declared in {where(decl[0])}; its reports are observed only "
                           "in a cluster", [where(decl[0])])
-        if skipped := hidden(ev, "HelmRelease"):
-            return unknown(f"the Trivy Operator is not declared in the files read; {len(skipped)} file(s) could "
-                           f"not be read ({listing(skipped)})", skipped)
+        blind, skipped = blind_spots(ev, "HelmRelease")
+        if blind:
+            return unknown(f"the Trivy Operator is not declared in what was read; {blind}", skipped)
         return failed("the Trivy Operator is not declared in the repository")
     operator = running(ev, ["trivy-operator"])
     reports = ev.items(TRIVY, "VulnerabilityReport")
