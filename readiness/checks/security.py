@@ -142,6 +142,9 @@ def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
         if secrets:
             return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
                           [where(s) for s in secrets[:10]])
+        blind, unseen = blind_spots(ev, "ExternalSecret")
+        if blind:
+            return unknown(f"no ExternalSecrets declared in what was read; {blind}", unseen)
         return failed("no ExternalSecrets declared: application secrets do not come from a secret store")
     secrets = [s for s in ev.items(ESO, "ExternalSecret") if not s.declared]
     if not running(ev, ["external-secrets"]):
