@@ -202,7 +202,8 @@ def _template(w: Item) -> dict[str, Any]:
 @check("sec_mtls")
 def mtls(ev: Evidence, cfg: Config) -> Result:
     """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
-    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
+    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS. The reason names
+    namespaces and pod templates carrying ``linkerd.io/inject`` as a label (Linkerd reads only the annotation)."""
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
     spaces = _app_namespaces(ev, cfg)
@@ -213,9 +214,17 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     for w in workloads(ev):
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked = [], []
+    mislabelled: list[str] = []  # linkerd.io/inject set as a label: Linkerd only reads the annotation
     for n in spaces:
         wanted = _injected(n.annotations, n.labels)
         pods = by_ns.get(n.name, [])
+        if "linkerd.io/inject" in n.labels and "linkerd.io/inject" not in n.annotations:
+            mislabelled.append(where(n) if n.declared else n.ref)
+        for w in pods:
+            meta = _template(w).get("metadata") or {}
+            if "linkerd.io/inject" in (meta.get("labels") or {}) and "linkerd.io/inject" not in (
+                    meta.get("annotations") or {}) and "linkerd.io/inject" not in n.annotations:
+                mislabelled.append(f"{where(w) if w.declared else w.ref} (pod template)")
         if not wanted and pods:
             per_pod = [_injected((_template(w).get("metadata") or {}).get("annotations") or {},
                                  (_template(w).get("metadata") or {}).get("labels") or {}) for w in pods]
@@ -233,7 +242,10 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
         reason += f"; not: {listing(unmeshed)}"
     if not meshes and asked:
         reason += f" ({len(asked)} ask for injection but no mesh control plane runs)"
-    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed])
+    if mislabelled:
+        reason += (f"; linkerd.io/inject is a label, not an annotation, on {listing(dict.fromkeys(mislabelled))}: "
+                   "Linkerd reads only the annotation, so it does not inject there")
+    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed] + list(dict.fromkeys(mislabelled)))
 
 
 def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
