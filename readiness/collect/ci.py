@@ -5,7 +5,9 @@ What a job does is detected from the text of its steps (``run``, ``uses``, ``wit
 GitLab's ``script``s and ``image``; Woodpecker's ``commands`` and ``image``), never from the job's
 id alone and never from a README. SAST is a tool that analyses code (CodeQL's analyze, Semgrep,
 gosec, Bandit...), never an upload of someone else's SARIF. A job that creates a throwaway cluster
-(kind, k3d, minikube) and installs into it is an end-to-end test, not a deploy.
+(kind, k3d, minikube) and installs into it is an end-to-end test, not a deploy. A job that writes a
+new image tag into the manifests (``kustomize edit set image``, ``yq`` or ``sed`` on an image or
+``newTag``) and pushes the commit is a deploy: Flux or Argo CD applies what it commits.
 
 Jobs say what gates them in ``needs``: GitHub's ``needs``; GitLab's ``needs`` or, without one,
 every job of the earlier stages (stage order gates later stages); Woodpecker's ``depends_on``, or
@@ -61,6 +63,13 @@ _THROWAWAY = re.compile(r"helm/kind-action|kind create cluster|engineerd/setup-k
                         r"\bk3d cluster create\b|abatilo/actions-k3d|\bminikube start\b|medyagh/setup-minikube|"
                         r"nolar/setup-k3d-k3s|\bctlptl\b")
 
+# A GitOps deploy: the job writes a new image tag into the manifests (kustomize edit set image, yq or sed on
+# an image/newTag) and commits it back for Flux or Argo CD to apply.
+_TAG_EDIT = re.compile(r"kustomize edit set image|\byq\b[^\n]*(?:\.image|\.tag\b|newtag|\bimages\b)|"
+                       r"\bsed\b[^\n]*(?:newtag|\bimage\b|\btag:)")
+_PUSH = re.compile(r"\bgit push\b|create-pull-request|git-auto-commit-action|add-and-commit|github-push-action|"
+                   r"\bgh pr create\b")
+
 
 def activities(text: str, environment: str | None = None, manual: bool = False) -> list[str]:
     """What a job whose steps read ``text`` does, in ``ACTIVITIES`` order."""
@@ -70,6 +79,8 @@ def activities(text: str, environment: str | None = None, manual: bool = False) 
         found.add("test")
         if "unit" in text or not found & {"integration-test", "e2e-test", "smoke-test", "load-test"}:
             found.add("unit-test")
+    if _TAG_EDIT.search(text) and _PUSH.search(text):
+        found.add("deploy")
     if _THROWAWAY.search(text) and not (environment and "deploy" in found):
         found.discard("deploy")
         found.add("e2e-test")

@@ -4,7 +4,10 @@ Clusters are discovered as Flux does them (``discover``): every directory ``<...
 holding YAML is the root a cluster's Flux is bootstrapped on; without any, every Argo CD
 Application whose source ``path`` is a directory of this repository declares a cluster (its
 destination's name, ``in-cluster`` for the local API server), and so does every Application an
-ApplicationSet generates from ``list`` elements or ``git`` directories (``expand_appset``).
+ApplicationSet generates from ``list`` elements or ``git`` directories and files (``expand_appset``).
+An ApplicationSet with a ``clusters`` generator (also inside ``matrix`` / ``merge``) generates for
+clusters registered in Argo CD, which no repository shows: it is a root of every Argo CD cluster
+discovered (unless its selector excludes the name), and what it generates there is not followed.
 
 ``deployed`` follows what a cluster gets from its root: the root is built
 (``readiness.collect.kustomize.build``), then every Flux Kustomization among the objects is
@@ -12,7 +15,10 @@ followed (``spec.path`` in its ``sourceRef``: a GitRepository is this repository
 ExternalArtifact is resolved through the ArtifactGenerator that copies this repository; an
 OCIRepository or Bucket is outside it), with ``postBuild.substitute`` applied and
 ``spec.targetNamespace`` set; Argo CD Applications with a path in this repository are followed
-the same way. One ``BuildRecord`` per followed Kustomization/Application says how it went.
+the same way. One ``BuildRecord`` per followed Kustomization/Application says how it went; an
+Application or ApplicationSet whose source cannot be followed (a path set from cluster annotations,
+a git generator over a templated path or another repository) gets one too, with ``unfollowed``
+saying why: what it applies is unknown, never "not declared".
 """
 
 from __future__ import annotations
@@ -56,11 +62,14 @@ class BuildRecord:
     depends_on: list[str] = field(default_factory=list)
     substitute: list[str] = field(default_factory=list)   # variable names only, never values
     notes: list[str] = field(default_factory=list)
+    origin: str | None = None      # the file declaring the Application/ApplicationSet
+    unfollowed: str | None = None  # why its source was not followed ("path '{{...}}' is set per cluster ...")
 
     def spec(self) -> dict[str, Any]:
         return {"by": self.by, "path": self.path, "source": self.source, "renderer": self.renderer,
                 "objects": self.objects, "ok": self.error is None, "error": self.error,
-                "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5]}
+                "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5],
+                "origin": self.origin, "unfollowed": self.unfollowed}
 
 
 @dataclass
@@ -108,6 +117,7 @@ def discover(files: Files) -> list[Cluster]:
             out.append(Cluster(name, "flux", tuple(sorted(own or found))))
         return out
     apps: dict[str, list[str]] = {}
+    any_cluster: list[tuple[str, dict[str, Any]]] = []  # (file, ApplicationSet) generating per registered cluster
     for rel in files.files:
         if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")):
             continue
@@ -121,7 +131,70 @@ def discover(files: Files) -> list[Cluster]:
             for app in generated:
                 if app.get("kind") == "Application" and _app_paths(files, app):
                     apps.setdefault(_destination(app), []).append(rel)
-    return [Cluster(name, "argocd", tuple(dict.fromkeys(r))) for name, r in sorted(apps.items())]
+            if obj.get("kind") == "ApplicationSet" and _cluster_generators(obj):
+                any_cluster.append((rel, obj))
+    out = []
+    for name, found in sorted(apps.items()):
+        extra = [rel for rel, appset in any_cluster if not _excludes(appset, name)]
+        out.append(Cluster(name, "argocd", tuple(dict.fromkeys(found + extra))))
+    return out
+
+
+def _generators(gens: Any) -> list[dict[str, Any]]:
+    """Every generator of a list, with those nested in ``matrix`` and ``merge`` (one level deep or more)."""
+    out: list[dict[str, Any]] = []
+    for gen in gens if isinstance(gens, list) else []:
+        gen = _dict(gen)
+        out.append(gen)
+        for combo in ("matrix", "merge"):
+            out += _generators(_dict(gen.get(combo)).get("generators"))
+    return out
+
+
+def _cluster_generators(appset: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``clusters`` generators of an ApplicationSet (top level or nested)."""
+    return [_dict(g.get("clusters")) for g in _generators(_dict(appset.get("spec")).get("generators"))
+            if "clusters" in g]
+
+
+def _fixed_destination(appset: dict[str, Any]) -> str | None:
+    """The cluster an ApplicationSet's template names without parameters (None when it has them)."""
+    dest = _dict(_dict(_dict(_dict(appset.get("spec")).get("template")).get("spec")).get("destination"))
+    if _TEMPLATED.search(str(dest.get("name") or "") + str(dest.get("server") or "")):
+        return None
+    return _destination({"spec": {"destination": dest}})
+
+
+def _every_cluster(appset: dict[str, Any]) -> bool:
+    """Whether a top-level ``clusters`` generator has no selector: it generates for every registered cluster."""
+    return any(isinstance(g, dict) and "clusters" in g and not _dict(_dict(g.get("clusters")).get("selector"))
+               for g in _dict(appset.get("spec")).get("generators") or [])
+
+
+def _for_cluster(appset: dict[str, Any], cluster: str) -> dict[str, Any]:
+    """The Application a selector-less ``clusters`` generator makes for ``cluster`` (``{{name}}`` filled in)."""
+    params = {"name": cluster, "nameNormalized": cluster}
+    template = _dict(_dict(appset.get("spec")).get("template"))
+    spec = _dict(_render(template.get("spec"), params))
+    spec["destination"] = {**_dict(spec.get("destination")), "name": cluster}
+    spec["destination"].pop("server", None)
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {**_dict(_render(template.get("metadata"), params)), "namespace": _meta(appset).get("namespace")},
+            "spec": spec}
+
+
+def _excludes(appset: dict[str, Any], cluster: str) -> bool:
+    """Whether every ``clusters`` generator's selector rules out ``cluster`` by name
+    (``matchExpressions`` ``NotIn`` on a key naming the cluster, such as ``akuity.io/argo-cd-cluster-name``)."""
+    gens = _cluster_generators(appset)
+    def out(gen: dict[str, Any]) -> bool:
+        for expr in _dict(gen.get("selector")).get("matchExpressions") or []:
+            expr = _dict(expr)
+            if (expr.get("operator") == "NotIn" and "name" in str(expr.get("key", "")).lower()
+                    and cluster in [str(v) for v in expr.get("values") or []]):
+                return True
+        return False
+    return bool(gens) and all(out(g) for g in gens)
 
 
 def _kustomization_paths(files: Files) -> list[tuple[str, str]]:
@@ -157,8 +230,9 @@ def _render(value: Any, params: dict[str, str]) -> Any:
 
 def expand_appset(files: Files, appset: dict[str, Any]) -> list[dict[str, Any]]:
     """The Applications an ApplicationSet generates from the generators that need no cluster: ``list``
-    elements and ``git`` directories of this repository (``path``, ``path.basename``); a ``clusters``
-    generator depends on clusters registered in Argo CD, which no repository shows, and yields none."""
+    elements, and ``git`` directories and files of this repository (see ``_git_params``); a ``clusters``
+    generator depends on clusters registered in Argo CD, which no repository shows, and yields none
+    (``_not_followed`` says so) unless the template names a directory per cluster (``environments/{{name}}``)."""
     spec = _dict(appset.get("spec"))
     template = _dict(spec.get("template"))
     out: list[dict[str, Any]] = []
@@ -168,14 +242,7 @@ def expand_appset(files: Files, appset: dict[str, Any]) -> list[dict[str, Any]]:
         for element in _dict(gen.get("list")).get("elements") or []:
             if isinstance(element, dict):
                 params.append({str(k): str(v) for k, v in element.items() if not isinstance(v, dict | list)})
-        for entry in _dict(gen.get("git")).get("directories") or []:
-            pattern = _dict(entry).get("path")
-            if not isinstance(pattern, str) or _dict(entry).get("exclude") or _TEMPLATED.search(pattern):
-                continue
-            dirs = {str(PurePosixPath(f).parent) for f in files.files}
-            for d in sorted(dirs):
-                if PurePosixPath(d).match(pattern) and d.count("/") == pattern.count("/"):
-                    params.append({"path": d, "path.path": d, "path.basename": PurePosixPath(d).name})
+        params += _git_params(files, _dict(gen.get("git")))[0]
         if "clusters" in gen:
             params += _clusters_by_directory(files, template)
         for p in params:
@@ -184,6 +251,109 @@ def expand_appset(files: Files, appset: dict[str, Any]) -> list[dict[str, Any]]:
                                      "namespace": _meta(appset).get("namespace")},
                         "spec": _render(template.get("spec"), p)})
     return out
+
+
+def _path_params(path: str, is_dir: bool) -> dict[str, str]:
+    """Argo CD's path parameters: ``path`` (a file's directory), ``path.basename``, ``path.filename``,
+    ``path[N]``, in both the plain (``{{path.basename}}``) and the Go template (``{{.path.path}}``) forms."""
+    folder = PurePosixPath(path if is_dir else str(PurePosixPath(path).parent))
+    out = {"path": str(folder), "path.path": str(folder), "path.basename": folder.name,
+           "path.basenameNormalized": re.sub(r"[^a-z0-9-]", "-", folder.name.lower())}
+    if not is_dir:
+        out["path.filename"] = PurePosixPath(path).name
+        out["path.filenameNormalized"] = re.sub(r"[^a-z0-9-.]", "-", PurePosixPath(path).name.lower())
+    out.update({f"path[{i}]": part for i, part in enumerate(folder.parts)})
+    return out
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A git files generator's file as parameters: nested keys joined with dots (``cluster.name``)."""
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {} if isinstance(value, list) or not prefix else {prefix[:-1]: str(value)}
+
+
+def _git_params(files: Files, git: dict[str, Any]) -> tuple[list[dict[str, str]], list[str]]:
+    """(parameter sets, paths not followed) of a ``git`` generator over this repository: one set per
+    directory matching a ``directories`` path (less those ``exclude: true`` matches), one per file (or list
+    element of a file) matching a ``files`` path. A generator reading another repository, or a path with
+    ``{{ }}``/``${ }`` in it, is not followed: its paths come back in the second list."""
+    if not git:
+        return [], []
+    url = git.get("repoURL")
+    dirs_ = [_dict(e) for e in git.get("directories") or []]
+    files_ = [_dict(e) for e in git.get("files") or []]
+    wanted = [str(e.get("path")) for e in dirs_ + files_ if isinstance(e.get("path"), str)]
+    if isinstance(url, str) and (_TEMPLATED.search(url) or not _names_this_repository(url, repo_names(files.root))):
+        return [], [f"{p} in {url}" for p in wanted]
+    params: list[dict[str, str]] = []
+    skipped = [p for p in wanted if _TEMPLATED.search(p)]
+    folders = sorted({str(PurePosixPath(f).parent) for f in files.files})
+    excluded = {d for e in dirs_ if e.get("exclude") is True and isinstance(e.get("path"), str)
+                for d in folders if _glob(d, str(e["path"]))}
+    for e in dirs_:
+        pattern = e.get("path")
+        if isinstance(pattern, str) and e.get("exclude") is not True and not _TEMPLATED.search(pattern):
+            params += [_path_params(d, True) for d in folders if _glob(d, pattern) and d not in excluded]
+    for e in files_:
+        pattern = e.get("path")
+        if not isinstance(pattern, str) or _TEMPLATED.search(pattern):
+            continue
+        for rel in files.files:
+            if not _glob(rel, pattern):
+                continue
+            docs = files.yaml(rel) if rel.endswith((*YAML, ".json")) else None
+            for doc in docs or []:
+                for entry in doc if isinstance(doc, list) else [doc]:
+                    if isinstance(entry, dict):
+                        params.append({**_flatten(entry), **_path_params(rel, False)})
+    return params, skipped
+
+
+def _glob(path: str, pattern: str) -> bool:
+    """Whether a repository path matches an Argo CD git generator glob (``*`` within a directory, ``**`` across)."""
+    pattern = repo_path(pattern).strip("/")
+    if "**" in pattern:
+        return bool(re.fullmatch(re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*"), path))
+    return path.count("/") == pattern.count("/") and PurePosixPath(path).match(pattern)
+
+
+def _not_followed(files: Files, appset: dict[str, Any], generated: list[dict[str, Any]], cluster: str,
+                  flux: bool) -> str | None:
+    """Why what an Application or ApplicationSet applies to ``cluster`` cannot be read from the repository
+    (None when it can, or when it applies nothing there): a ``clusters`` generator that yields no
+    Application for it (they come from clusters registered in Argo CD), a git generator that is not
+    followed (``_git_params``), or a generated source ``path`` still holding parameters."""
+    spec = _dict(appset.get("spec"))
+    if appset.get("kind") == "Application":
+        paths = _paths(spec)
+        return (f"source path '{paths[0]}' holds parameters the repository does not give"
+                if paths and all(_TEMPLATED.search(p) for p in paths) else None)
+    template = _dict(_dict(spec.get("template")).get("spec"))
+    paths = _paths(template)
+    if not paths:
+        return None  # a chart from a Helm repository: its name is what it installs
+    mine = [a for a in generated if flux or _destination(a) == cluster]
+    left = [p for a in mine for p in _paths(_dict(a.get("spec"))) if _TEMPLATED.search(p)]
+    if left:
+        return f"source path '{left[0]}' holds parameters the repository does not give"
+    gens = _generators(spec.get("generators"))
+    for gen in gens:
+        skipped = _git_params(files, _dict(gen.get("git")))[1]
+        if skipped:
+            return f"its git generator reads {skipped[0]}, which is not followed"
+    if not mine and _cluster_generators(appset):
+        return (f"it generates one Application per cluster registered in Argo CD (not in the repository), "
+                f"with source path '{paths[0]}'")
+    return None
+
+
+def _paths(app_spec: dict[str, Any]) -> list[str]:
+    return [str(s["path"]) for s in [app_spec.get("source"), *list(app_spec.get("sources") or [])]
+            if isinstance(s, dict) and isinstance(s.get("path"), str)]
 
 
 _NAME_PARAM = re.compile(r"\{\{\s*\.?name\s*\}\}")
@@ -293,9 +463,13 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         for rel in cluster.roots:
             for obj in manifests(files.yaml(rel) or []):
                 follow.learn(obj)
-                mine = [a for a in (expand_appset(files, obj) if obj.get("kind") == "ApplicationSet" else [obj])
+                appset = obj.get("kind") == "ApplicationSet"
+                mine = [a for a in (expand_appset(files, obj) if appset else [obj])
                         if a.get("kind") == "Application" and _destination(a) == cluster.name]
-                if mine:  # an ApplicationSet adds the Applications it generates for this cluster
+                # an ApplicationSet adds the Applications it generates for this cluster; one generating per
+                # registered cluster applies here too, though what it applies is not followed
+                if mine or (appset and _cluster_generators(obj) and not _excludes(obj, cluster.name)) or (
+                        appset and _fixed_destination(obj) == cluster.name):
                     _add(out, seen_objects, follow, obj, rel, "cluster root", queue)
     while queue:
         record, variables, target_ns = queue.pop(0)
@@ -358,10 +532,16 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         queue.append((record, variables, spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str)
                       else None))
     elif group == ARGO and kind == "ApplicationSet":
-        for app in expand_appset(follow.files, obj):
+        generated = expand_appset(follow.files, obj)
+        if out.cluster.tool == "argocd" and _every_cluster(obj) and not any(
+                _destination(a) == out.cluster.name for a in generated):
+            generated.append(_for_cluster(obj, out.cluster.name))
+        for app in generated:
             if out.cluster.tool == "flux" or _destination(app) == out.cluster.name:
                 _add(out, seen, follow, app, origin, f"ApplicationSet {name}", queue)
+        _unfollowed(out, follow.files, obj, generated, f"ApplicationSet {name}", origin)
     elif group == ARGO and kind == "Application":
+        _unfollowed(out, follow.files, obj, [], f"Application {name}", origin)
         for path in _app_paths(follow.files, obj):
             marker = (path, (), "")
             if marker not in follow.seen:
@@ -369,3 +549,15 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
                 dest = _dict(spec.get("destination"))
                 ns = dest.get("namespace") if isinstance(dest.get("namespace"), str) else None
                 queue.append((BuildRecord(f"Application {name}", path, "this repository", ""), {}, ns))
+
+
+def _unfollowed(out: Deployed, files: Files, obj: dict[str, Any], generated: list[dict[str, Any]], by: str,
+                origin: str) -> None:
+    """Record an Application / ApplicationSet whose source this cluster gets but the repository cannot show."""
+    why = _not_followed(files, obj, generated, out.cluster.name, out.cluster.tool == "flux")
+    if why:
+        spec = _dict(obj.get("spec"))
+        paths = _paths(_dict(_dict(spec.get("template")).get("spec")) if obj.get("kind") == "ApplicationSet"
+                       else spec)
+        out.builds.append(BuildRecord(by, None, "this repository", "none", origin=origin, unfollowed=why,
+                                      notes=[f"source path {paths[0] if paths else '?'} not followed"]))

@@ -40,7 +40,7 @@ from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
-from readiness.store.repofacts import KINDS, REPO_API, VIEWS
+from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS
 
 SOURCE_ANNOTATION = "readiness.dev/source-path"
 APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"
@@ -63,6 +63,7 @@ class RepoResult:
     facts: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     failed_builds: list[tuple[str, str]] = field(default_factory=list)  # (Kustomization, error)
+    unfollowed: list[str] = field(default_factory=list)  # "ApplicationSet ns/x in file (why)", see repofacts
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -71,6 +72,8 @@ class RepoResult:
                f"facts in {self.seconds:.1f}s"
         if self.failed_builds:
             line += f"; {len(self.failed_builds)} Kustomizations do not build ({self.failed_builds[0][0]} ...)"
+        if self.unfollowed:
+            line += f"; {len(self.unfollowed)} Argo CD sources not followed ({self.unfollowed[0].split(' (')[0]} ...)"
         if self.skipped:
             shown = ", ".join(p for p, _ in self.skipped[:3]) + (" ..." if len(self.skipped) > 3 else "")
             line += f"; {len(self.skipped)} files skipped ({shown})"
@@ -292,6 +295,12 @@ def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult) -> None:
             snap.coverage.append({"api_version": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
                                   "outcome": "error", "count": 0,
                                   "detail": f"{b.by} (path {b.path}): does not build: {b.error}"})
+        if b.unfollowed:
+            result.unfollowed.append(f"{b.by} in {b.origin} ({b.unfollowed})")
+            snap.coverage.append({"api_version": "argoproj.io/v1alpha1", "kind": b.by.split(" ")[0],
+                                  "outcome": "partial", "count": 0,
+                                  "detail": f"{b.by} in {b.origin}{UNFOLLOWED}{b.unfollowed}"})
     c = got.cluster
     snap.fact("View", c.name, {"view": "deployed", "tool": c.tool, "roots": list(c.roots), "renderer": renderers,
-                               "builds": len(got.builds), "failed_builds": len(result.failed_builds)})
+                               "builds": len(got.builds), "failed_builds": len(result.failed_builds),
+                               "unfollowed": len(result.unfollowed)})

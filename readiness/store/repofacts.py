@@ -24,10 +24,12 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   snapshot's PrometheusRules), "links": [{"rule": "ns/name", "alert", "url", "outcome":
   LINK_OUTCOME, "target": repository file | None}]}``, one link per alert carrying a runbook_url.
 - ``View`` (one per snapshot, name = the cluster): ``{"view": "deployed"|"files", "tool":
-  "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int}``.
+  "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int,
+  "unfollowed": int}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``).
 - ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
-  "depends_on": [str], "substitute": [variable name], "notes": [str]}``.
+  "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
+  "unfollowed": str | None}``; ``unfollowed`` says why an Argo CD source was not followed.
 
 Objects of a repo snapshot carry the annotations ``readiness.dev/source-path`` (the file that
 declared them) and, in the deployed view, ``readiness.dev/applied-by`` (the Kustomization or
@@ -39,6 +41,10 @@ from __future__ import annotations
 import re
 
 REPO_API = "repo.readiness.dev/v1"
+
+# Coverage detail of an Argo CD Application / ApplicationSet whose source the deployed view could not follow
+# (outcome ``partial``): ``"<Kind ns/name> in <file>" + UNFOLLOWED + "<why>"``.
+UNFOLLOWED = ": not followed: "
 
 KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
 VIEWS = ("deployed", "files")

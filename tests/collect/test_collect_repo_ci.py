@@ -162,6 +162,17 @@ def test_woodpecker_pipelines(tmp_path: Path) -> None:
     ("filters: |\nbuild:\n  - Dockerfile", []),                  # a paths-filter key, not a build
     ("🚀 Deploy to pro\n./scripts/deploy.sh", ["deploy"]),
     ("🔨 Build image\ndocker buildx build .", ["build"]),
+    # GitOps deploys: a new image tag committed for Flux to apply
+    ("cd deploy/overlays/dev && kustomize edit set image api=reg/api:$TAG\ngit commit -am bump\ngit push", ["deploy"]),
+    ('sed -i "s|newTag: .*|newTag: $TAG|" overlays/$ENV/kustomization.yaml\ngit commit -am tag && git push',
+     ["deploy"]),
+    ("yq -i '.images[0].newTag = strenv(TAG)' k8s/kustomization.yaml\nuses: peter-evans/create-pull-request@v6",
+     ["deploy"]),
+    ("yq -i '.images[0].newTag = strenv(TAG)' k8s/kustomization.yaml", []),  # edited but never committed
+    ('sed -i "s/version: .*/version: $V/" Chart.yaml\ngit push', []),      # a chart version bump deploys nothing
+    # an end-to-end job committing nothing: Flux installed into a throwaway kind cluster is a test
+    ("uses: helm/kind-action@v1\nflux install\nkustomize edit set image api=api:test\nkubectl apply -k .",
+     ["e2e-test"]),
 ])
 def test_activities(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does

@@ -418,3 +418,98 @@ def test_application_sets_generate_applications_from_lists_and_git_directories(t
     lab = rows(tmp_path / "d", "lab")
     assert obj(lab, "ResourceQuota", "lab")["annotations"]["readiness.dev/applied-by"] == (
         "Application argocd/cluster-lab")
+
+
+def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_path: Path) -> None:
+    repo = build(tmp_path / "hub", {
+        "argocd/root.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: hub-base, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/hub.git", path: base}
+              destination: {name: hub, namespace: default}
+            """,
+        # generates per registered cluster from a path its cluster annotations give: not followed
+        "argocd/exclude/bootstrap.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: bootstrap, namespace: argocd}
+            spec:
+              generators:
+              - clusters:
+                  selector:
+                    matchExpressions: [{key: example.com/cluster-name, operator: NotIn, values: [local]}]
+              template:
+                metadata: {name: bootstrap}
+                spec:
+                  source: {repoURL: "{{metadata.annotations.repo}}", path: "{{metadata.annotations.root}}"}
+                  destination: {name: "{{name}}", namespace: argocd}
+            """,
+        # a git files generator over this repository: one Application per config file
+        "argocd/tiers.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: tiers, namespace: argocd}
+            spec:
+              goTemplate: true
+              generators:
+              - git:
+                  repoURL: "https://github.com/acme/hub.git"
+                  revision: HEAD
+                  files: [{path: "config/**/cluster.json"}]
+              template:
+                metadata: {name: "tier-{{.cluster.name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: "tiers/{{.cluster.tier}}"}
+                  destination: {name: "{{.cluster.name}}", namespace: "{{.path.basename}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: vendor, namespace: argocd}
+            spec:
+              generators:
+              - git: {repoURL: "https://git.example.org/vendor/addons.git", directories: [{path: "addons/*"}]}
+              template:
+                metadata: {name: "{{path.basename}}"}
+                spec:
+                  source: {repoURL: "https://git.example.org/vendor/addons.git", path: "{{path}}"}
+                  destination: {name: hub, namespace: "{{path.basename}}"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: everywhere, namespace: argocd}
+            spec:
+              generators: [{clusters: {}}]
+              template:
+                metadata: {name: "quota-{{name}}"}
+                spec:
+                  source: {repoURL: "https://github.com/acme/hub.git", path: common/quota}
+                  destination: {server: "{{server}}", namespace: default}
+            """,
+        "config/prod/cluster.json": '{"cluster": {"name": "hub", "tier": "gold"}}',
+        "base/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: base}\n",
+        "tiers/gold/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        "common/quota/quota.yaml": "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: default}\n",
+    })
+    (hub,) = repo_clusters(repo)
+    assert hub.name == "hub" and "argocd/exclude/bootstrap.yaml" in hub.roots
+    (result,) = collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    got = rows(tmp_path / "d", "hub")
+    web = obj(got, "Deployment", "web")  # followed through the git files generator
+    assert (web["namespace"], web["annotations"]["readiness.dev/applied-by"]) == ("prod", "Application argocd/tier-hub")
+    assert obj(got, "ResourceQuota", "q")["annotations"]["readiness.dev/applied-by"] == "Application argocd/quota-hub"
+    unfollowed = sorted(result.unfollowed)
+    assert [u.split(" (")[0] for u in unfollowed] == ["ApplicationSet argocd/bootstrap in argocd/exclude/bootstrap.yaml",
+                                                      "ApplicationSet argocd/vendor in argocd/tiers.yaml"]
+    assert "'{{metadata.annotations.root}}'" in unfollowed[0]
+    assert "addons/* in https://git.example.org/vendor/addons.git" in unfollowed[1]
+    cov = store.read(tmp_path / "d", "coverage").filter(pl.col("outcome") == "partial")
+    assert sorted(cov["kind"]) == ["ApplicationSet", "ApplicationSet"]
+    builds = [b for b in fact_specs(got, "Build") if b["unfollowed"]]
+    assert sorted(b["origin"] for b in builds) == ["argocd/exclude/bootstrap.yaml", "argocd/tiers.yaml"]
+    # a selector that rules a cluster out by name leaves it alone
+    assert repo_clusters(build(tmp_path / "local", {
+        "argocd/root.yaml": (repo / "argocd/root.yaml").read_text().replace("name: hub,", "name: local,"),
+        "argocd/exclude/bootstrap.yaml": (repo / "argocd/exclude/bootstrap.yaml").read_text(),
+        "base/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: base}\n"}))[0].roots == ("argocd/root.yaml",)

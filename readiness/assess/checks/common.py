@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from readiness.assess.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
-from readiness.store.repofacts import REPO_API
+from readiness.store.repofacts import REPO_API, UNFOLLOWED
 
 REPO_GROUP = REPO_API.split("/")[0]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -18,7 +18,8 @@ FLUX_SOURCE = "source.toolkit.fluxcd.io"
 ARGO = "argoproj.io"
 KUSTOMIZE = "kustomize.config.k8s.io"
 # Annotations naming the file a declared object was read from: ours, then kustomize's.
-FILE_ANNOTATIONS = ("readiness.dev/file", "config.kubernetes.io/path", "internal.config.kubernetes.io/path")
+FILE_ANNOTATIONS = ("readiness.dev/file", "readiness.dev/source-path", "config.kubernetes.io/path",
+                    "internal.config.kubernetes.io/path")
 # Linkerd's control plane: the components that must all run for the mesh to work (what the
 # linkerd-control-plane chart installs). The one definition the mesh and mTLS checks share.
 LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
@@ -68,7 +69,8 @@ def declared_only(ev: Evidence) -> bool:
 
 def where(item: Item) -> str:
     """How a reason cites a declared object: the file it was read from when the collector recorded
-    it (annotation ``readiness.dev/file``, or kustomize's path annotations), else ``Kind ns/name``."""
+    it (annotation ``readiness.dev/file`` or the repo collector's ``readiness.dev/source-path``, or
+    kustomize's path annotations), else ``Kind ns/name``."""
     for key in FILE_ANNOTATIONS:
         if item.annotations.get(key):
             return str(item.annotations[key])
@@ -159,6 +161,31 @@ def failed_builds(ev: Evidence) -> list[str]:
     return sorted({str(d).split(" (path ", 1)[0] for d in rows["detail"].to_list() if d})
 
 
+def unfollowed(ev: Evidence) -> list[str]:
+    """Argo CD sources of a repository's deployed view that were not followed, so anything could hide
+    in what they apply: ``ApplicationSet ns/name in <file> (<why, with the source path>)``, from coverage
+    rows with outcome ``partial`` whose detail carries ``repofacts.UNFOLLOWED``."""
+    cov = ev.coverage
+    if cov is None or cov.is_empty() or "detail" not in cov.columns:
+        return []
+    rows = cov.filter((pl.col("outcome") == "partial") & pl.col("detail").str.contains(UNFOLLOWED, literal=True))
+    return sorted({"{} ({})".format(*str(d).split(UNFOLLOWED, 1)) for d in rows["detail"].to_list() if d})
+
+
+def blind_spots(ev: Evidence, *kinds: str) -> tuple[str, list[str]]:
+    """What a repository snapshot could not see that may hold objects of ``kinds``: skipped files
+    (``hidden``) and Argo CD sources not followed (``unfollowed``, which may hold any kind), as a clause
+    for a reason ("2 file(s) could not be read (a, b); 1 Argo CD source(s) not followed (...)") and
+    the evidence; ``("", [])`` when nothing is hidden."""
+    skipped, sources = hidden(ev, *kinds), unfollowed(ev)
+    parts = []
+    if skipped:
+        parts.append(f"{len(skipped)} file(s) could not be read ({listing(skipped)})")
+    if sources:
+        parts.append(f"{len(sources)} Argo CD source(s) not followed ({listing(sources, 2)})")
+    return "; ".join(parts), skipped + sources
+
+
 def ready_detail(w: Item) -> str:
     ready, want = ready_count(w)
     return f"{w.ref} {ready}/{want} ready"
@@ -187,14 +214,14 @@ def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str]
 
 
 def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
-    """On a repository snapshot: pass on ``decl``, unknown when skipped files may hold it, else fail."""
+    """On a repository snapshot: pass on ``decl``, unknown when skipped files or Argo CD sources not
+    followed may hold it (``blind_spots``), else fail."""
     if decl:
         places = list(dict.fromkeys(where(d) for d in decl))  # overlays declare one thing in several files
         return passed(f"{role} declared in {listing(places)}", places)
-    skipped = hidden(ev, *kinds, *WORKLOAD_KINDS)
-    if skipped:
-        return unknown(f"no {role} declared in the files read; {len(skipped)} file(s) could not be read "
-                       f"({listing(skipped)})", skipped)
+    blind, where_ = blind_spots(ev, *kinds, *WORKLOAD_KINDS)
+    if blind:
+        return unknown(f"no {role} declared in what was read; {blind}", where_)
     broken = failed_builds(ev)
     if broken:
         return unknown(f"no {role} declared in what was read; {len(broken)} Kustomization(s) of this cluster "

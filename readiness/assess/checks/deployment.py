@@ -15,6 +15,7 @@ from readiness.assess.checks.base import (
     fraction,
     not_applicable,
     passed,
+    share,
     unknown,
 )
 from readiness.assess.checks.common import (
@@ -22,9 +23,9 @@ from readiness.assess.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     app_name,
+    blind_spots,
     declared,
     declared_only,
-    hidden,
     job_present,
     jobs,
     jobs_doing,
@@ -139,10 +140,9 @@ def _sync_declared(ev: Evidence) -> Result:
     kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
     apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
     if not (kustomizations or apps):
-        skipped = hidden(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
-        if skipped:
-            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {len(skipped)} "
-                           f"file(s) could not be read ({listing(skipped)})", skipped)
+        blind, skipped = blind_spots(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
+        if blind:
+            return unknown(f"no Flux Kustomization or Argo CD Application in the files read; {blind}", skipped)
         if sources:
             return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
                           [where(o) for o in sources])
@@ -289,16 +289,21 @@ def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
 def auto_dev(ev: Evidence, cfg: Config) -> Result:
     """Share of the threshold's environments that a deploy job reaches without a person starting it
     (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
-    ``when: manual`` on every rule it runs under, a Woodpecker deployment event)."""
+    ``when: manual`` on every rule it runs under, a Woodpecker deployment event). An automatic deploy
+    job naming no environment (a GitOps commit whose overlay is chosen at run time) may reach the
+    missing ones: ``unknown`` (``partial`` when some are reached) rather than ``fail``."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     envs = [str(e) for e in cfg["environments"]]
     auto: dict[str, str] = {}
     manual: dict[str, str] = {}
+    unnamed: list[str] = []  # automatic deploy jobs naming no environment (chosen at run time)
     for wf, job in _releases(ev):
         env = str(job.get("environment") or "").lower()
         by_hand = bool(job.get("manual")) and not job.get("auto_rules")
         target = auto if set(_triggers(wf)) - set(MANUAL_TRIGGERS) and not by_hand else manual
+        if not env and target is auto:
+            unnamed.append(_ref(wf, job))
         for e in envs:
             if env == e.lower():
                 target.setdefault(e, _ref(wf, job))
@@ -309,7 +314,12 @@ def auto_dev(ev: Evidence, cfg: Config) -> Result:
     if missing:
         how = [f"{e} only by hand ({manual[e]})" if e in manual else f"{e} never" for e in missing]
         reason += f"; {', '.join(how)}"
-    return fraction(len(auto) / len(envs) if envs else 1.0, reason, list(auto.values()) + list(manual.values()))
+    evidence = list(auto.values()) + list(manual.values())
+    if missing and unnamed:  # they may deploy the missing environments: not a confident fail
+        reason += (f"; {listing(unnamed)} deploy{'s' if len(unnamed) == 1 else ''} automatically to an environment "
+                   "chosen at run time (no environment: key), which may be one of them")
+        return share(len(auto), len(envs), len(missing), reason, evidence + unnamed)
+    return fraction(len(auto) / len(envs) if envs else 1.0, reason, evidence)
 
 
 @check("deploy_prod_approval", thresholds=ProductionEnvironments)

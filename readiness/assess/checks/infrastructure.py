@@ -24,11 +24,11 @@ from readiness.assess.checks.common import (
     LINKERD_CONTROL_PLANE,
     REPO_GROUP,
     WORKLOAD_KINDS,
+    blind_spots,
     component,
     declared,
     declared_only,
     declared_result,
-    hidden,
     listing,
     ready_count,
     repo,
@@ -328,9 +328,9 @@ def multicluster_links(ev: Evidence, cfg: Config) -> Result:
     if not links and not cfg["required"]:
         return not_applicable("the rubric does not require multicluster links (thresholds.required)")
     if not links:
-        if declared_only(ev) and (skipped := hidden(ev, "Link")):
-            return unknown(f"no Linkerd multicluster Link in the files read; {len(skipped)} file(s) could not "
-                           f"be read ({listing(skipped)})", skipped)
+        blind, skipped = blind_spots(ev, "Link") if declared_only(ev) else ("", [])
+        if blind:
+            return unknown(f"no Linkerd multicluster Link in what was read; {blind}", skipped)
         return failed("no Linkerd multicluster Link to another cluster")
     if declared_only(ev):
         targets = listing((str((x.spec or {}).get("targetClusterName") or x.name) for x in links), 6)

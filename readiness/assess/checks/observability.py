@@ -26,10 +26,10 @@ from readiness.assess.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
+    blind_spots,
     declared,
     declared_only,
     declared_result,
-    hidden,
     installers,
     listing,
     ready_detail,
@@ -303,9 +303,9 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
                        "values from files or references readiness does not read", [where(r) for r in unseen])
     looked = f"{len(configs)} AlertmanagerConfig(s)" + (
         f", {len(releases)} Alertmanager configuration(s) ({listing(where(r) for r in releases)})" if releases else "")
-    if declared_only(ev) and (skipped := hidden(ev, "AlertmanagerConfig", "HelmRelease")):
-        return unknown(f"no paging receiver in the files read ({looked}); {len(skipped)} file(s) could not be "
-                       f"read ({listing(skipped)})", skipped)
+    blind, skipped = blind_spots(ev, "AlertmanagerConfig", "HelmRelease") if declared_only(ev) else ("", [])
+    if blind:
+        return unknown(f"no paging receiver in what was read ({looked}); {blind}", skipped)
     if configs or releases:
         return failed(f"no {' or '.join(types)} receiver routed in {looked}",
                       [c.ref for c in configs] + [where(r) for r in releases])
@@ -345,15 +345,15 @@ def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
     reason += f" in {len(holders)} rule object(s)" if holders else ""
     reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
-    if len(alerts) < wanted and (skipped := _rules_hidden(ev)):
-        return unknown(f"{reason}; {len(skipped)} file(s) that may hold rules could not be read "
-                       f"({listing(skipped)})", skipped)
+    if len(alerts) < wanted and (blind := _rules_hidden(ev))[0]:
+        return unknown(f"{reason}; may hold rules: {blind[0]}", blind[1])
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
 
 
-def _rules_hidden(ev: Evidence) -> list[str]:
-    """Skipped repository files that could hold alert rules (only a repository snapshot has them)."""
-    return hidden(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else []
+def _rules_hidden(ev: Evidence) -> tuple[str, list[str]]:
+    """Skipped repository files and Argo CD sources not followed that could hold alert rules
+    (``blind_spots``; only a repository snapshot has them)."""
+    return blind_spots(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else ("", [])
 
 
 @check("obs_plan_alerts", thresholds=PlanAlerts)
@@ -371,9 +371,8 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     if missing:
         reason += f"; missing {listing(missing, 5)}"
     refs = sorted({item.ref for item, r in alerts if r["alert"] in wanted})
-    if missing and (skipped := _rules_hidden(ev)):
-        return unknown(f"{reason}; {len(skipped)} file(s) that may hold them could not be read "
-                       f"({listing(skipped)})", skipped)
+    if missing and (blind := _rules_hidden(ev))[0]:
+        return unknown(f"{reason}; may hold them: {blind[0]}", blind[1])
     return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
 
 

@@ -28,10 +28,10 @@ from readiness.assess.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
+    blind_spots,
     declared,
     declared_only,
     documents,
-    hidden,
     job_present,
     listing,
     repo,
@@ -132,9 +132,9 @@ def _eso_declared(ev: Evidence) -> Result:
         return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
     if stores:
         return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
-    if skipped := hidden(ev, "HelmRelease", "ClusterSecretStore", "SecretStore"):
-        return unknown(f"ESO not declared in the files read; {len(skipped)} file(s) could not be read "
-                       f"({listing(skipped)})", skipped)
+    blind, skipped = blind_spots(ev, "HelmRelease", "ClusterSecretStore", "SecretStore")
+    if blind:
+        return unknown(f"ESO not declared in what was read; {blind}", skipped)
     return failed("External Secrets Operator is not declared in the repository (no external-secrets release, "
                   "workload or secret store)")
 
@@ -179,6 +179,9 @@ def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
         if secrets:
             return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
                           [where(s) for s in secrets[:10]])
+        blind, unseen = blind_spots(ev, "ExternalSecret")
+        if blind:
+            return unknown(f"no ExternalSecrets declared in what was read; {blind}", unseen)
         return failed("no ExternalSecrets declared: application secrets do not come from a secret store")
     secrets = [s for s in ev.items(ESO, "ExternalSecret") if not s.declared]
     if not running(ev, ["external-secrets"]):
@@ -236,7 +239,8 @@ def _template(w: Item) -> dict[str, Any]:
 @check("sec_mtls", thresholds=PlatformNamespaces)
 def mtls(ev: Evidence, cfg: Config) -> Result:
     """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
-    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS."""
+    for proxy injection by a mesh whose control plane runs, so their traffic is mTLS. The reason names
+    namespaces and pod templates carrying ``linkerd.io/inject`` as a label (Linkerd reads only the annotation)."""
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
     spaces = _app_namespaces(ev, cfg)
@@ -247,9 +251,17 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     for w in workloads(ev):
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked = [], []
+    mislabelled: list[str] = []  # linkerd.io/inject set as a label: Linkerd only reads the annotation
     for n in spaces:
         wanted = _injected(n.annotations, n.labels)
         pods = by_ns.get(n.name, [])
+        if "linkerd.io/inject" in n.labels and "linkerd.io/inject" not in n.annotations:
+            mislabelled.append(where(n) if n.declared else n.ref)
+        for w in pods:
+            meta = _template(w).get("metadata") or {}
+            if "linkerd.io/inject" in (meta.get("labels") or {}) and "linkerd.io/inject" not in (
+                    meta.get("annotations") or {}) and "linkerd.io/inject" not in n.annotations:
+                mislabelled.append(f"{where(w) if w.declared else w.ref} (pod template)")
         if not wanted and pods:
             per_pod = [_injected((_template(w).get("metadata") or {}).get("annotations") or {},
                                  (_template(w).get("metadata") or {}).get("labels") or {}) for w in pods]
@@ -267,7 +279,10 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
         reason += f"; not: {listing(unmeshed)}"
     if not meshes and asked:
         reason += f" ({len(asked)} ask for injection but no mesh control plane runs)"
-    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed])
+    if mislabelled:
+        reason += (f"; linkerd.io/inject is a label, not an annotation, on {listing(dict.fromkeys(mislabelled))}: "
+                   "Linkerd reads only the annotation, so it does not inject there")
+    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed] + list(dict.fromkeys(mislabelled)))
 
 
 def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
@@ -409,9 +424,9 @@ def trivy_operator(ev: Evidence, cfg: Config) -> Result:
         if decl:
             return passed(f"the Trivy Operator is declared in {where(decl[0])}; its reports are observed only "
                           "in a cluster", [where(decl[0])])
-        if skipped := hidden(ev, "HelmRelease"):
-            return unknown(f"the Trivy Operator is not declared in the files read; {len(skipped)} file(s) could "
-                           f"not be read ({listing(skipped)})", skipped)
+        blind, skipped = blind_spots(ev, "HelmRelease")
+        if blind:
+            return unknown(f"the Trivy Operator is not declared in what was read; {blind}", skipped)
         return failed("the Trivy Operator is not declared in the repository")
     operator = running(ev, ["trivy-operator"])
     reports = ev.items(TRIVY, "VulnerabilityReport")
