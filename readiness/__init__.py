@@ -5,16 +5,38 @@
     >>> readiness.scores("data/demo", all_snapshots=True)   # the trend, a polars DataFrame
     >>> readiness.burndown("data/demo"), readiness.risk_register("data/demo")
     >>> from readiness import charts; charts.trend(readiness.scores("data/demo", all_snapshots=True), a.rubric)
+
+The public names are imported on first use (PEP 562 ``__getattr__``): ``import readiness`` and
+the ``readiness`` command's ``--help`` do not pay for polars and the checks.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from readiness.api import burndown, findings, objects, risk_register, scores, snapshots
-from readiness.assessment import Assessment, assess, history
-from readiness.errors import ReadinessError
-from readiness.rubric import load as load_rubric
+if TYPE_CHECKING:
+    from readiness.api import burndown, findings, objects, risk_register, scores, snapshots
+    from readiness.assessment import Assessment, assess, history
+    from readiness.errors import ReadinessError
+    from readiness.rubric import load as load_rubric
+
+# public name -> (module, attribute)
+_LAZY = {
+    "Assessment": ("readiness.assessment", "Assessment"),
+    "ReadinessError": ("readiness.errors", "ReadinessError"),
+    "assess": ("readiness.assessment", "assess"),
+    "burndown": ("readiness.api", "burndown"),
+    "findings": ("readiness.api", "findings"),
+    "history": ("readiness.assessment", "history"),
+    "load_rubric": ("readiness.rubric", "load"),
+    "objects": ("readiness.api", "objects"),
+    "risk_register": ("readiness.api", "risk_register"),
+    "scores": ("readiness.api", "scores"),
+    "snapshots": ("readiness.api", "snapshots"),
+}
 
 __all__ = [
     "Assessment",
@@ -30,3 +52,16 @@ __all__ = [
     "scores",
     "snapshots",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value  # once imported, a plain module attribute
+        return value
+    raise AttributeError(f"module 'readiness' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
