@@ -60,6 +60,12 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value  # once imported, a plain module attribute
         return value
+    # ``import readiness`` used to import api, assessment and what they use: ``readiness.api.x`` still works.
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"{__name__}.{name}":
+            raise
     raise AttributeError(f"module 'readiness' has no attribute {name!r}")
 
 

@@ -66,5 +66,6 @@ def test_public_names_resolve_lazily_to_their_modules() -> None:
     from readiness.assessment import assess
 
     assert readiness.assess is assess
+    assert readiness.api.scores is readiness.scores  # submodules as attributes, as when they were imported eagerly
     with pytest.raises(AttributeError, match="no_such_name"):
         readiness.no_such_name  # noqa: B018
