@@ -3,8 +3,9 @@
 Lists are read as JSON pages (``limit``/``continue``) and handed on item by item, never turned
 into the client's generated models: deserializing models is many times slower and holds every
 object at once. Pages are parsed once, by orjson (several times faster than ``json.loads`` on
-API pages; the Kubernetes API's integers are int64, which orjson reads exactly). Every request has a timeout; 429 and 5xx answers and connection failures are
-retried with exponential backoff (``Retry-After`` is honoured).
+API pages; the Kubernetes API's integers are int64, which orjson reads exactly). Every request
+has a timeout; 429 and 5xx answers and connection failures are retried with exponential backoff
+(``Retry-After`` is honoured).
 """
 
 from __future__ import annotations
