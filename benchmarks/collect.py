@@ -1,18 +1,24 @@
-"""Benchmark of ``readiness collect`` against the naive client, on the test API server.
+"""Benchmark of ``readiness collect`` against the floor, the naive client and kubectl, on the test API server.
 
-    .venv/bin/python benchmarks/collect.py [--sizes 10000,50000] [--page-size 500] [--repeat 1]
+    .venv/bin/python benchmarks/collect.py [--sizes 10000,50000,200000] [--page-size 500] [--repeat 3]
+                                           [--naive-max 50000] [--kubectl-max 50000]
 
 The server (tests/collect/kubeapi.py) runs in its own process with every page pre-encoded, so
 the numbers measure the client. For each size it runs, each in a fresh process:
 
+- floor: the same HTTP pages through the same client and keep-alive connection, each parsed with
+  ``json.loads`` (issue 15's floor), nothing sanitized or written; ``floor-orjson`` parses with
+  orjson, the parser ours uses (printed for honesty: the floor of what the machine allows);
 - ours:  ``collect_clusters`` with the packaged catalogue (raw JSON pages, rows streamed to Parquet);
 - naive: ``CoreV1Api.list_pod_for_all_namespaces`` pages returning models, turned into the same
   rows with the same stripping, held in memory and written at the end with ``store.write_snapshot``;
+- kubectl: ``kubectl get pods -A -o json --chunk-size=PAGE`` to /dev/null, when kubectl is on PATH.
 
-and prints wall times, their ratio (naive / ours), and peak memory: the growth of the process'
-peak RSS during collection (everything: Python, Arrow, Polars), and for ours also the peak of
-Python allocations (tracemalloc, in a separate run since it slows Python down). On a busy
-machine, ``--repeat N`` keeps the fastest of N runs of each mode.
+Runs are paired: each repeat runs every mode back to back, and the fastest of ``--repeat`` counts
+for each. It prints wall times, the ratios ours/floor (target <= 2.0), naive/ours (>= 10) and
+kubectl/ours, and the growth of each process' peak RSS during the collection (flat from 10k to
+200k for ours). Naive and kubectl hold everything in memory (kubectl needs ~17 GB at 200k Pods):
+they run only up to ``--naive-max``/``--kubectl-max`` objects.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -102,7 +109,7 @@ def serve(n: int, page_size: int) -> None:
     """Child process: serve ``n`` pods, print the URL, run until stdin closes."""
     from kubeapi import KubeAPI
 
-    api = KubeAPI()
+    api = KubeAPI(token=None)  # kubectl sends no bearer token over plain HTTP; the other clients still send one
     api.add(make_pod(i) for i in range(n))
     api.freeze(page_size)
     print(api.start(), flush=True)
@@ -126,11 +133,36 @@ def run(mode: str, kubeconfig: str, data: str, page_size: int) -> None:
     from readiness.store import schema
 
     trace = mode.endswith("-tracemalloc")
+    child_rss = 0.0
     before = _rss_mb()
     if trace:
         tracemalloc.start()
     start = time.perf_counter()
-    if mode.startswith("ours"):
+    if mode.startswith("floor"):
+        import orjson
+
+        from readiness.collect import kube
+
+        [target] = resolve(kubeconfig, (CONTEXT,), False, False, ())
+        parse = orjson.loads if mode == "floor-orjson" else json.loads
+        with kube.api_client(target) as api:
+            transport = kube.Transport(api, CONTEXT, Settings(timeout=60))
+            objects, token = 0, None
+            while True:
+                query: list[tuple[str, Any]] = [("limit", page_size)] + ([("continue", token)] if token else [])
+                status, data, _ = transport._send("/api/v1/pods", query, kube.JSON)
+                assert status == 200, status
+                body = parse(data)
+                objects += len(body["items"])
+                token = body["metadata"].get("continue")
+                if not token:
+                    break
+    elif mode == "kubectl":
+        out = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "--context", CONTEXT, "get", "pods", "-A",
+                              "-o", "json", f"--chunk-size={page_size}"], stdout=subprocess.PIPE, check=True)
+        objects = out.stdout.count(b'"kind": "Pod"')
+        child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    elif mode.startswith("ours"):
         targets = resolve(kubeconfig, (CONTEXT,), False, False, ())
         [result] = collect_clusters(targets, load_catalogue(), data, Settings(timeout=60, page_size=page_size))
         objects = result.objects
@@ -159,7 +191,8 @@ def run(mode: str, kubeconfig: str, data: str, page_size: int) -> None:
         objects = frame.height
     seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
-    print(json.dumps({"mode": mode, "objects": objects, "seconds": seconds, "rss_growth_mb": _rss_mb() - before,
+    growth = child_rss if mode == "kubectl" else _rss_mb() - before  # kubectl: its own peak RSS
+    print(json.dumps({"mode": mode, "objects": objects, "seconds": seconds, "rss_growth_mb": growth,
                       "rss_peak_mb": _rss_mb(), "python_peak_mb": traced}), flush=True)
 
 
@@ -172,44 +205,71 @@ def measure(mode: str, kubeconfig: Path, page_size: int) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def best(mode: str, kubeconfig: Path, page_size: int, repeat: int) -> dict[str, Any]:
-    return min((measure(mode, kubeconfig, page_size) for _ in range(repeat)), key=lambda r: float(r["seconds"]))
-
-
-def bench(n: int, page_size: int, workdir: Path, repeat: int) -> dict[str, Any]:
+def bench(n: int, page_size: int, workdir: Path, repeat: int, modes: list[str]) -> dict[str, Any]:
+    """Paired runs of ``modes`` against one server of ``n`` Pods; the fastest of ``repeat`` per mode."""
     from kubeapi import write_kubeconfig
 
     server = subprocess.Popen([sys.executable, __file__, "serve", str(n), str(page_size)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    best: dict[str, dict[str, Any]] = {}
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
         kubeconfig = write_kubeconfig(workdir / f"kubeconfig-{n}", {CONTEXT: url})
-        ours = best("ours", kubeconfig, page_size, repeat)
-        ours_mem = measure("ours-tracemalloc", kubeconfig, page_size)
-        naive = best("naive", kubeconfig, page_size, repeat)
+        for _ in range(repeat):
+            for mode in modes:
+                r = measure(mode, kubeconfig, page_size)
+                assert r["objects"] == n, r
+                if mode not in best or r["seconds"] < best[mode]["seconds"]:
+                    best[mode] = r
+        best["ours-tracemalloc"] = measure("ours-tracemalloc", kubeconfig, page_size)
     finally:
         if server.stdin:
             server.stdin.close()
         server.wait(30)
-    assert ours["objects"] == naive["objects"] == n, (ours, naive)
-    return {"n": n, "ours": ours, "ours_mem": ours_mem, "naive": naive}
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,50000", help="object counts, comma-separated")
+    parser.add_argument("--sizes", default="10000,50000,200000", help="object counts, comma-separated")
     parser.add_argument("--page-size", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per mode; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=3, help="paired runs per size; the fastest per mode counts")
+    parser.add_argument("--naive-max", type=int, default=50000, help="largest size the naive client runs at")
+    parser.add_argument("--kubectl-max", type=int, default=50000, help="largest size kubectl runs at")
     args = parser.parse_args()
-    print(f"{'objects':>8} {'ours s':>8} {'naive s':>8} {'ratio':>6} {'ours RSS +MB':>13} {'ours py peak MB':>16} "
-          f"{'naive RSS +MB':>14}")
+    kubectl = shutil.which("kubectl")
+    print(f"{'objects':>8} {'floor s':>8} {'orjson s':>8} {'ours s':>7} {'naive s':>8} {'kubectl s':>9} "
+          f"{'ours/floor':>10} {'ours/orjson':>11} {'naive/ours':>10} {'kubectl/ours':>12} "
+          f"{'ours RSS+MB':>11} {'py peak MB':>10} {'naive RSS+MB':>12} {'kubectl RSS MB':>14}")
+    rss: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
-            r = bench(n, args.page_size, Path(tmp), args.repeat)
-            o, m, v = r["ours"], r["ours_mem"], r["naive"]
-            print(f"{n:>8} {o['seconds']:>8.2f} {v['seconds']:>8.2f} {v['seconds'] / o['seconds']:>6.1f} "
-                  f"{o['rss_growth_mb']:>13.1f} {m['python_peak_mb']:>16.1f} {v['rss_growth_mb']:>14.1f}", flush=True)
+            modes = ["floor", "floor-orjson", "ours"]
+            modes += ["naive"] if n <= args.naive_max else []
+            modes += ["kubectl"] if kubectl and n <= args.kubectl_max else []
+            r = bench(n, args.page_size, Path(tmp), args.repeat, modes)
+            ours = r["ours"]["seconds"]
+
+            def sec(mode: str, r: dict[str, Any] = r) -> str:
+                return f"{r[mode]['seconds']:.2f}" if mode in r else "-"
+
+            def ratio(mode: str, over_ours: bool, r: dict[str, Any] = r, ours: float = ours) -> str:
+                if mode not in r:
+                    return "-"
+                return f"{(r[mode]['seconds'] / ours) if over_ours else (ours / r[mode]['seconds']):.2f}"
+
+            def mem(mode: str, r: dict[str, Any] = r) -> str:
+                return f"{r[mode]['rss_growth_mb']:.0f}" if mode in r else "-"
+
+            rss.append(r["ours"]["rss_growth_mb"])
+            print(f"{n:>8} {sec('floor'):>8} {sec('floor-orjson'):>8} {sec('ours'):>7} {sec('naive'):>8} "
+                  f"{sec('kubectl'):>9} {ratio('floor', False):>10} {ratio('floor-orjson', False):>11} "
+                  f"{ratio('naive', True):>10} {ratio('kubectl', True):>12} {mem('ours'):>11} "
+                  f"{r['ours-tracemalloc']['python_peak_mb']:>10.0f} {mem('naive'):>12} {mem('kubectl'):>14}",
+                  flush=True)
+    print(f"ours peak RSS growth from the smallest to the largest size: {rss[0]:.0f} MB -> {rss[-1]:.0f} MB "
+          f"({rss[-1] / max(rss[0], 1.0):.2f}x)")
 
 
 if __name__ == "__main__":

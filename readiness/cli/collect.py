@@ -13,7 +13,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
-import yaml
 
 from readiness.store import paths
 
@@ -142,6 +141,8 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
 
     catalogue = lib.load_catalogue(catalogues)
     if print_rbac:
+        import yaml
+
         click.echo(yaml.safe_dump(lib.cluster_role(catalogue), sort_keys=False, default_flow_style=None, width=110),
                    nl=False)
         return

@@ -2,8 +2,10 @@
 
 Lists are read as JSON pages (``limit``/``continue``) and handed on item by item, never turned
 into the client's generated models: deserializing models is many times slower and holds every
-object at once. Every request has a timeout; 429 and 5xx answers and connection failures are
-retried with exponential backoff (``Retry-After`` is honoured).
+object at once. Pages are parsed once, by orjson (several times faster than ``json.loads`` on
+API pages; the Kubernetes API's integers are int64, which orjson reads exactly). Every request
+has a timeout; 429 and 5xx answers and connection failures are retried with exponential backoff
+(``Retry-After`` is honoured).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
@@ -228,8 +231,8 @@ class Transport:
                 raise ConnectionFailure(f"{path}: {_one_line(err.reason)}", True) from None
             if 200 <= status < 300:
                 try:
-                    body = json.loads(data)
-                except ValueError:
+                    body = orjson.loads(data)
+                except ValueError:  # orjson.JSONDecodeError is one
                     raise HTTPFailure(status, f"{path}: response is not JSON") from None
                 if not isinstance(body, dict):
                     raise HTTPFailure(status, f"{path}: response is not a JSON object")

@@ -9,9 +9,11 @@ read at all is recorded as ``unreachable`` and the others are still written.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -197,6 +199,26 @@ def _collect_types(transport: kube.Transport, discovery: kube.Discovery, catalog
     return types
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while pages are read, as it was before afterwards.
+
+    Parsed pages and rows hold no reference cycles (reference counting frees each page), but every
+    container they allocate counts towards a collection, and the full collections rescan every
+    object alive: a quarter of the wall time at 200k Pods. What start-up left alive is frozen
+    (``gc.freeze``) so the collections that run after the block do not scan it either.
+    """
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], data_dir: Path | str,
                      settings: kube.Settings | None = None, *, parallel: int = 4,
                      progress: ProgressFn | None = None, now: datetime | None = None) -> list[ClusterResult]:
@@ -208,13 +230,14 @@ def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], d
     at = now or datetime.now(UTC)  # to the microsecond: two runs in one second are two snapshots
     sid = snapshot_id("live", at)
     cancel = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))), thread_name_prefix="collect")
-    try:
-        futures = [pool.submit(collect_cluster, t, catalogue, data_dir, sid, at, settings, progress, cancel)
-                   for t in targets]
-        return [f.result() for f in futures]
-    except BaseException:
-        cancel.set()  # interrupted: every cluster stops before its next request and removes its temporary file
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    # The pool is shut down (every cluster done or stopped) before the collector is restored.
+    with _collector_paused(), ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))),
+                                                 thread_name_prefix="collect") as pool:
+        try:
+            futures = [pool.submit(collect_cluster, t, catalogue, data_dir, sid, at, settings, progress, cancel)
+                       for t in targets]
+            return [f.result() for f in futures]
+        except BaseException:
+            cancel.set()  # interrupted: every cluster stops before its next request and removes its temporary file
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise

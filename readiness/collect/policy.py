@@ -168,6 +168,8 @@ def _scrub_all(value: Any, stats: Stats) -> Any:
 
 
 def _walk(value: Any, state: State, policy: Policy, stats: Stats) -> Any:
+    # The hot loop of collection (every field of every object): exact type checks, the step cache
+    # read inline, and plain scalar leaves decided here instead of one call each.
     if not state.nodes:
         return _redact_all(value, stats)
     flag = state.flag
@@ -178,7 +180,24 @@ def _walk(value: Any, state: State, policy: Policy, stats: Stats) -> Any:
     if isinstance(value, dict):
         if flag == ANNOTATIONS:
             return policy.annotations_of(value, stats)
-        return {_key(k): _walk(v, state.step(k), policy, stats) for k, v in value.items()}
+        out = {}
+        cache = state._next
+        for k, v in value.items():
+            nxt = cache.get(k)
+            if nxt is None:
+                nxt = state.step(k)
+            vk = type(v)
+            if nxt.flag and nxt.nodes:
+                out[_key(k)] = _walk(v, nxt, policy, stats)
+            elif vk is str:  # a string no path keeps
+                if v != REDACTED:
+                    stats.redacted += 1
+                out[_key(k)] = REDACTED
+            elif vk is int or vk is float or vk is bool or v is None:  # kept: the key and type survive
+                out[_key(k)] = v
+            else:
+                out[_key(k)] = _walk(v, nxt, policy, stats)
+        return out
     if isinstance(value, list):
         return [_walk(v, state, policy, stats) for v in value]
     if isinstance(value, str):

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from readiness.collect import policy as policy_mod
 from readiness.collect.configfacts import FACTS_KEY, extract
 from readiness.store.schema import REDACTED
@@ -62,12 +64,21 @@ def is_core_secret(obj: dict[str, Any]) -> bool:
     return obj.get("apiVersion") == "v1" and obj.get("kind") == "Secret"
 
 
-_ENCODER = json.JSONEncoder(sort_keys=True, check_circular=False)
+# orjson's form: keys sorted, no spaces, UTF-8 (not \u escapes); several times faster than json's encoder.
+_SORTED = orjson.OPT_SORT_KEYS
+_FALLBACK = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
 def dumps(value: Any) -> str:
-    """``json.dumps(value, sort_keys=True)``, without building an encoder per call."""
-    return _ENCODER.encode(value)
+    """``value`` as compact JSON text with sorted keys (``json.dumps(value, sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`` up to the spelling of floats).
+
+    Integers beyond 64 bits, which orjson refuses, go through json's encoder in the same form.
+    """
+    try:
+        return orjson.dumps(value, option=_SORTED).decode()
+    except orjson.JSONEncodeError:
+        return _FALLBACK.encode(value)
 
 
 def stored(api_version: str, kind: str, annotations: Any, spec: Any, status: Any, *,

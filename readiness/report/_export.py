@@ -14,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import contextlib
+import ctypes
 import os
 import shutil
+import signal
 import struct
+import sys
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,6 +76,102 @@ def find_chromium() -> str | None:
     except Exception:  # a search helper of a third-party library must not break the report
         return None
     return found if _executable(found) else None
+
+
+# --- Chromium's helper processes -------------------------------------------------------------
+# prctl(2) options: orphaned descendants are re-parented to the nearest "child subreaper" ancestor.
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+REAP_GRACE_S = 5.0  # helpers get SIGTERM on leaving the session, SIGKILL after this
+
+
+def _prctl(option: int, arg: Any = 0) -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.prctl(option, arg, 0, 0, 0))
+
+
+def _subreaper(on: bool | None = None) -> bool:
+    """Whether this process is a child subreaper (Linux), setting it first when ``on`` is given."""
+    if on is not None:
+        _prctl(PR_SET_CHILD_SUBREAPER, int(on))
+    flag = ctypes.c_int(0)
+    _prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag))
+    return bool(flag.value)
+
+
+def children(pid: int | None = None) -> dict[int, tuple[str, str]]:
+    """Child processes of ``pid`` (default: this one), zombies included: pid -> (name, state), from /proc."""
+    pid = os.getpid() if pid is None else pid
+    found: dict[int, tuple[str, str]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:  # gone meanwhile
+            continue
+        name, _, rest = stat.partition(" (")[2].rpartition(") ")
+        fields = rest.split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found[int(entry.name)] = (name, fields[0])
+    return found
+
+
+def _reap(pids: set[int]) -> set[int]:
+    """Reap whichever of ``pids`` have exited; return those still running."""
+    running: set[int] = set()
+    for pid in pids:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere (a Popen.wait) or not ours
+            continue
+        if not done:
+            running.add(pid)
+    return running
+
+
+@contextlib.contextmanager
+def browser_session() -> Iterator[None]:
+    """A block that runs Chromium; no process started inside it outlives it.
+
+    Chromium's helpers (crashpad handlers, zygotes) outlive its main process; orphaned, they are
+    re-parented to PID 1, which in a container often never reaps them, so every report left them
+    behind as zombies. Inside the block this process is a child subreaper (Linux
+    ``PR_SET_CHILD_SUBREAPER``), so orphans come to it; on leaving, every process that became its
+    child during the block gets SIGTERM (SIGKILL after ``REAP_GRACE_S``) and is reaped, until none
+    is left. Elsewhere than Linux it only runs the block.
+    """
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    before = set(children())
+    was = _subreaper()
+    if not was:
+        _subreaper(True)
+    try:
+        yield
+    finally:
+        try:
+            _end_children(before)
+        finally:
+            if not was:
+                _subreaper(False)
+
+
+def _end_children(before: set[int]) -> None:
+    deadline = time.monotonic() + REAP_GRACE_S
+    termed: set[int] = set()
+    quiet = 0
+    while quiet < 2:  # two empty looks in a row: an orphan re-parented between them would show
+        left = _reap(set(children()) - before)
+        quiet = 0 if left else quiet + 1
+        for pid in left:
+            sig = signal.SIGKILL if time.monotonic() > deadline else signal.SIGTERM
+            if pid not in termed or sig == signal.SIGKILL:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+                termed.add(pid)
+        time.sleep(0.02)
 
 
 @dataclass
@@ -187,7 +287,8 @@ def export_figures(
         return result
     result.browser_launches = 1
     try:
-        pngs = _run(_render_all(jobs, chromium, max(1, min(tabs, len(jobs)))))
+        with browser_session():
+            pngs = _run(_render_all(jobs, chromium, max(1, min(tabs, len(jobs)))))
     except _FigureFailed as failed:
         job = jobs[failed.index]
         raise ReportError(

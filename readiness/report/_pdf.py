@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readiness.errors import ReportError
-from readiness.report._export import find_chromium
+from readiness.report._export import browser_session, find_chromium
 
 NO_PDF_NOTE = "no PDF: no Chromium found to print the HTML with (apt-get install chromium, or set BROWSER_PATH)"
 DRAW_BUDGET_MS = 20_000  # virtual time for the page's scripts (plotly) before printing
@@ -49,7 +49,8 @@ def print_pdf(html: Path, pdf: Path) -> PdfResult:
            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
            f"--virtual-time-budget={DRAW_BUDGET_MS}", f"--print-to-pdf={tmp}", html.resolve().as_uri()]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        with browser_session():  # Chromium's crashpad handlers and zygotes are reaped, not left as zombies
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
         if proc.returncode != 0 or tmp.stat().st_size == 0:
             last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
             raise ReportError(f"{chromium} could not print {html.name} to PDF (exit {proc.returncode}): {last}",

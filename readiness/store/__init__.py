@@ -13,32 +13,36 @@ The table functions (``read``, ``scan``, ``snapshots``, ``objects``, ``write_sna
 
 from __future__ import annotations
 
-from readiness.store._tables import (
-    FILE_MODE,
-    LOCK_SUFFIX,
-    TABLES,
-    TMP_SUFFIX,
-    _files,  # noqa: F401  (readiness.doctor checks the files the readers would read)
-    _umask,  # noqa: F401  (readiness.doctor compares file modes with what the writers make)
-    atomic_path,
-    check_files,
-    cluster_lock,
-    collect,
-    lock_path,
-    objects,
-    partition_path,
-    read,
-    refuse_mixing,
-    remove_leftovers,
-    remove_stale_temporaries,
-    scan,
-    set_mode,
-    snapshots,
-    temporaries,
-    unreadable,
-    write_snapshot,
-    write_text_atomic,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from readiness.store._tables import (
+        FILE_MODE,
+        LOCK_SUFFIX,
+        TABLES,
+        TMP_SUFFIX,
+        _files,
+        _umask,
+        atomic_path,
+        check_files,
+        cluster_lock,
+        collect,
+        lock_path,
+        objects,
+        partition_path,
+        read,
+        refuse_mixing,
+        remove_leftovers,
+        remove_stale_temporaries,
+        scan,
+        set_mode,
+        snapshots,
+        temporaries,
+        unreadable,
+        write_snapshot,
+        write_text_atomic,
+    )
 
 MODULES = ("configfile", "findings", "paths", "repofacts", "schema")  # the public modules (not imported here)
 
@@ -66,3 +70,16 @@ __all__ = [
     "write_snapshot",
     "write_text_atomic",
 ]
+
+# readiness.doctor's own look at what the readers and writers do; not part of __all__.
+_DOCTOR = ("_files", "_umask")
+
+
+def __getattr__(name: str) -> Any:
+    """The table functions, imported from ``_tables`` on first use: ``readiness.store.paths`` and
+    the other small modules load without polars (the ``readiness`` command's start-up)."""
+    if name in __all__ or name in _DOCTOR:
+        value = getattr(importlib.import_module("readiness.store._tables"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'readiness.store' has no attribute {name!r}")

@@ -60,8 +60,8 @@ def _offset(token: str) -> int:
 class KubeAPI:
     """The server's state: kinds served per group version, objects per list path, faults, requests seen."""
 
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
+    def __init__(self, token: str | None = TOKEN) -> None:
+        self.token = token  # None: no authentication (kubectl sends no bearer token over plain HTTP)
         self.kinds: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.objects: dict[str, list[dict[str, Any]]] = {}
         self.faults: dict[str, Fault] = {}
@@ -240,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
                     fault = None
                 else:
                     fault.times -= 1
-        if self.headers.get("Authorization") != f"Bearer {api.token}":
+        if api.token is not None and self.headers.get("Authorization") != f"Bearer {api.token}":
             self._send(*_status(401, "Unauthorized", "Unauthorized"))
             return
         if fault:
