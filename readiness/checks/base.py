@@ -142,8 +142,11 @@ class Objects:
 
     @classmethod
     def of(cls, frame: pl.DataFrame) -> Objects:
-        """The objects of ``frame`` (columns ``OBJECT_COLUMNS``, others ignored): one frame read."""
-        return cls(() if frame.is_empty() else frame.select(OBJECT_COLUMNS).iter_rows())
+        """The objects of ``frame`` (columns ``OBJECT_COLUMNS``, others ignored), read column by
+        column (no query per snapshot)."""
+        if frame.is_empty():
+            return cls(())
+        return cls(zip(*(frame.get_column(c).to_list() for c in OBJECT_COLUMNS), strict=True))
 
     def __len__(self) -> int:
         return len(self._all)
@@ -210,8 +213,8 @@ class Coverage:
         may be missing); none for None."""
         if frame is None or frame.is_empty():
             return cls(())
-        cols = [c for c in COVERAGE_COLUMNS if c in frame.columns]
-        return cls(frame.select(cols).iter_rows(named=True))
+        cols = {c: frame.get_column(c).to_list() for c in COVERAGE_COLUMNS if c in frame.columns}
+        return cls(dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True))
 
     def rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
         """(outcome, count, detail) of each row recorded for the type, in stored order."""
