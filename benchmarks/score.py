@@ -11,12 +11,20 @@ last line prints the ratio of the largest fleet's per-snapshot time to the small
 
 ``--rescore`` (``rescore()``): the monthly rescore of stored findings: the largest fleet scored
 cold, one week added, the whole history scored again; prints cold / rescore (target >= 20x).
+
+    .venv/bin/python benchmarks/score.py --floor [--floor-clusters 1000] [--floor-weeks 2] [--runs 3]
+
+``--floor`` compares scoring with what no scoring can go below: reading the snapshots'
+objects Parquet files and json-parsing every object's labels, annotations, spec and status,
+nothing else (``read_and_parse``). Paired runs (floor, then ours) on the same data; the last
+line prints ours / floor from the best of each (target <= 3 at 1000 clusters).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from datetime import timedelta
@@ -30,6 +38,7 @@ from readiness.demo import timeline
 from readiness.demo.fleet import cluster_objects
 from readiness.demo.repo import repository
 from readiness.store import schema
+from readiness.store.findings import DIR as FINDINGS_DIR
 
 
 def write_fleet(data: Path, clusters: int, weeks: int, first_week: int = 0) -> None:
@@ -78,15 +87,67 @@ def rescore(clusters: int = 100, weeks: int = 52) -> float:
     return cold / warm
 
 
+def read_and_parse(data: Path) -> int:
+    """The floor: read every objects Parquet file under ``data`` (one scan, the JSON text columns
+    only) and ``json.loads`` every non-empty labels, annotations, spec and status value.
+    Returns the number of objects read."""
+    files = sorted((data / "objects").glob("cluster=*/date=*/*.parquet"))
+    frame = pl.scan_parquet(files).select("labels", "annotations", "spec", "status").collect()
+    loads = json.loads
+    for column in frame.iter_columns():
+        for text in column.to_list():
+            if text:
+                loads(text)
+    return frame.height
+
+
+def floor(clusters: int, weeks: int, runs: int) -> float:
+    """Best-of-``runs`` seconds of cold scoring (``assessment.history`` with no stored findings:
+    each run removes DATA/findings/ first) and of the read-and-parse floor on a synthetic fleet of
+    ``clusters`` x ``weeks``; prints each pair and returns ours / floor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        write_fleet(data, clusters, weeks)
+        print(f"{clusters} clusters x {weeks} weeks written in {time.perf_counter() - started:.1f} s", flush=True)
+        floors, ours, cpu = [], [], []  # wall seconds; cpu: (floor, ours) CPU seconds of this process
+        for run in range(1, runs + 1):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            objects = read_and_parse(data)
+            floors.append(time.perf_counter() - started)
+            floor_cpu = time.process_time() - cpu_started
+            shutil.rmtree(data / FINDINGS_DIR, ignore_errors=True)  # cold: evaluate every snapshot again
+            started, cpu_started = time.perf_counter(), time.process_time()
+            findings, _ = history(data)
+            ours.append(time.perf_counter() - started)
+            cpu.append((floor_cpu, time.process_time() - cpu_started))
+            print(f"run {run}: floor {floors[-1]:6.2f} s ({objects} objects read and parsed), ours {ours[-1]:6.2f} s "
+                  f"({findings.height} findings): ratio {ours[-1] / floors[-1]:.2f} (CPU time: floor "
+                  f"{cpu[-1][0]:.2f} s, ours {cpu[-1][1]:.2f} s, ratio {cpu[-1][1] / cpu[-1][0]:.2f})", flush=True)
+    n = clusters * weeks
+    ratio = min(ours) / min(floors)
+    print(f"best of {runs}: floor {1000 * min(floors) / n:.2f} ms, ours {1000 * min(ours) / n:.2f} ms per "
+          f"cluster-snapshot; ours / read-and-parse floor at {clusters} clusters: {ratio:.2f} (target <= 3; "
+          f"CPU time {min(c[1] for c in cpu) / min(c[0] for c in cpu):.2f})")
+    return ratio
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,100", help="fleet sizes (clusters), comma-separated")
     parser.add_argument("--weeks", type=int, default=52, help="weekly snapshots per cluster")
     parser.add_argument("--rescore", action="store_true",
                         help="measure only the monthly rescore: the largest size x --weeks cold, then one week added")
+    parser.add_argument("--floor", action="store_true", help="compare cold scoring with the read-and-parse floor")
+    parser.add_argument("--floor-clusters", type=int, default=1000, help="with --floor: clusters")
+    parser.add_argument("--floor-weeks", type=int, default=2, help="with --floor: weekly snapshots per cluster")
+    parser.add_argument("--runs", type=int, default=3, help="with --floor: paired runs (the best of each counts)")
     args = parser.parse_args()
     if args.rescore:
         rescore(max(int(s) for s in args.sizes.split(",")), args.weeks)
+        return
+    if args.floor:
+        floor(args.floor_clusters, args.floor_weeks, args.runs)
         return
     per_snapshot = {}
     for clusters in (int(s) for s in args.sizes.split(",")):

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from readiness.api import burndown, findings, objects, risk_register, scores, snapshots
     from readiness import assess  # the package, callable as the function (readiness/assess/__init__.py)
+    from readiness.api import burndown, findings, objects, risk_register, scores, snapshots
     from readiness.assess.assessment import Assessment, history
     from readiness.assess.rubric import load as load_rubric
     from readiness.errors import ReadinessError

@@ -14,11 +14,12 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from readiness.report import claims, context as render_context
 from readiness.assess import rubric as rubric_mod
 from readiness.assess.assessment import assess
 from readiness.cli import main
 from readiness.errors import ConfigError
+from readiness.report import claims
+from readiness.report import context as render_context
 
 ASSESSMENT = """\
 # Readiness of the Example Fleet

@@ -157,7 +157,8 @@ def test_a_plugin_registering_a_taken_id_is_one_line_naming_both(tmp_path: Path)
     assert out.returncode == 1
     assert out.stderr.strip() == (
         f"error: {rubric}:1: check plugin 'dup_checks': registers check id 'backup_velero_installed', which "
-        "readiness.assess.checks.backup already registers (rename the check in dup_checks, or uninstall one of the two)")
+        "readiness.assess.checks.backup already registers (rename the check in dup_checks, or uninstall one of the "
+        "two)")
 
 
 def test_a_broken_installed_entry_point_names_the_plugin_and_what_to_do(tmp_path: Path) -> None:

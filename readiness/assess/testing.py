@@ -46,9 +46,9 @@ from typing import Any
 import polars as pl
 import yaml
 
-from readiness.store import schema
 from readiness.assess.checks import thresholds as th
 from readiness.assess.checks.base import REGISTRY, THRESHOLDS, Attestation, Config, Evidence, Result, run
+from readiness.store import schema
 
 # File-name prefix -> the status a fixture expects.
 PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}

@@ -111,10 +111,10 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
     """Show one check's finding on each cluster: status, score, reason and evidence."""
     import polars as pl
 
-    from readiness.store import paths
     from readiness.assess import rubric as rubric_mod
     from readiness.assess.assessment import assess
     from readiness.assess.checks import get
+    from readiness.store import paths
 
     data_dir = paths.data_dir(data)
     rub = rubric_mod.load(rubric, data=data_dir)  # registers the checks of installed and named plugins

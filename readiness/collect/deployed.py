@@ -179,7 +179,8 @@ def _for_cluster(appset: dict[str, Any], cluster: str) -> dict[str, Any]:
     spec["destination"] = {**_dict(spec.get("destination")), "name": cluster}
     spec["destination"].pop("server", None)
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {**_dict(_render(template.get("metadata"), params)), "namespace": _meta(appset).get("namespace")},
+            "metadata": {**_dict(_render(template.get("metadata"), params)),
+                         "namespace": _meta(appset).get("namespace")},
             "spec": spec}
 
 

@@ -31,7 +31,8 @@ from readiness.report._build import (
     write_index,
 )
 
-MODULES = ("claims", "context", "figures", "metrics", "sections", "site", "tables")  # the public modules (not imported here)
+# the public modules (not imported here)
+MODULES = ("claims", "context", "figures", "metrics", "sections", "site", "tables")
 
 __all__ = [
     "NOTEBOOKS",

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
         LOCK_SUFFIX,
         TABLES,
         TMP_SUFFIX,
-        _files,
-        _umask,
         atomic_path,
         check_files,
         cluster_lock,

@@ -85,8 +85,8 @@ def code_version() -> str:
     registry). Computed once per process."""
     import readiness
     from readiness.assess import attestations, checks, evaluate
-    from readiness.store import repofacts
     from readiness.assess.checks import REGISTRY
+    from readiness.store import repofacts
 
     files = {Path(f) for f in Path(checks.__file__).parent.rglob("*.py")}  # every module of the package
     files |= {Path(str(getattr(sys.modules.get(fn.__module__), "__file__", "") or "")) for fn in REGISTRY.values()}

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.assess import rubric
-from readiness.assess import testing
+from readiness.assess import rubric, testing
 from readiness.assess.checks import REGISTRY
 from tests.checks.fixtures import HERE, fixture_files
 

@@ -500,8 +500,10 @@ def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_
     assert (web["namespace"], web["annotations"]["readiness.dev/applied-by"]) == ("prod", "Application argocd/tier-hub")
     assert obj(got, "ResourceQuota", "q")["annotations"]["readiness.dev/applied-by"] == "Application argocd/quota-hub"
     unfollowed = sorted(result.unfollowed)
-    assert [u.split(" (")[0] for u in unfollowed] == ["ApplicationSet argocd/bootstrap in argocd/exclude/bootstrap.yaml",
-                                                      "ApplicationSet argocd/vendor in argocd/tiers.yaml"]
+    assert [u.split(" (")[0] for u in unfollowed] == [
+        "ApplicationSet argocd/bootstrap in argocd/exclude/bootstrap.yaml",
+        "ApplicationSet argocd/vendor in argocd/tiers.yaml",
+    ]
     assert "'{{metadata.annotations.root}}'" in unfollowed[0]
     assert "addons/* in https://git.example.org/vendor/addons.git" in unfollowed[1]
     cov = store.read(tmp_path / "d", "coverage").filter(pl.col("outcome") == "partial")

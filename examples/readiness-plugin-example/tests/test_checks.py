@@ -9,8 +9,7 @@ import pytest
 import readiness_plugin_example.checks  # noqa: F401  (registers the checks)
 from readiness_plugin_example import RUBRIC
 
-from readiness.assess import rubric
-from readiness.assess import testing
+from readiness.assess import rubric, testing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECKS = ("example_images_pinned", "example_min_replicas")

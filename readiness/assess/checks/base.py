@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -111,81 +111,213 @@ def group_of(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
+# Where an API group ends in apiVersion ``group/version`` (the same pattern the frames used, so
+# ``v1`` is the core group ``""`` and ``a/b/v1`` is ``a/b``).
+_VERSION = re.compile(r"/?[^/]+\Z")
+# The object columns an ``Item`` is read from, in ``Objects`` row order.
+OBJECT_COLUMNS = ("api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source")
+# The coverage columns ``Coverage`` reads (``count`` and ``detail`` may be missing).
+COVERAGE_COLUMNS = ("api_version", "kind", "outcome", "count", "detail")
+
+
+class Objects:
+    """One snapshot's objects, indexed once by (API group, kind) and parsed into ``Item``s once.
+
+    Built from rows of ``OBJECT_COLUMNS`` (strings as stored: labels, annotations, spec and
+    status are JSON text). A kind's objects are parsed (``json.loads``) the first time a check
+    asks for them and shared by every later check: ``items`` returns the same list each time,
+    in stored row order.
+    """
+
+    __slots__ = ("_all", "_groups", "_parsed", "_rows")
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._all = list(rows)
+        self._groups: dict[str, str] = {}
+        self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
+        self._parsed: dict[tuple[str, str], list[Item]] = {}
+        groups, index = self._groups, self._rows
+        for row in self._all:
+            av = row[0]
+            group = groups.get(av)
+            if group is None:
+                group = groups[av] = _VERSION.sub("", str(av), count=1)
+            index.setdefault((group, str(row[1])), []).append(row)
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Objects:
+        """The objects of ``frame`` (columns ``OBJECT_COLUMNS``, others ignored), read column by
+        column (no query per snapshot)."""
+        if frame.is_empty():
+            return cls(())
+        return cls(zip(*(frame.get_column(c).to_list() for c in OBJECT_COLUMNS), strict=True))
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def has(self, group: str, kind: str) -> bool:
+        """Whether any object of ``kind`` in API group ``group`` was stored."""
+        return (group, kind) in self._rows
+
+    def items(self, group: str, kind: str) -> list[Item]:
+        """Objects of ``kind`` in API group ``group`` (``""`` for core), parsed on the first call."""
+        key = (group, kind)
+        found = self._parsed.get(key)
+        if found is None:
+            loads = json.loads
+            found = self._parsed[key] = [
+                Item(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
+                     src or "live")
+                for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
+            ]
+        return found
+
+    @property
+    def declared_only(self) -> bool:
+        """Whether there are objects and every one with a source was read from a repository."""
+        return bool(self._all) and all(row[8] == "repo" for row in self._all if row[8] is not None)
+
+    def suspect(self) -> str:
+        """``Deployment/web/api field spec.replicas``: the first object (stored order) with a
+        templated (``${...}``) spec or status field, or ''."""
+        for _, kind, ns, name, _, _, spec, status, _ in self._all:
+            for part, text in (("spec", spec), ("status", status)):
+                if text and "${" in text:
+                    try:
+                        found = _templated(json.loads(text), part)
+                    except ValueError:
+                        found = part
+                    if found:
+                        ref = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
+                        return f"{ref} field {found}"
+        return ""
+
+    def frame(self) -> pl.DataFrame:
+        """The objects as a frame of ``OBJECT_COLUMNS`` (all strings)."""
+        return pl.DataFrame(self._all, schema=dict.fromkeys(OBJECT_COLUMNS, pl.String), orient="row")
+
+
+class Coverage:
+    """One snapshot's coverage rows (what the collector could read of each resource type),
+    indexed once by (API group, kind), with each type's outcome worked out once."""
+
+    __slots__ = ("_by_type", "_outcomes", "_rows")
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._rows = [(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
+                      for r in rows]
+        self._by_type: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
+        for av, kind, outcome, count, detail in self._rows:
+            self._by_type.setdefault((group_of(str(av)), str(kind)), []).append((str(outcome), count, detail))
+        self._outcomes: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame | None) -> Coverage:
+        """The coverage rows of ``frame`` (columns of ``COVERAGE_COLUMNS``; ``count`` and ``detail``
+        may be missing); none for None."""
+        if frame is None or frame.is_empty():
+            return cls(())
+        cols = {c: frame.get_column(c).to_list() for c in COVERAGE_COLUMNS if c in frame.columns}
+        return cls(dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True))
+
+    def rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
+        """(outcome, count, detail) of each row recorded for the type, in stored order."""
+        return self._by_type.get((group, kind), [])
+
+    def details(self, outcome: str, kinds: Iterable[str]) -> list[str]:
+        """The non-empty details of rows with ``outcome`` whose kind is one of ``kinds`` (any group)."""
+        wanted = set(kinds)
+        return [str(d) for _, k, o, _, d in self._rows if o == outcome and k in wanted and d]
+
+    def containing(self, outcome: str, text: str) -> list[str]:
+        """The details of rows with ``outcome`` (any type) that contain ``text``."""
+        return [str(d) for _, _, o, _, d in self._rows if o == outcome and d and text in str(d)]
+
+    def frame(self) -> pl.DataFrame:
+        """The rows as a frame of ``COVERAGE_COLUMNS``."""
+        return pl.DataFrame(self._rows, orient="row", schema={"api_version": pl.String, "kind": pl.String,
+                                                              "outcome": pl.String, "count": pl.Int64,
+                                                              "detail": pl.String})
+
+
 class Evidence:
-    """Everything known about one cluster at one moment: its objects, coverage and attestations."""
+    """Everything known about one cluster at one moment: its objects, coverage and attestations.
+
+    ``objects`` and ``coverage`` are frames (``schema.OBJECTS`` / ``schema.COVERAGE`` columns)
+    or indexes already built (``Objects``, ``Coverage``); a frame is read once, into an index,
+    the first time a check asks, and every check of the snapshot shares that index.
+    """
 
     def __init__(
         self,
         cluster: str,
         collected_at: datetime,
-        objects: pl.DataFrame,
+        objects: pl.DataFrame | Objects,
         *,
         role: str | None = None,
-        coverage: pl.DataFrame | None = None,
+        coverage: pl.DataFrame | Coverage | None = None,
         attestations: Iterable[Attestation] = (),
     ) -> None:
         self.cluster = cluster
         self.role = role
         self.collected_at = collected_at
-        self.objects = objects
-        self.coverage = coverage
+        self._objects = objects
+        self._coverage = coverage
         self._attestations = tuple(attestations)
+        self._outcomes: dict[tuple[str, str], str] = {}
 
     @cached_property
-    def _by_kind(self) -> dict[tuple[str, str], pl.DataFrame]:
-        if self.objects.is_empty():
-            return {}
-        keyed = self.objects.with_columns(
-            pl.col("api_version").str.replace(r"/?[^/]+$", "").alias("_group")
-        )
-        return {(str(g), str(k)): df for (g, k), df in keyed.partition_by("_group", "kind", as_dict=True).items()}
+    def by_kind(self) -> Objects:
+        """The objects indexed by (API group, kind), each kind parsed once (``Objects``)."""
+        return self._objects if isinstance(self._objects, Objects) else Objects.of(self._objects)
 
     @cached_property
-    def _items(self) -> dict[tuple[str, str], list[Item]]:
-        return {}
+    def by_type(self) -> Coverage:
+        """The coverage rows indexed by (API group, kind) (``Coverage``)."""
+        return self._coverage if isinstance(self._coverage, Coverage) else Coverage.of(self._coverage)
+
+    @cached_property
+    def objects(self) -> pl.DataFrame:
+        """The objects as a frame: the one given, else one of ``OBJECT_COLUMNS`` built from the index."""
+        return self._objects.frame() if isinstance(self._objects, Objects) else self._objects
+
+    @cached_property
+    def coverage(self) -> pl.DataFrame | None:
+        """The coverage rows as a frame: the one given (maybe None), else one built from the index."""
+        return self._coverage.frame() if isinstance(self._coverage, Coverage) else self._coverage
 
     def items(self, group: str, kind: str) -> list[Item]:
         """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both."""
-        key = (group, kind)
-        if key not in self._items:
-            df = self._by_kind.get(key)
-            rows = [] if df is None else df.select(
-                "api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source"
-            ).iter_rows()
-            self._items[key] = [
-                Item(av, k, ns, n, json.loads(lb or "{}"), json.loads(an or "{}"),
-                     json.loads(sp or "null"), json.loads(st or "null"), src or "live")
-                for av, k, ns, n, lb, an, sp, st, src in rows
-            ]
-        return self._items[key]
+        return self.by_kind.items(group, kind)
 
-    @cached_property
-    def _coverage_by_type(self) -> dict[tuple[str, str], list[tuple[str, int | None, str | None]]]:
-        """(group, kind) -> (outcome, count, detail) of each coverage row (live and repo snapshots)."""
-        if self.coverage is None or self.coverage.is_empty():
-            return {}
-        cols = [c for c in ("api_version", "kind", "outcome", "count", "detail") if c in self.coverage.columns]
-        out: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
-        for row in self.coverage.select(cols).iter_rows(named=True):
-            key = (group_of(str(row["api_version"])), str(row["kind"]))
-            out.setdefault(key, []).append((str(row["outcome"]), row.get("count"), row.get("detail")))
-        return out
+    @property
+    def declared_only(self) -> bool:
+        """Whether the evidence is a repository's declared state only (every object read from a repository)."""
+        return self.by_kind.declared_only
 
     def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
-        return self._coverage_by_type.get((group, kind), [])
+        return self.by_type.rows(group, kind)
 
     def outcome(self, group: str, kind: str) -> str:
         """Coverage outcome of a resource type: ``ok``, ``absent``, ``partial``, ``forbidden`` or ``error``.
 
         The worst recorded outcome wins: a listing cut short (``partial``) or failed after some
         objects were read stays a gap even though objects of the type exist. A type the collector
-        did not record is ``absent`` (no such API), unless objects of it exist (``ok``).
+        did not record is ``absent`` (no such API), unless objects of it exist (``ok``). Worked
+        out once per type.
         """
+        key = (group, kind)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._outcomes[key] = self._outcome(group, kind)
+        return found
+
+    def _outcome(self, group: str, kind: str) -> str:
         outcomes = [o for o, _, _ in self._coverage_rows(group, kind)]
         for worst in GAPS:
             if worst in outcomes:
                 return worst
-        if self._by_kind.get((group, kind)) is not None or "ok" in outcomes:
+        if self.by_kind.has(group, kind) or "ok" in outcomes:
             return "ok"
         return outcomes[0] if outcomes else "absent"
 
@@ -382,20 +514,7 @@ def _templated(value: Any, path: str) -> str | None:
 
 def _suspect(ev: Evidence) -> str:
     """``Deployment/web/api field spec.replicas``: the first object with a templated field, or ''."""
-    if ev.objects.is_empty():
-        return ""
-    cols = ("kind", "namespace", "name", "spec", "status")
-    for kind, ns, name, spec, status in ev.objects.select(cols).iter_rows():
-        for part, text in (("spec", spec), ("status", status)):
-            if text and "${" in text:
-                try:
-                    found = _templated(json.loads(text), part)
-                except ValueError:
-                    found = part
-                if found:
-                    ref = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
-                    return f"{ref} field {found}"
-    return ""
+    return ev.by_kind.suspect()
 
 
 def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:

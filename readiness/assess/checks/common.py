@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import polars as pl
-
 from readiness.assess.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
 from readiness.store.repofacts import REPO_API, UNFOLLOWED
 
@@ -63,8 +61,7 @@ def running(ev: Evidence, apps: Iterable[str]) -> list[Item]:
 def declared_only(ev: Evidence) -> bool:
     """Whether the evidence is a repository's declared state only (no cluster observed): a check of
     running state then judges what is declared, since a repository never has status."""
-    o = ev.objects
-    return o.height > 0 and "source" in o.columns and bool((o["source"] == "repo").all())
+    return ev.declared_only
 
 
 def where(item: Item) -> str:
@@ -144,32 +141,20 @@ def hidden(ev: Evidence, *kinds: str) -> list[str]:
     """Files the repository collector skipped that hold objects of ``kinds`` (the kinds it saw in
     their text): the paths from coverage rows with outcome ``skipped`` (detail ``path: reason``).
     A skipped file without any top-level ``apiVersion``/``kind`` (kind ``File``) holds no object."""
-    cov = ev.coverage
-    if cov is None or cov.is_empty() or "detail" not in cov.columns:
-        return []
-    rows = cov.filter((pl.col("outcome") == "skipped") & pl.col("kind").is_in(list(kinds)))
-    return sorted({str(d).split(":", 1)[0] for d in rows["detail"].to_list() if d})
+    return sorted({d.split(":", 1)[0] for d in ev.by_type.details("skipped", kinds)})
 
 
 def failed_builds(ev: Evidence) -> list[str]:
     """The Flux Kustomizations of a repository's deployed view that do not build (coverage rows with
     outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``)."""
-    cov = ev.coverage
-    if cov is None or cov.is_empty() or "detail" not in cov.columns:
-        return []
-    rows = cov.filter((pl.col("outcome") == "error") & (pl.col("kind") == "Kustomization"))
-    return sorted({str(d).split(" (path ", 1)[0] for d in rows["detail"].to_list() if d})
+    return sorted({d.split(" (path ", 1)[0] for d in ev.by_type.details("error", ("Kustomization",))})
 
 
 def unfollowed(ev: Evidence) -> list[str]:
     """Argo CD sources of a repository's deployed view that were not followed, so anything could hide
     in what they apply: ``ApplicationSet ns/name in <file> (<why, with the source path>)``, from coverage
     rows with outcome ``partial`` whose detail carries ``repofacts.UNFOLLOWED``."""
-    cov = ev.coverage
-    if cov is None or cov.is_empty() or "detail" not in cov.columns:
-        return []
-    rows = cov.filter((pl.col("outcome") == "partial") & pl.col("detail").str.contains(UNFOLLOWED, literal=True))
-    return sorted({"{} ({})".format(*str(d).split(UNFOLLOWED, 1)) for d in rows["detail"].to_list() if d})
+    return sorted({"{} ({})".format(*d.split(UNFOLLOWED, 1)) for d in ev.by_type.containing("partial", UNFOLLOWED)})
 
 
 def blind_spots(ev: Evidence, *kinds: str) -> tuple[str, list[str]]:
