@@ -57,7 +57,7 @@ def as_of_day(data: Path | str | None = None, month: str | None = None, as_of: s
     ('YYYY-MM'), else the newest snapshot of all."""
     if as_of:
         return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
-    days = sorted(set(snapshots(data)["collected_at"].dt.date().to_list()))
+    days: list[date] = sorted(set(snapshots(data)["collected_at"].dt.date().to_list()))
     if month:
         inside = [d for d in days if d.strftime("%Y-%m") == month]
         if not inside:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -46,7 +46,7 @@ class Assessment:
     @property
     def newest_snapshot(self) -> date:
         """The day of the newest snapshot the assessment used."""
-        return self.findings["collected_at"].max().date()  # type: ignore[union-attr]
+        return cast(datetime, self.findings["collected_at"].max()).date()  # a Datetime column's max
 
     def stale_today(self, today: date | None = None) -> int | None:
         """How many days old the data directory's newest snapshot is today, when that is past the

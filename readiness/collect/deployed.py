@@ -380,8 +380,9 @@ def _clusters_by_directory(files: Files, template: dict[str, Any]) -> list[dict[
 def _destination(app: dict[str, Any]) -> str:
     dest = (app.get("spec") or {}).get("destination") or {}
     if isinstance(dest, dict):
-        if isinstance(dest.get("name"), str) and dest["name"] and not _TEMPLATED.search(dest["name"]):
-            return dest["name"]
+        name = dest.get("name")
+        if isinstance(name, str) and name and not _TEMPLATED.search(name):
+            return name
         server = dest.get("server")
         if server in _LOCAL_SERVERS or not server:
             return "in-cluster"

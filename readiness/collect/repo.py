@@ -40,7 +40,7 @@ from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
-from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS
+from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS, RepoPaths
 
 SOURCE_ANNOTATION = "readiness.dev/source-path"
 APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"
@@ -159,7 +159,7 @@ class _Snapshot:
         self.fact_counts[kind] += 1
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-        self.fact(*facts.runbook_links(self.rules, facts.RepoPaths(reader.files), repo_names(reader.root)))
+        self.fact(*facts.runbook_links(self.rules, RepoPaths(reader.files), repo_names(reader.root)))
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]
         cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}

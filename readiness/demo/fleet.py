@@ -43,7 +43,8 @@ def obj(
     }
 
 
-def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "", at: datetime | None = None) -> dict:
+def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "",
+          at: datetime | None = None) -> dict[str, str]:
     c = {"type": kind, "status": "True" if ok else "False", "reason": reason or ("Succeeded" if ok else "Failed")}
     if message:
         c["message"] = message
@@ -54,7 +55,7 @@ def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "", at: d
 
 def workload(kind: str, name: str, ns: str, *, replicas: int = 1, ready: int | None = None,
              app: str | None = None, env: tuple[str, ...] = ("LOG_LEVEL",), flux: str = "apps",
-             resources: dict | None = None) -> Obj:
+             resources: dict[str, Any] | None = None) -> Obj:
     ready = replicas if ready is None else ready
     container = {
         "name": name,
@@ -309,7 +310,7 @@ def observability(cluster: str, week: int, at: datetime) -> list[Obj]:
         out.append(obj(mon, "Alertmanager", "main", "monitoring", spec={"replicas": 1},
                        status={"conditions": [_cond("Available", True), _cond("Reconciled", True)],
                                "availableReplicas": 1}))
-        receivers: list[dict] = [{"name": "null"}]
+        receivers: list[dict[str, Any]] = [{"name": "null"}]
         if week >= t.PAGERDUTY_RECEIVER:
             receivers.append({"name": "pagerduty-critical",
                               "pagerdutyConfigs": [{"routingKey": {"name": "pagerduty", "key": "routing-key"},

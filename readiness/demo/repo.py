@@ -14,7 +14,7 @@ def _workflow(path: str, triggers: list[str], jobs: list[dict[str, Any]]) -> Obj
                spec={"system": "github-actions", "path": path, "triggers": triggers, "jobs": jobs})
 
 
-def _job(name: str, does: list[str], environment: str | None = None, needs: list[str] | None = None) -> dict:
+def _job(name: str, does: list[str], environment: str | None = None, needs: list[str] | None = None) -> dict[str, Any]:
     return {"name": name, "does": does, "environment": environment, "needs": needs or []}
 
 
