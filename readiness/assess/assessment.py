@@ -51,7 +51,7 @@ class Assessment:
     def stale_today(self, today: date | None = None) -> int | None:
         """How many days old the data directory's newest snapshot is today, when that is past the
         rubric's ``stale_after_days`` (None while collection is current)."""
-        newest = self.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+        newest = cast(datetime, self.snapshots["collected_at"].max()).date()  # a Datetime column's max
         age = ((today or datetime.now(UTC).date()) - newest).days
         return age if age > self.rubric.stale_after_days else None
 
@@ -158,7 +158,7 @@ def assess(
     data_dir = paths.data_dir(data)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     snaps = store.snapshots(data_dir, clusters)
-    day = as_of or snaps["collected_at"].max().date()  # type: ignore[union-attr]
+    day = as_of or cast(datetime, snaps["collected_at"].max()).date()  # a Datetime column's max
     findings = evaluate(data_dir, rub, as_of=day, clusters=clusters)
     fleet_checks = sc.fleet_checks(findings, on=day)
     scores = sc.scores(findings, rub, on=day)

@@ -95,12 +95,12 @@ class Plan:
 
 
 def _positive(src: SourceFile, doc: dict[str, Any], key: str, at: tuple[str | int, ...], integer: bool) -> float:
-    value = doc.get(key)
+    value: Any = doc.get(key)  # a YAML scalar; checked below
     ok = isinstance(value, int) if integer else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or float(value) <= 0:  # type: ignore[arg-type]
+    if isinstance(value, bool) or not ok or float(value) <= 0:
         kind = "a whole number" if integer else "a number"
         raise src.error((*at, key), f"'{key}' must be {kind} above 0, got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def _weeks(src: SourceFile, raw: Any, at: tuple[str | int, ...], max_weeks: int) -> tuple[int, int]:

@@ -433,8 +433,8 @@ def check(check_id: str, *, thresholds: type = _thresholds.NoThresholds) -> Call
     def add(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
             raise DuplicateCheckError(check_id, REGISTRY[check_id].__module__, fn.__module__)
-        fn.check_id = check_id  # type: ignore[attr-defined]
-        fn.thresholds = thresholds  # type: ignore[attr-defined]
+        fn.check_id = check_id  # type: ignore[attr-defined]  # a function's own attributes are not typed
+        fn.thresholds = thresholds  # type: ignore[attr-defined]  # (CheckFn is a plain Callable)
         REGISTRY[check_id] = fn
         THRESHOLDS[check_id] = thresholds
         return fn
