@@ -41,6 +41,7 @@ class Assessment:
 
     @property
     def overall(self) -> float:
+        """The fleet's overall score (percent, 0-100, waivers applied): the scores table's fleet row."""
         return self.score()
 
     @property
@@ -83,15 +84,20 @@ class Assessment:
 
     @property
     def coverage(self) -> float:
+        """The fleet's overall coverage: the share (0-1) of check weight whose status is known (not
+        ``unknown``), from the scores table's fleet row; 0.0 when the table has none."""
         row = self.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") == OVERALL))
         return float(row["coverage"][0]) if row.height else 0.0
 
     @property
     def open_blockers(self) -> list[str]:
+        """The ids of the rubric's blockers not resolved on ``as_of`` (``blockers`` table), sorted."""
         return sorted(set(self.blockers.filter(~pl.col("resolved"))["blocker"].to_list()))
 
     @property
     def verdict(self) -> str:
+        """The rubric's verdict label (``READY`` / ``NOT READY`` by default) from the overall score and the
+        open blockers (``score.verdict``)."""
         return sc.verdict(self.overall, len(self.open_blockers), self.rubric)
 
     def to_dict(self) -> dict[str, Any]:
