@@ -66,6 +66,8 @@ class BuildRecord:
     unfollowed: str | None = None  # why its source was not followed ("path '{{...}}' is set per cluster ...")
 
     def spec(self) -> dict[str, Any]:
+        """The record as the spec of its ``BuildRecord`` fact row: every field, ``ok`` when the build had
+        no error, at most five notes."""
         return {"by": self.by, "path": self.path, "source": self.source, "renderer": self.renderer,
                 "objects": self.objects, "ok": self.error is None, "error": self.error,
                 "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5],

@@ -68,6 +68,8 @@ class RepoResult:
     seconds: float = 0.0
 
     def summary(self) -> str:
+        """One line for the terminal: the view, the counts and the seconds, then what did not build,
+        was not followed or was skipped."""
         line = f"{self.cluster}: repo ({self.view} view), {self.objects} manifests and {self.facts} repository " \
                f"facts in {self.seconds:.1f}s"
         if self.failed_builds:
