@@ -48,6 +48,9 @@ MATRIX = pl.Schema({"impact": pl.String(), "likelihood": pl.String(), "rating": 
 
 @dataclass(frozen=True)
 class Risk:
+    """One entry of ``risks.yaml``: ``impact`` (``IMPACTS``), inherent and mitigated likelihood
+    (``LIKELIHOODS``), the checks whose passing mitigates it and the work packages that do that."""
+
     id: str
     title: str
     impact: str

@@ -49,6 +49,8 @@ def _wp_order(wp: str) -> tuple[int, str]:
 
 
 class Entry(NamedTuple):
+    """One validated row of ``worklog.csv``: the day, the work package, the hours spent (> 0) and a note."""
+
     date: date
     work_package: str
     hours: float
