@@ -294,6 +294,7 @@ def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
 
 
 def next_review(a: Assessment) -> str:
+    """The report's "Next Review" line (Markdown): ``REVIEW_EVERY`` (28 days) after ``as_of``."""
     return f"**Next Review**: {a.as_of + REVIEW_EVERY} (four weeks after this assessment)\n"
 
 
