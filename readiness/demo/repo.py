@@ -19,6 +19,9 @@ def _job(name: str, does: list[str], environment: str | None = None, needs: list
 
 
 def workflows(week: int) -> list[Obj]:
+    """The repository's GitHub Actions ``Workflow`` facts in ``week``: build and test from
+    ``timeline.CI_BUILD_TEST``, their jobs growing (integration tests, coverage, Trivy, deploys) as ``timeline``
+    lands them."""
     out = []
     if week >= t.CI_BUILD_TEST:
         test_does = ["build", "test", "unit-test"]
@@ -63,6 +66,9 @@ def _doc(path: str, title: str, kind: str, alerts: tuple[str, ...] = (), tested:
 
 
 def documents(week: int) -> list[Obj]:
+    """The repository's ``Document`` facts in ``week``: architecture and topology from the start, guides,
+    on-call and escalation documents and runbooks as they land (``timeline.RUNBOOKS``; tested from
+    ``timeline.RUNBOOKS_TESTED``)."""
     out = [
         _doc("docs/architecture/overview.md", "Homelab architecture", "architecture"),
         _doc("docs/architecture/cluster-topology.md", "Cluster topology", "topology"),
