@@ -25,10 +25,10 @@ chromium:  ## best effort: install Debian's Chromium for static figures (kaleido
 report: install chromium  ## the monthly report (demo fleet when no cluster data is configured)
 	$(VENV)/bin/readiness report
 
-test: install chromium  ## the whole test suite
+test: install chromium lint  ## the linters, then the whole test suite
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: install  ## ruff and mypy
+lint: install  ## ruff (docstrings of the public API included) and mypy --strict on readiness/
 	$(VENV)/bin/ruff check readiness tests benchmarks
 	$(VENV)/bin/mypy
 

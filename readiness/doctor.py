@@ -42,6 +42,7 @@ class Problem:
     repaired: bool = False
 
     def line(self) -> str:
+        """The problem as one line: ``severity: kind: path: detail`` and whether ``--repair`` fixes it."""
         state = " [repaired]" if self.repaired else (" [--repair fixes it]" if self.repairable else "")
         return f"{self.severity}: {self.kind}: {self.path}: {self.detail}{state}"
 

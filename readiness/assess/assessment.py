@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -41,17 +41,18 @@ class Assessment:
 
     @property
     def overall(self) -> float:
+        """The fleet's overall score (percent, 0-100, waivers applied): the scores table's fleet row."""
         return self.score()
 
     @property
     def newest_snapshot(self) -> date:
         """The day of the newest snapshot the assessment used."""
-        return self.findings["collected_at"].max().date()  # type: ignore[union-attr]
+        return cast(datetime, self.findings["collected_at"].max()).date()  # a Datetime column's max
 
     def stale_today(self, today: date | None = None) -> int | None:
         """How many days old the data directory's newest snapshot is today, when that is past the
         rubric's ``stale_after_days`` (None while collection is current)."""
-        newest = self.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+        newest = cast(datetime, self.snapshots["collected_at"].max()).date()  # a Datetime column's max
         age = ((today or datetime.now(UTC).date()) - newest).days
         return age if age > self.rubric.stale_after_days else None
 
@@ -83,15 +84,20 @@ class Assessment:
 
     @property
     def coverage(self) -> float:
+        """The fleet's overall coverage: the share (0-1) of check weight whose status is known (not
+        ``unknown``), from the scores table's fleet row; 0.0 when the table has none."""
         row = self.scores.filter((pl.col("cluster") == FLEET) & (pl.col("category") == OVERALL))
         return float(row["coverage"][0]) if row.height else 0.0
 
     @property
     def open_blockers(self) -> list[str]:
+        """The ids of the rubric's blockers not resolved on ``as_of`` (``blockers`` table), sorted."""
         return sorted(set(self.blockers.filter(~pl.col("resolved"))["blocker"].to_list()))
 
     @property
     def verdict(self) -> str:
+        """The rubric's verdict label (``READY`` / ``NOT READY`` by default) from the overall score and the
+        open blockers (``score.verdict``)."""
         return sc.verdict(self.overall, len(self.open_blockers), self.rubric)
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +164,7 @@ def assess(
     data_dir = paths.data_dir(data)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     snaps = store.snapshots(data_dir, clusters)
-    day = as_of or snaps["collected_at"].max().date()  # type: ignore[union-attr]
+    day = as_of or cast(datetime, snaps["collected_at"].max()).date()  # a Datetime column's max
     findings = evaluate(data_dir, rub, as_of=day, clusters=clusters)
     fleet_checks = sc.fleet_checks(findings, on=day)
     scores = sc.scores(findings, rub, on=day)

@@ -32,9 +32,12 @@ class Waiver:
     line: int | None = None
 
     def covers(self, check_id: str, cluster: str, day: date) -> bool:
+        """Whether this entry applies to ``check_id`` on ``cluster`` (``*``: every cluster) on ``day``
+        (until ``expires``, inclusive)."""
         return self.check == check_id and self.cluster in ("*", cluster) and day <= self.expires
 
     def error(self, problem: str, hint: str | None = None) -> ConfigError:
+        """A ``ConfigError`` naming the file and line this entry was read from, for the caller to raise."""
         return ConfigError(self.path, problem, line=self.line, hint=hint)
 
 

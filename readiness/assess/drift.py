@@ -7,7 +7,7 @@ in the repository declares (applied by hand, or left over).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -33,9 +33,9 @@ DECLARED_NOT_RUNNING = "declared_not_running"
 RUNNING_NOT_DECLARED = "running_not_declared"
 
 
-def _evidence(data_dir: Path, cluster: str, snapshot_id: str, at: object) -> Evidence:
+def _evidence(data_dir: Path, cluster: str, snapshot_id: str, at: datetime) -> Evidence:
     objs = store.scan(data_dir, "objects", [cluster]).filter(pl.col("snapshot_id") == snapshot_id).collect()
-    return Evidence(cluster, at, objs)  # type: ignore[arg-type]
+    return Evidence(cluster, at, objs)
 
 
 def _owners(w: Item) -> set[str]:

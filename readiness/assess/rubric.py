@@ -38,6 +38,9 @@ CHECK_KEYS = {"title", "category", "weight", "severity", "work_package", "applie
 
 @dataclass(frozen=True)
 class Category:
+    """A rubric category: ``weight`` (relative, in the overall score) and ``target`` (percent, 0-100;
+    None: no target)."""
+
     id: str
     name: str
     weight: float
@@ -46,12 +49,17 @@ class Category:
 
 @dataclass(frozen=True)
 class Criterion:
+    """One line of a blocker: its text and the checks that must all pass for it to hold."""
+
     text: str
     checks: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Blocker:
+    """A rubric blocker (``B1``...): resolved when every check of every criterion passes on every
+    cluster it applies to; ``impact`` and ``resolution`` are the rubric's words."""
+
     id: str
     title: str
     impact: str
@@ -62,11 +70,16 @@ class Blocker:
 
     @property
     def checks(self) -> tuple[str, ...]:
+        """The check ids of all the blocker's criteria, in order, each once."""
         return tuple(dict.fromkeys(c for crit in self.criteria for c in crit.checks))
 
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """One check's rubric entry: ``category``, ``weight`` (relative, within its category), ``severity``,
+    the work package that fixes it, the fleet roles it applies to (None: all), its validated
+    ``thresholds`` and the blockers that name it."""
+
     id: str
     title: str
     category: str
@@ -85,6 +98,11 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Rubric:
+    """A loaded rubric (``load``): the default merged with a profile and ``--rubric`` files (``sources``,
+    in order). ``ready_above`` is percent; ``bands`` are score floors (percent) for the category marks;
+    ``criteria`` are the readiness criteria as written (mappings with ``id``, ``text`` and
+    ``checks``/``overall_above``/``blockers_resolved``); ``checks`` is keyed by check id."""
+
     version: str
     name: str
     stale_after_days: int

@@ -113,7 +113,7 @@ def scores(findings: pl.DataFrame, rubric: Rubric, on: date | None = None) -> pl
                    for p in parts])
         .with_columns(pl.lit(version).alias("rubric_version"))
         .select(list(schema.SCORES))
-        .cast(dict(schema.SCORES))  # type: ignore[arg-type]
+        .cast(schema.SCORES)
         .sort("date", "cluster", "category")
         .collect()
     )

@@ -15,6 +15,8 @@ class Group(click.Group):
     """Turns any failure into one line on stderr and exit status 1 (``--debug``: the traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; any failure becomes one line on stderr and exit status 1 (Ctrl-C: 130), or the
+        traceback with ``--debug``/``READINESS_DEBUG=1``; click's own exits and ``SystemExit`` pass through."""
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):

@@ -1,3 +1,5 @@
+"""``python -m readiness.cli``: the ``readiness`` command (``readiness.cli.main``)."""
+
 from readiness.cli import main
 
 main()

@@ -35,6 +35,8 @@ class TerminalProgress:
         self.last = 0.0
 
     def __call__(self, p: Progress) -> None:
+        """Show one progress event of a collector thread (thread-safe; a terminal is redrawn at most
+        every 0.1 s while a type is still being read)."""
         with self.lock:
             if not self.live:
                 if p.outcome and p.label:
@@ -54,6 +56,7 @@ class TerminalProgress:
             self.stream.flush()
 
     def clear(self) -> None:
+        """Erase the progress line on a terminal (nothing to erase otherwise)."""
         if self.live:
             self.stream.write("\r\x1b[K")
             self.stream.flush()

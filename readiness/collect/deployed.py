@@ -66,6 +66,8 @@ class BuildRecord:
     unfollowed: str | None = None  # why its source was not followed ("path '{{...}}' is set per cluster ...")
 
     def spec(self) -> dict[str, Any]:
+        """The record as the spec of its ``BuildRecord`` fact row: every field, ``ok`` when the build had
+        no error, at most five notes."""
         return {"by": self.by, "path": self.path, "source": self.source, "renderer": self.renderer,
                 "objects": self.objects, "ok": self.error is None, "error": self.error,
                 "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5],
@@ -380,8 +382,9 @@ def _clusters_by_directory(files: Files, template: dict[str, Any]) -> list[dict[
 def _destination(app: dict[str, Any]) -> str:
     dest = (app.get("spec") or {}).get("destination") or {}
     if isinstance(dest, dict):
-        if isinstance(dest.get("name"), str) and dest["name"] and not _TEMPLATED.search(dest["name"]):
-            return dest["name"]
+        name = dest.get("name")
+        if isinstance(name, str) and name and not _TEMPLATED.search(name):
+            return name
         server = dest.get("server")
         if server in _LOCAL_SERVERS or not server:
             return "in-cluster"

@@ -55,6 +55,8 @@ _BACKTICKED = re.compile(r"`([A-Z][A-Za-z0-9]+)`")
 
 
 def dependency_bots(files: set[str]) -> list[Fact]:
+    """One ``DependencyBot`` fact per Renovate or Dependabot configuration file among ``files``
+    (repository-relative paths), with the tool and the path."""
     out: list[Fact] = [("DependencyBot", p, {"tool": "renovate", "path": p}) for p in RENOVATE if p in files]
     out += [("DependencyBot", p, {"tool": "dependabot", "path": p}) for p in DEPENDABOT if p in files]
     return out

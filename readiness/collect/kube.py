@@ -207,7 +207,7 @@ class Transport:
                 return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
             except ValueError:
                 pass
-        base = self.settings.backoff * (2 ** attempt)
+        base: float = self.settings.backoff * (2 ** attempt)  # int ** int is typed Any (a negative power is a float)
         return base * (0.5 + random.random() / 2)
 
     def get(self, path: str, query: list[tuple[str, Any]] | None = None, accept: str = JSON) -> dict[str, Any]:

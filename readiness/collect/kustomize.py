@@ -49,6 +49,8 @@ class Built:
 
 
 def kustomization_file(files: Files, rel_dir: str) -> str | None:
+    """The repository-relative path of the kustomization file in ``rel_dir`` (``kustomization.yaml``,
+    ``.yml`` or ``Kustomization``, first found), None when there is none."""
     for name in KUSTOMIZATION_FILES:
         rel = repo_path(rel_dir, name)
         if (files.root / rel).is_file():

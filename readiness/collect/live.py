@@ -55,6 +55,7 @@ class TypeResult:
     detail: str | None = None
 
     def coverage(self) -> dict[str, object]:
+        """The type's row of the coverage table (``schema.COVERAGE`` without the snapshot columns)."""
         return {"api_version": self.api_version, "kind": self.resource.kind, "outcome": self.outcome,
                 "count": self.count, "detail": self.detail}
 
@@ -74,6 +75,7 @@ class ClusterResult:
     note: str | None = None
 
     def outcomes(self, outcome: str) -> list[TypeResult]:
+        """The resource types whose reading ended in ``outcome`` (``schema.COVERAGE_OUTCOMES``)."""
         return [t for t in self.types if t.outcome == outcome]
 
     def summary(self) -> str:

@@ -90,6 +90,8 @@ class Node:
     deep: bool = False  # a "**" segment
 
     def add(self, path: Sequence[str], flag: int) -> None:
+        """Mark ``path`` (segments; ``*`` any key, ``**`` any depth) below this node with ``flag``
+        (``KEEP``, ``TEXT`` or ``ANNOTATIONS``; the highest wins)."""
         node = self
         for seg in path:
             node = node.children.setdefault(seg, Node(deep=seg == "**"))
@@ -126,6 +128,7 @@ class State:
         self._next: dict[str, State] = {}
 
     def step(self, key: str) -> State:
+        """The state after descending into ``key`` (cached, at most 4096 keys per state)."""
         nxt = self._next.get(key)
         if nxt is None:
             nxt = State(_step(self.nodes, key)) if self.nodes else self
@@ -290,6 +293,7 @@ class Policy:
         return self._tries[key]
 
     def keeps_annotation(self, key: str) -> bool:
+        """Whether the allowlist keeps annotation ``key``'s value (the key listed, or under a listed prefix)."""
         return key in self.annotation_keys or key.startswith(self.annotation_prefixes)
 
     def annotations_of(self, annotations: dict[str, Any], stats: Stats) -> dict[str, Any]:

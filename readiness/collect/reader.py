@@ -49,6 +49,8 @@ class Files:
         self._charts = {str(PurePosixPath(f).parent) for f in self.files if PurePosixPath(f).name == "Chart.yaml"}
 
     def text(self, rel: str) -> str | None:
+        """The UTF-8 text of the repository-relative file ``rel``; None, with the reason in ``skipped``,
+        when it is larger than ``MAX_BYTES``, not UTF-8 or unreadable."""
         self.touched.add(rel)
         path = self.root / rel
         try:
@@ -63,6 +65,8 @@ class Files:
         return None
 
     def in_chart_templates(self, rel: str) -> bool:
+        """Whether ``rel`` lies under a ``templates/`` directory of a Helm chart (a directory with a
+        ``Chart.yaml``): a Go template, not a manifest."""
         parts = PurePosixPath(rel).parts
         return any(parts[i] == "templates" and "/".join(parts[:i] or ".") in self._charts
                    for i in range(len(parts) - 1))

@@ -40,7 +40,7 @@ from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
-from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS
+from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS, RepoPaths
 
 SOURCE_ANNOTATION = "readiness.dev/source-path"
 APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"
@@ -68,6 +68,8 @@ class RepoResult:
     seconds: float = 0.0
 
     def summary(self) -> str:
+        """One line for the terminal: the view, the counts and the seconds, then what did not build,
+        was not followed or was skipped."""
         line = f"{self.cluster}: repo ({self.view} view), {self.objects} manifests and {self.facts} repository " \
                f"facts in {self.seconds:.1f}s"
         if self.failed_builds:
@@ -159,7 +161,7 @@ class _Snapshot:
         self.fact_counts[kind] += 1
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-        self.fact(*facts.runbook_links(self.rules, facts.RepoPaths(reader.files), repo_names(reader.root)))
+        self.fact(*facts.runbook_links(self.rules, RepoPaths(reader.files), repo_names(reader.root)))
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]
         cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}

@@ -61,6 +61,7 @@ def _key_names(values: Any) -> Any:
 
 
 def is_core_secret(obj: dict[str, Any]) -> bool:
+    """Whether ``obj`` is a core ``v1`` Secret (its ``data``/``stringData`` are then stored as key names only)."""
     return obj.get("apiVersion") == "v1" and obj.get("kind") == "Secret"
 
 

@@ -52,6 +52,7 @@ def recorded_label(path: Path) -> str | None:
 
 
 def objects_files(data_dir: Path) -> list[Path]:
+    """The objects table's Parquet files under ``data_dir`` (``objects/cluster=*/date=*/*.parquet``), sorted."""
     return sorted((Path(data_dir) / "objects").glob("cluster=*/date=*/*.parquet"))
 
 

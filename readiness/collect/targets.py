@@ -149,8 +149,8 @@ def named(docs: list[dict[str, Any]], section: str, name: str | None, key: str) 
     first file first, as kubectl merges; ``{}`` when absent."""
     for doc in docs:
         for entry in doc.get(section) or []:
-            if isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get(key), dict):
-                return entry[key]
+            if isinstance(entry, dict) and entry.get("name") == name and isinstance(body := entry.get(key), dict):
+                return body
     return {}
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # CSafeLoader has SafeLoader's interface; the stubs cannot say "one of the two" as a base class
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VALUE_TAG = "tag:yaml.org,2002:value"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -71,7 +74,7 @@ class _RedefiningLoader(yaml.SafeLoader):
     """The pure-Python loader, which also accepts an anchor defined twice (Go YAML does)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         if not isinstance(event, yaml.AliasEvent) and getattr(event, "anchor", None) is not None:
             self.anchors.pop(event.anchor, None)
         return super().compose_node(parent, index)

@@ -31,6 +31,8 @@ def obj(
     spec: Any = None,
     status: Any = None,
 ) -> Obj:
+    """One demo object in the shape the collector stores: ``api_version``, ``kind``, ``namespace`` (None
+    when cluster-scoped), ``name``, ``labels``, ``annotations``, ``spec`` and ``status`` (``{}`` when unset)."""
     return {
         "api_version": api_version,
         "kind": kind,
@@ -43,7 +45,8 @@ def obj(
     }
 
 
-def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "", at: datetime | None = None) -> dict:
+def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "",
+          at: datetime | None = None) -> dict[str, str]:
     c = {"type": kind, "status": "True" if ok else "False", "reason": reason or ("Succeeded" if ok else "Failed")}
     if message:
         c["message"] = message
@@ -54,7 +57,10 @@ def _cond(kind: str, ok: bool = True, reason: str = "", message: str = "", at: d
 
 def workload(kind: str, name: str, ns: str, *, replicas: int = 1, ready: int | None = None,
              app: str | None = None, env: tuple[str, ...] = ("LOG_LEVEL",), flux: str = "apps",
-             resources: dict | None = None) -> Obj:
+             resources: dict[str, Any] | None = None) -> Obj:
+    """A Deployment, StatefulSet or DaemonSet (``kind``) of the demo's image ``ghcr.io/homelab/<name>``: ``replicas``
+    wanted (a DaemonSet's scheduled pods), ``ready`` of them (default: all), env var values redacted, labelled with
+    its app name and the Flux Kustomization ``flux`` that applies it; a Deployment gets an Available condition."""
     ready = replicas if ready is None else ready
     container = {
         "name": name,
@@ -79,6 +85,8 @@ def workload(kind: str, name: str, ns: str, *, replicas: int = 1, ready: int | N
 
 
 def nodes(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """The cluster's Nodes (``timeline.NODES``): all Ready; the third reports DiskPressure until
+    ``timeline.NODE_PRESSURE_UNTIL``; pi's are arm64 with 4 CPUs and 8Gi, forge's carry 2 GPUs."""
     out = []
     for i, name in enumerate(t.NODES[cluster]):
         pressure = cluster in t.NODE_PRESSURE_UNTIL and week <= t.NODE_PRESSURE_UNTIL[cluster] and i == 2
@@ -100,6 +108,8 @@ def nodes(cluster: str, week: int, at: datetime) -> list[Obj]:
 
 
 def system_namespaces(cluster: str, week: int) -> list[str]:
+    """The names of the cluster's platform namespaces in ``week``, each added in the week ``timeline`` says
+    its component lands (air's two preview namespaces change every week)."""
     ns = ["kube-system", "flux-system", "monitoring", "cert-manager", "linkerd", "linkerd-multicluster", "minio"]
     if week >= t.ESO[cluster]:
         ns.append("external-secrets")
@@ -117,6 +127,8 @@ def system_namespaces(cluster: str, week: int) -> list[str]:
 
 
 def namespaces(cluster: str, week: int) -> list[Obj]:
+    """The cluster's Namespaces: the platform's (``system_namespaces``, previews labelled
+    ``readiness.dev/preview``) and the apps' (``timeline.APPS``, Linkerd injection enabled)."""
     out = []
     for ns in system_namespaces(cluster, week):
         labels = {"kubernetes.io/metadata.name": ns}
@@ -166,6 +178,8 @@ def platform(cluster: str, week: int) -> list[Obj]:
 
 
 def apps(cluster: str, week: int) -> list[Obj]:
+    """The Deployments of the cluster's apps (``timeline.APPS``; two replicas on studio, a GPU for vLLM) and
+    air's preview deployments once previews land."""
     out = []
     for ns, deployments in t.APPS[cluster].items():
         for d in deployments:
@@ -180,6 +194,8 @@ def apps(cluster: str, week: int) -> list[Obj]:
 
 
 def flux(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """Flux on the cluster: the GitRepository (revision varying by week, fetched at ``at``), the three
+    Kustomizations of ``clusters/<cluster>/`` and the HelmReleases of the components landed by ``week``."""
     ks = "kustomize.toolkit.fluxcd.io/v1"
     hr = "helm.toolkit.fluxcd.io/v2"
     out = [
@@ -232,6 +248,8 @@ def mesh(cluster: str) -> list[Obj]:
 
 
 def certificates(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """Two cert-manager Certificates with 30-89 days left at ``at`` (the one in ``timeline.CERT_TROUBLE``
+    has 18 days and a failed ACME challenge) and their ClusterIssuer."""
     out = []
     for name in ("ingress-tls", "wildcard-homelab"):
         trouble = (cluster, week) == t.CERT_TROUBLE and name == "ingress-tls"
@@ -252,6 +270,8 @@ def certificates(cluster: str, week: int, at: datetime) -> list[Obj]:
 
 
 def secrets_management(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """External Secrets once it lands (``timeline.ESO``): a ClusterSecretStore and one synced ExternalSecret per
+    app namespace, refreshed 17 minutes before ``at``; nothing before."""
     if week < t.ESO[cluster]:
         return []
     api = "external-secrets.io/v1beta1"
@@ -268,6 +288,8 @@ def secrets_management(cluster: str, week: int, at: datetime) -> list[Obj]:
 
 
 def network_policies(cluster: str, week: int) -> list[Obj]:
+    """A default-deny NetworkPolicy in the week's share (``timeline.NETPOL_SHARE``) of the app namespaces;
+    on pi at most one (its home automation needs host networking and is waived)."""
     share = max(s for w, s in t.NETPOL_SHARE if week >= w)
     namespaces = list(t.APPS[cluster])
     covered = round(share * len(namespaces))
@@ -281,6 +303,9 @@ def network_policies(cluster: str, week: int) -> list[Obj]:
 
 
 def observability(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """The Prometheus Operator objects: Prometheus, a recording rule and ServiceMonitors always; then, as
+    ``timeline`` lands them, the plan's alerts (8 first, then all, each with a runbook URL), Alertmanager and its
+    AlertmanagerConfig (a PagerDuty receiver later) and Sloth SLOs for ``timeline.SLO_SERVICES``."""
     mon = "monitoring.coreos.com/v1"
     out = [
         obj(mon, "Prometheus", "kube-prometheus-prometheus", "monitoring",
@@ -309,7 +334,7 @@ def observability(cluster: str, week: int, at: datetime) -> list[Obj]:
         out.append(obj(mon, "Alertmanager", "main", "monitoring", spec={"replicas": 1},
                        status={"conditions": [_cond("Available", True), _cond("Reconciled", True)],
                                "availableReplicas": 1}))
-        receivers: list[dict] = [{"name": "null"}]
+        receivers: list[dict[str, Any]] = [{"name": "null"}]
         if week >= t.PAGERDUTY_RECEIVER:
             receivers.append({"name": "pagerduty-critical",
                               "pagerdutyConfigs": [{"routingKey": {"name": "pagerduty", "key": "routing-key"},
@@ -338,6 +363,9 @@ def _runbook_for(alert: str) -> str:
 
 
 def velero(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """Velero once it lands (``timeline.VELERO``): the local and later the off-site BackupStorageLocation,
+    hourly and daily Schedules (weekly from the next week), their Backups up to ``at`` and a restore test
+    every ``timeline.RESTORE_EVERY_WEEKS`` weeks from ``timeline.RESTORE_TESTED``; nothing before."""
     start = t.VELERO.get(cluster)
     if start is None or week < start:
         return []
@@ -433,6 +461,8 @@ def _backups(cluster: str, week: int, at: datetime, installed: datetime,
 
 
 def security(cluster: str, week: int, at: datetime) -> list[Obj]:
+    """Trivy VulnerabilityReports per app Deployment (critical findings until ``timeline.CRITICALS_FIXED``),
+    studio's Flagger Canaries and pro's Chaos Mesh experiments, each from the week ``timeline`` says."""
     out = []
     if week >= t.TRIVY_OPERATOR:
         for ns, deployments in t.APPS[cluster].items():
@@ -472,6 +502,7 @@ def security(cluster: str, week: int, at: datetime) -> list[Obj]:
 
 
 def storage(cluster: str) -> list[Obj]:
+    """Bound PersistentVolumeClaims: 10Gi for the first Deployment of each app namespace, 200Gi for MinIO."""
     out = []
     for ns, deployments in t.APPS[cluster].items():
         out.append(obj("v1", "PersistentVolumeClaim", f"{deployments[0]}-data", ns,

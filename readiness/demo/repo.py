@@ -14,11 +14,14 @@ def _workflow(path: str, triggers: list[str], jobs: list[dict[str, Any]]) -> Obj
                spec={"system": "github-actions", "path": path, "triggers": triggers, "jobs": jobs})
 
 
-def _job(name: str, does: list[str], environment: str | None = None, needs: list[str] | None = None) -> dict:
+def _job(name: str, does: list[str], environment: str | None = None, needs: list[str] | None = None) -> dict[str, Any]:
     return {"name": name, "does": does, "environment": environment, "needs": needs or []}
 
 
 def workflows(week: int) -> list[Obj]:
+    """The repository's GitHub Actions ``Workflow`` facts in ``week``: build and test from
+    ``timeline.CI_BUILD_TEST``, their jobs growing (integration tests, coverage, Trivy, deploys) as ``timeline``
+    lands them."""
     out = []
     if week >= t.CI_BUILD_TEST:
         test_does = ["build", "test", "unit-test"]
@@ -63,6 +66,9 @@ def _doc(path: str, title: str, kind: str, alerts: tuple[str, ...] = (), tested:
 
 
 def documents(week: int) -> list[Obj]:
+    """The repository's ``Document`` facts in ``week``: architecture and topology from the start, guides,
+    on-call and escalation documents and runbooks as they land (``timeline.RUNBOOKS``; tested from
+    ``timeline.RUNBOOKS_TESTED``)."""
     out = [
         _doc("docs/architecture/overview.md", "Homelab architecture", "architecture"),
         _doc("docs/architecture/cluster-topology.md", "Cluster topology", "topology"),

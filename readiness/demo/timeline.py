@@ -30,6 +30,7 @@ def collected_at(week: int) -> datetime:
 
 
 def snapshot_id(week: int) -> str:
+    """The id of the demo's snapshot ``week``: ``demo-`` and its ``collected_at`` (``%Y%m%dT%H%MZ``)."""
     return f"demo-{collected_at(week):%Y%m%dT%H%MZ}"
 
 

@@ -73,7 +73,12 @@ def check_states(findings: pl.DataFrame, on: date | None = None) -> dict[str, Ch
 
 
 def progress(plan: Plan, findings: pl.DataFrame, on: date, stale_after_days: int | None = None) -> pl.DataFrame:
-    """One row per work package on ``on``: proven share, earned hours, the checks that hold and the open ones."""
+    """One row per work package on ``on``: proven share, earned hours, the checks that hold and the open ones.
+
+    Columns: ``work_package``, ``hours`` (planned), ``share`` (proven share, 0-1: the mean fleet score of its
+    checks), ``earned`` (hours times share), ``holding`` and ``open`` (check ids). ``findings`` is a history;
+    each cluster's newest snapshot on or before ``on`` is used (unknown when older than ``stale_after_days``).
+    """
     states = check_states(evidence(findings, on, stale_after_days), on)
     return _progress(plan, states)
 

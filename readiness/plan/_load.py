@@ -95,12 +95,12 @@ class Plan:
 
 
 def _positive(src: SourceFile, doc: dict[str, Any], key: str, at: tuple[str | int, ...], integer: bool) -> float:
-    value = doc.get(key)
+    value: Any = doc.get(key)  # a YAML scalar; checked below
     ok = isinstance(value, int) if integer else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or float(value) <= 0:  # type: ignore[arg-type]
+    if isinstance(value, bool) or not ok or float(value) <= 0:
         kind = "a whole number" if integer else "a number"
         raise src.error((*at, key), f"'{key}' must be {kind} above 0, got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def _weeks(src: SourceFile, raw: Any, at: tuple[str | int, ...], max_weeks: int) -> tuple[int, int]:
@@ -185,7 +185,12 @@ def load_plan(path: Path | str | None = None, *, rubric: Rubric | None = None, d
 
 
 def work_packages(plan: Plan) -> pl.DataFrame:
-    """One row per work package: id, title, weeks, dates, hours, blockers, checks."""
+    """One row per work package: id, title, weeks, dates, hours, blockers, checks.
+
+    Columns: ``work_package``, ``title``, ``weeks`` (its plan weeks, ``3`` or ``3-4``), ``start`` and ``end``
+    (the days of its first and last plan week), ``hours`` (planned), ``resolves`` (the blockers it resolves, or
+    contributes to as "(part)", else what it addresses) and ``checks`` (the ids that prove it).
+    """
     return pl.DataFrame(
         [{"work_package": wp.id, "title": wp.title, "weeks": wp.window, "start": plan.week_start(wp.first_week),
           "end": plan.week_end(wp.last_week), "hours": wp.hours,

@@ -54,9 +54,12 @@ class Action:
 
     @property
     def points_per_hour(self) -> float | None:
+        """Overall-score points (percent) gained per planned hour, the ranking key; None without hours."""
         return self.points / self.hours if self.hours else None
 
     def to_dict(self, rank: int | None) -> dict[str, Any]:
+        """The action as one entry of ``readiness recommend --format json`` (``rank``: its place among the
+        ranked actions, None when unranked); points rounded to 0.01, hours to 0.1."""
         pph = self.points_per_hour
         return {"rank": rank, "check_id": self.check_id, "title": self.title, "category": self.category,
                 "points": round(self.points, 2), "hours": None if self.hours is None else round(self.hours, 1),
@@ -79,10 +82,12 @@ class Recommendations:
 
     @property
     def ranked(self) -> list[Action]:
+        """The actions with planned hours, in rank order (points per hour, then points)."""
         return [a for a in self.actions if a.hours]
 
     @property
     def unplanned(self) -> list[Action]:
+        """The open checks in no work package (no hours left in the plan), unranked."""
         return [a for a in self.actions if not a.hours]
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -48,6 +48,9 @@ MATRIX = pl.Schema({"impact": pl.String(), "likelihood": pl.String(), "rating": 
 
 @dataclass(frozen=True)
 class Risk:
+    """One entry of ``risks.yaml``: ``impact`` (``IMPACTS``), inherent and mitigated likelihood
+    (``LIKELIHOODS``), the checks whose passing mitigates it and the work packages that do that."""
+
     id: str
     title: str
     impact: str
@@ -165,7 +168,7 @@ def register(risks: tuple[Risk, ...] | list[Risk], findings: pl.DataFrame, on: d
     before ``on`` is used (unknown when older than ``stale_after_days``).
     """
     if on is None and findings.height:
-        on = findings["collected_at"].dt.date().max()  # type: ignore[assignment]
+        on = cast(date, findings["collected_at"].dt.date().max())  # a Date column's max
     states = plan_mod.check_states(plan_mod.evidence(findings, on, stale_after_days), on) if on else {}
     return pl.DataFrame([assess_risk(r, states) for r in risks], schema=REGISTER)
 

@@ -49,6 +49,8 @@ def _wp_order(wp: str) -> tuple[int, str]:
 
 
 class Entry(NamedTuple):
+    """One validated row of ``worklog.csv``: the day, the work package, the hours spent (> 0) and a note."""
+
     date: date
     work_package: str
     hours: float
@@ -103,7 +105,12 @@ def _rows(text: str, path: str, first_line: int = 1) -> Iterator[tuple[int, list
 
 def parse(text: str, path: str, work_packages: Collection[str] | None = None, first_line: int = 1) -> pl.DataFrame:
     """The rows of a work log's text (``SCHEMA``), each validated; ``text`` starts at ``first_line``
-    (1: with the header)."""
+    (1: with the header).
+
+    One row per entry: ``date``, ``work_package``, ``hours`` (spent, above 0) and ``note``; blank lines are
+    skipped. Raises ``ConfigError`` naming ``path`` and the line of a bad header, row or field (a work package
+    not in ``work_packages``, when given).
+    """
     records = []
     for line, row in _rows(text, path, first_line):
         if line == 1:
@@ -122,7 +129,10 @@ def parse(text: str, path: str, work_packages: Collection[str] | None = None, fi
 
 
 def read(path: Path | str, work_packages: Collection[str] | None = None) -> pl.DataFrame:
-    """The work log at ``path`` (``SCHEMA``); empty when the file does not exist."""
+    """The work log at ``path`` (``SCHEMA``: as ``parse``); empty when the file does not exist.
+
+    Raises ``ConfigError`` naming ``path`` (and the line) when it cannot be read, is not UTF-8 or has a bad row.
+    """
     path = Path(path)
     if not path.is_file():
         return pl.DataFrame(schema=SCHEMA)

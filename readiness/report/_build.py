@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -351,7 +351,7 @@ def build(
         say(f"no cluster data configured: writing the demo fleet to {data_dir}")
         write_demo(data_dir)
     if as_of is not None:
-        first = api.snapshots(data_dir)["collected_at"].min().date()  # type: ignore[union-attr]
+        first = cast(datetime, api.snapshots(data_dir)["collected_at"].min()).date()  # a Datetime column's min
         if as_of < first:
             raise ReportError(f"no snapshot on or before {as_of} in {data_dir}",
                               hint=f"the first snapshot is of {first}")

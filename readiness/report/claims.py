@@ -51,6 +51,9 @@ JUDGED = pl.Schema({**CLAIMS, "checks": pl.List(pl.String()), "status": pl.Strin
 
 @dataclass(frozen=True)
 class Entry:
+    """One ``claims:`` item of ``claims.yaml``: the terms a claim's subject may use, the checks that decide
+    it, and whether a repository snapshot decides it too (``repository_decides``)."""
+
     terms: tuple[str, ...]
     checks: tuple[str, ...]
     repository_decides: bool

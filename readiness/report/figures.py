@@ -7,6 +7,8 @@ mime bundle, which the report's renderers read (PNG for Markdown, interactive fo
 
 from __future__ import annotations
 
+from typing import cast
+
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
@@ -165,7 +167,7 @@ def burndown(weeks: pl.DataFrame, forecast: Forecast | None = None, plan: Plan |
         return fig
     planned = float(weeks["remaining"][0] + weeks["earned"][0])
     if plan is not None:
-        span = range(0, max(plan.max_weeks, int(weeks["week"].max() or 0)) + 1)  # type: ignore[arg-type]
+        span = range(0, max(plan.max_weeks, cast(int, weeks["week"].max() or 0)) + 1)  # an integer column's max
         ends = [plan.week_end(w) for w in span]
         ideal = [ideal_remaining(plan, w) for w in span]
         envelope = [ideal_remaining(plan, w, plan.max_weeks) for w in span]

@@ -6,7 +6,7 @@ Sentences are templates filled with computed numbers; nothing here is typed in b
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -223,7 +223,7 @@ def freshness(a: Assessment, today: date | None = None) -> str:
                      "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
     stale = a.rubric.stale_after_days
     today = today or datetime.now(UTC).date()
-    newest = a.snapshots["collected_at"].max().date()  # type: ignore[union-attr]
+    newest = cast(datetime, a.snapshots["collected_at"].max()).date()  # a Datetime column's max
     return (tables.markdown(rows) + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
             f"{stale} days counts as unknown on every check. Today ({today}) the newest snapshot in the data is "
             f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
@@ -294,6 +294,7 @@ def conclusion(a: Assessment, b: Any = None, recs: Any = None) -> str:
 
 
 def next_review(a: Assessment) -> str:
+    """The report's "Next Review" line (Markdown): ``REVIEW_EVERY`` (28 days) after ``as_of``."""
     return f"**Next Review**: {a.as_of + REVIEW_EVERY} (four weeks after this assessment)\n"
 
 

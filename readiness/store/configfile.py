@@ -85,12 +85,15 @@ class SourceFile:
                 self._walk(item, (*at, i))
 
     def line(self, *at: str | int) -> int | None:
+        """The 1-based line of the key or item at path ``at`` (keys and list indexes), else of its nearest
+        parent found; 1 (the file's start) when none is."""
         for n in range(len(at), 0, -1):
             if at[:n] in self.lines:
                 return self.lines[at[:n]]
         return 1
 
     def error(self, at: tuple[str | int, ...], problem: str, hint: str | None = None) -> ConfigError:
+        """A ``ConfigError`` naming this file and the line of ``at`` (``line``), for the caller to raise."""
         return ConfigError(self.path, problem, line=self.line(*at), hint=hint)
 
 

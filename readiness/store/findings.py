@@ -170,7 +170,7 @@ def _read_segment(path: Path, snapshot_ids: list[str] | None = None) -> pl.DataF
         frame = pl.scan_parquet(path).select(list(STORED))
         if snapshot_ids is not None:  # only what is asked for: row groups of other snapshots are skipped
             frame = frame.filter(pl.col("snapshot_id").is_in(snapshot_ids))
-        return frame.collect().cast(dict(STORED))  # type: ignore[arg-type]
+        return frame.collect().cast(STORED)
     except FileNotFoundError:
         return _GONE  # merged away by another run since we listed it: its rows are in the merged file
     except (pl.exceptions.PolarsError, OSError, ValueError) as err:
@@ -284,7 +284,7 @@ def stored_rows(
                 f"{len(missing)} snapshot(s) of {data_dir} are not stored under digest {key} "
                 f"(the report computed digest {promised}): the rubric, waivers, attestations or data changed "
                 "while the report ran")
-        new = evaluate(missing).cast(dict(STORED))  # type: ignore[arg-type]
+        new = evaluate(missing).cast(STORED)
         save(data_dir, key, new)
         new = new.join(indexed.select("_point", "cluster", "snapshot_id"), on=["cluster", "snapshot_id"])
         found = pl.concat([found, new.select(found.columns)])

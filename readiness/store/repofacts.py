@@ -96,6 +96,8 @@ class RepoPaths:
         self.lower = {f.lower(): f for f in files}
 
     def find(self, path: str) -> str | None:
+        """The repository file a link's ``path`` names (as the class docstring says; ``.html`` dropped), in
+        its own case; a unique file ending in ``/path`` otherwise; None when none or several."""
         want = path.strip("/").lower()
         want = re.sub(r"\.html?$", "", want)
         if not want:

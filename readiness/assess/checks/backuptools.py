@@ -69,6 +69,7 @@ class Run:
 
     @property
     def label(self) -> str:
+        """How a reason names the backup: the tool, then the backup object's name."""
         return f"{self.tool} {self.item.name}"
 
 

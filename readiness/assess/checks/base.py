@@ -78,6 +78,8 @@ class Attestation:
     values: Mapping[str, Any] = field(default_factory=dict)
 
     def valid_on(self, day: date) -> bool:
+        """Whether the attestation holds on ``day``: made on or before it and not expired (``expires``
+        inclusive; none: never)."""
         return self.made <= day and (self.expires is None or day <= self.expires)
 
 
@@ -346,6 +348,7 @@ class Evidence:
 
     @property
     def day(self) -> date:
+        """The day the snapshot was collected (``collected_at``'s date)."""
         return self.collected_at.date()
 
 
@@ -360,18 +363,23 @@ class Result:
 
 
 def passed(reason: str, evidence: Iterable[str] = ()) -> Result:
+    """A ``pass`` (score 1.0) with its one-line reason and the objects or files it read."""
     return Result("pass", 1.0, reason, tuple(evidence))
 
 
 def failed(reason: str, evidence: Iterable[str] = ()) -> Result:
+    """A ``fail`` (score 0.0) with its one-line reason and the objects or files it read."""
     return Result("fail", 0.0, reason, tuple(evidence))
 
 
 def unknown(reason: str, evidence: Iterable[str] = ()) -> Result:
+    """An ``unknown`` (score 0.0, never a pass; it lowers the coverage) whose reason names the evidence
+    that was missing, partial or unreadable."""
     return Result("unknown", 0.0, reason, tuple(evidence))
 
 
 def not_applicable(reason: str) -> Result:
+    """A ``not_applicable`` (no weight in any score) with the reason the check does not apply."""
     return Result("not_applicable", 0.0, reason)
 
 
@@ -433,8 +441,8 @@ def check(check_id: str, *, thresholds: type = _thresholds.NoThresholds) -> Call
     def add(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
             raise DuplicateCheckError(check_id, REGISTRY[check_id].__module__, fn.__module__)
-        fn.check_id = check_id  # type: ignore[attr-defined]
-        fn.thresholds = thresholds  # type: ignore[attr-defined]
+        fn.check_id = check_id  # type: ignore[attr-defined]  # a function's own attributes are not typed
+        fn.thresholds = thresholds  # type: ignore[attr-defined]  # (CheckFn is a plain Callable)
         REGISTRY[check_id] = fn
         THRESHOLDS[check_id] = thresholds
         return fn

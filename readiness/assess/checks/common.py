@@ -49,6 +49,7 @@ def ready_count(w: Item) -> tuple[int, int]:
 
 
 def app_name(w: Item) -> str:
+    """A workload's app name: its ``app.kubernetes.io/name`` label, else its ``app`` label, else its name."""
     return str(w.labels.get("app.kubernetes.io/name") or w.labels.get("app") or w.name)
 
 
@@ -172,6 +173,7 @@ def blind_spots(ev: Evidence, *kinds: str) -> tuple[str, list[str]]:
 
 
 def ready_detail(w: Item) -> str:
+    """``Kind ns/name ready/wanted ready`` for a reason (replicas, or a DaemonSet's scheduled pods)."""
     ready, want = ready_count(w)
     return f"{w.ref} {ready}/{want} ready"
 

@@ -345,8 +345,8 @@ def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
     reason += f" in {len(holders)} rule object(s)" if holders else ""
     reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
-    if len(alerts) < wanted and (blind := _rules_hidden(ev))[0]:
-        return unknown(f"{reason}; may hold rules: {blind[0]}", blind[1])
+    if len(alerts) < wanted and (hidden := _rules_hidden(ev))[0]:
+        return unknown(f"{reason}; may hold rules: {hidden[0]}", hidden[1])
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
 
 
@@ -371,8 +371,8 @@ def plan_alerts(ev: Evidence, cfg: Config) -> Result:
     if missing:
         reason += f"; missing {listing(missing, 5)}"
     refs = sorted({item.ref for item, r in alerts if r["alert"] in wanted})
-    if missing and (blind := _rules_hidden(ev))[0]:
-        return unknown(f"{reason}; may hold them: {blind[0]}", blind[1])
+    if missing and (hidden := _rules_hidden(ev))[0]:
+        return unknown(f"{reason}; may hold them: {hidden[0]}", hidden[1])
     return fraction(1 - len(missing) / len(wanted) if wanted else 1.0, reason, refs)
 
 

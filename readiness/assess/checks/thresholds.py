@@ -66,6 +66,7 @@ class Problem:
 
     @property
     def hint(self) -> str:
+        """What to do: the threshold names the check accepts, or that it takes none."""
         return f"accepted names: {', '.join(self.accepted)}" if self.accepted else "this check takes no thresholds"
 
 
