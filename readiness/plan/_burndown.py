@@ -67,7 +67,7 @@ def check_states(findings: pl.DataFrame, on: date | None = None) -> dict[str, Ch
     fc = sc.fleet_checks(findings, on)
     states = {cid: CheckState(1.0, True) for cid in findings["check_id"].unique().to_list()}
     for r in fc.iter_rows(named=True):
-        states[r["check_id"]] = CheckState(float(r["s"]), bool(r["holds"]), tuple(r["failing_clusters"] or ()),
+        states[r["check_id"]] = CheckState(float(r["score"]), bool(r["holds"]), tuple(r["failing_clusters"] or ()),
                                            int(r["clusters"]))
     return states
 
