@@ -22,7 +22,7 @@ import polars as pl
 
 from readiness import store
 from readiness.assess import attestations as att
-from readiness.assess.checks.base import Attestation, Config, Evidence, Result, get, run, unknown
+from readiness.assess.checks.base import Attestation, ClusterSnapshot, Config, Result, get, run, unknown
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
@@ -239,7 +239,7 @@ def evaluate_point(
     waivers of that day (``_as_of``).
     """
     fs.log_evaluation(key, p.cluster, p.snapshot_id)
-    ev = Evidence(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
+    ev = ClusterSnapshot(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
     rows = []
     for check_id, spec in rubric.checks.items():
         applicable = spec.applies(role)

@@ -47,7 +47,7 @@ import polars as pl
 import yaml
 
 from readiness.assess.checks import thresholds as th
-from readiness.assess.checks.base import REGISTRY, THRESHOLDS, Attestation, Config, Evidence, Result, run
+from readiness.assess.checks.base import REGISTRY, THRESHOLDS, Attestation, ClusterSnapshot, Config, Result, run
 from readiness.store import schema
 
 # File-name prefix -> the status a fixture expects.
@@ -109,7 +109,7 @@ def rows(objects: list[dict[str, Any]], cluster: str, at: datetime, source: str 
     return pl.DataFrame(records, schema=schema.OBJECTS)
 
 
-def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
+def load(path: Path) -> tuple[ClusterSnapshot, dict[str, Any]]:
     """The evidence a fixture describes (cluster ``fixture``), and the fixture document itself."""
     try:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -132,7 +132,7 @@ def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
         for a in doc.get("attestations") or []
     ]
     objects = rows(doc.get("objects") or [], "fixture", at, doc.get("source", "live"))
-    ev = Evidence("fixture", at, objects, role=doc.get("role"), coverage=coverage, attestations=attestations)
+    ev = ClusterSnapshot("fixture", at, objects, role=doc.get("role"), coverage=coverage, attestations=attestations)
     return ev, doc
 
 

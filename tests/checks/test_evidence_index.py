@@ -1,4 +1,4 @@
-"""Property tests: the per-snapshot indexes ``Evidence`` shares between checks (``Objects`` by API
+"""Property tests: the per-snapshot indexes ``ClusterSnapshot`` shares between checks (``Objects`` by API
 group and kind, ``Coverage`` by resource type) answer exactly what the straightforward polars
 filter over the stored rows answers, for random sets of objects and coverage rows."""
 
@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.assess.checks.base import GAPS, Coverage, Evidence, Item, Objects
+from readiness.assess.checks.base import GAPS, ClusterSnapshot, Coverage, Item, Objects
 from readiness.assess.checks.common import declared_only, failed_builds, hidden
 from readiness.store import schema
 
@@ -74,8 +74,8 @@ def test_index_answers_what_the_filter_answers(rows: list[dict], cov: list[dict]
     objects = frame(rows)
     coverage = pl.DataFrame(cov, schema={k: schema.COVERAGE[k] for k in
                                          ("api_version", "kind", "outcome", "count", "detail")})
-    from_frame = Evidence("c", AT, objects, coverage=coverage)
-    from_index = Evidence("c", AT, Objects.of(objects), coverage=Coverage.of(coverage))
+    from_frame = ClusterSnapshot("c", AT, objects, coverage=coverage)
+    from_index = ClusterSnapshot("c", AT, Objects.of(objects), coverage=Coverage.of(coverage))
     for group in GROUPS:
         for kind in KINDS:
             want = straightforward(objects, group, kind)

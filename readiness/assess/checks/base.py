@@ -1,6 +1,6 @@
-"""What a check sees (``Evidence``), what it returns (``Result``), and the registry of checks.
+"""What a check sees (``ClusterSnapshot``), what it returns (``Result``), and the registry of checks.
 
-A check is a pure function ``(ev: Evidence, cfg: Config) -> Result`` registered under one id
+A check is a pure function ``(ev: ClusterSnapshot, cfg: Config) -> Result`` registered under one id
 with ``@check("backup_velero_installed")`` (and ``thresholds=SomeDataclass`` declaring the names,
 types and defaults of what it reads from the rubric, see ``readiness.assess.checks.thresholds``). Its
 title, category, weight, severity, blocker and threshold values live in the rubric (policy),
@@ -82,7 +82,7 @@ class Attestation:
 
 
 _CONDITION_TYPE = re.compile(r"[A-Za-z0-9_./-]+")
-# Coverage outcomes that leave a gap in the evidence, worst first.
+# Coverage outcomes that leave a gap in the snapshot, worst first.
 GAPS = ("forbidden", "error", "partial")
 
 
@@ -240,7 +240,7 @@ class Coverage:
                                                               "detail": pl.String})
 
 
-class Evidence:
+class ClusterSnapshot:
     """Everything known about one cluster at one moment: its objects, coverage and attestations.
 
     ``objects`` and ``coverage`` are frames (``schema.OBJECTS`` / ``schema.COVERAGE`` columns)
@@ -292,7 +292,7 @@ class Evidence:
 
     @property
     def declared_only(self) -> bool:
-        """Whether the evidence is a repository's declared state only (every object read from a repository)."""
+        """Whether the snapshot is a repository's declared state only (every object read from a repository)."""
         return self.by_kind.declared_only
 
     def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
@@ -417,7 +417,7 @@ class Config:
         return _thresholds.build(THRESHOLDS.get(self.check_id, _thresholds.NoThresholds), self.thresholds)
 
 
-CheckFn = Callable[[Evidence, Config], Result]
+CheckFn = Callable[[ClusterSnapshot, Config], Result]
 REGISTRY: dict[str, CheckFn] = {}
 # check id -> the dataclass declaring its thresholds (``readiness.assess.checks.thresholds``).
 THRESHOLDS: dict[str, type] = {}
@@ -512,16 +512,16 @@ def _templated(value: Any, path: str) -> str | None:
     return None
 
 
-def _suspect(ev: Evidence) -> str:
+def _suspect(ev: ClusterSnapshot) -> str:
     """``Deployment/web/api field spec.replicas``: the first object with a templated field, or ''."""
     return ev.by_kind.suspect()
 
 
-def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:
+def run(fn: CheckFn, ev: ClusterSnapshot, cfg: Config) -> Result:
     """``fn(ev, cfg)``, turning any exception into ``unknown``: a check never stops an evaluation.
 
     ``MalformedFieldError`` names the object and field itself; for any other exception the
-    reason names the error and the first templated (``${...}``) field of the evidence, if any.
+    reason names the error and the first templated (``${...}``) field of the snapshot, if any.
     """
     try:
         return fn(ev, cfg)
@@ -531,4 +531,4 @@ def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:
         text = " ".join(str(err).split())[:120]
         suspect = _suspect(ev)
         where = f"; suspect {suspect}" if suspect else ""
-        return unknown(f"could not read the evidence ({type(err).__name__}: {text}){where}")
+        return unknown(f"could not read the snapshot ({type(err).__name__}: {text}){where}")
