@@ -31,7 +31,7 @@ EXPORTED = {
         "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
     ],
     "readiness.assess.checks": [
-        "REGISTRY", "Config", "ClusterSnapshot", "Item", "Regex", "Result", "check", "failed", "fraction", "get", "mapping",
+        "REGISTRY", "CheckThresholds", "ClusterSnapshot", "Item", "Regex", "Result", "check", "failed", "fraction", "get", "mapping",
         "not_applicable", "passed", "share", "unknown", "whole",
     ],
     "readiness.store": [

@@ -22,7 +22,7 @@ import polars as pl
 
 from readiness import store
 from readiness.assess import attestations as att
-from readiness.assess.checks.base import Attestation, ClusterSnapshot, Config, Result, get, run, unknown
+from readiness.assess.checks.base import Attestation, CheckThresholds, ClusterSnapshot, Result, get, run, unknown
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
@@ -248,7 +248,7 @@ def evaluate_point(
         elif p.status == "unreachable":
             result = unknown("cluster was unreachable at collection")
         else:
-            result = run(get(check_id), ev, Config(check_id, spec.thresholds))
+            result = run(get(check_id), ev, CheckThresholds(check_id, spec.thresholds))
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
         row = _finding(p, check_id, rubric, result, waived)

@@ -47,7 +47,15 @@ import polars as pl
 import yaml
 
 from readiness.assess.checks import thresholds as th
-from readiness.assess.checks.base import REGISTRY, THRESHOLDS, Attestation, ClusterSnapshot, Config, Result, run
+from readiness.assess.checks.base import (
+    REGISTRY,
+    THRESHOLDS,
+    Attestation,
+    CheckThresholds,
+    ClusterSnapshot,
+    Result,
+    run,
+)
 from readiness.store import schema
 
 # File-name prefix -> the status a fixture expects.
@@ -136,8 +144,8 @@ def load(path: Path) -> tuple[ClusterSnapshot, dict[str, Any]]:
     return ev, doc
 
 
-def config(path: Path, doc: dict[str, Any], rubric: Any = None) -> Config:
-    """The check's ``Config`` for a fixture: the rubric's thresholds of the check (else the
+def fixture_thresholds(path: Path, doc: dict[str, Any], rubric: Any = None) -> CheckThresholds:
+    """The check's ``CheckThresholds`` for a fixture: the rubric's thresholds of the check (else the
     defaults of its dataclass) with the fixture's ``thresholds:`` merged over them, validated."""
     check_id = path.parent.name
     if check_id not in REGISTRY:
@@ -148,7 +156,7 @@ def config(path: Path, doc: dict[str, Any], rubric: Any = None) -> Config:
     problem = th.validate(THRESHOLDS[check_id], merged)
     if problem is not None:
         raise FixtureError(f"{path}: check '{check_id}': {problem.problem} ({problem.hint})")
-    return Config(check_id, merged)
+    return CheckThresholds(check_id, merged)
 
 
 def run_fixture(path: Path, rubric: Any = None) -> Result:
@@ -158,7 +166,7 @@ def run_fixture(path: Path, rubric: Any = None) -> Result:
     of the check's thresholds dataclass."""
     path = Path(path)
     ev, doc = load(path)
-    return run(REGISTRY[path.parent.name], ev, config(path, doc, rubric))
+    return run(REGISTRY[path.parent.name], ev, fixture_thresholds(path, doc, rubric))
 
 
 def verify(path: Path, rubric: Any = None) -> Result:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from readiness.assess.checks import REGISTRY
-from readiness.assess.checks.base import ClusterSnapshot, Config, run
+from readiness.assess.checks.base import CheckThresholds, ClusterSnapshot, run
 from readiness.assess.checks.common import REPO_GROUP, runbook_about
 from readiness.assess.testing import DEFAULT_TIME, rows
 
@@ -27,8 +27,8 @@ def _snapshot(outcome: str | None) -> ClusterSnapshot:
 def test_both_runbook_checks_are_unknown_when_documents_were_not_all_read() -> None:
     for outcome in ("partial", "forbidden", "error"):
         ev = _snapshot(outcome)
-        dr = run(REGISTRY["backup_dr_runbook"], ev, Config("backup_dr_runbook"))
-        sec = run(REGISTRY["sec_incident_runbook"], ev, Config("sec_incident_runbook"))
+        dr = run(REGISTRY["backup_dr_runbook"], ev, CheckThresholds("backup_dr_runbook"))
+        sec = run(REGISTRY["sec_incident_runbook"], ev, CheckThresholds("sec_incident_runbook"))
         # Before the shared matcher, backup_dr_runbook said "fail" here.
         assert (dr.status, sec.status) == ("unknown", "unknown"), (outcome, dr.reason, sec.reason)
         assert dr.reason == sec.reason == "repository documents could not be read"
@@ -36,8 +36,8 @@ def test_both_runbook_checks_are_unknown_when_documents_were_not_all_read() -> N
 
 def test_both_fail_when_every_document_was_read_and_none_matches() -> None:
     ev = _snapshot("ok")
-    assert run(REGISTRY["backup_dr_runbook"], ev, Config("backup_dr_runbook")).status == "fail"
-    assert run(REGISTRY["sec_incident_runbook"], ev, Config("sec_incident_runbook")).status == "fail"
+    assert run(REGISTRY["backup_dr_runbook"], ev, CheckThresholds("backup_dr_runbook")).status == "fail"
+    assert run(REGISTRY["sec_incident_runbook"], ev, CheckThresholds("sec_incident_runbook")).status == "fail"
 
 
 def test_the_shared_matcher_reads_path_and_title_case_insensitively() -> None:

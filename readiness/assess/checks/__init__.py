@@ -5,8 +5,8 @@ discovered). Checks of installed plugins (entry-point group ``readiness.assess.c
 rubric's ``plugins:`` are registered when a rubric is loaded (``readiness.assess.checks.plugins``).
 
 What a plugin author needs is exported here: ``check`` (register a function under an id, with its
-thresholds dataclass), ``ClusterSnapshot`` / ``Item`` (what a check reads), ``Config`` (its thresholds),
-``Result`` and the verdict helpers ``passed``, ``failed``, ``unknown``, ``not_applicable``,
+thresholds dataclass), ``ClusterSnapshot`` / ``Item`` (what a check reads), ``CheckThresholds``
+(the thresholds in force for it), ``Result`` and the verdict helpers ``passed``, ``failed``, ``unknown``, ``not_applicable``,
 ``fraction`` and ``share``, the field readers ``whole`` and ``mapping``, and ``Regex`` (a threshold
 holding a regular expression). ``readiness.assess.testing`` runs fixture files; docs/plugins.md
 shows a whole plugin.
@@ -22,8 +22,8 @@ from readiness.assess.checks import (  # noqa: F401  (imported to register their
 )
 from readiness.assess.checks.base import (
     REGISTRY,
+    CheckThresholds,
     ClusterSnapshot,
-    Config,
     Item,
     Result,
     check,
@@ -41,8 +41,8 @@ from readiness.assess.checks.thresholds import Regex
 
 __all__ = [
     "REGISTRY",
+    "CheckThresholds",
     "ClusterSnapshot",
-    "Config",
     "Item",
     "Regex",
     "Result",

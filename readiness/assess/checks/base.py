@@ -1,6 +1,6 @@
 """What a check sees (``ClusterSnapshot``), what it returns (``Result``), and the registry of checks.
 
-A check is a pure function ``(ev: ClusterSnapshot, cfg: Config) -> Result`` registered under one id
+A check is a pure function ``(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result`` registered under one id
 with ``@check("backup_velero_installed")`` (and ``thresholds=SomeDataclass`` declaring the names,
 types and defaults of what it reads from the rubric, see ``readiness.assess.checks.thresholds``). Its
 title, category, weight, severity, blocker and threshold values live in the rubric (policy),
@@ -394,7 +394,7 @@ def share(good: int, total: int, unsure: int, reason: str, evidence: Iterable[st
 
 
 @dataclass(frozen=True)
-class Config:
+class CheckThresholds:
     """A check's thresholds from the rubric (``cfg["min_rules"]``), with the defaults of the check's
     thresholds dataclass filled in for names the rubric does not set; ``cfg.values`` is the
     dataclass instance (``cfg.values.min_rules``)."""
@@ -417,7 +417,7 @@ class Config:
         return _thresholds.build(THRESHOLDS.get(self.check_id, _thresholds.NoThresholds), self.thresholds)
 
 
-CheckFn = Callable[[ClusterSnapshot, Config], Result]
+CheckFn = Callable[[ClusterSnapshot, CheckThresholds], Result]
 REGISTRY: dict[str, CheckFn] = {}
 # check id -> the dataclass declaring its thresholds (``readiness.assess.checks.thresholds``).
 THRESHOLDS: dict[str, type] = {}
@@ -517,7 +517,7 @@ def _suspect(ev: ClusterSnapshot) -> str:
     return ev.by_kind.suspect()
 
 
-def run(fn: CheckFn, ev: ClusterSnapshot, cfg: Config) -> Result:
+def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """``fn(ev, cfg)``, turning any exception into ``unknown``: a check never stops an evaluation.
 
     ``MalformedFieldError`` names the object and field itself; for any other exception the

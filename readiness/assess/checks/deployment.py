@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
+    CheckThresholds,
     ClusterSnapshot,
-    Config,
     Item,
     Result,
     check,
@@ -163,7 +163,7 @@ def _sync_declared(ev: ClusterSnapshot) -> Result:
 
 
 @check("deploy_gitops_sync")
-def gitops_sync(ev: ClusterSnapshot, cfg: Config) -> Result:
+def gitops_sync(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """GitOps syncs the cluster (on a repository: Flux or Argo CD objects are declared).
 
     Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
@@ -220,7 +220,7 @@ def _gitops_managed(w: Item, applications: set[str]) -> bool:
 
 
 @check("deploy_workloads_gitops_managed", thresholds=GitopsManaged)
-def workloads_gitops_managed(ev: ClusterSnapshot, cfg: Config) -> Result:
+def workloads_gitops_managed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of workloads applied by Flux or Argo CD (their tracking labels), against ``min_share``.
 
     Namespaces ``kube-*`` hold what the Kubernetes distribution installs itself and are left out.
@@ -245,7 +245,7 @@ def workloads_gitops_managed(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_ci_pipeline")
-def ci_pipeline(ev: ClusterSnapshot, cfg: Config) -> Result:
+def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Workflows triggered by push or pull request build and test every change (a job doing build
     and a job doing tests, in one workflow or two)."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -265,7 +265,7 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_tests_gate_deploys")
-def tests_gate_deploys(ev: ClusterSnapshot, cfg: Config) -> Result:
+def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of deploy jobs that wait for tests: they test themselves, need a test job (through
     ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -286,7 +286,7 @@ def tests_gate_deploys(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_auto_dev", thresholds=AutoDeployEnvironments)
-def auto_dev(ev: ClusterSnapshot, cfg: Config) -> Result:
+def auto_dev(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of the threshold's environments that a deploy job reaches without a person starting it
     (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
     ``when: manual`` on every rule it runs under, a Woodpecker deployment event). An automatic deploy
@@ -323,7 +323,7 @@ def auto_dev(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_prod_approval", thresholds=ProductionEnvironments)
-def prod_approval(ev: ClusterSnapshot, cfg: Config) -> Result:
+def prod_approval(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every deploy job to a production environment (the threshold's, or ``production``) needs a job
     doing approval; with no such deploy job, an approval job anywhere counts. Rollbacks are left out."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -367,7 +367,7 @@ def _rolls_back(release: Item) -> bool:
 
 
 @check("deploy_rollback")
-def rollback(ev: ClusterSnapshot, cfg: Config) -> Result:
+def rollback(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Failed releases are rolled back automatically.
 
     A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
@@ -397,13 +397,13 @@ def rollback(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_image_scan_ci")
-def image_scan_ci(ev: ClusterSnapshot, cfg: Config) -> Result:
+def image_scan_ci(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job scans container images (Trivy, Grype, ...)."""
     return job_present(ev, "image-scan", "images scanned in CI")
 
 
 @check("deploy_smoke_tests")
-def smoke_tests(ev: ClusterSnapshot, cfg: Config) -> Result:
+def smoke_tests(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs smoke tests after a deploy: it deploys too, needs a deploy job, or its workflow
     runs after another (``workflow_run`` / ``deployment_status``)."""
     smoke = [(wf, j) for wf, j in jobs(ev) if _does(j, "smoke-test")]
@@ -421,7 +421,7 @@ def smoke_tests(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("deploy_preview_envs")
-def preview_envs(ev: ClusterSnapshot, cfg: Config) -> Result:
+def preview_envs(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job deploys previews, or the cluster has preview namespaces (label readiness.dev/preview=true)."""
     found = jobs_doing(ev, "preview")
     spaces = [n for n in ev.items("", "Namespace") if n.labels.get("readiness.dev/preview") == "true"]
@@ -454,7 +454,7 @@ def _pull_request_generator(generators: Any) -> bool:
 
 
 @check("deploy_canary", thresholds=CanaryServices)
-def canary(ev: ClusterSnapshot, cfg: Config) -> Result:
+def canary(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of the critical services that roll out by canary.
 
     The threshold's services running here (on a repository: declared) that a Flagger Canary
@@ -516,7 +516,7 @@ def _canary_declared(ev: ClusterSnapshot, services: list[str]) -> Result:
 
 
 @check("test_unit_coverage", thresholds=UnitCoverage)
-def unit_coverage(ev: ClusterSnapshot, cfg: Config) -> Result:
+def unit_coverage(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Unit test line coverage from CI's coverage report against ``min_line_rate`` (the lowest report counts)."""
     reports = [r for r in repo(ev, "CoverageReport") if isinstance((r.spec or {}).get("line_rate"), int | float)]
     if not reports:
@@ -534,18 +534,18 @@ def unit_coverage(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("test_integration")
-def integration(ev: ClusterSnapshot, cfg: Config) -> Result:
+def integration(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs integration tests."""
     return job_present(ev, "integration-test", "integration tests in CI")
 
 
 @check("test_e2e")
-def e2e(ev: ClusterSnapshot, cfg: Config) -> Result:
+def e2e(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs end-to-end tests."""
     return job_present(ev, "e2e-test", "end-to-end tests in CI")
 
 
 @check("test_load")
-def load(ev: ClusterSnapshot, cfg: Config) -> Result:
+def load(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs load tests (k6)."""
     return job_present(ev, "load-test", "load tests in CI")

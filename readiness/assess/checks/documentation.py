@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from readiness.assess.checks.base import ClusterSnapshot, Config, Item, Result, check, failed, fraction, passed, unknown
+from readiness.assess.checks.base import (
+    CheckThresholds,
+    ClusterSnapshot,
+    Item,
+    Result,
+    check,
+    failed,
+    fraction,
+    passed,
+    unknown,
+)
 from readiness.assess.checks.common import REPO_GROUP, attested, documents, listing, repo
 
 
@@ -43,13 +53,13 @@ def _document(ev: ClusterSnapshot, kind: str, what: str) -> Result:
 
 
 @check("docs_architecture")
-def architecture(ev: ClusterSnapshot, cfg: Config) -> Result:
+def architecture(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least one architecture document in the repository."""
     return _document(ev, "architecture", "architecture documentation")
 
 
 @check("docs_topology")
-def topology(ev: ClusterSnapshot, cfg: Config) -> Result:
+def topology(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Both a cluster topology and a network design are documented (partial 0.5 with one of them):
     a document of that type, or a section of any document on it (Document ``covers``)."""
     if blind := _blind(ev):
@@ -70,7 +80,7 @@ def topology(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("docs_runbooks_count", thresholds=RunbooksCount)
-def runbooks_count(ev: ClusterSnapshot, cfg: Config) -> Result:
+def runbooks_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks)."""
     if blind := _blind(ev):
         return blind
@@ -91,7 +101,7 @@ def _tested(doc: Item) -> date | None:
 
 
 @check("docs_runbooks_tested", thresholds=RunbooksTested)
-def runbooks_tested(ev: ClusterSnapshot, cfg: Config) -> Result:
+def runbooks_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_share of the runbooks were tested within max_age_days (partial below)."""
     if blind := _blind(ev):
         return blind
@@ -110,7 +120,7 @@ def runbooks_tested(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("docs_oncall")
-def oncall(ev: ClusterSnapshot, cfg: Config) -> Result:
+def oncall(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """On-call procedures are documented (type oncall) and the rotation is attested (fact oncall_rotation)."""
     if blind := _blind(ev):
         return blind
@@ -127,12 +137,12 @@ def oncall(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("docs_escalation")
-def escalation(ev: ClusterSnapshot, cfg: Config) -> Result:
+def escalation(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """An escalation matrix is documented (a Document of type escalation)."""
     return _document(ev, "escalation", "escalation matrix")
 
 
 @check("docs_troubleshooting")
-def troubleshooting(ev: ClusterSnapshot, cfg: Config) -> Result:
+def troubleshooting(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A troubleshooting guide exists (a Document of type troubleshooting)."""
     return _document(ev, "troubleshooting", "troubleshooting guide")

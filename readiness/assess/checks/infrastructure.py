@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from readiness.assess.checks.base import (
+    CheckThresholds,
     ClusterSnapshot,
-    Config,
     Item,
     Result,
     check,
@@ -96,7 +96,7 @@ def _nodes(ev: ClusterSnapshot) -> tuple[list[Item], Result | None]:
 
 
 @check("infra_nodes_ready")
-def nodes_ready(ev: ClusterSnapshot, cfg: Config) -> Result:
+def nodes_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every node reports Ready=True (partial with the share of Ready nodes).
 
     Ready=Unknown is the node controller saying it lost the kubelet: not Ready. A node with no
@@ -119,7 +119,7 @@ def nodes_ready(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_nodes_no_pressure")
-def nodes_no_pressure(ev: ClusterSnapshot, cfg: Config) -> Result:
+def nodes_no_pressure(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """No node reports MemoryPressure, DiskPressure or PIDPressure (partial with the share without).
 
     A pressure condition with status Unknown, or a node reporting none of the three, is not
@@ -148,7 +148,7 @@ def nodes_no_pressure(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_workloads_available", thresholds=WorkloadsAvailable)
-def workloads_available(ev: ClusterSnapshot, cfg: Config) -> Result:
+def workloads_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The share of workloads with all desired replicas ready reaches min_share (scaled-to-zero ones skipped)."""
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"workloads could not be read ({', '.join(ev.unreadable(*WORKLOAD_TYPES))})")
@@ -171,7 +171,7 @@ def workloads_available(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_pvcs_bound")
-def pvcs_bound(ev: ClusterSnapshot, cfg: Config) -> Result:
+def pvcs_bound(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable).
 
     A claim with no phase (not observed, e.g. declared in a repository) or a phase Kubernetes does
@@ -201,7 +201,7 @@ def pvcs_bound(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_iac_present")
-def iac_present(ev: ClusterSnapshot, cfg: Config) -> Result:
+def iac_present(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The repository holds an infrastructure-as-code project (Pulumi or Terraform)."""
     if ev.unreadable((REPO_GROUP, "IaC")):
         return unknown("the repository's IaC facts could not be read")
@@ -214,7 +214,7 @@ def iac_present(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_helmreleases_ready")
-def helmreleases_ready(ev: ClusterSnapshot, cfg: Config) -> Result:
+def helmreleases_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every Flux HelmRelease is Ready (partial with the share Ready; none -> not applicable)."""
     if ev.unreadable((HELM, "HelmRelease")):
         return unknown("Flux HelmReleases could not be read")
@@ -253,7 +253,7 @@ def _cert_manager_declared(ev: ClusterSnapshot) -> Result:
 
 
 @check("infra_cert_manager_ready")
-def cert_manager_ready(ev: ClusterSnapshot, cfg: Config) -> Result:
+def cert_manager_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready.
 
     An issuer whose Ready is Unknown or unreported (declared, not observed) is not Ready: with
@@ -287,7 +287,7 @@ def cert_manager_ready(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_service_mesh")
-def service_mesh(ev: ClusterSnapshot, cfg: Config) -> Result:
+def service_mesh(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A service mesh control plane runs (on a repository: is declared).
 
     Linkerd's destination, identity and proxy injector, or Istio's istiod; on a repository, the
@@ -313,7 +313,7 @@ def service_mesh(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_multicluster_links", thresholds=MulticlusterLinks)
-def multicluster_links(ev: ClusterSnapshot, cfg: Config) -> Result:
+def multicluster_links(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Linkerd multicluster Links are Ready (partial: the share Ready).
 
     None -> fail, or not applicable when the rubric's ``required`` is false; on a repository,
@@ -366,7 +366,7 @@ def _gpus(w: Item) -> int:
 
 
 @check("infra_gpu_inference", thresholds=GpuInference)
-def gpu_inference(ev: ClusterSnapshot, cfg: Config) -> Result:
+def gpu_inference(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
     gpu = [(w, n) for w in workloads(ev) if (n := _gpus(w)) > 0]
     if declared_only(ev):
@@ -388,7 +388,7 @@ def gpu_inference(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_ai_agents", thresholds=AiAgents)
-def ai_agents(ev: ClusterSnapshot, cfg: Config) -> Result:
+def ai_agents(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The AI agents the cluster hosts (thresholds.agents) run with ready replicas (partial: the share)."""
     agents = list(cfg["agents"])
     if not agents:
@@ -409,7 +409,7 @@ def ai_agents(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("infra_chaos_experiments", thresholds=ChaosExperiments)
-def chaos_experiments(ev: ClusterSnapshot, cfg: Config) -> Result:
+def chaos_experiments(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Chaos Mesh experiments of the rubric's kinds number at least min_experiments (partial below)."""
     kinds = list(cfg["kinds"])
     found = [x for k in kinds for x in ev.items(CHAOS_MESH, k)]

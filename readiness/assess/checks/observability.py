@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
+    CheckThresholds,
     ClusterSnapshot,
-    Config,
     Item,
     Result,
     check,
@@ -167,13 +167,13 @@ def _tool(ev: ClusterSnapshot, role: str, apps: Iterable[str], crs: Iterable[Pro
     return failed(f"no {role} running (looked for {listing(apps, 6)})")
 
 
-def _tools(cfg: Config) -> list[str]:
+def _tools(cfg: CheckThresholds) -> list[str]:
     """The rubric's ``tools`` for the role (policy; the check's dataclass gives the defaults)."""
     return [str(t) for t in cfg["tools"]]
 
 
 @check("obs_prometheus", thresholds=MetricsTools)
-def prometheus(ev: ClusterSnapshot, cfg: Config) -> Result:
+def prometheus(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A metrics store runs (on a repository: is declared).
 
     An Available monitoring.coreos.com Prometheus (or VictoriaMetrics VMSingle/VMCluster), or a
@@ -184,13 +184,13 @@ def prometheus(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("obs_grafana", thresholds=DashboardTools)
-def grafana(ev: ClusterSnapshot, cfg: Config) -> Result:
+def grafana(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A dashboard tool of the rubric's ``tools`` (Grafana) runs, or on a repository is declared."""
     return _tool(ev, "dashboards", _tools(cfg), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
 
 
 @check("obs_loki", thresholds=LogStores)
-def loki(ev: ClusterSnapshot, cfg: Config) -> Result:
+def loki(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A log store runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
@@ -200,13 +200,13 @@ def loki(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("obs_tempo", thresholds=TraceStores)
-def tempo(ev: ClusterSnapshot, cfg: Config) -> Result:
+def tempo(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A trace store of the rubric's ``tools`` runs (Tempo, Jaeger, Zipkin), or on a repository is declared."""
     return _tool(ev, "trace store", _tools(cfg), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
 
 
 @check("obs_otel_collector", thresholds=TelemetryCollectors)
-def otel_collector(ev: ClusterSnapshot, cfg: Config) -> Result:
+def otel_collector(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A telemetry collector runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Grafana Alloy, Grafana Agent, the OpenTelemetry
@@ -216,7 +216,7 @@ def otel_collector(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("obs_alertmanager_running", thresholds=Alertmanagers)
-def alertmanager_running(ev: ClusterSnapshot, cfg: Config) -> Result:
+def alertmanager_running(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Alertmanager runs (on a repository: is declared).
 
     An Alertmanager workload runs or a monitoring.coreos.com Alertmanager is Available; on a
@@ -252,12 +252,12 @@ def _route_receivers(route: Any) -> set[str]:
     return out
 
 
-def _paging_types(cfg: Config) -> list[str]:
+def _paging_types(cfg: CheckThresholds) -> list[str]:
     return [str(t) for t in cfg["receiver_types"]]
 
 
 @check("obs_paging_receiver", thresholds=PagingReceivers)
-def paging_receiver(ev: ClusterSnapshot, cfg: Config) -> Result:
+def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
 
     The rubric's ``receiver_types``: an AlertmanagerConfig whose route sends to one, or an
@@ -333,7 +333,7 @@ def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
 
 
 @check("obs_alert_rules_count", thresholds=AlertRules)
-def alert_rules_count(ev: ClusterSnapshot, cfg: Config) -> Result:
+def alert_rules_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
     if blind := _rules_unreadable(ev):
         return blind
@@ -357,7 +357,7 @@ def _rules_hidden(ev: ClusterSnapshot) -> tuple[str, list[str]]:
 
 
 @check("obs_plan_alerts", thresholds=PlanAlerts)
-def plan_alerts(ev: ClusterSnapshot, cfg: Config) -> Result:
+def plan_alerts(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The plan's named alerts exist (partial: the share present)."""
     if blind := _rules_unreadable(ev):
         return blind
@@ -399,7 +399,7 @@ def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[Item, dict[str, Any]]
 
 
 @check("obs_alert_runbooks")
-def alert_runbooks(ev: ClusterSnapshot, cfg: Config) -> Result:
+def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every alert's runbook_url resolves to a file of this repository (partial: the share).
 
     A URL resolves in any case, with or without ``.md``, to a folder's README/index, or under Hugo's
@@ -454,7 +454,7 @@ def _slo_services(ev: ClusterSnapshot) -> tuple[dict[str, list[str]], list[str]]
 
 
 @check("obs_slos", thresholds=CriticalServices)
-def slos(ev: ClusterSnapshot, cfg: Config) -> Result:
+def slos(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
     CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
 
@@ -489,7 +489,7 @@ def slos(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("obs_incident_management", thresholds=IncidentFacts)
-def incident_management(ev: ClusterSnapshot, cfg: Config) -> Result:
+def incident_management(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every fact of the rubric's list (PagerDuty contract, a test alert that paged) is attested and valid."""
     if not cfg["facts"]:
         return not_applicable("the rubric names no incident-management facts")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from readiness.assess.checks import (
+    CheckThresholds,
     ClusterSnapshot,
-    Config,
     Item,
     Result,
     check,
@@ -58,7 +58,7 @@ def _pinned(image: str, floating: tuple[str, ...]) -> bool:
 
 
 @check("example_images_pinned", thresholds=PinnedImages)
-def images_pinned(ev: ClusterSnapshot, cfg: Config) -> Result:
+def images_pinned(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every container image of the workloads outside ``skip_namespaces`` is pinned: a digest, or a
     tag not among ``floating_tags`` (partial: the share of workloads all of whose images are)."""
     t: PinnedImages = cfg.values
@@ -76,7 +76,7 @@ def images_pinned(ev: ClusterSnapshot, cfg: Config) -> Result:
 
 
 @check("example_min_replicas", thresholds=MinReplicas)
-def min_replicas(ev: ClusterSnapshot, cfg: Config) -> Result:
+def min_replicas(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every Deployment outside ``skip_namespaces`` asks for at least ``min_replicas`` replicas
     (``spec.replicas``, 1 when unset; partial: the share that does)."""
     t: MinReplicas = cfg.values
