@@ -1,8 +1,8 @@
 """Scores from findings: per cluster and for the fleet, per category and overall.
 
 For a finding, ``s`` is its score in [0, 1] (column ``score``; a waived finding counts 1 in the
-score *with* waivers, its own score, column ``score_without_waivers``, without). Findings that are ``not_applicable`` are left out; ``unknown``
-ones count 0 (never a pass) and lower the coverage instead.
+score *with* waivers, its own score, column ``score_without_waivers``, without). Findings that are
+``not_applicable`` are left out; ``unknown`` ones count 0 (never a pass) and lower the coverage instead.
 
 Per cluster, category ``c``::
 
@@ -83,7 +83,8 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
 def _categories(values: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return values.group_by(*keys, "category").agg(
         (100 * (pl.col("weight") * pl.col("score")).sum() / pl.col("weight").sum()).alias("score"),
-        (100 * (pl.col("weight") * pl.col("score_without_waivers")).sum() / pl.col("weight").sum()).alias("score_without_waivers"),
+        (100 * (pl.col("weight") * pl.col("score_without_waivers")).sum() / pl.col("weight").sum())
+        .alias("score_without_waivers"),
         ((pl.col("weight") * pl.col("evaluated")).sum() / pl.col("weight").sum()).alias("coverage"),
     )
 
