@@ -31,8 +31,8 @@ EXPORTED = {
         "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
     ],
     "readiness.assess.checks": [
-        "REGISTRY", "CheckThresholds", "ClusterSnapshot", "Item", "Regex", "Result", "check", "failed", "fraction", "get", "mapping",
-        "not_applicable", "passed", "share", "unknown", "whole",
+        "REGISTRY", "CheckThresholds", "ClusterSnapshot", "KubeObject", "Regex", "Result", "check", "failed",
+        "fraction", "get", "mapping", "not_applicable", "passed", "share", "unknown", "whole",
     ],
     "readiness.store": [
         "FILE_MODE", "LOCK_SUFFIX", "TABLES", "TMP_SUFFIX", "atomic_path", "check_files", "cluster_lock", "collect",

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from readiness import store
-from readiness.assess.checks.base import ClusterSnapshot, Item
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject
 from readiness.assess.checks.common import installers, names_of, ready_count, where, workloads
 from readiness.assess.evaluate import end_of
 from readiness.store import paths
@@ -38,7 +38,7 @@ def _snapshot(data_dir: Path, cluster: str, snapshot_id: str, at: object) -> Clu
     return ClusterSnapshot(cluster, at, objs)  # type: ignore[arg-type]
 
 
-def _owners(w: Item) -> set[str]:
+def _owners(w: KubeObject) -> set[str]:
     return {str(w.labels[k]) for k in OWNER_KEYS if w.labels.get(k)} | {
         str(w.annotations[k]) for k in OWNER_ANNOTATIONS if w.annotations.get(k)}
 

@@ -5,11 +5,11 @@ discovered). Checks of installed plugins (entry-point group ``readiness.assess.c
 rubric's ``plugins:`` are registered when a rubric is loaded (``readiness.assess.checks.plugins``).
 
 What a plugin author needs is exported here: ``check`` (register a function under an id, with its
-thresholds dataclass), ``ClusterSnapshot`` / ``Item`` (what a check reads), ``CheckThresholds``
-(the thresholds in force for it), ``Result`` and the verdict helpers ``passed``, ``failed``, ``unknown``, ``not_applicable``,
-``fraction`` and ``share``, the field readers ``whole`` and ``mapping``, and ``Regex`` (a threshold
-holding a regular expression). ``readiness.assess.testing`` runs fixture files; docs/plugins.md
-shows a whole plugin.
+thresholds dataclass), ``ClusterSnapshot`` and its ``KubeObject``s (what a check reads),
+``CheckThresholds`` (the thresholds in force for it), ``Result`` and the verdict helpers ``passed``,
+``failed``, ``unknown``, ``not_applicable``, ``fraction`` and ``share``, the field readers ``whole``
+and ``mapping``, and ``Regex`` (a threshold holding a regular expression).
+``readiness.assess.testing`` runs fixture files; docs/plugins.md shows a whole plugin.
 """
 
 from readiness.assess.checks import (  # noqa: F401  (imported to register their checks)
@@ -24,7 +24,7 @@ from readiness.assess.checks.base import (
     REGISTRY,
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     failed,
@@ -43,7 +43,7 @@ __all__ = [
     "REGISTRY",
     "CheckThresholds",
     "ClusterSnapshot",
-    "Item",
+    "KubeObject",
     "Regex",
     "Result",
     "check",

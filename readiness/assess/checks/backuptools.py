@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from readiness.assess.checks.base import ClusterSnapshot, Item, mapping, timestamp
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject, mapping, timestamp
 from readiness.assess.checks.cron import CronError, cadence, go_hours
 
 VELERO = "velero.io"
@@ -62,7 +62,7 @@ class Run:
     known); ``when`` it finished (else started)."""
 
     tool: str
-    item: Item
+    item: KubeObject
     phase: str
     outcome: str
     when: datetime | None
@@ -275,7 +275,7 @@ def _velero_runs(ev: ClusterSnapshot, stuck: timedelta | None) -> list[Run]:
     return out
 
 
-def _condition(item: Item, kind: str) -> dict[str, Any] | None:
+def _condition(item: KubeObject, kind: str) -> dict[str, Any] | None:
     conds = mapping(item, "status", item.status).get("conditions")
     for c in conds if isinstance(conds, list) else []:
         if isinstance(c, dict) and c.get("type") == kind:

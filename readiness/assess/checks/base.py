@@ -25,8 +25,8 @@ from readiness.errors import DuplicateCheckError, MalformedFieldError, UnknownCh
 
 
 @dataclass(frozen=True)
-class Item:
-    """One collected object, parsed."""
+class KubeObject:
+    """One collected Kubernetes object (from a cluster or a repository), parsed."""
 
     api_version: str
     kind: str
@@ -86,7 +86,7 @@ _CONDITION_TYPE = re.compile(r"[A-Za-z0-9_./-]+")
 GAPS = ("forbidden", "error", "partial")
 
 
-def condition_status(item: Item, kind: str) -> str | None:
+def condition_status(item: KubeObject, kind: str) -> str | None:
     """The status condition ``kind`` as Kubernetes states it: ``True``, ``False`` or ``Unknown``;
     None when the object has no such condition. ``MalformedFieldError`` when a condition cannot
     be read (not an object, a type that is not a name, a status other than those three): it
@@ -114,14 +114,14 @@ def group_of(api_version: str) -> str:
 # Where an API group ends in apiVersion ``group/version`` (the same pattern the frames used, so
 # ``v1`` is the core group ``""`` and ``a/b/v1`` is ``a/b``).
 _VERSION = re.compile(r"/?[^/]+\Z")
-# The object columns an ``Item`` is read from, in ``Objects`` row order.
+# The object columns an ``KubeObject`` is read from, in ``Objects`` row order.
 OBJECT_COLUMNS = ("api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source")
 # The coverage columns ``Coverage`` reads (``count`` and ``detail`` may be missing).
 COVERAGE_COLUMNS = ("api_version", "kind", "outcome", "count", "detail")
 
 
 class Objects:
-    """One snapshot's objects, indexed once by (API group, kind) and parsed into ``Item``s once.
+    """One snapshot's objects, indexed once by (API group, kind) and parsed into ``KubeObject``s once.
 
     Built from rows of ``OBJECT_COLUMNS`` (strings as stored: labels, annotations, spec and
     status are JSON text). A kind's objects are parsed (``json.loads``) the first time a check
@@ -135,7 +135,7 @@ class Objects:
         self._all = list(rows)
         self._groups: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
-        self._parsed: dict[tuple[str, str], list[Item]] = {}
+        self._parsed: dict[tuple[str, str], list[KubeObject]] = {}
         groups, index = self._groups, self._rows
         for row in self._all:
             av = row[0]
@@ -159,14 +159,14 @@ class Objects:
         """Whether any object of ``kind`` in API group ``group`` was stored."""
         return (group, kind) in self._rows
 
-    def items(self, group: str, kind: str) -> list[Item]:
+    def items(self, group: str, kind: str) -> list[KubeObject]:
         """Objects of ``kind`` in API group ``group`` (``""`` for core), parsed on the first call."""
         key = (group, kind)
         found = self._parsed.get(key)
         if found is None:
             loads = json.loads
             found = self._parsed[key] = [
-                Item(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
+                KubeObject(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
                      src or "live")
                 for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
             ]
@@ -286,7 +286,7 @@ class ClusterSnapshot:
         """The coverage rows as a frame: the one given (maybe None), else one built from the index."""
         return self._coverage.frame() if isinstance(self._coverage, Coverage) else self._coverage
 
-    def items(self, group: str, kind: str) -> list[Item]:
+    def items(self, group: str, kind: str) -> list[KubeObject]:
         """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both."""
         return self.by_kind.items(group, kind)
 
@@ -456,7 +456,7 @@ def get(check_id: str) -> CheckFn:
         raise UnknownCheckError(check_id, list(REGISTRY)) from None
 
 
-def whole(item: Item, path: str, value: Any, default: int) -> int:
+def whole(item: KubeObject, path: str, value: Any, default: int) -> int:
     """``value`` (read from ``item`` at dotted ``path``) as a whole number, ``default`` when absent.
 
     Raises ``MalformedFieldError`` naming the object and field for anything else (``${VAR}``,
@@ -473,7 +473,7 @@ def whole(item: Item, path: str, value: Any, default: int) -> int:
     raise MalformedFieldError(item.ref, path, value, "a whole number")
 
 
-def mapping(item: Item, path: str, value: Any) -> dict[str, Any]:
+def mapping(item: KubeObject, path: str, value: Any) -> dict[str, Any]:
     """``value`` (read from ``item`` at dotted ``path``) as an object, ``{}`` when absent;
     ``MalformedFieldError`` for anything else."""
     if value is None:
@@ -483,7 +483,7 @@ def mapping(item: Item, path: str, value: Any) -> dict[str, Any]:
     raise MalformedFieldError(item.ref, path, value, "an object")
 
 
-def timestamp(item: Item, path: str, value: Any) -> datetime | None:
+def timestamp(item: KubeObject, path: str, value: Any) -> datetime | None:
     """An RFC 3339 time (``2026-01-10T12:00:00Z``) read from ``item`` at ``path``; None when absent
     or empty; ``MalformedFieldError`` for anything else. Times without a zone are taken as UTC."""
     if value is None or value == "":

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.assess.checks.base import ClusterSnapshot, Item, Result, failed, mapping, passed, unknown, whole
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
 from readiness.store.repofacts import REPO_API, UNFOLLOWED
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -33,12 +33,12 @@ BUNDLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def workloads(ev: ClusterSnapshot) -> list[Item]:
+def workloads(ev: ClusterSnapshot) -> list[KubeObject]:
     """Every Deployment, StatefulSet and DaemonSet of the cluster."""
     return [w for kind in WORKLOAD_KINDS for w in ev.items("apps", kind)]
 
 
-def ready_count(w: Item) -> tuple[int, int]:
+def ready_count(w: KubeObject) -> tuple[int, int]:
     """(ready, desired) replicas of a workload."""
     st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
@@ -48,11 +48,11 @@ def ready_count(w: Item) -> tuple[int, int]:
             whole(w, "spec.replicas", mapping(w, "spec", w.spec).get("replicas"), 1))
 
 
-def app_name(w: Item) -> str:
+def app_name(w: KubeObject) -> str:
     return str(w.labels.get("app.kubernetes.io/name") or w.labels.get("app") or w.name)
 
 
-def running(ev: ClusterSnapshot, apps: Iterable[str]) -> list[Item]:
+def running(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Workloads whose app name (label, else object name) is one of ``apps`` with >= 1 ready replica."""
     wanted = set(apps)
     return [w for w in workloads(ev) if (app_name(w) in wanted or w.name in wanted) and ready_count(w)[0] > 0]
@@ -64,7 +64,7 @@ def declared_only(ev: ClusterSnapshot) -> bool:
     return ev.declared_only
 
 
-def where(item: Item) -> str:
+def where(item: KubeObject) -> str:
     """How a reason cites a declared object: the file it was read from when the collector recorded
     it (annotation ``readiness.dev/file`` or the repo collector's ``readiness.dev/source-path``, or
     kustomize's path annotations), else ``Kind ns/name``."""
@@ -76,7 +76,7 @@ def where(item: Item) -> str:
     return f"{item.kind} {item.namespace}/{item.name}" if item.namespace else f"{item.kind} {item.name}"
 
 
-def chart_of(item: Item) -> str:
+def chart_of(item: KubeObject) -> str:
     """The Helm chart a HelmRelease / Argo CD Application installs ('' when none)."""
     chart = item.facts.get("chart")
     if chart:
@@ -97,7 +97,7 @@ def chart_of(item: Item) -> str:
 INSTALL_SUFFIX = re.compile(r"-(?:install|installer|setup)$")
 
 
-def names_of(item: Item) -> set[str]:
+def names_of(item: KubeObject) -> set[str]:
     """The component names a declaring object installs: its chart (and what a bundle chart
     enables, and then only that), its release / object name, an Argo CD source path's last directory."""
     spec = item.spec if isinstance(item.spec, dict) else {}
@@ -121,7 +121,7 @@ def names_of(item: Item) -> set[str]:
     return {n.lower() for n in out if n}
 
 
-def installers(ev: ClusterSnapshot) -> list[Item]:
+def installers(ev: ClusterSnapshot) -> list[KubeObject]:
     """Objects that install components: HelmReleases, Flux HelmCharts, Argo CD Applications and
     ApplicationSets, kustomizations with ``helmCharts``, workload manifests, and install Jobs
     (a name ending in ``-install``, ``-installer`` or ``-setup``)."""
@@ -130,7 +130,7 @@ def installers(ev: ClusterSnapshot) -> list[Item]:
             + [j for j in ev.items("batch", "Job") if INSTALL_SUFFIX.search(j.name)])
 
 
-def declared(ev: ClusterSnapshot, apps: Iterable[str]) -> list[Item]:
+def declared(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Repository objects that install one of ``apps`` (chart, release, Application, workload
     manifest: see ``installers``), matched by name, case-insensitive."""
     wanted = {a.lower() for a in apps}
@@ -171,7 +171,7 @@ def blind_spots(ev: ClusterSnapshot, *kinds: str) -> tuple[str, list[str]]:
     return "; ".join(parts), skipped + sources
 
 
-def ready_detail(w: Item) -> str:
+def ready_detail(w: KubeObject) -> str:
     ready, want = ready_count(w)
     return f"{w.ref} {ready}/{want} ready"
 
@@ -198,7 +198,8 @@ def component(ev: ClusterSnapshot, role: str, apps: Iterable[str], kinds: Iterab
     return declared_result(ev, role, apps, declared(ev, apps), kinds)
 
 
-def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
+def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[KubeObject],
+                    kinds: Iterable[str]) -> Result:
     """On a repository snapshot: pass on ``decl``, unknown when skipped files or Argo CD sources not
     followed may hold it (``blind_spots``), else fail."""
     if decl:
@@ -220,12 +221,12 @@ def workload_present(ev: ClusterSnapshot, role: str, apps: Iterable[str]) -> Res
     return component(ev, role, apps)
 
 
-def repo(ev: ClusterSnapshot, kind: str) -> list[Item]:
+def repo(ev: ClusterSnapshot, kind: str) -> list[KubeObject]:
     """Repository facts of ``kind`` (Workflow, Document, DependencyBot, IaC, CoverageReport)."""
     return ev.items(REPO_GROUP, kind)
 
 
-def jobs(ev: ClusterSnapshot) -> list[tuple[Item, dict[str, Any]]]:
+def jobs(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """(workflow, job) pairs of every CI workflow in the repository."""
     return [(wf, job) for wf in repo(ev, "Workflow") for job in (wf.spec or {}).get("jobs", [])]
 
@@ -235,7 +236,7 @@ def jobs_doing(ev: ClusterSnapshot, activity: str) -> list[str]:
     return [f"{wf.name}#{job['name']}" for wf, job in jobs(ev) if activity in job.get("does", [])]
 
 
-def documents(ev: ClusterSnapshot, *types: str) -> list[Item]:
+def documents(ev: ClusterSnapshot, *types: str) -> list[KubeObject]:
     """Documents in the repository of the given types."""
     return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
 

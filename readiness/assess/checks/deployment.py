@@ -8,7 +8,7 @@ from typing import Any
 from readiness.assess.checks.base import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     failed,
@@ -85,10 +85,10 @@ class UnitCoverage:
 
     min_line_rate: float = 0.8
 
-Job = tuple[Item, dict[str, Any]]
+Job = tuple[KubeObject, dict[str, Any]]
 
 
-def _ref(wf: Item, job: dict[str, Any]) -> str:
+def _ref(wf: KubeObject, job: dict[str, Any]) -> str:
     return f"{wf.name}#{job['name']}"
 
 
@@ -96,11 +96,11 @@ def _does(job: dict[str, Any], *activities: str) -> bool:
     return any(a in (job.get("does") or []) for a in activities)
 
 
-def _triggers(wf: Item) -> list[str]:
+def _triggers(wf: KubeObject) -> list[str]:
     return list((wf.spec or {}).get("triggers") or [])
 
 
-def _upstream(ev: ClusterSnapshot, wf: Item, job: dict[str, Any]) -> list[Job]:
+def _upstream(ev: ClusterSnapshot, wf: KubeObject, job: dict[str, Any]) -> list[Job]:
     """Every job ``job`` waits for through ``needs``, transitively.
 
     A needed name is looked up in the job's own workflow first, then in the other workflows
@@ -181,7 +181,7 @@ def gitops_sync(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if not (repos or kustomizations or applications):
         return failed("no GitOps: no Flux source or Kustomization and no Argo CD Application")
 
-    def flux_problem(o: Item) -> str | None:
+    def flux_problem(o: KubeObject) -> str | None:
         if (o.spec or {}).get("suspend"):
             return "suspended"
         return None if o.condition("Ready") else "not Ready"
@@ -207,7 +207,7 @@ def gitops_sync(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return fraction(1 - len(bad) / len(problems), reason, [ref for ref, p in problems.items() if p] or list(problems))
 
 
-def _gitops_managed(w: Item, applications: set[str]) -> bool:
+def _gitops_managed(w: KubeObject, applications: set[str]) -> bool:
     """Whether Flux or Argo CD applied workload ``w``, by the labels and annotations they set."""
     return bool(
         w.labels.get("kustomize.toolkit.fluxcd.io/name")
@@ -345,7 +345,7 @@ def prod_approval(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                   [_ref(wf, j) for wf, j in prod] + approvals)
 
 
-def _progressive(ev: ClusterSnapshot) -> list[Item]:
+def _progressive(ev: ClusterSnapshot) -> list[KubeObject]:
     """Flagger Canaries and Argo Rollouts whose controller runs (without it they do nothing); on a
     repository snapshot, those whose controller is declared too."""
     out = []
@@ -356,7 +356,7 @@ def _progressive(ev: ClusterSnapshot) -> list[Item]:
     return out
 
 
-def _rolls_back(release: Item) -> bool:
+def _rolls_back(release: KubeObject) -> bool:
     """A Flux HelmRelease that rolls back a failed upgrade: ``upgrade.remediation`` retries (or
     ``remediateLastFailure``) with the default ``rollback`` strategy."""
     rem = (((release.spec or {}).get("upgrade") or {}).get("remediation")) or {}

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from readiness.assess.checks.base import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     failed,
@@ -64,7 +64,7 @@ def topology(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     a document of that type, or a section of any document on it (Document ``covers``)."""
     if blind := _blind(ev):
         return blind
-    def about(d: Item, kind: str) -> bool:
+    def about(d: KubeObject, kind: str) -> bool:
         spec = d.spec if isinstance(d.spec, dict) else {}
         return spec.get("type") == kind or kind in (spec.get("covers") or [])
 
@@ -90,7 +90,7 @@ def runbooks_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                     f"{len(runbooks)} runbooks of {wanted} wanted", [d.name for d in runbooks])
 
 
-def _tested(doc: Item) -> date | None:
+def _tested(doc: KubeObject) -> date | None:
     value = (doc.spec or {}).get("last_tested")
     if isinstance(value, date):
         return value

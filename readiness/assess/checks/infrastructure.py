@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from readiness.assess.checks.base import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     condition_status,
@@ -83,7 +83,7 @@ class ChaosExperiments:
     kinds: tuple[str, ...] = ("PodChaos", "NetworkChaos", "StressChaos", "IOChaos", "TimeChaos")
 
 
-def _nodes(ev: ClusterSnapshot) -> tuple[list[Item], Result | None]:
+def _nodes(ev: ClusterSnapshot) -> tuple[list[KubeObject], Result | None]:
     """The cluster's nodes, or the result to return when there are none to judge."""
     if ev.unreadable(("", "Node")):
         return [], unknown(f"Nodes could not be read completely: {ev.gaps(('', 'Node'))}")
@@ -233,7 +233,7 @@ def helmreleases_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                     [r.ref for r in bad])
 
 
-def _ready_reason(item: Item) -> str:
+def _ready_reason(item: KubeObject) -> str:
     for c in (item.status or {}).get("conditions") or []:
         if c.get("type") == "Ready":
             return str(c.get("reason") or c.get("status"))
@@ -347,14 +347,14 @@ def multicluster_links(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                     f"{listing(target[x.name] for x in down)}", [x.ref for x in down])
 
 
-def _link_ready(link: Item, mirrors: set[str]) -> bool:
+def _link_ready(link: KubeObject, mirrors: set[str]) -> bool:
     ready = link.condition("Ready")
     if ready is not None:
         return ready
     return link.name in mirrors or (link.spec or {}).get("targetClusterName") in mirrors
 
 
-def _gpus(w: Item) -> int:
+def _gpus(w: KubeObject) -> int:
     """GPUs the workload's pod template requests or limits (the larger, summed over containers)."""
     pod = ((w.spec or {}).get("template") or {}).get("spec") or {}
     total = 0

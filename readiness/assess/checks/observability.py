@@ -12,7 +12,7 @@ from typing import Any
 from readiness.assess.checks.base import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     failed,
@@ -129,14 +129,14 @@ class IncidentFacts:
 
     facts: tuple[str, ...] = ("pagerduty_contract", "pagerduty_test_alert")
 
-Probe = tuple[str, str, Callable[[Item], bool]]
+Probe = tuple[str, str, Callable[[KubeObject], bool]]
 
 
-def _available(item: Item) -> bool:
+def _available(item: KubeObject) -> bool:
     return item.condition("Available") is True
 
 
-def _eck_ready(item: Item) -> bool:
+def _eck_ready(item: KubeObject) -> bool:
     return (item.status or {}).get("phase") == "Ready" or (item.status or {}).get("health") in ("green", "yellow")
 
 
@@ -225,19 +225,19 @@ def alertmanager_running(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                                                                  (VICTORIA, "VMAlertmanager", _vm_operational)])
 
 
-def _vm_operational(item: Item) -> bool:
+def _vm_operational(item: KubeObject) -> bool:
     return str((item.status or {}).get("updateStatus") or (item.status or {}).get("status") or "") == "operational"
 
 
-def _grafana_ok(item: Item) -> bool:
+def _grafana_ok(item: KubeObject) -> bool:
     return (item.status or {}).get("stage") == "complete" and (item.status or {}).get("stageStatus") == "success"
 
 
-def _jaeger_ok(item: Item) -> bool:
+def _jaeger_ok(item: KubeObject) -> bool:
     return (item.status or {}).get("phase") == "Running"
 
 
-def _otel_ok(item: Item) -> bool:
+def _otel_ok(item: KubeObject) -> bool:
     scale = (item.status or {}).get("scale") or {}
     return str(scale.get("statusReplicas") or "").split("/")[0] not in ("", "0")
 
@@ -312,7 +312,7 @@ def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return failed(f"no AlertmanagerConfig or Alertmanager configuration with a {' or '.join(types)} receiver")
 
 
-def _rules(ev: ClusterSnapshot) -> list[tuple[Item, dict[str, Any]]]:
+def _rules(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """(rule object, rule) for every rule of every PrometheusRule (and VictoriaMetrics VMRule)."""
     out = []
     for group, kind in RULE_TYPES:
@@ -322,7 +322,7 @@ def _rules(ev: ClusterSnapshot) -> list[tuple[Item, dict[str, Any]]]:
     return out
 
 
-def _alerts(ev: ClusterSnapshot) -> list[tuple[Item, dict[str, Any]]]:
+def _alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """The alerting rules (``alert:``), not the recording ones (``record:``)."""
     return [(item, r) for item, r in _rules(ev) if r.get("alert")]
 
@@ -380,7 +380,7 @@ _WHERE = {"missing-here": "to a file missing here", "other-repository": "to anot
           "placeholder": "to a placeholder", "external": "to another site"}
 
 
-def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[Item, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Where each alert's runbook_url points: the collector's RunbookLinks fact (repo snapshots, which
     know every file of the repository), else resolved here against the repository's Documents."""
     for fact in repo(ev, "RunbookLinks"):

@@ -10,7 +10,7 @@ from typing import Any
 from readiness.assess.checks.base import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     condition_status,
@@ -96,7 +96,7 @@ def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, st
             or (labels or {}).get("readiness.dev/preview") == "true")
 
 
-def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[Item]:
+def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[KubeObject]:
     """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
     declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
     # A repository may declare one namespace in several files (overlays): one entry per name.
@@ -104,7 +104,7 @@ def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[Item]:
     if declared_only(ev):
         known = {n.name for n in ev.items(*NAMESPACE)}
         extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})
-        spaces += [Item("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
+        spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
                    if not is_system_namespace(cfg, ns)]
     return spaces
 
@@ -232,7 +232,7 @@ def _injected(annotations: Mapping[str, str], labels: Mapping[str, str]) -> set[
     return out
 
 
-def _template(w: Item) -> dict[str, Any]:
+def _template(w: KubeObject) -> dict[str, Any]:
     return ((w.spec or {}).get("template") or {})
 
 
@@ -247,7 +247,7 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if not spaces:
         return not_applicable("no application namespaces")
     meshes = set(_mesh_running(ev))
-    by_ns: dict[str, list[Item]] = {}
+    by_ns: dict[str, list[KubeObject]] = {}
     for w in workloads(ev):
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked = [], []
@@ -285,7 +285,7 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed] + list(dict.fromkeys(mislabelled)))
 
 
-def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
+def _renew_margin(c: KubeObject, status: Mapping[str, Any], not_after: datetime) -> timedelta:
     """How long before notAfter cert-manager renews ``c``: status.renewalTime when stated, else
     spec.renewBefore, else spec.renewBeforePercentage of the duration, else a third of it
     (cert-manager's defaults: duration 2160h, renewBefore duration/3)."""
@@ -303,7 +303,7 @@ def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> ti
     return duration / 3
 
 
-def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
+def _go_duration(c: KubeObject, path: str, value: Any) -> timedelta | None:
     if value is None:
         return None
     hours = go_hours(value) if isinstance(value, str) else None
@@ -378,7 +378,7 @@ def network_policies(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
 
 
-def _pod_problems(w: Item) -> list[str]:
+def _pod_problems(w: KubeObject) -> list[str]:
     """Why workload ``w``'s pods are not restricted: privileged or possibly-root containers."""
     template = _template(w)
     if w.kind == "CronJob":  # its pods come from spec.jobTemplate.spec.template
@@ -442,7 +442,7 @@ def trivy_operator(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return failed("the Trivy Operator is not installed")
 
 
-def _image(r: Item) -> str:
+def _image(r: KubeObject) -> str:
     report = (r.status or {}).get("report") or r.spec or {}
     art = report.get("artifact") or {}
     server = (report.get("registry") or {}).get("server")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from readiness.assess.checks import (
     CheckThresholds,
     ClusterSnapshot,
-    Item,
+    KubeObject,
     Result,
     check,
     fraction,
@@ -40,7 +40,7 @@ class MinReplicas:
     skip_namespaces: tuple[str, ...] = ("kube-system",)
 
 
-def _images(w: Item) -> list[str]:
+def _images(w: KubeObject) -> list[str]:
     """The images of a workload's pod template (containers and init containers)."""
     template = mapping(w, "spec.template", mapping(w, "spec", w.spec).get("template"))
     pod = mapping(w, "spec.template.spec", template.get("spec"))
