@@ -43,7 +43,7 @@ EXPORTED = {
     "readiness.plan": [
         "BURNDOWN", "HOURS_IN", "NEVER_STALE", "NO_EVIDENCE", "PLAN_FILE", "TOP_KEYS", "WEEKS_IN", "WP_KEYS",
         "Burndown", "CheckState", "Forecast", "Plan", "WorkPackage", "burndown", "burndown_json", "check_states",
-        "compute", "consistency_warnings", "evidence", "forecast", "ideal_remaining", "load_plan", "progress",
+        "compute", "consistency_warnings", "findings_as_of", "forecast", "ideal_remaining", "load_plan", "progress",
         "readiness_crossing", "work_packages",
     ],
     "readiness.report": [
