@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from readiness.errors import ConfigError
-from readiness.store import configfile as yamlfile
+from readiness.store import configfile
 
 PROFILES = Path(__file__).parent / "rubrics"
 DEFAULT = PROFILES / "default.yaml"
@@ -130,9 +130,7 @@ class _Origins:
 
 
 def _read(path: Path, origins: _Origins) -> dict[str, Any]:
-    from readiness.store import configfile as yamlfile
-
-    doc, node = yamlfile.load(path, "rubric")  # strict: UTF-8, no duplicated key
+    doc, node = configfile.load(path, "rubric")  # strict: UTF-8, no duplicated key
     origins.add(path, node)
     if not isinstance(doc, dict):
         raise ConfigError(str(path), "a rubric must be a YAML mapping", line=1)
@@ -168,7 +166,7 @@ def data_profile(data: Path | str) -> Path | None:
     fleet = Path(data) / FLEET_FILE
     if not fleet.is_file():
         return None
-    doc, _ = yamlfile.load(fleet, "fleet file")  # ConfigError naming the file and line
+    doc, _ = configfile.load(fleet, "fleet file")  # ConfigError naming the file and line
     name = doc.get(PROFILE_KEY) if isinstance(doc, dict) else None
     if name is None:
         return None

@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from readiness.assess.checks import thresholds as th
 from readiness.assess.checks.base import (
@@ -56,7 +55,8 @@ from readiness.assess.checks.base import (
     Result,
     run,
 )
-from readiness.store import schema
+from readiness.errors import ConfigError
+from readiness.store import configfile, schema
 
 # File-name prefix -> the status a fixture expects.
 PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}
@@ -120,9 +120,9 @@ def rows(objects: list[dict[str, Any]], cluster: str, at: datetime, source: str 
 def load(path: Path) -> tuple[ClusterSnapshot, dict[str, Any]]:
     """The evidence a fixture describes (cluster ``fixture``), and the fixture document itself."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise FixtureError(f"{path}: {' '.join(str(err).split())}") from None
+        doc = configfile.load(Path(path), "fixture")[0] or {}  # strict: UTF-8, no duplicated key
+    except ConfigError as err:
+        raise FixtureError(str(err)) from None
     if not isinstance(doc, dict):
         raise FixtureError(f"{path}: a fixture must be a YAML mapping (objects:, expect:, ...)")
     at = collected_at(doc.get("collected_at"))
