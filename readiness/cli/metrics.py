@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from readiness.cli.options import data_option
-from readiness.cli.score import _day, as_of_option, cluster_option, rubric_option
+from readiness.cli.options import as_of_option, cluster_option, data_option, rubric_option
+from readiness.cli.score import _day
 
 
 @click.command()

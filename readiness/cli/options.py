@@ -13,3 +13,24 @@ data_option = click.option(
     default=None,
     help="Data directory (default: $READINESS_DATA, else ./data when it holds snapshots, else ./data/demo).",
 )
+rubric_option = click.option(
+    "--rubric",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Rubric file merged over the default one (its weights, thresholds and stale_after_days apply).",
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="As of this day (YYYY-MM-DD): each cluster's newest snapshot on or before it counts "
+         "(default: the newest snapshot's day).",
+)
+cluster_option = click.option(
+    "--cluster", "clusters", multiple=True, help="Only this cluster (repeatable; default: the whole fleet)."
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="Output: a table, or JSON for machines.",
+)

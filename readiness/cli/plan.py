@@ -10,20 +10,7 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
-
-rubric_option = click.option(
-    "--rubric", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-    help="Rubric YAML merged over the default one.",
-)
-as_of_option = click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Measure as of this day (YYYY-MM-DD; default: the newest snapshot).",
-)
-cluster_option = click.option("--cluster", "clusters", multiple=True,
-                              help="Only this cluster (repeatable; default: the whole fleet).")
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True, help="Output format.")
+from readiness.cli.options import as_of_option, cluster_option, data_option, format_option, rubric_option
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
