@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 data_option = click.option(
     "--data",
@@ -34,3 +38,10 @@ format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="Output: a table, or JSON for machines.",
 )
+
+
+def assessment_options(command: F) -> F:
+    """--data, --as-of, --cluster and --rubric: what every command that assesses the fleet reads."""
+    for option in (rubric_option, cluster_option, as_of_option, data_option):
+        command = option(command)
+    return command

@@ -10,7 +10,12 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import as_of_option, cluster_option, data_option, format_option, rubric_option
+from readiness.cli.options import (
+    assessment_options,
+    data_option,
+    format_option,
+    rubric_option,
+)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -64,10 +69,7 @@ def plan(data: Path | None, rubric: Path | None, fmt: str) -> None:
 
 
 @click.command("burndown")
-@data_option
-@rubric_option
-@as_of_option
-@cluster_option
+@assessment_options
 @format_option
 def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
              fmt: str) -> None:
@@ -96,10 +98,7 @@ def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clu
 
 
 @click.command("risks")
-@data_option
-@rubric_option
-@as_of_option
-@cluster_option
+@assessment_options
 @format_option
 def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
           fmt: str) -> None:

@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import as_of_option, cluster_option, data_option, format_option, rubric_option
+from readiness.cli.options import (
+    as_of_option,
+    assessment_options,
+    cluster_option,
+    data_option,
+    format_option,
+    rubric_option,
+)
 from readiness.cli.scrub import warn_unscrubbed
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
@@ -24,10 +31,7 @@ def _day(value: datetime | None) -> date | None:
 
 
 @click.command()
-@data_option
-@as_of_option
-@cluster_option
-@rubric_option
+@assessment_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True,
               help="Output: the scorecard as a table, JSON for machines, or Markdown.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
@@ -96,10 +100,7 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
 
 @click.command()
 @click.argument("check_id")
-@data_option
-@as_of_option
-@cluster_option
-@rubric_option
+@assessment_options
 def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
             rubric: Path | None) -> None:
     """Show one check's finding on each cluster: status, score, reason and evidence."""
