@@ -31,8 +31,8 @@ EXPORTED = {
         "assessment", "attestations", "checks", "drift", "evaluate", "rubric", "score", "testing", "trends",
     ],
     "readiness.assess.checks": [
-        "REGISTRY", "Config", "Evidence", "Item", "Regex", "Result", "check", "failed", "fraction", "get", "mapping",
-        "not_applicable", "passed", "share", "unknown", "whole",
+        "REGISTRY", "CheckThresholds", "ClusterSnapshot", "KubeObject", "Regex", "Result", "check", "failed",
+        "fraction", "get", "mapping", "not_applicable", "passed", "share", "unknown", "whole",
     ],
     "readiness.store": [
         "FILE_MODE", "LOCK_SUFFIX", "TABLES", "TMP_SUFFIX", "atomic_path", "check_files", "cluster_lock", "collect",
@@ -43,7 +43,7 @@ EXPORTED = {
     "readiness.plan": [
         "BURNDOWN", "HOURS_IN", "NEVER_STALE", "NO_EVIDENCE", "PLAN_FILE", "TOP_KEYS", "WEEKS_IN", "WP_KEYS",
         "Burndown", "CheckState", "Forecast", "Plan", "WorkPackage", "burndown", "burndown_json", "check_states",
-        "compute", "consistency_warnings", "evidence", "forecast", "ideal_remaining", "load_plan", "progress",
+        "compute", "consistency_warnings", "findings_as_of", "forecast", "ideal_remaining", "load_plan", "progress",
         "readiness_crossing", "work_packages",
     ],
     "readiness.report": [

@@ -176,11 +176,11 @@ def test_the_default_rubric_and_profiles_fit_every_checks_dataclass() -> None:
 
 
 def test_config_fills_the_defaults_and_gives_the_typed_values() -> None:
-    from readiness.assess.checks.base import Config
+    from readiness.assess.checks.base import CheckThresholds
 
-    cfg = Config("obs_alert_rules_count", {})
+    cfg = CheckThresholds("obs_alert_rules_count", {})
     assert cfg["min_rules"] == 15 and cfg.values.min_rules == 15
-    assert Config("obs_alert_rules_count", {"min_rules": 3}).values.min_rules == 3
+    assert CheckThresholds("obs_alert_rules_count", {"min_rules": 3}).values.min_rules == 3
 
 
 def test_plugins_must_be_a_list_of_names(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def test_a_check_holds_for_the_fleet_only_as_far_as_on_every_cluster() -> None:
                    ("pi", "backup_velero_installed", "fail", 0.0, False),
                    ("studio", "backup_velero_installed", "pass", 1.0, False)])
     fc = sc.fleet_checks(f)
-    assert fc["s"][0] == pytest.approx(2 / 3)
+    assert fc["score"][0] == pytest.approx(2 / 3)
     assert fc["status"][0] == "partial" and not fc["holds"][0]
     assert fc["failing_clusters"][0].to_list() == ["pi"]
     assert _score(sc.scores(f, R), "fleet", "backup") == pytest.approx(100 * 2 / 3)

@@ -56,7 +56,7 @@ class Assessment:
         age = ((today or datetime.now(UTC).date()) - newest).days
         return age if age > self.rubric.stale_after_days else None
 
-    def evidence(self) -> pl.DataFrame:
+    def freshness(self) -> pl.DataFrame:
         """One row per cluster: the snapshot evaluated, its age and whether it is usable
         (``evaluate.freshness``)."""
         from readiness.assess.evaluate import freshness
@@ -66,7 +66,7 @@ class Assessment:
     def no_fresh_evidence(self) -> list[str]:
         """One line per cluster without fresh evidence as of ``as_of``: which, and since when."""
         lines = []
-        for r in self.evidence().filter(~pl.col("usable")).sort("cluster").iter_rows(named=True):
+        for r in self.freshness().filter(~pl.col("usable")).sort("cluster").iter_rows(named=True):
             if not r["reached"]:
                 lines.append(f"{r['cluster']}: no evidence: never reached (unreachable since "
                              f"{r['evidence_at']:%Y-%m-%d})")

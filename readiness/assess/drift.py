@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from readiness import store
-from readiness.assess.checks.base import Evidence, Item
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject
 from readiness.assess.checks.common import installers, names_of, ready_count, where, workloads
 from readiness.assess.evaluate import end_of
 from readiness.store import paths
@@ -33,17 +33,17 @@ DECLARED_NOT_RUNNING = "declared_not_running"
 RUNNING_NOT_DECLARED = "running_not_declared"
 
 
-def _evidence(data_dir: Path, cluster: str, snapshot_id: str, at: datetime) -> Evidence:
+def _snapshot(data_dir: Path, cluster: str, snapshot_id: str, at: datetime) -> ClusterSnapshot:
     objs = store.scan(data_dir, "objects", [cluster]).filter(pl.col("snapshot_id") == snapshot_id).collect()
-    return Evidence(cluster, at, objs)
+    return ClusterSnapshot(cluster, at, objs)
 
 
-def _owners(w: Item) -> set[str]:
+def _owners(w: KubeObject) -> set[str]:
     return {str(w.labels[k]) for k in OWNER_KEYS if w.labels.get(k)} | {
         str(w.annotations[k]) for k in OWNER_ANNOTATIONS if w.annotations.get(k)}
 
 
-def compare(declared: Evidence, observed: Evidence) -> list[dict[str, str | None]]:
+def compare(declared: ClusterSnapshot, observed: ClusterSnapshot) -> list[dict[str, str | None]]:
     """Drift rows (``SCHEMA`` without ``cluster``) between a repository's and a cluster's objects."""
     rows: list[dict[str, str | None]] = []
     for group, kind in COMPARED:
@@ -111,7 +111,7 @@ def drift(data: Path | str | None = None, *, clusters: list[str] | None = None,
         if repo.is_empty() or live.is_empty():
             continue
         r, lv = repo.row(-1, named=True), live.row(-1, named=True)
-        declared = _evidence(data_dir, str(cluster), r["snapshot_id"], r["collected_at"])
-        observed = _evidence(data_dir, str(cluster), lv["snapshot_id"], lv["collected_at"])
+        declared = _snapshot(data_dir, str(cluster), r["snapshot_id"], r["collected_at"])
+        observed = _snapshot(data_dir, str(cluster), lv["snapshot_id"], lv["collected_at"])
         rows += [{"cluster": str(cluster), **row} for row in compare(declared, observed)]
     return pl.DataFrame(rows, schema=SCHEMA).sort("cluster", "state", "kind", "namespace", "name", nulls_last=False)

@@ -22,7 +22,7 @@ import polars as pl
 
 from readiness import store
 from readiness.assess import attestations as att
-from readiness.assess.checks.base import Attestation, Config, Evidence, Result, get, run, unknown
+from readiness.assess.checks.base import Attestation, CheckThresholds, ClusterSnapshot, Result, get, run, unknown
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
@@ -30,8 +30,8 @@ from readiness.store import schema
 
 
 @dataclass(frozen=True)
-class Point:
-    """One evaluation: a cluster's snapshot (plus its repo snapshot) at a moment."""
+class EvaluatedSnapshot:
+    """What one evaluation reads: a cluster's snapshot (plus its repo snapshot) at a moment."""
 
     cluster: str
     snapshot_id: str
@@ -101,7 +101,8 @@ def on_days(findings: pl.DataFrame, days: list[date], stale_after_days: int) -> 
             .select(*findings.columns, "date"))
 
 
-def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool = False) -> list[Point]:
+def evaluated_snapshots(snapshots: pl.DataFrame, *, as_of: date | None = None,
+                        history: bool = False) -> list[EvaluatedSnapshot]:
     """The evaluations to run: every snapshot (``history``) or each cluster's newest at ``as_of``.
 
     One pass over each cluster's snapshots (in time order): linear in the number of snapshots.
@@ -130,7 +131,7 @@ def points(snapshots: pl.DataFrame, *, as_of: date | None = None, history: bool 
                 i += 1
             after = bisect.bisect_right(failures, row["collected_at"])  # the first failed collection after it
             failed = failures[after] if after < len(failures) else None
-            out.append(Point(str(cluster), row["snapshot_id"], row["collected_at"], row["status"],
+            out.append(EvaluatedSnapshot(str(cluster), row["snapshot_id"], row["collected_at"], row["status"],
                              repo_id if repo_id != row["snapshot_id"] else None, failed,
                              repo_at if repo_id != row["snapshot_id"] else None))
     return out
@@ -146,7 +147,7 @@ def freshness(snapshots: pl.DataFrame, day: date, stale_after_days: int) -> pl.D
     """
     upto = snapshots.filter(pl.col("collected_at") <= end_of(day))
     rows = []
-    for p in points(upto, as_of=day) if not upto.is_empty() else []:
+    for p in evaluated_snapshots(upto, as_of=day) if not upto.is_empty() else []:
         age = (day - p.collected_at.date()).days
         rows.append({"cluster": p.cluster, "evidence_at": p.collected_at, "age_days": age,
                      "reached": p.status != "unreachable",
@@ -156,7 +157,7 @@ def freshness(snapshots: pl.DataFrame, day: date, stale_after_days: int) -> pl.D
                                       "reached": pl.Boolean, "usable": pl.Boolean, "failed_since": schema.UTC_TIME})
 
 
-def _snapshot_files(data_dir: Path, table: str, p: Point) -> list[Path]:
+def _snapshot_files(data_dir: Path, table: str, p: EvaluatedSnapshot) -> list[Path]:
     """The files of ``table`` holding ``p``'s snapshot and its repo snapshot (that exist)."""
     files = [store.partition_path(data_dir, table, p.cluster, p.collected_at, p.snapshot_id)]
     if p.repo_snapshot_id and p.repo_collected_at is not None:
@@ -181,7 +182,8 @@ def _read_files(data_dir: Path, table: str, files: list[Path]) -> pl.DataFrame:
         raise DataFileError(f"{data_dir}/{table}", f"cannot be read ({err})") from None
 
 
-def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFrame, pl.DataFrame]]:
+def _frames(data_dir: Path,
+            pts: list[EvaluatedSnapshot]) -> Iterator[tuple[EvaluatedSnapshot, pl.DataFrame, pl.DataFrame]]:
     """(point, objects, coverage) for each point, reading only the points' own files, once."""
     objects = _read_files(data_dir, "objects", [f for p in pts for f in _snapshot_files(data_dir, "objects", p)])
     coverage = _read_files(data_dir, "coverage", [f for p in pts for f in _snapshot_files(data_dir, "coverage", p)])
@@ -195,7 +197,7 @@ def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFr
         yield p, objs, cov
 
 
-def _finding(p: Point, spec_id: str, rubric: Rubric, result: Result, waived: bool) -> dict[str, Any]:
+def _finding(p: EvaluatedSnapshot, spec_id: str, rubric: Rubric, result: Result, waived: bool) -> dict[str, Any]:
     spec = rubric.checks[spec_id]
     return {
         "snapshot_id": p.snapshot_id,
@@ -228,7 +230,7 @@ def _checked(waivers: list[att.Waiver], rubric: Rubric, clusters: set[str]) -> l
 
 
 def evaluate_point(
-    p: Point, objs: pl.DataFrame, cov: pl.DataFrame, rubric: Rubric, role: str | None,
+    p: EvaluatedSnapshot, objs: pl.DataFrame, cov: pl.DataFrame, rubric: Rubric, role: str | None,
     attestations: list[Attestation], waivers: list[att.Waiver], key: str = "",
 ) -> list[dict[str, Any]]:
     """Every rubric check on one snapshot, as of its own day: ``findings.STORED`` rows.
@@ -239,7 +241,7 @@ def evaluate_point(
     waivers of that day (``_as_of``).
     """
     fs.log_evaluation(key, p.cluster, p.snapshot_id)
-    ev = Evidence(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
+    ev = ClusterSnapshot(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
     rows = []
     for check_id, spec in rubric.checks.items():
         applicable = spec.applies(role)
@@ -248,7 +250,7 @@ def evaluate_point(
         elif p.status == "unreachable":
             result = unknown("cluster was unreachable at collection")
         else:
-            result = run(get(check_id), ev, Config(check_id, spec.thresholds))
+            result = run(get(check_id), ev, CheckThresholds(check_id, spec.thresholds))
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
         row = _finding(p, check_id, rubric, result, waived)
@@ -258,7 +260,8 @@ def evaluate_point(
     return rows
 
 
-def _as_of(p: Point, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver], day: date) -> dict[str, Any]:
+def _as_of(p: EvaluatedSnapshot, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver],
+           day: date) -> dict[str, Any]:
     """A stored finding of ``p`` (``evaluate_point``) as it reads on ``day``: unknown once the
     snapshot is older than the rubric's ``stale_after_days``, and the waivers of ``day``."""
     result = Result(row["check_status"], row["score"], row["reason"], tuple(row["evidence"] or ()))
@@ -311,7 +314,7 @@ def evaluate(
         raise ReadinessError(f"--as-of {as_of} is in the future (today is {today})",
                              hint="assess today or an earlier day")
     snapshots = store.snapshots(data_dir, clusters)
-    pts = points(snapshots, as_of=as_of, history=history)
+    pts = evaluated_snapshots(snapshots, as_of=as_of, history=history)
     attestations, roles, waivers, key = _inputs(data_dir, rubric, None if clusters else snapshots)
     wanted = pl.DataFrame(
         {"cluster": [p.cluster for p in pts], "snapshot_id": [p.snapshot_id for p in pts],

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.errors import ConfigError
-from readiness.store import configfile as yamlfile
+from readiness.store import configfile
 
 PROFILES = Path(__file__).parent / "rubrics"
 DEFAULT = PROFILES / "default.yaml"
@@ -132,12 +130,10 @@ class _Origins:
     def __init__(self) -> None:
         self.at: dict[tuple[str, ...], tuple[str, int]] = {}
 
-    def add(self, path: Path, node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = (*prefix, str(k.value))
-                self.at[key] = (str(path), k.start_mark.line + 1)
-                self.add(path, v, key)
+    def add(self, src: configfile.SourceFile) -> None:
+        """The lines of ``src``'s keys; a later layer's line replaces an earlier one's."""
+        for key, line in src.lines.items():
+            self.at[tuple(str(k) for k in key)] = (src.path, line)
 
     def error(self, keys: tuple[str, ...], problem: str, hint: str | None = None) -> ConfigError:
         for n in range(len(keys), 0, -1):
@@ -148,10 +144,9 @@ class _Origins:
 
 
 def _read(path: Path, origins: _Origins) -> dict[str, Any]:
-    from readiness.store import configfile as yamlfile
-
-    doc, node = yamlfile.load(path, "rubric")  # strict: UTF-8, no duplicated key
-    origins.add(path, node)
+    src = configfile.SourceFile(path, "rubric")  # strict: UTF-8, no duplicated key
+    origins.add(src)
+    doc = src.doc
     if not isinstance(doc, dict):
         raise ConfigError(str(path), "a rubric must be a YAML mapping", line=1)
     return doc
@@ -186,7 +181,7 @@ def data_profile(data: Path | str) -> Path | None:
     fleet = Path(data) / FLEET_FILE
     if not fleet.is_file():
         return None
-    doc, _ = yamlfile.load(fleet, "fleet file")  # ConfigError naming the file and line
+    doc, _ = configfile.load(fleet, "fleet file")  # ConfigError naming the file and line
     name = doc.get(PROFILE_KEY) if isinstance(doc, dict) else None
     if name is None:
         return None

@@ -1,8 +1,8 @@
 """Scores from findings: per cluster and for the fleet, per category and overall.
 
-For a finding, ``s`` is its score in [0, 1] (a waived finding counts 1 in the score *with*
-waivers, its own score without). Findings that are ``not_applicable`` are left out; ``unknown``
-ones count 0 (never a pass) and lower the coverage instead.
+For a finding, ``s`` is its score in [0, 1] (column ``score``; a waived finding counts 1 in the
+score *with* waivers, its own score, column ``score_without_waivers``, without). Findings that are
+``not_applicable`` are left out; ``unknown`` ones count 0 (never a pass) and lower the coverage instead.
 
 Per cluster, category ``c``::
 
@@ -14,7 +14,7 @@ score is the mean of its cluster scores, and its status is ``pass`` only when it
 waived) on all of them. Fleet category scores apply the same formula to fleet check scores.
 
 Overall (cluster or fleet) = sum(W_c * score(c)) / sum(W_c) over categories with applicable
-checks, W_c being the rubric's category weights; overall coverage likewise.
+checks, W_c being the rubric's category weights (column ``category_weight``); overall coverage likewise.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ def _with_values(findings: pl.DataFrame, on: date | None = None) -> pl.LazyFrame
         day = pl.col("collected_at").dt.date()
     return findings.lazy().filter(APPLICABLE).with_columns(
         day.alias("date"),
-        pl.when(pl.col("waived")).then(1.0).otherwise(pl.col("score")).alias("s"),
-        pl.col("score").alias("s_raw"),
+        # Both read the finding's own score: the expressions of one with_columns see the input frame.
+        pl.when(pl.col("waived")).then(1.0).otherwise(pl.col("score")).alias("score"),
+        pl.col("score").alias("score_without_waivers"),
         (pl.col("status") != "unknown").cast(pl.Float64).alias("evaluated"),
     )
 
@@ -50,14 +51,18 @@ def _with_values(findings: pl.DataFrame, on: date | None = None) -> pl.LazyFrame
 def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame:
     """One row per (date, check): the check's fleet score, status and the clusters it fails on.
 
+    Columns: date, check_id, category, weight (the check's rubric weight), score and
+    score_without_waivers (means over the clusters it applies to, in [0, 1]; a waived finding counts 1
+    in ``score``), evaluated (share of those clusters not ``unknown``), holds, failing_clusters,
+    waived_clusters, clusters (how many it applies to), status (pass/partial/fail/unknown).
     ``on`` dates every finding on that day (each cluster's newest snapshot, as of ``on``).
     """
     return (
         _with_values(findings, on)
         .group_by("date", "check_id", "category", "weight")
         .agg(
-            pl.col("s").mean(),
-            pl.col("s_raw").mean(),
+            pl.col("score").mean(),
+            pl.col("score_without_waivers").mean(),
             pl.col("evaluated").mean(),
             PASSING.all().alias("holds"),
             pl.col("cluster").filter(~PASSING).sort().alias("failing_clusters"),
@@ -67,7 +72,7 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
         .with_columns(
             pl.when(pl.col("holds")).then(pl.lit("pass"))
             .when(pl.col("evaluated") == 0).then(pl.lit("unknown"))
-            .when(pl.col("s") > 0).then(pl.lit("partial"))
+            .when(pl.col("score") > 0).then(pl.lit("partial"))
             .otherwise(pl.lit("fail")).alias("status")
         )
         .sort("date", "check_id")
@@ -77,8 +82,9 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
 
 def _categories(values: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return values.group_by(*keys, "category").agg(
-        (100 * (pl.col("weight") * pl.col("s")).sum() / pl.col("weight").sum()).alias("score"),
-        (100 * (pl.col("weight") * pl.col("s_raw")).sum() / pl.col("weight").sum()).alias("score_without_waivers"),
+        (100 * (pl.col("weight") * pl.col("score")).sum() / pl.col("weight").sum()).alias("score"),
+        (100 * (pl.col("weight") * pl.col("score_without_waivers")).sum() / pl.col("weight").sum())
+        .alias("score_without_waivers"),
         ((pl.col("weight") * pl.col("evaluated")).sum() / pl.col("weight").sum()).alias("coverage"),
     )
 
@@ -88,9 +94,9 @@ def _overall(cats: pl.LazyFrame, keys: list[str], weights: pl.DataFrame) -> pl.L
         cats.join(weights.lazy(), on="category")
         .group_by(*keys)
         .agg(
-            *[((pl.col("W") * pl.col(c)).sum() / pl.col("W").sum()).alias(c)
+            *[((pl.col("category_weight") * pl.col(c)).sum() / pl.col("category_weight").sum()).alias(c)
               for c in ("score", "score_without_waivers", "coverage")],
-            pl.col("W").sum().alias("weight"),
+            pl.col("category_weight").sum().alias("weight"),
         )
         .with_columns(pl.lit(schema.OVERALL).alias("category"))
     )
@@ -99,14 +105,14 @@ def _overall(cats: pl.LazyFrame, keys: list[str], weights: pl.DataFrame) -> pl.L
 def scores(findings: pl.DataFrame, rubric: Rubric, on: date | None = None) -> pl.DataFrame:
     """``schema.SCORES`` rows: every (date, cluster or 'fleet', category or 'overall')."""
     weights = pl.DataFrame({"category": list(rubric.categories),
-                            "W": [c.weight for c in rubric.categories.values()]})
+                            "category_weight": [c.weight for c in rubric.categories.values()]})
     per_cluster = _categories(_with_values(findings, on), ["date", "cluster"])
     fleet_values = fleet_checks(findings, on).lazy().with_columns(pl.lit(schema.FLEET).alias("cluster"))
     per_fleet = _categories(fleet_values, ["date", "cluster"])
     parts = []
     for cats in (per_cluster, per_fleet):
-        cats = cats.join(weights.lazy(), on="category").rename({"W": "weight"})
-        parts += [cats, _overall(cats.rename({"weight": "W"}), ["date", "cluster"], weights)]
+        parts += [cats.join(weights.lazy(), on="category").rename({"category_weight": "weight"}),
+                  _overall(cats, ["date", "cluster"], weights)]
     version = findings["rubric_version"][0] if findings.height else rubric.version
     return (
         pl.concat([p.select("date", "cluster", "category", "score", "score_without_waivers", "coverage", "weight")

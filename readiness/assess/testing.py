@@ -44,11 +44,19 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from readiness.assess.checks import thresholds as th
-from readiness.assess.checks.base import REGISTRY, THRESHOLDS, Attestation, Config, Evidence, Result, run
-from readiness.store import schema
+from readiness.assess.checks.base import (
+    REGISTRY,
+    THRESHOLDS,
+    Attestation,
+    CheckThresholds,
+    ClusterSnapshot,
+    Result,
+    run,
+)
+from readiness.errors import ConfigError
+from readiness.store import configfile, schema
 
 # File-name prefix -> the status a fixture expects.
 PREFIXES = {"pass": "pass", "fail": "fail", "partial": "partial", "unknown": "unknown", "na": "not_applicable"}
@@ -109,12 +117,12 @@ def rows(objects: list[dict[str, Any]], cluster: str, at: datetime, source: str 
     return pl.DataFrame(records, schema=schema.OBJECTS)
 
 
-def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
+def load(path: Path) -> tuple[ClusterSnapshot, dict[str, Any]]:
     """The evidence a fixture describes (cluster ``fixture``), and the fixture document itself."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise FixtureError(f"{path}: {' '.join(str(err).split())}") from None
+        doc = configfile.load(Path(path), "fixture")[0] or {}  # strict: UTF-8, no duplicated key
+    except ConfigError as err:
+        raise FixtureError(str(err)) from None
     if not isinstance(doc, dict):
         raise FixtureError(f"{path}: a fixture must be a YAML mapping (objects:, expect:, ...)")
     at = collected_at(doc.get("collected_at"))
@@ -132,12 +140,12 @@ def load(path: Path) -> tuple[Evidence, dict[str, Any]]:
         for a in doc.get("attestations") or []
     ]
     objects = rows(doc.get("objects") or [], "fixture", at, doc.get("source", "live"))
-    ev = Evidence("fixture", at, objects, role=doc.get("role"), coverage=coverage, attestations=attestations)
+    ev = ClusterSnapshot("fixture", at, objects, role=doc.get("role"), coverage=coverage, attestations=attestations)
     return ev, doc
 
 
-def config(path: Path, doc: dict[str, Any], rubric: Any = None) -> Config:
-    """The check's ``Config`` for a fixture: the rubric's thresholds of the check (else the
+def fixture_thresholds(path: Path, doc: dict[str, Any], rubric: Any = None) -> CheckThresholds:
+    """The check's ``CheckThresholds`` for a fixture: the rubric's thresholds of the check (else the
     defaults of its dataclass) with the fixture's ``thresholds:`` merged over them, validated."""
     check_id = path.parent.name
     if check_id not in REGISTRY:
@@ -148,7 +156,7 @@ def config(path: Path, doc: dict[str, Any], rubric: Any = None) -> Config:
     problem = th.validate(THRESHOLDS[check_id], merged)
     if problem is not None:
         raise FixtureError(f"{path}: check '{check_id}': {problem.problem} ({problem.hint})")
-    return Config(check_id, merged)
+    return CheckThresholds(check_id, merged)
 
 
 def run_fixture(path: Path, rubric: Any = None) -> Result:
@@ -158,7 +166,7 @@ def run_fixture(path: Path, rubric: Any = None) -> Result:
     of the check's thresholds dataclass."""
     path = Path(path)
     ev, doc = load(path)
-    return run(REGISTRY[path.parent.name], ev, config(path, doc, rubric))
+    return run(REGISTRY[path.parent.name], ev, fixture_thresholds(path, doc, rubric))
 
 
 def verify(path: Path, rubric: Any = None) -> Result:

@@ -12,23 +12,29 @@ from readiness.assess.rubric import Rubric
 
 
 def contributions(findings: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """Per (date, check): the points (of 100) the check adds to the fleet overall score.
+    """One row per (date, check): the points (of 100) the check adds to the fleet overall score.
 
-    contribution = 100 * s * (w / sum of w in its category) * (W_cat / sum of W over categories),
-    the sums taken over what applies on that date, so contributions add up to the overall.
+    Columns: date, check_id, category, status, score (the check's fleet score in [0, 1], from
+    ``score.fleet_checks``), points. With w a check's rubric weight and W a category's::
+
+        points = 100 * score * (w / sum of w in its category) * (W / sum of W over categories)
+
+    the sums taken over what applies on that date, so a date's points add up to the overall.
     """
     if "date" not in findings.columns:  # one evaluation per snapshot: lay the fleet out per snapshot day
         days = sorted(set(findings["collected_at"].dt.date().to_list()))
         findings = on_days(findings, days, rubric.stale_after_days)
-    cats = pl.DataFrame({"category": list(rubric.categories), "W": [c.weight for c in rubric.categories.values()]})
+    cats = pl.DataFrame({"category": list(rubric.categories),
+                         "category_weight": [c.weight for c in rubric.categories.values()]})
     fc = sc.fleet_checks(findings).join(cats, on="category")
-    totals = fc.select("date", "category", "W").unique().group_by("date").agg(pl.col("W").sum().alias("W_total"))
+    totals = (fc.select("date", "category", "category_weight").unique().group_by("date")
+              .agg(pl.col("category_weight").sum().alias("category_weight_total")))
     return (
         fc.join(totals, on="date")
-        .with_columns(pl.col("weight").sum().over("date", "category").alias("w_cat"))
-        .with_columns((100 * pl.col("s") * pl.col("weight") / pl.col("w_cat") * pl.col("W") / pl.col("W_total"))
-                      .alias("points"))
-        .select("date", "check_id", "category", "status", "s", "points")
+        .with_columns(pl.col("weight").sum().over("date", "category").alias("category_check_weight_total"))
+        .with_columns((100 * pl.col("score") * pl.col("weight") / pl.col("category_check_weight_total")
+                       * pl.col("category_weight") / pl.col("category_weight_total")).alias("points"))
+        .select("date", "check_id", "category", "status", "score", "points")
         .sort("date", "check_id")
     )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from readiness.cli.options import data_option
+from readiness.cli.options import data_option, rubric_option
 
 EXIT_PROBLEMS = 1
 
@@ -20,8 +20,7 @@ Exit status:
 @click.option("--repair", is_flag=True,
               help="Move unreadable, mis-typed, orphan and stray files aside into DATA/.quarantine/ (nothing is "
                    "deleted but leftover temporaries) and set the tables' file mode.")
-@click.option("--rubric", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Rubric whose stale_after_days decides which clusters are stale.")
+@rubric_option
 def doctor(data: Path | None, repair: bool, rubric: Path | None) -> None:
     """Check a data directory: every Parquet file readable and of its table's schema, no orphan
     rows of an interrupted write, no leftover temporaries, valid input files (attestations,

@@ -7,15 +7,12 @@ from pathlib import Path
 
 import click
 
-from readiness.cli.options import data_option
-from readiness.cli.score import _day, as_of_option, cluster_option, rubric_option
+from readiness.cli.options import assessment_options
+from readiness.cli.score import _day
 
 
 @click.command()
-@data_option
-@as_of_option
-@cluster_option
-@rubric_option
+@assessment_options
 @click.option("--textfile", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (atomically) for node_exporter's textfile collector, e.g. "
                    "/var/lib/node_exporter/textfile/readiness.prom, instead of printing.")

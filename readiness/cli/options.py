@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 data_option = click.option(
     "--data",
@@ -13,3 +17,31 @@ data_option = click.option(
     default=None,
     help="Data directory (default: $READINESS_DATA, else ./data when it holds snapshots, else ./data/demo).",
 )
+rubric_option = click.option(
+    "--rubric",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Rubric file merged over the default one (its weights, thresholds and stale_after_days apply).",
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="As of this day (YYYY-MM-DD): each cluster's newest snapshot on or before it counts "
+         "(default: the newest snapshot's day).",
+)
+cluster_option = click.option(
+    "--cluster", "clusters", multiple=True, help="Only this cluster (repeatable; default: the whole fleet)."
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="Output: a table, or JSON for machines.",
+)
+
+
+def assessment_options(command: F) -> F:
+    """--data, --as-of, --cluster and --rubric: what every command that assesses the fleet reads."""
+    for option in (rubric_option, cluster_option, as_of_option, data_option):
+        command = option(command)
+    return command

@@ -10,20 +10,12 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
-
-rubric_option = click.option(
-    "--rubric", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-    help="Rubric YAML merged over the default one.",
+from readiness.cli.options import (
+    assessment_options,
+    data_option,
+    format_option,
+    rubric_option,
 )
-as_of_option = click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Measure as of this day (YYYY-MM-DD; default: the newest snapshot).",
-)
-cluster_option = click.option("--cluster", "clusters", multiple=True,
-                              help="Only this cluster (repeatable; default: the whole fleet).")
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True, help="Output format.")
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -77,10 +69,7 @@ def plan(data: Path | None, rubric: Path | None, fmt: str) -> None:
 
 
 @click.command("burndown")
-@data_option
-@rubric_option
-@as_of_option
-@cluster_option
+@assessment_options
 @format_option
 def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
              fmt: str) -> None:
@@ -109,10 +98,7 @@ def burndown(data: Path | None, rubric: Path | None, as_of: datetime | None, clu
 
 
 @click.command("risks")
-@data_option
-@rubric_option
-@as_of_option
-@cluster_option
+@assessment_options
 @format_option
 def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
           fmt: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
+from readiness.cli.options import as_of_option, data_option, rubric_option
 from readiness.cli.scrub import warn_unscrubbed
 from readiness.errors import ConfigError, ReadinessError
 from readiness.store import paths
@@ -114,19 +114,17 @@ def collect_configured(data_dir: Path, say: Any) -> None:
 @data_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True,
               help="Reports directory; the report goes to OUT/YYYY-MM/ and OUT/index.md lists every month.")
-@click.option("--rubric", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Rubric file merged over the default one.")
+@rubric_option
 @click.option("--collect/--no-collect", "collect_first", default=None,
               help="Collect first from what DATA/collect.yaml configures (default: when that file exists).")
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
               help="auto: Quarto when the quarto command is installed, else the built-in pandoc renderer.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Report the fleet as it stood on this day (YYYY-MM-DD; the report goes to its month).")
+@as_of_option
 @click.option("--pdf/--no-pdf", default=True, show_default=True,
               help="Also print production-readiness.pdf with Chromium (skipped, with a note, without one).")
 @click.option("--workers", type=click.IntRange(1, 16), default=None,
               help="Notebooks executed at once (default: one per core, at most one per notebook).")
-def report(month: str | None, data: Path | None, out: Path, rubric: str | None, collect_first: bool | None,
+def report(month: str | None, data: Path | None, out: Path, rubric: Path | None, collect_first: bool | None,
            renderer: str, as_of: datetime | None, pdf: bool, workers: int | None) -> None:
     """Build the monthly production-readiness report (Markdown, HTML and PDF).
 
@@ -135,8 +133,8 @@ def report(month: str | None, data: Path | None, out: Path, rubric: str | None, 
     notebooks with Papermill, exports the figures and renders the report into OUT/YYYY-MM/
     (production-readiness.md with PNG figures, production-readiness.html, production-readiness.pdf
     printed by the Chromium that exports the figures, the executed notebooks, report.json). The
-    previous report is replaced only on success. --as-of DAY renders the fleet as it stood that day
-    (e.g. the day of an earlier hand-written assessment). DATA/report.yaml, when present, adds the
+    previous report is replaced only on success. --as-of DAY renders the fleet as it stood that day,
+    into that day's month (e.g. the day of an earlier hand-written assessment). DATA/report.yaml, when present, adds the
     assessor, Phase 2 items, related documents and a reference assessment (docs/report.md).
 
     \b
@@ -155,8 +153,8 @@ def report(month: str | None, data: Path | None, out: Path, rubric: str | None, 
     if collect_first or (collect_first is None and (data_dir / paths.COLLECT_FILE).is_file()):
         collect_configured(data_dir, say)
     warn_unscrubbed(data_dir)
-    result = build(month, data=data, out=out, rubric=rubric, renderer=renderer, workers=workers, say=say,
-                   as_of=as_of.date() if as_of else None, pdf=pdf)
+    result = build(month, data=data, out=out, rubric=str(rubric) if rubric else None, renderer=renderer,
+                   workers=workers, say=say, as_of=as_of.date() if as_of else None, pdf=pdf)
     total = sum(v for k, v in result.timings.items() if ":" not in k)
     click.echo(f"report for {result.month} (as of {result.as_of}{', demo fleet' if result.demo else ''}) "
                f"in {total:.1f} s, rendered with {result.renderer}:")

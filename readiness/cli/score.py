@@ -12,17 +12,18 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
+from readiness.cli.options import (
+    as_of_option,
+    assessment_options,
+    cluster_option,
+    data_option,
+    format_option,
+    rubric_option,
+)
 from readiness.cli.scrub import warn_unscrubbed
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
 
-as_of_option = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                            help="Assess as of this day (YYYY-MM-DD; default: the newest snapshot's day).")
-rubric_option = click.option("--rubric", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-                             help="Rubric file merged over the default one.")
-cluster_option = click.option("--cluster", "clusters", multiple=True,
-                              help="Only this cluster (repeatable; default: all).")
 
 
 def _day(value: datetime | None) -> date | None:
@@ -30,10 +31,7 @@ def _day(value: datetime | None) -> date | None:
 
 
 @click.command()
-@data_option
-@as_of_option
-@cluster_option
-@rubric_option
+@assessment_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True,
               help="Output: the scorecard as a table, JSON for machines, or Markdown.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
@@ -102,10 +100,7 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
 
 @click.command()
 @click.argument("check_id")
-@data_option
-@as_of_option
-@cluster_option
-@rubric_option
+@assessment_options
 def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
             rubric: Path | None) -> None:
     """Show one check's finding on each cluster: status, score, reason and evidence."""
@@ -154,10 +149,10 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
 @click.command("checks")
 @rubric_option
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Use the rubric profile this data directory's fleet.yaml selects (rubric: NAME).")
+@data_option
 def list_checks(rubric: Path | None, data: Path | None) -> None:
-    """List every check of the rubric: id, category, weight, severity, title."""
+    """List every check of the rubric: id, category, weight, severity, title (with --data, of the
+    rubric profile that data directory's fleet.yaml selects: rubric: NAME)."""
     from readiness.assess import rubric as rubric_mod
     from readiness.report import tables
 
@@ -191,8 +186,7 @@ def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) 
 @data_option
 @as_of_option
 @rubric_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output: the ranked actions as a table, or JSON for machines.")
+@format_option
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Actions shown in the table (JSON has all).")
 def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int) -> None:

@@ -98,9 +98,9 @@ def _entry(raw: Any, path: str, index: int) -> tuple[tuple[str, str], Resource |
 
 
 def _read(path: Path) -> list[Any]:
-    from readiness.store import configfile as yamlfile
+    from readiness.store import configfile
 
-    doc, _ = yamlfile.load(path, "catalogue file")  # strict: UTF-8, no duplicated key
+    doc, _ = configfile.load(path, "catalogue file")  # strict: UTF-8, no duplicated key
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         raise ConfigError(str(path), "expected a mapping with a 'resources' list", hint=f"see {PACKAGED}")
     return list(doc["resources"])

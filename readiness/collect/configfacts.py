@@ -6,7 +6,7 @@ non-secret facts: booleans, counts, names, receiver types, schedule strings. Nev
 from the configuration that could be a credential (no URLs, keys, tokens, free text).
 
 The merged facts of all extractors registered for the object's (API group, kind) are stored in the
-object row's ``status`` JSON under ``FACTS_KEY``; checks read them through ``Item.facts``. The
+object row's ``status`` JSON under ``FACTS_KEY``; checks read them through ``KubeObject.facts``. The
 sanitizer keeps that key and nothing else of the configuration it came from.
 
 Register with::

@@ -29,8 +29,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
+from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, repo_names
-from readiness.collect.yamlfile import manifests, substitute
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 # On an object whose Kustomization does not build (it is declared, but Flux would not apply it).

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from readiness.collect.yamlfile import Loader, jsonable
+from readiness.collect.manifestfile import Loader, jsonable
 from readiness.store.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
+from readiness.collect.manifestfile import load_all, manifests, problem
 from readiness.collect.reader import YAML, Files
-from readiness.collect.yamlfile import load_all, manifests, problem
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RENDERERS = ("auto", "kubectl", "builtin")

@@ -21,9 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.errors import ConfigError
+from readiness.store import configfile
 from readiness.store.schema import REDACTED
 
 PACKAGED = Path(__file__).with_name("policy.yaml")
@@ -310,14 +309,7 @@ class Policy:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), "policy file not found") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(path), f"not valid YAML ({getattr(err, 'problem', err)})",
-                          line=mark.line + 1 if mark else None) from None
+    doc, _ = configfile.load(path, "policy file")  # strict: UTF-8, no duplicated key; ConfigError with the line
     if not isinstance(doc, dict):
         raise ConfigError(str(path), "expected a mapping with version, annotations, default, templates, kinds")
     return doc

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness.collect.yamlfile import Read, read
+from readiness.collect.manifestfile import Read, read
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", "vendor", ".tox",
                        ".mypy_cache", ".pytest_cache", ".ruff_cache"})

@@ -33,12 +33,12 @@ from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.deployed import Cluster, Deployed, deployed, discover
 from readiness.collect.live import snapshot_id
+from readiness.collect.manifestfile import manifests
 from readiness.collect.policy import version_of as policy_version
 from readiness.collect.reader import YAML, Files, repo_names, walk
 from readiness.collect.sanitize import fact_fields, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
-from readiness.collect.yamlfile import manifests
 from readiness.errors import CollectError
 from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS, RepoPaths
 

@@ -107,20 +107,28 @@ def nodes(cluster: str, week: int, at: datetime) -> list[Obj]:
     return out
 
 
+def added_components(cluster: str, week: int) -> list[tuple[str, str]]:
+    """(namespace, Helm release) of each component the timeline has installed on ``cluster`` by ``week``,
+    in order of arrival (the namespaces and the HelmReleases follow the same timeline)."""
+    added = []
+    if week >= t.ESO[cluster]:
+        added.append(("external-secrets", "external-secrets"))
+    if week >= t.VELERO.get(cluster, 99):
+        added.append(("velero", "velero"))
+    if week >= t.TRIVY_OPERATOR:
+        added.append(("trivy-system", "trivy-operator"))
+    if cluster == "studio" and week >= t.CANARY:
+        added.append(("flagger-system", "flagger"))
+    if cluster == "pro" and week >= t.CHAOS_FIRST:
+        added.append(("chaos-mesh", "chaos-mesh"))
+    return added
+
+
 def system_namespaces(cluster: str, week: int) -> list[str]:
     """The names of the cluster's platform namespaces in ``week``, each added in the week ``timeline`` says
     its component lands (air's two preview namespaces change every week)."""
     ns = ["kube-system", "flux-system", "monitoring", "cert-manager", "linkerd", "linkerd-multicluster", "minio"]
-    if week >= t.ESO[cluster]:
-        ns.append("external-secrets")
-    if week >= t.VELERO.get(cluster, 99):
-        ns.append("velero")
-    if week >= t.TRIVY_OPERATOR:
-        ns.append("trivy-system")
-    if cluster == "studio" and week >= t.CANARY:
-        ns.append("flagger-system")
-    if cluster == "pro" and week >= t.CHAOS_FIRST:
-        ns.append("chaos-mesh")
+    ns += [namespace for namespace, _ in added_components(cluster, week)]
     if cluster == "air" and week >= t.PREVIEW_ENVS:
         ns += [f"preview-pr-{n}" for n in (41 + week, 42 + week)]
     return ns
@@ -210,16 +218,7 @@ def flux(cluster: str, week: int, at: datetime) -> list[Obj]:
                        status={"conditions": [_cond("Ready", True, "ReconciliationSucceeded")]}))
     releases = ["kube-prometheus-stack", "loki", "tempo", "alloy", "grafana", "cert-manager", "linkerd-control-plane",
                 "linkerd-multicluster", "minio"]
-    if week >= t.ESO[cluster]:
-        releases.append("external-secrets")
-    if week >= t.VELERO.get(cluster, 99):
-        releases.append("velero")
-    if week >= t.TRIVY_OPERATOR:
-        releases.append("trivy-operator")
-    if cluster == "studio" and week >= t.CANARY:
-        releases.append("flagger")
-    if cluster == "pro" and week >= t.CHAOS_FIRST:
-        releases.append("chaos-mesh")
+    releases += [release for _, release in added_components(cluster, week)]
     for name in releases:
         broken = (cluster, week) == t.HELM_TROUBLE and name == "loki"
         cond = (_cond("Ready", False, "UpgradeFailed", "Helm upgrade failed: timed out waiting for the condition")

@@ -23,7 +23,7 @@ from readiness.plan._burndown import (
     burndown_json,
     check_states,
     compute,
-    evidence,
+    findings_as_of,
     ideal_remaining,
     progress,
 )
@@ -52,7 +52,7 @@ __all__ = [
     "check_states",
     "compute",
     "consistency_warnings",
-    "evidence",
+    "findings_as_of",
     "forecast",
     "ideal_remaining",
     "load_plan",

@@ -35,10 +35,10 @@ from readiness.store import paths, schema
 NEVER_STALE = 10**6  # days: for callers that want each cluster's newest snapshot however old
 
 
-# ---------------------------------------------------------------------------- evidence
+# ---------------------------------------------------------------------- findings as of a day
 
 
-def evidence(findings: pl.DataFrame, day: date, stale_after_days: int | None = None) -> pl.DataFrame:
+def findings_as_of(findings: pl.DataFrame, day: date, stale_after_days: int | None = None) -> pl.DataFrame:
     """The findings of each cluster's newest snapshot on or before ``day`` (from a history); with
     ``stale_after_days``, a snapshot older than that counts as unknown (``evaluate.newest_as_of``)."""
     return newest_as_of(findings, day, NEVER_STALE if stale_after_days is None else stale_after_days)
@@ -59,7 +59,7 @@ NO_EVIDENCE = CheckState(0.0, False, evaluated=False)
 
 
 def check_states(findings: pl.DataFrame, on: date | None = None) -> dict[str, CheckState]:
-    """Each check's fleet state in ``findings`` (one evaluation per cluster, e.g. ``evidence()``).
+    """Each check's fleet state in ``findings`` (one evaluation per cluster, e.g. ``findings_as_of()``).
 
     A check that applies to no cluster holds (nothing to prove); a check without findings is absent
     (callers treat it as ``NO_EVIDENCE``).
@@ -67,7 +67,7 @@ def check_states(findings: pl.DataFrame, on: date | None = None) -> dict[str, Ch
     fc = sc.fleet_checks(findings, on)
     states = {cid: CheckState(1.0, True) for cid in findings["check_id"].unique().to_list()}
     for r in fc.iter_rows(named=True):
-        states[r["check_id"]] = CheckState(float(r["s"]), bool(r["holds"]), tuple(r["failing_clusters"] or ()),
+        states[r["check_id"]] = CheckState(float(r["score"]), bool(r["holds"]), tuple(r["failing_clusters"] or ()),
                                            int(r["clusters"]))
     return states
 
@@ -79,7 +79,7 @@ def progress(plan: Plan, findings: pl.DataFrame, on: date, stale_after_days: int
     checks), ``earned`` (hours times share), ``holding`` and ``open`` (check ids). ``findings`` is a history;
     each cluster's newest snapshot on or before ``on`` is used (unknown when older than ``stale_after_days``).
     """
-    states = check_states(evidence(findings, on, stale_after_days), on)
+    states = check_states(findings_as_of(findings, on, stale_after_days), on)
     return _progress(plan, states)
 
 
@@ -141,12 +141,12 @@ def burndown(
     earned_before = spent_before = 0.0
     for week in range(max(0, plan.week_of(first_day)), max(0, plan.week_of(last_day)) + 1):
         day = min(plan.week_end(week), as_of) if as_of else plan.week_end(week)
-        ev = evidence(findings, day, rubric.stale_after_days)
-        snap = ev["collected_at"].max()
-        states = check_states(ev, day)
+        current = findings_as_of(findings, day, rubric.stale_after_days)
+        snap = current["collected_at"].max()
+        states = check_states(current, day)
         earned = _r(float(_progress(plan, states)["earned"].sum()))
         spent = _r(float(log.filter(pl.col("date") <= day)["hours"].sum()))
-        overall = sc.scores(ev, rubric, on=day).filter(
+        overall = sc.scores(current, rubric, on=day).filter(
             (pl.col("cluster") == schema.FLEET) & (pl.col("category") == schema.OVERALL))["score"]
         rows.append({
             "week": week, "start": plan.week_start(week), "end": plan.week_end(week),

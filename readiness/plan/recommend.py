@@ -3,7 +3,8 @@
 Two numbers per check that does not hold on every cluster, both from data already computed:
 
 ``points`` is what the fleet's overall score gains when the check holds everywhere. The overall is
-linear in a check's fleet score ``s`` (``readiness.assess.score``), so, for check ``i`` of category ``c``::
+linear in a check's fleet score ``s`` (column ``score`` of ``readiness.assess.score.fleet_checks``),
+so, for check ``i`` of category ``c``::
 
     points(i) = 100 * W_c / sum(W) * w_i * (1 - s_i) / sum(w_j for j in c)
 
@@ -125,7 +126,7 @@ def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
     for r in fc.filter(~pl.col("holds")).iter_rows(named=True):
         cid, cat = r["check_id"], r["category"]
         spec = a.rubric.checks[cid]
-        points = 100 * big_w[cat] / sum_w * r["weight"] * (1 - r["s"]) / totals[cat]
+        points = 100 * big_w[cat] / sum_w * r["weight"] * (1 - r["score"]) / totals[cat]
         carried, wps = carries.get(cid, (0.0, ()))
         left = carried * (1 - states.get(cid, NO_EVIDENCE).score) if wps else None
         clears = tuple(b for b in spec.blockers if open_by_blocker.get(b) == {cid})

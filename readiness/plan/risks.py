@@ -169,7 +169,7 @@ def register(risks: tuple[Risk, ...] | list[Risk], findings: pl.DataFrame, on: d
     """
     if on is None and findings.height:
         on = cast(date, findings["collected_at"].dt.date().max())  # a Date column's max
-    states = plan_mod.check_states(plan_mod.evidence(findings, on, stale_after_days), on) if on else {}
+    states = plan_mod.check_states(plan_mod.findings_as_of(findings, on, stale_after_days), on) if on else {}
     return pl.DataFrame([assess_risk(r, states) for r in risks], schema=REGISTER)
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
-from readiness.errors import ReportError
-from readiness.store import write_text_atomic
+from readiness.errors import ConfigError, ReportError
+from readiness.store import configfile, write_text_atomic
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PNG_MIME = "image/png"
@@ -49,9 +48,9 @@ def cell_options(cell: NotebookNode) -> dict[str, Any]:
     if not lines:
         return {}
     try:
-        options = yaml.safe_load("\n".join(lines))
-    except yaml.YAMLError as exc:
-        raise ReportError(f"cell options are not valid YAML: {' '.join(lines)!r} ({exc})") from None
+        options = configfile.parse("\n".join(lines), "cell options")[0]
+    except ConfigError as err:
+        raise ReportError(f"cell options {' '.join(lines)!r}: {err.problem}") from None
     return options if isinstance(options, dict) else {}
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.errors import ReportError
 from readiness.report._export import DEFAULT_HEIGHT, write_interactive
 from readiness.report._notebook import (
@@ -27,6 +25,7 @@ from readiness.report._notebook import (
     is_plotly_loader,
     read_notebook,
 )
+from readiness.store import configfile
 
 # Front-matter keys the built-in renderer uses, and Quarto keys it accepts but does not need.
 META_KEYS = ("title", "subtitle", "author", "date", "lang")
@@ -53,7 +52,7 @@ def _front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
         return {}, text, 0
     for end, line in enumerate(lines[1:], start=1):
         if line.strip() in ("---", "..."):
-            return _yaml("\n".join(lines[1:end]), path), "\n".join(lines[end + 1 :]), end + 1
+            return _yaml("\n".join(lines[1:end]), path, first_line=2), "\n".join(lines[end + 1 :]), end + 1
     raise ReportError(f"{path}: front matter is not closed", hint="end it with a line '---'")
 
 
@@ -65,11 +64,9 @@ def project_root(qmd: Path) -> Path:
     return qmd.parent
 
 
-def _yaml(text: str, path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ReportError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
+def _yaml(text: str, path: Path, first_line: int = 1) -> dict[str, Any]:
+    # ConfigError names the file's line: front matter starts at its second line (after '---').
+    data = configfile.parse(text, path, first_line=first_line)[0] or {}
     if not isinstance(data, dict):
         raise ReportError(f"{path}: front matter must be a YAML mapping")
     return data
@@ -98,7 +95,7 @@ def read_source(qmd: Path) -> Source:
     root = project_root(qmd)
     project: dict[str, Any] = {}
     if (root / "_quarto.yml").is_file():
-        project = _yaml((root / "_quarto.yml").read_text(encoding="utf-8"), root / "_quarto.yml")
+        project = _yaml(configfile.read_text(root / "_quarto.yml", "Quarto project file"), root / "_quarto.yml")
         _check_meta(project, root / "_quarto.yml")
     merged = {k: v for k, v in {**project, **meta}.items() if k in META_KEYS}
     return Source(qmd, merged, _expand_includes(body, qmd, qmd, root, (qmd,), skipped))

@@ -168,7 +168,7 @@ def ready_and_missing(a: Assessment, recs: Any = None) -> str:
             for r in missing:
                 where = ", ".join(r["failing_clusters"])
                 out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
-                           f"(`{r['check_id']}`): {r['status']}, {r['s']:.0%} across the fleet; not on {where}")
+                           f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
             out.append("")
         if cid in gaps:
             out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]

@@ -1,4 +1,5 @@
-"""YAML input files (rubric, plan, risks, attestations, waivers, fleet, collect.yaml, catalogues),
+"""The one reader of YAML input files (rubric, plan, risks, attestations, waivers, fleet,
+collect.yaml, catalogues, the sanitizer policy, check fixtures, report front matter and cell options),
 read strictly: UTF-8 only, one document, no duplicated key (the second one would silently win),
 and the line of every key and list item kept for errors that say where."""
 
@@ -24,8 +25,9 @@ def read_text(path: Path, what: str) -> str:
                           line=line, hint="save the file as UTF-8") from None
 
 
-def check_duplicates(path: str, node: yaml.Node | None) -> None:
-    """``ConfigError`` at the line of a mapping key that appears twice anywhere in ``node``."""
+def check_duplicates(path: str, node: yaml.Node | None, first_line: int = 1) -> None:
+    """``ConfigError`` at the line of a mapping key that appears twice anywhere in ``node`` (parsed
+    from a part of ``path`` that starts at line ``first_line``)."""
     todo = [node]
     while todo:
         n = todo.pop()
@@ -35,7 +37,7 @@ def check_duplicates(path: str, node: yaml.Node | None) -> None:
                 key = str(k.value)
                 if key in seen and key != "<<":
                     raise ConfigError(path, f"'{key}' appears twice in the same mapping (the second would "
-                                            "silently replace the first)", line=k.start_mark.line + 1,
+                                            "silently replace the first)", line=k.start_mark.line + first_line,
                                       hint="remove or rename one of them")
                 seen.add(key)
                 todo.append(v)
@@ -43,20 +45,27 @@ def check_duplicates(path: str, node: yaml.Node | None) -> None:
             todo.extend(n.value)
 
 
-def load(path: Path, what: str) -> tuple[Any, yaml.Node | None]:
-    """(document, node tree) of the YAML file ``path``, read strictly; ``ConfigError`` naming file and line."""
-    text = read_text(path, what)
+def parse(text: str, path: Path | str, *, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
+    """(document, node tree) of YAML ``text`` read from ``path`` (the whole file, or a part of it
+    starting at line ``first_line``: front matter, cell options), strictly: one document, no
+    duplicated key; ``ConfigError`` naming the file and the file's line."""
     try:
         node = yaml.compose(text)
-        check_duplicates(str(path), node)
+        check_duplicates(str(path), node, first_line)
         doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        raise ConfigError(str(path), f"not valid YAML: {getattr(err, 'problem', None) or err}",
-                          line=mark.line + 1 if mark else None) from None
+        problem = " ".join(str(getattr(err, "problem", None) or err).split())
+        raise ConfigError(str(path), f"not valid YAML: {problem}",
+                          line=mark.line + first_line if mark else None) from None
     except ValueError as err:  # PyYAML parses 2026-02-30 as a date and fails
         raise ConfigError(str(path), f"invalid value: {err}", hint="dates are YYYY-MM-DD") from None
     return doc, node
+
+
+def load(path: Path, what: str) -> tuple[Any, yaml.Node | None]:
+    """(document, node tree) of the YAML file ``path``, read strictly; ``ConfigError`` naming file and line."""
+    return parse(read_text(path, what), path)
 
 
 class SourceFile:

@@ -1,4 +1,4 @@
-"""Property tests: the per-snapshot indexes ``Evidence`` shares between checks (``Objects`` by API
+"""Property tests: the per-snapshot indexes ``ClusterSnapshot`` shares between checks (``Objects`` by API
 group and kind, ``Coverage`` by resource type) answer exactly what the straightforward polars
 filter over the stored rows answers, for random sets of objects and coverage rows."""
 
@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.assess.checks.base import GAPS, Coverage, Evidence, Item, Objects
+from readiness.assess.checks.base import GAPS, ClusterSnapshot, Coverage, KubeObject, Objects
 from readiness.assess.checks.common import declared_only, failed_builds, hidden
 from readiness.store import schema
 
@@ -47,10 +47,10 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(full, schema=schema.OBJECTS)
 
 
-def straightforward(objects: pl.DataFrame, group: str, kind: str) -> list[Item]:
+def straightforward(objects: pl.DataFrame, group: str, kind: str) -> list[KubeObject]:
     """The objects of (group, kind) by a polars filter on the whole frame, each row parsed."""
     picked = objects.filter((pl.col("api_version").str.replace(r"/?[^/]+$", "") == group) & (pl.col("kind") == kind))
-    return [Item(r["api_version"], r["kind"], r["namespace"], r["name"], json.loads(r["labels"] or "{}"),
+    return [KubeObject(r["api_version"], r["kind"], r["namespace"], r["name"], json.loads(r["labels"] or "{}"),
                  json.loads(r["annotations"] or "{}"), json.loads(r["spec"] or "null"),
                  json.loads(r["status"] or "null"), r["source"] or "live")
             for r in picked.iter_rows(named=True)]
@@ -74,8 +74,8 @@ def test_index_answers_what_the_filter_answers(rows: list[dict], cov: list[dict]
     objects = frame(rows)
     coverage = pl.DataFrame(cov, schema={k: schema.COVERAGE[k] for k in
                                          ("api_version", "kind", "outcome", "count", "detail")})
-    from_frame = Evidence("c", AT, objects, coverage=coverage)
-    from_index = Evidence("c", AT, Objects.of(objects), coverage=Coverage.of(coverage))
+    from_frame = ClusterSnapshot("c", AT, objects, coverage=coverage)
+    from_index = ClusterSnapshot("c", AT, Objects.of(objects), coverage=Coverage.of(coverage))
     for group in GROUPS:
         for kind in KINDS:
             want = straightforward(objects, group, kind)

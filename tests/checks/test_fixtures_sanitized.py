@@ -13,7 +13,7 @@ import pytest
 
 from readiness.assess import rubric
 from readiness.assess.checks import REGISTRY
-from readiness.assess.checks.base import Config, Evidence, run
+from readiness.assess.checks.base import CheckThresholds, ClusterSnapshot, run
 from readiness.collect.configfacts import FACTS_KEY
 from readiness.collect.sanitize import row_fields
 from readiness.store import schema
@@ -22,7 +22,7 @@ from tests.checks.fixtures import fixture_files, load
 RUBRIC = rubric.load()
 
 
-def _as_stored(ev: Evidence) -> Evidence:
+def _as_stored(ev: ClusterSnapshot) -> ClusterSnapshot:
     """The same evidence with each object row rebuilt through ``row_fields``."""
     records = []
     for r in ev.objects.iter_rows(named=True):
@@ -39,7 +39,7 @@ def _as_stored(ev: Evidence) -> Evidence:
         records.append({**r, "namespace": ns, "name": name, "labels": labels, "annotations": annotations,
                         "spec": spec, "status": status})
     objects = pl.DataFrame(records, schema=schema.OBJECTS) if records else ev.objects
-    return Evidence(ev.cluster, ev.collected_at, objects, role=ev.role, coverage=ev.coverage,
+    return ClusterSnapshot(ev.cluster, ev.collected_at, objects, role=ev.role, coverage=ev.coverage,
                     attestations=ev._attestations)
 
 
@@ -47,7 +47,7 @@ def _as_stored(ev: Evidence) -> Evidence:
 def test_sanitized_fixture_keeps_status_and_score(path: Path) -> None:
     check_id = path.parent.name
     ev, doc = load(path)
-    cfg = Config(check_id, {**RUBRIC.checks[check_id].thresholds, **(doc.get("thresholds") or {})})
+    cfg = CheckThresholds(check_id, {**RUBRIC.checks[check_id].thresholds, **(doc.get("thresholds") or {})})
     raw = run(REGISTRY[check_id], ev, cfg)  # as the evaluation calls checks: a malformed field is unknown
     stored = run(REGISTRY[check_id], _as_stored(ev), cfg)
     assert (stored.status, stored.score) == (raw.status, pytest.approx(raw.score)), \

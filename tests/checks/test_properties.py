@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from readiness.assess import rubric
 from readiness.assess.checks import REGISTRY
-from readiness.assess.checks.base import Config, Evidence, Result, run
+from readiness.assess.checks.base import CheckThresholds, ClusterSnapshot, Result, run
 from readiness.errors import MalformedFieldError
 from tests.checks.fixtures import HERE, _when, rows
 
@@ -130,8 +130,8 @@ def _evaluate(check_id: str, doc: dict[str, Any], objects: list[dict[str, Any]],
     coverage = pl.DataFrame(
         [{"api_version": c["api_version"], "kind": c["kind"], "outcome": c["outcome"]} for c in cov],
         schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String})
-    ev = Evidence("fixture", at, rows(objects, "fixture", at), role=doc.get("role"), coverage=coverage)
-    cfg = Config(check_id, {**RUBRIC.checks[check_id].thresholds, **(doc.get("thresholds") or {})})
+    ev = ClusterSnapshot("fixture", at, rows(objects, "fixture", at), role=doc.get("role"), coverage=coverage)
+    cfg = CheckThresholds(check_id, {**RUBRIC.checks[check_id].thresholds, **(doc.get("thresholds") or {})})
     return REGISTRY[check_id](ev, cfg) if raw else run(REGISTRY[check_id], ev, cfg)
 
 

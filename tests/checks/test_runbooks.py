@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from readiness.assess.checks import REGISTRY
-from readiness.assess.checks.base import Config, Evidence, run
+from readiness.assess.checks.base import CheckThresholds, ClusterSnapshot, run
 from readiness.assess.checks.common import REPO_GROUP, runbook_about
 from readiness.assess.testing import DEFAULT_TIME, rows
 
@@ -15,33 +15,33 @@ RUNBOOK = {"apiVersion": f"{REPO_GROUP}/v1", "kind": "Document",
            "spec": {"path": "docs/runbooks/high-cpu.md", "title": "High CPU", "type": "runbook"}}
 
 
-def _evidence(outcome: str | None) -> Evidence:
+def _snapshot(outcome: str | None) -> ClusterSnapshot:
     coverage = pl.DataFrame(
         [{"api_version": f"{REPO_GROUP}/v1", "kind": "Document", "outcome": outcome, "count": 1, "detail": None}]
         if outcome else [],
         schema={"api_version": pl.String, "kind": pl.String, "outcome": pl.String, "count": pl.Int64,
                 "detail": pl.String})
-    return Evidence("c", DEFAULT_TIME, rows([RUNBOOK], "c", DEFAULT_TIME, "repo"), coverage=coverage)
+    return ClusterSnapshot("c", DEFAULT_TIME, rows([RUNBOOK], "c", DEFAULT_TIME, "repo"), coverage=coverage)
 
 
 def test_both_runbook_checks_are_unknown_when_documents_were_not_all_read() -> None:
     for outcome in ("partial", "forbidden", "error"):
-        ev = _evidence(outcome)
-        dr = run(REGISTRY["backup_dr_runbook"], ev, Config("backup_dr_runbook"))
-        sec = run(REGISTRY["sec_incident_runbook"], ev, Config("sec_incident_runbook"))
+        ev = _snapshot(outcome)
+        dr = run(REGISTRY["backup_dr_runbook"], ev, CheckThresholds("backup_dr_runbook"))
+        sec = run(REGISTRY["sec_incident_runbook"], ev, CheckThresholds("sec_incident_runbook"))
         # Before the shared matcher, backup_dr_runbook said "fail" here.
         assert (dr.status, sec.status) == ("unknown", "unknown"), (outcome, dr.reason, sec.reason)
         assert dr.reason == sec.reason == "repository documents could not be read"
 
 
 def test_both_fail_when_every_document_was_read_and_none_matches() -> None:
-    ev = _evidence("ok")
-    assert run(REGISTRY["backup_dr_runbook"], ev, Config("backup_dr_runbook")).status == "fail"
-    assert run(REGISTRY["sec_incident_runbook"], ev, Config("sec_incident_runbook")).status == "fail"
+    ev = _snapshot("ok")
+    assert run(REGISTRY["backup_dr_runbook"], ev, CheckThresholds("backup_dr_runbook")).status == "fail"
+    assert run(REGISTRY["sec_incident_runbook"], ev, CheckThresholds("sec_incident_runbook")).status == "fail"
 
 
 def test_the_shared_matcher_reads_path_and_title_case_insensitively() -> None:
-    ev = _evidence(None)
+    ev = _snapshot(None)
     assert runbook_about(ev, "HIGH cpu", "x", "none").status == "pass"  # title, any case
     assert runbook_about(ev, r"runbooks/high-", "x", "none").status == "pass"  # path
     assert runbook_about(ev, "disk", "x", "none").reason == "none"

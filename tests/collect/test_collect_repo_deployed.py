@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from readiness import store
 from readiness.cli import main
 from readiness.collect import collect_deployed, collect_repo, repo_clusters
-from readiness.collect.yamlfile import read, substitute_text
+from readiness.collect.manifestfile import read, substitute_text
 from readiness.errors import CollectError
 from readiness.store.repofacts import REPO_API
 

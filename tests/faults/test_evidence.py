@@ -35,7 +35,7 @@ def test_an_unreachable_collection_keeps_the_last_good_snapshot(collected: Path)
     a = assess(collected)
     used = a.findings.filter(a.findings["cluster"] == "alpha")["snapshot_id"].unique().to_list()
     assert used == ["live-20260308T120000.000000Z"]
-    assert (a.evidence().filter(a.evidence()["cluster"] == "alpha")["failed_since"][0].date().isoformat()
+    assert (a.freshness().filter(a.freshness()["cluster"] == "alpha")["failed_since"][0].date().isoformat()
             == "2026-03-09")
 
 

@@ -94,7 +94,7 @@ def test_likelihood_from_medium_and_a_flat_risk() -> None:
     assert current_likelihood(_risk("Low"), 0.0) == "Low"
 
 
-def _evidence(velero: tuple[str, str], daily: tuple[str, str], weekly: tuple[str, str]) -> pl.DataFrame:
+def _findings(velero: tuple[str, str], daily: tuple[str, str], weekly: tuple[str, str]) -> pl.DataFrame:
     rows = []
     for check, pair in ((V, velero), (D, daily), (W, weekly)):
         for cluster, status in zip(("air", "pro"), pair, strict=True):
@@ -103,11 +103,11 @@ def _evidence(velero: tuple[str, str], daily: tuple[str, str], weekly: tuple[str
 
 
 def test_status_unmitigated_partly_mitigated_mitigated_with_reasons() -> None:
-    none = register([_risk()], _evidence(("fail", "fail"), ("fail", "fail"), ("fail", "fail"))).row(0, named=True)
+    none = register([_risk()], _findings(("fail", "fail"), ("fail", "fail"), ("fail", "fail"))).row(0, named=True)
     assert (none["status"], none["likelihood"], none["share"]) == ("unmitigated", "High", 0.0)
     assert none["reason"].startswith("none of its 3 mitigating checks passes on any cluster")
 
-    part = register([_risk()], _evidence(("pass", "pass"), ("pass", "fail"), ("fail", "fail"))).row(0, named=True)
+    part = register([_risk()], _findings(("pass", "pass"), ("pass", "fail"), ("fail", "fail"))).row(0, named=True)
     assert part["status"] == "partly mitigated"
     assert part["share"] == pytest.approx(0.5) and part["likelihood"] == "Medium"
     assert part["checks_holding"] == [V] and part["checks_open"] == [D, W]
@@ -115,22 +115,22 @@ def test_status_unmitigated_partly_mitigated_mitigated_with_reasons() -> None:
                               f"across the fleet); open: {D} (fails on pro); "
                               f"{W} (fails on all 2 clusters)")
 
-    some = register([_risk()], _evidence(("pass", "fail"), ("fail", "fail"), ("fail", "fail"))).row(0, named=True)
+    some = register([_risk()], _findings(("pass", "fail"), ("fail", "fail"), ("fail", "fail"))).row(0, named=True)
     assert some["status"] == "partly mitigated" and some["checks_holding"] == []  # passes somewhere, holds nowhere
 
-    done = register([_risk()], _evidence(("pass", "pass"), ("pass", "pass"), ("pass", "waived"))).row(0, named=True)
+    done = register([_risk()], _findings(("pass", "pass"), ("pass", "pass"), ("pass", "waived"))).row(0, named=True)
     assert (done["status"], done["likelihood"]) == ("mitigated", "Low")
     assert done["reason"] == f"all 3 mitigating checks hold: {V}, {D}, {W}"
 
 
 def test_a_check_without_findings_is_open_with_no_evidence() -> None:
-    f = _evidence(("pass", "pass"), ("pass", "pass"), ("pass", "pass"))
+    f = _findings(("pass", "pass"), ("pass", "pass"), ("pass", "pass"))
     row = register([_risk(checks=(V, "obs_slos"))], f).row(0, named=True)
     assert row["status"] == "partly mitigated" and "obs_slos (no evidence)" in row["reason"]
 
 
 def test_register_uses_each_clusters_newest_snapshot_up_to_the_day() -> None:
-    early = _evidence(("fail", "fail"), ("fail", "fail"), ("fail", "fail"))
+    early = _findings(("fail", "fail"), ("fail", "fail"), ("fail", "fail"))
     later = early.with_columns(pl.lit("pass").alias("status"), pl.lit(1.0).alias("score"),
                                pl.lit(friday(4)).alias("collected_at"))
     history = pl.concat([early, later])
@@ -155,7 +155,7 @@ def test_matrix_places_every_risk_in_one_cell() -> None:
 
 
 def test_to_json_shape() -> None:
-    reg = register([_risk()], _evidence(("pass", "pass"), ("pass", "fail"), ("fail", "fail")))
+    reg = register([_risk()], _findings(("pass", "pass"), ("pass", "fail"), ("fail", "fail")))
     [doc] = rk.to_json(reg)
     assert {"id", "title", "impact", "likelihood", "status"} <= set(doc)
     assert doc["share"] == 0.5 and doc["checks_open"] == [D, W]

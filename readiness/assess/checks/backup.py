@@ -23,8 +23,8 @@ from readiness.assess.checks.backuptools import (
     runs,
 )
 from readiness.assess.checks.base import (
-    Config,
-    Evidence,
+    CheckThresholds,
+    ClusterSnapshot,
     Result,
     check,
     failed,
@@ -115,11 +115,11 @@ class DrRunbook:
 
 
 
-def _phase(ev: Evidence, item_status: object) -> str:
+def _phase(ev: ClusterSnapshot, item_status: object) -> str:
     return str((item_status if isinstance(item_status, dict) else {}).get("phase") or "")
 
 
-def _observed_only(ev: Evidence, what: str) -> Result:
+def _observed_only(ev: ClusterSnapshot, what: str) -> Result:
     """On a repository snapshot: what ran is observed only in a cluster (never a fail for its absence)."""
     schedules = plans(ev)
     declared = f"; {len(schedules)} backup schedule(s) declared" if schedules else "; no backup schedule declared"
@@ -128,7 +128,7 @@ def _observed_only(ev: Evidence, what: str) -> Result:
 
 
 @check("backup_storage_available")
-def storage_available(ev: Evidence, cfg: Config) -> Result:
+def storage_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload.
 
     On a repository snapshot, a location declared (a BackupStorageLocation object, or one in a Velero
@@ -150,7 +150,7 @@ def storage_available(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("backup_velero_installed")
-def velero_installed(ev: Evidence, cfg: Config) -> Result:
+def velero_installed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Velero's server runs (any namespace: OADP uses openshift-adp)."""
     found = running(ev, ["velero"])
     if found:
@@ -166,7 +166,7 @@ def velero_installed(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("backup_location_available", thresholds=LocationAvailable)
-def location_available(ev: Evidence, cfg: Config) -> Result:
+def location_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A Velero BackupStorageLocation is Available and was validated within the threshold."""
     if ev.unreadable(BSL):
         return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
@@ -205,7 +205,7 @@ def _plan_text(p: Plan) -> str:
     return f"{p.tool} {p.name} ({p.schedule}, {keep}{where})"
 
 
-def _schedule_check(ev: Evidence, cfg: Config, label: str) -> Result:
+def _schedule_check(ev: ClusterSnapshot, cfg: CheckThresholds, label: str) -> Result:
     max_hours, min_keep = cfg["max_interval_hours"], cfg["min_ttl_hours"]
     found = plans(ev)
     good = [p for p in found if p.problem is None and p.enabled and p.hours is not None and p.hours <= max_hours
@@ -226,20 +226,20 @@ def _schedule_check(ev: Evidence, cfg: Config, label: str) -> Result:
 
 
 @check("backup_schedule_daily", thresholds=DailySchedule)
-def schedule_daily(ev: Evidence, cfg: Config) -> Result:
+def schedule_daily(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A backup schedule (Velero, k8up, VolSync, CloudNativePG) runs at least daily and keeps backups
     for the retention threshold (7 days)."""
     return _schedule_check(ev, cfg, "daily")
 
 
 @check("backup_schedule_weekly", thresholds=WeeklySchedule)
-def schedule_weekly(ev: Evidence, cfg: Config) -> Result:
+def schedule_weekly(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A backup schedule runs at least weekly and keeps backups for the retention threshold (30 days)."""
     return _schedule_check(ev, cfg, "weekly")
 
 
 @check("backup_recent_success", thresholds=RecentSuccess)
-def recent_success(ev: Evidence, cfg: Config) -> Result:
+def recent_success(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The newest successful backup (Velero, k8up, CloudNativePG, VolSync sync) is younger than the RPO."""
     if declared_only(ev):
         return _observed_only(ev, "backups that ran")
@@ -271,7 +271,7 @@ def _odd_text(odd: list[Run]) -> str:
 
 
 @check("backup_success_rate", thresholds=SuccessRate)
-def success_rate(ev: Evidence, cfg: Config) -> Result:
+def success_rate(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of the window's finished backups that succeeded (partial below the minimum rate).
 
     Backups stuck in progress longer than ``stuck_after_hours`` count as failed; failed backups
@@ -307,7 +307,7 @@ def success_rate(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("backup_restore_tested", thresholds=RestoreTested)
-def restore_tested(ev: Evidence, cfg: Config) -> Result:
+def restore_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A Velero Restore Completed within the threshold: the backups are known to restore."""
     if declared_only(ev):
         return _observed_only(ev, "restores that ran")
@@ -338,7 +338,7 @@ def restore_tested(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("backup_rto_rpo_declared", thresholds=RtoRpoTargets)
-def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
+def rto_rpo_declared(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """RTO/RPO are declared (attested) and within the targets."""
     result = attested(ev, "rto_rpo_declared", "RTO and RPO are declared")
     a = ev.attestation("rto_rpo_declared")
@@ -357,14 +357,14 @@ def rto_rpo_declared(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("backup_dr_runbook", thresholds=DrRunbook)
-def dr_runbook(ev: Evidence, cfg: Config) -> Result:
+def dr_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A runbook about disaster recovery (or restore) exists in the repository: its path or title
     matches the rubric's ``pattern``; unknown when the repository's documents could not be read."""
     return runbook_about(ev, cfg["pattern"], "DR runbook", "no disaster recovery runbook in the repository")
 
 
 @check("backup_offsite")
-def offsite(ev: Evidence, cfg: Config) -> Result:
+def offsite(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """An Available BackupStorageLocation marked offsite (label readiness.dev/offsite=true)."""
     if ev.unreadable(BSL):
         return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")

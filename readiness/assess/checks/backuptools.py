@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from readiness.assess.checks.base import Evidence, Item, mapping, timestamp
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject, mapping, timestamp
 from readiness.assess.checks.cron import CronError, cadence, go_hours
 
 VELERO = "velero.io"
@@ -62,7 +62,7 @@ class Run:
     known); ``when`` it finished (else started)."""
 
     tool: str
-    item: Item
+    item: KubeObject
     phase: str
     outcome: str
     when: datetime | None
@@ -134,7 +134,7 @@ def _restic_within(text: str) -> float:
     return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([ymdh])", text))
 
 
-def _velero_plans(ev: Evidence) -> list[Plan]:
+def _velero_plans(ev: ClusterSnapshot) -> list[Plan]:
     out = []
     for s in ev.items(VELERO, "Schedule"):
         spec = mapping(s, "spec", s.spec)
@@ -164,7 +164,7 @@ def _velero_plans(ev: Evidence) -> list[Plan]:
     return out
 
 
-def _k8up_plans(ev: Evidence) -> list[Plan]:
+def _k8up_plans(ev: ClusterSnapshot) -> list[Plan]:
     out = []
     for s in ev.items(K8UP, "Schedule"):
         spec = mapping(s, "spec", s.spec)
@@ -186,7 +186,7 @@ def _every(schedule: Any) -> float | None:
         return None
 
 
-def _volsync_plans(ev: Evidence) -> list[Plan]:
+def _volsync_plans(ev: ClusterSnapshot) -> list[Plan]:
     out = []
     for s in ev.items(*VOLSYNC_SOURCE):
         spec = mapping(s, "spec", s.spec)
@@ -206,7 +206,7 @@ def _negate(flag: Any) -> Any:
     return not flag if isinstance(flag, bool) else flag
 
 
-def _cnpg_plans(ev: Evidence) -> list[Plan]:
+def _cnpg_plans(ev: ClusterSnapshot) -> list[Plan]:
     clusters = {(c.namespace, c.name): c for c in ev.items(CNPG, "Cluster")}
     out = []
     for s in ev.items(CNPG, "ScheduledBackup"):
@@ -229,12 +229,12 @@ def _cnpg_plans(ev: Evidence) -> list[Plan]:
     return out
 
 
-def plans(ev: Evidence) -> list[Plan]:
+def plans(ev: ClusterSnapshot) -> list[Plan]:
     """Every backup schedule of every tool, observed or declared in a Helm release."""
     return _velero_plans(ev) + _k8up_plans(ev) + _volsync_plans(ev) + _cnpg_plans(ev)
 
 
-def declared_locations(ev: Evidence) -> list[tuple[str, str]]:
+def declared_locations(ev: ClusterSnapshot) -> list[tuple[str, str]]:
     """(release ref, location name) of Velero storage locations declared in Helm releases' values."""
     out = []
     for rtype in RELEASE_TYPES:
@@ -246,7 +246,7 @@ def declared_locations(ev: Evidence) -> list[tuple[str, str]]:
     return out
 
 
-def _velero_runs(ev: Evidence, stuck: timedelta | None) -> list[Run]:
+def _velero_runs(ev: ClusterSnapshot, stuck: timedelta | None) -> list[Run]:
     out = []
     for b in ev.items(VELERO, "Backup"):
         st = mapping(b, "status", b.status)
@@ -276,7 +276,7 @@ def _velero_runs(ev: Evidence, stuck: timedelta | None) -> list[Run]:
     return out
 
 
-def _condition(item: Item, kind: str) -> dict[str, Any] | None:
+def _condition(item: KubeObject, kind: str) -> dict[str, Any] | None:
     conds = mapping(item, "status", item.status).get("conditions")
     for c in conds if isinstance(conds, list) else []:
         if isinstance(c, dict) and c.get("type") == kind:
@@ -284,7 +284,7 @@ def _condition(item: Item, kind: str) -> dict[str, Any] | None:
     return None
 
 
-def _k8up_runs(ev: Evidence) -> list[Run]:
+def _k8up_runs(ev: ClusterSnapshot) -> list[Run]:
     out = []
     for b in ev.items(K8UP, "Backup"):
         st = mapping(b, "status", b.status)
@@ -304,7 +304,7 @@ def _k8up_runs(ev: Evidence) -> list[Run]:
     return out
 
 
-def _cnpg_runs(ev: Evidence) -> list[Run]:
+def _cnpg_runs(ev: ClusterSnapshot) -> list[Run]:
     out = []
     for b in ev.items(CNPG, "Backup"):
         st = mapping(b, "status", b.status)
@@ -317,7 +317,7 @@ def _cnpg_runs(ev: Evidence) -> list[Run]:
     return out
 
 
-def _volsync_runs(ev: Evidence) -> list[Run]:
+def _volsync_runs(ev: ClusterSnapshot) -> list[Run]:
     out = []
     for s in ev.items(*VOLSYNC_SOURCE):
         st = mapping(s, "status", s.status)
@@ -327,6 +327,6 @@ def _volsync_runs(ev: Evidence) -> list[Run]:
     return out
 
 
-def runs(ev: Evidence, stuck: timedelta | None) -> list[Run]:
+def runs(ev: ClusterSnapshot, stuck: timedelta | None) -> list[Run]:
     """Every backup run of every tool; Velero runs in progress past ``stuck`` count as failed."""
     return _velero_runs(ev, stuck) + _k8up_runs(ev) + _cnpg_runs(ev) + _volsync_runs(ev)

@@ -1,6 +1,6 @@
-"""What a check sees (``Evidence``), what it returns (``Result``), and the registry of checks.
+"""What a check sees (``ClusterSnapshot``), what it returns (``Result``), and the registry of checks.
 
-A check is a pure function ``(ev: Evidence, cfg: Config) -> Result`` registered under one id
+A check is a pure function ``(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result`` registered under one id
 with ``@check("backup_velero_installed")`` (and ``thresholds=SomeDataclass`` declaring the names,
 types and defaults of what it reads from the rubric, see ``readiness.assess.checks.thresholds``). Its
 title, category, weight, severity, blocker and threshold values live in the rubric (policy),
@@ -25,8 +25,8 @@ from readiness.errors import DuplicateCheckError, MalformedFieldError, UnknownCh
 
 
 @dataclass(frozen=True)
-class Item:
-    """One collected object, parsed."""
+class KubeObject:
+    """One collected Kubernetes object (from a cluster or a repository), parsed."""
 
     api_version: str
     kind: str
@@ -84,11 +84,11 @@ class Attestation:
 
 
 _CONDITION_TYPE = re.compile(r"[A-Za-z0-9_./-]+")
-# Coverage outcomes that leave a gap in the evidence, worst first.
+# Coverage outcomes that leave a gap in the snapshot, worst first.
 GAPS = ("forbidden", "error", "partial")
 
 
-def condition_status(item: Item, kind: str) -> str | None:
+def condition_status(item: KubeObject, kind: str) -> str | None:
     """The status condition ``kind`` as Kubernetes states it: ``True``, ``False`` or ``Unknown``;
     None when the object has no such condition. ``MalformedFieldError`` when a condition cannot
     be read (not an object, a type that is not a name, a status other than those three): it
@@ -116,14 +116,14 @@ def group_of(api_version: str) -> str:
 # Where an API group ends in apiVersion ``group/version`` (the same pattern the frames used, so
 # ``v1`` is the core group ``""`` and ``a/b/v1`` is ``a/b``).
 _VERSION = re.compile(r"/?[^/]+\Z")
-# The object columns an ``Item`` is read from, in ``Objects`` row order.
+# The object columns an ``KubeObject`` is read from, in ``Objects`` row order.
 OBJECT_COLUMNS = ("api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source")
 # The coverage columns ``Coverage`` reads (``count`` and ``detail`` may be missing).
 COVERAGE_COLUMNS = ("api_version", "kind", "outcome", "count", "detail")
 
 
 class Objects:
-    """One snapshot's objects, indexed once by (API group, kind) and parsed into ``Item``s once.
+    """One snapshot's objects, indexed once by (API group, kind) and parsed into ``KubeObject``s once.
 
     Built from rows of ``OBJECT_COLUMNS`` (strings as stored: labels, annotations, spec and
     status are JSON text). A kind's objects are parsed (``json.loads``) the first time a check
@@ -137,7 +137,7 @@ class Objects:
         self._all = list(rows)
         self._groups: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
-        self._parsed: dict[tuple[str, str], list[Item]] = {}
+        self._parsed: dict[tuple[str, str], list[KubeObject]] = {}
         groups, index = self._groups, self._rows
         for row in self._all:
             av = row[0]
@@ -161,14 +161,14 @@ class Objects:
         """Whether any object of ``kind`` in API group ``group`` was stored."""
         return (group, kind) in self._rows
 
-    def items(self, group: str, kind: str) -> list[Item]:
+    def items(self, group: str, kind: str) -> list[KubeObject]:
         """Objects of ``kind`` in API group ``group`` (``""`` for core), parsed on the first call."""
         key = (group, kind)
         found = self._parsed.get(key)
         if found is None:
             loads = json.loads
             found = self._parsed[key] = [
-                Item(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
+                KubeObject(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
                      src or "live")
                 for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
             ]
@@ -242,7 +242,7 @@ class Coverage:
                                                               "detail": pl.String})
 
 
-class Evidence:
+class ClusterSnapshot:
     """Everything known about one cluster at one moment: its objects, coverage and attestations.
 
     ``objects`` and ``coverage`` are frames (``schema.OBJECTS`` / ``schema.COVERAGE`` columns)
@@ -288,13 +288,13 @@ class Evidence:
         """The coverage rows as a frame: the one given (maybe None), else one built from the index."""
         return self._coverage.frame() if isinstance(self._coverage, Coverage) else self._coverage
 
-    def items(self, group: str, kind: str) -> list[Item]:
+    def items(self, group: str, kind: str) -> list[KubeObject]:
         """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both."""
         return self.by_kind.items(group, kind)
 
     @property
     def declared_only(self) -> bool:
-        """Whether the evidence is a repository's declared state only (every object read from a repository)."""
+        """Whether the snapshot is a repository's declared state only (every object read from a repository)."""
         return self.by_kind.declared_only
 
     def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
@@ -402,7 +402,7 @@ def share(good: int, total: int, unsure: int, reason: str, evidence: Iterable[st
 
 
 @dataclass(frozen=True)
-class Config:
+class CheckThresholds:
     """A check's thresholds from the rubric (``cfg["min_rules"]``), with the defaults of the check's
     thresholds dataclass filled in for names the rubric does not set; ``cfg.values`` is the
     dataclass instance (``cfg.values.min_rules``)."""
@@ -425,7 +425,7 @@ class Config:
         return _thresholds.build(THRESHOLDS.get(self.check_id, _thresholds.NoThresholds), self.thresholds)
 
 
-CheckFn = Callable[[Evidence, Config], Result]
+CheckFn = Callable[[ClusterSnapshot, CheckThresholds], Result]
 REGISTRY: dict[str, CheckFn] = {}
 # check id -> the dataclass declaring its thresholds (``readiness.assess.checks.thresholds``).
 THRESHOLDS: dict[str, type] = {}
@@ -464,7 +464,7 @@ def get(check_id: str) -> CheckFn:
         raise UnknownCheckError(check_id, list(REGISTRY)) from None
 
 
-def whole(item: Item, path: str, value: Any, default: int) -> int:
+def whole(item: KubeObject, path: str, value: Any, default: int) -> int:
     """``value`` (read from ``item`` at dotted ``path``) as a whole number, ``default`` when absent.
 
     Raises ``MalformedFieldError`` naming the object and field for anything else (``${VAR}``,
@@ -481,7 +481,7 @@ def whole(item: Item, path: str, value: Any, default: int) -> int:
     raise MalformedFieldError(item.ref, path, value, "a whole number")
 
 
-def mapping(item: Item, path: str, value: Any) -> dict[str, Any]:
+def mapping(item: KubeObject, path: str, value: Any) -> dict[str, Any]:
     """``value`` (read from ``item`` at dotted ``path``) as an object, ``{}`` when absent;
     ``MalformedFieldError`` for anything else."""
     if value is None:
@@ -491,7 +491,7 @@ def mapping(item: Item, path: str, value: Any) -> dict[str, Any]:
     raise MalformedFieldError(item.ref, path, value, "an object")
 
 
-def timestamp(item: Item, path: str, value: Any) -> datetime | None:
+def timestamp(item: KubeObject, path: str, value: Any) -> datetime | None:
     """An RFC 3339 time (``2026-01-10T12:00:00Z``) read from ``item`` at ``path``; None when absent
     or empty; ``MalformedFieldError`` for anything else. Times without a zone are taken as UTC."""
     if value is None or value == "":
@@ -520,16 +520,16 @@ def _templated(value: Any, path: str) -> str | None:
     return None
 
 
-def _suspect(ev: Evidence) -> str:
+def _suspect(ev: ClusterSnapshot) -> str:
     """``Deployment/web/api field spec.replicas``: the first object with a templated field, or ''."""
     return ev.by_kind.suspect()
 
 
-def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:
+def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """``fn(ev, cfg)``, turning any exception into ``unknown``: a check never stops an evaluation.
 
     ``MalformedFieldError`` names the object and field itself; for any other exception the
-    reason names the error and the first templated (``${...}``) field of the evidence, if any.
+    reason names the error and the first templated (``${...}``) field of the snapshot, if any.
     """
     try:
         return fn(ev, cfg)
@@ -539,4 +539,4 @@ def run(fn: CheckFn, ev: Evidence, cfg: Config) -> Result:
         text = " ".join(str(err).split())[:120]
         suspect = _suspect(ev)
         where = f"; suspect {suspect}" if suspect else ""
-        return unknown(f"could not read the evidence ({type(err).__name__}: {text}){where}")
+        return unknown(f"could not read the snapshot ({type(err).__name__}: {text}){where}")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.assess.checks.base import Evidence, Item, Result, failed, mapping, passed, unknown, whole
+from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
 from readiness.store.repofacts import REPO_API, UNFOLLOWED
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -33,12 +33,12 @@ BUNDLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def workloads(ev: Evidence) -> list[Item]:
+def workloads(ev: ClusterSnapshot) -> list[KubeObject]:
     """Every Deployment, StatefulSet and DaemonSet of the cluster."""
     return [w for kind in WORKLOAD_KINDS for w in ev.items("apps", kind)]
 
 
-def ready_count(w: Item) -> tuple[int, int]:
+def ready_count(w: KubeObject) -> tuple[int, int]:
     """(ready, desired) replicas of a workload."""
     st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
@@ -48,24 +48,24 @@ def ready_count(w: Item) -> tuple[int, int]:
             whole(w, "spec.replicas", mapping(w, "spec", w.spec).get("replicas"), 1))
 
 
-def app_name(w: Item) -> str:
+def app_name(w: KubeObject) -> str:
     """A workload's app name: its ``app.kubernetes.io/name`` label, else its ``app`` label, else its name."""
     return str(w.labels.get("app.kubernetes.io/name") or w.labels.get("app") or w.name)
 
 
-def running(ev: Evidence, apps: Iterable[str]) -> list[Item]:
+def running(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Workloads whose app name (label, else object name) is one of ``apps`` with >= 1 ready replica."""
     wanted = set(apps)
     return [w for w in workloads(ev) if (app_name(w) in wanted or w.name in wanted) and ready_count(w)[0] > 0]
 
 
-def declared_only(ev: Evidence) -> bool:
+def declared_only(ev: ClusterSnapshot) -> bool:
     """Whether the evidence is a repository's declared state only (no cluster observed): a check of
     running state then judges what is declared, since a repository never has status."""
     return ev.declared_only
 
 
-def where(item: Item) -> str:
+def where(item: KubeObject) -> str:
     """How a reason cites a declared object: the file it was read from when the collector recorded
     it (annotation ``readiness.dev/file`` or the repo collector's ``readiness.dev/source-path``, or
     kustomize's path annotations), else ``Kind ns/name``."""
@@ -77,7 +77,7 @@ def where(item: Item) -> str:
     return f"{item.kind} {item.namespace}/{item.name}" if item.namespace else f"{item.kind} {item.name}"
 
 
-def chart_of(item: Item) -> str:
+def chart_of(item: KubeObject) -> str:
     """The Helm chart a HelmRelease / Argo CD Application installs ('' when none)."""
     chart = item.facts.get("chart")
     if chart:
@@ -98,7 +98,7 @@ def chart_of(item: Item) -> str:
 INSTALL_SUFFIX = re.compile(r"-(?:install|installer|setup)$")
 
 
-def names_of(item: Item) -> set[str]:
+def names_of(item: KubeObject) -> set[str]:
     """The component names a declaring object installs: its chart (and what a bundle chart
     enables, and then only that), its release / object name, an Argo CD source path's last directory."""
     spec = item.spec if isinstance(item.spec, dict) else {}
@@ -122,7 +122,7 @@ def names_of(item: Item) -> set[str]:
     return {n.lower() for n in out if n}
 
 
-def installers(ev: Evidence) -> list[Item]:
+def installers(ev: ClusterSnapshot) -> list[KubeObject]:
     """Objects that install components: HelmReleases, Flux HelmCharts, Argo CD Applications and
     ApplicationSets, kustomizations with ``helmCharts``, workload manifests, and install Jobs
     (a name ending in ``-install``, ``-installer`` or ``-setup``)."""
@@ -131,34 +131,34 @@ def installers(ev: Evidence) -> list[Item]:
             + [j for j in ev.items("batch", "Job") if INSTALL_SUFFIX.search(j.name)])
 
 
-def declared(ev: Evidence, apps: Iterable[str]) -> list[Item]:
+def declared(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Repository objects that install one of ``apps`` (chart, release, Application, workload
     manifest: see ``installers``), matched by name, case-insensitive."""
     wanted = {a.lower() for a in apps}
     return [i for i in installers(ev) if i.declared and names_of(i) & wanted]
 
 
-def hidden(ev: Evidence, *kinds: str) -> list[str]:
+def hidden(ev: ClusterSnapshot, *kinds: str) -> list[str]:
     """Files the repository collector skipped that hold objects of ``kinds`` (the kinds it saw in
     their text): the paths from coverage rows with outcome ``skipped`` (detail ``path: reason``).
     A skipped file without any top-level ``apiVersion``/``kind`` (kind ``File``) holds no object."""
     return sorted({d.split(":", 1)[0] for d in ev.by_type.details("skipped", kinds)})
 
 
-def failed_builds(ev: Evidence) -> list[str]:
+def failed_builds(ev: ClusterSnapshot) -> list[str]:
     """The Flux Kustomizations of a repository's deployed view that do not build (coverage rows with
     outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``)."""
     return sorted({d.split(" (path ", 1)[0] for d in ev.by_type.details("error", ("Kustomization",))})
 
 
-def unfollowed(ev: Evidence) -> list[str]:
+def unfollowed(ev: ClusterSnapshot) -> list[str]:
     """Argo CD sources of a repository's deployed view that were not followed, so anything could hide
     in what they apply: ``ApplicationSet ns/name in <file> (<why, with the source path>)``, from coverage
     rows with outcome ``partial`` whose detail carries ``repofacts.UNFOLLOWED``."""
     return sorted({"{} ({})".format(*d.split(UNFOLLOWED, 1)) for d in ev.by_type.containing("partial", UNFOLLOWED)})
 
 
-def blind_spots(ev: Evidence, *kinds: str) -> tuple[str, list[str]]:
+def blind_spots(ev: ClusterSnapshot, *kinds: str) -> tuple[str, list[str]]:
     """What a repository snapshot could not see that may hold objects of ``kinds``: skipped files
     (``hidden``) and Argo CD sources not followed (``unfollowed``, which may hold any kind), as a clause
     for a reason ("2 file(s) could not be read (a, b); 1 Argo CD source(s) not followed (...)") and
@@ -172,13 +172,13 @@ def blind_spots(ev: Evidence, *kinds: str) -> tuple[str, list[str]]:
     return "; ".join(parts), skipped + sources
 
 
-def ready_detail(w: Item) -> str:
+def ready_detail(w: KubeObject) -> str:
     """``Kind ns/name ready/wanted ready`` for a reason (replicas, or a DaemonSet's scheduled pods)."""
     ready, want = ready_count(w)
     return f"{w.ref} {ready}/{want} ready"
 
 
-def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str] = ("HelmRelease",)) -> Result:
+def component(ev: ClusterSnapshot, role: str, apps: Iterable[str], kinds: Iterable[str] = ("HelmRelease",)) -> Result:
     """Whether a component filling ``role`` (any of ``apps``) runs, or on a repository snapshot is declared.
 
     Observed: pass when a workload of ``apps`` has ready replicas ("running: ..."), fail when none
@@ -200,7 +200,8 @@ def component(ev: Evidence, role: str, apps: Iterable[str], kinds: Iterable[str]
     return declared_result(ev, role, apps, declared(ev, apps), kinds)
 
 
-def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], kinds: Iterable[str]) -> Result:
+def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[KubeObject],
+                    kinds: Iterable[str]) -> Result:
     """On a repository snapshot: pass on ``decl``, unknown when skipped files or Argo CD sources not
     followed may hold it (``blind_spots``), else fail."""
     if decl:
@@ -216,33 +217,33 @@ def declared_result(ev: Evidence, role: str, apps: list[str], decl: list[Item], 
     return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
 
 
-def workload_present(ev: Evidence, role: str, apps: Iterable[str]) -> Result:
+def workload_present(ev: ClusterSnapshot, role: str, apps: Iterable[str]) -> Result:
     """Pass when a workload filling ``role`` (any of ``apps``) runs, or is declared on a repository
     snapshot (``component``)."""
     return component(ev, role, apps)
 
 
-def repo(ev: Evidence, kind: str) -> list[Item]:
+def repo(ev: ClusterSnapshot, kind: str) -> list[KubeObject]:
     """Repository facts of ``kind`` (Workflow, Document, DependencyBot, IaC, CoverageReport)."""
     return ev.items(REPO_GROUP, kind)
 
 
-def jobs(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+def jobs(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """(workflow, job) pairs of every CI workflow in the repository."""
     return [(wf, job) for wf in repo(ev, "Workflow") for job in (wf.spec or {}).get("jobs", [])]
 
 
-def jobs_doing(ev: Evidence, activity: str) -> list[str]:
+def jobs_doing(ev: ClusterSnapshot, activity: str) -> list[str]:
     """``path#job`` of every CI job that does ``activity``."""
     return [f"{wf.name}#{job['name']}" for wf, job in jobs(ev) if activity in job.get("does", [])]
 
 
-def documents(ev: Evidence, *types: str) -> list[Item]:
+def documents(ev: ClusterSnapshot, *types: str) -> list[KubeObject]:
     """Documents in the repository of the given types."""
     return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
 
 
-def runbook_about(ev: Evidence, pattern: str, what: str, none: str) -> Result:
+def runbook_about(ev: ClusterSnapshot, pattern: str, what: str, none: str) -> Result:
     """Whether a runbook on a subject exists in the repository: a Document of type ``runbook``
     whose path or title matches ``pattern`` (a regular expression, case-insensitive).
 
@@ -260,7 +261,7 @@ def runbook_about(ev: Evidence, pattern: str, what: str, none: str) -> Result:
     return failed(none)
 
 
-def attested(ev: Evidence, fact: str, what: str) -> Result:
+def attested(ev: ClusterSnapshot, fact: str, what: str) -> Result:
     """Pass on a valid attestation of ``fact``; unknown when it expired; fail when none was made."""
     a = ev.attestation(fact)
     if a is None:
@@ -277,7 +278,7 @@ def listing(names: Iterable[str], limit: int = 3) -> str:
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
 
-def job_present(ev: Evidence, activity: str, what: str) -> Result:
+def job_present(ev: ClusterSnapshot, activity: str, what: str) -> Result:
     """Pass when a CI job does ``activity``; unknown when the workflows could not be read."""
     found = jobs_doing(ev, activity)
     if found:

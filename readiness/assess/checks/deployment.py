@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
-    Config,
-    Evidence,
-    Item,
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
     Result,
     check,
     failed,
@@ -85,10 +85,10 @@ class UnitCoverage:
 
     min_line_rate: float = 0.8
 
-Job = tuple[Item, dict[str, Any]]
+Job = tuple[KubeObject, dict[str, Any]]
 
 
-def _ref(wf: Item, job: dict[str, Any]) -> str:
+def _ref(wf: KubeObject, job: dict[str, Any]) -> str:
     return f"{wf.name}#{job['name']}"
 
 
@@ -96,11 +96,11 @@ def _does(job: dict[str, Any], *activities: str) -> bool:
     return any(a in (job.get("does") or []) for a in activities)
 
 
-def _triggers(wf: Item) -> list[str]:
+def _triggers(wf: KubeObject) -> list[str]:
     return list((wf.spec or {}).get("triggers") or [])
 
 
-def _upstream(ev: Evidence, wf: Item, job: dict[str, Any]) -> list[Job]:
+def _upstream(ev: ClusterSnapshot, wf: KubeObject, job: dict[str, Any]) -> list[Job]:
     """Every job ``job`` waits for through ``needs``, transitively.
 
     A needed name is looked up in the job's own workflow first, then in the other workflows
@@ -121,19 +121,19 @@ def _upstream(ev: Evidence, wf: Item, job: dict[str, Any]) -> list[Job]:
     return list(seen.values())
 
 
-def _releases(ev: Evidence) -> list[Job]:
+def _releases(ev: ClusterSnapshot) -> list[Job]:
     """Deploy jobs that release to an environment (not rollbacks, not previews)."""
     return [(wf, j) for wf, j in jobs(ev) if _does(j, "deploy") and not _does(j, *NOT_RELEASES)]
 
 
-def _workflows_unknown(ev: Evidence) -> Result | None:
+def _workflows_unknown(ev: ClusterSnapshot) -> Result | None:
     return unknown("CI workflows could not be read") if ev.unreadable(WORKFLOW) else None
 
 
 FLUX_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 
 
-def _sync_declared(ev: Evidence) -> Result:
+def _sync_declared(ev: ClusterSnapshot) -> Result:
     """On a repository snapshot: GitOps is declared when Flux Kustomizations or Argo CD
     Applications / ApplicationSets are (their sync state is observed only in a cluster)."""
     sources = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)]
@@ -163,7 +163,7 @@ def _sync_declared(ev: Evidence) -> Result:
 
 
 @check("deploy_gitops_sync")
-def gitops_sync(ev: Evidence, cfg: Config) -> Result:
+def gitops_sync(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """GitOps syncs the cluster (on a repository: Flux or Argo CD objects are declared).
 
     Flux syncs from a Ready source (GitRepository, OCIRepository or Bucket) with Ready,
@@ -181,7 +181,7 @@ def gitops_sync(ev: Evidence, cfg: Config) -> Result:
     if not (repos or kustomizations or applications):
         return failed("no GitOps: no Flux source or Kustomization and no Argo CD Application")
 
-    def flux_problem(o: Item) -> str | None:
+    def flux_problem(o: KubeObject) -> str | None:
         if (o.spec or {}).get("suspend"):
             return "suspended"
         return None if o.condition("Ready") else "not Ready"
@@ -207,7 +207,7 @@ def gitops_sync(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(bad) / len(problems), reason, [ref for ref, p in problems.items() if p] or list(problems))
 
 
-def _gitops_managed(w: Item, applications: set[str]) -> bool:
+def _gitops_managed(w: KubeObject, applications: set[str]) -> bool:
     """Whether Flux or Argo CD applied workload ``w``, by the labels and annotations they set."""
     return bool(
         w.labels.get("kustomize.toolkit.fluxcd.io/name")
@@ -220,7 +220,7 @@ def _gitops_managed(w: Item, applications: set[str]) -> bool:
 
 
 @check("deploy_workloads_gitops_managed", thresholds=GitopsManaged)
-def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
+def workloads_gitops_managed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of workloads applied by Flux or Argo CD (their tracking labels), against ``min_share``.
 
     Namespaces ``kube-*`` hold what the Kubernetes distribution installs itself and are left out.
@@ -245,7 +245,7 @@ def workloads_gitops_managed(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_ci_pipeline")
-def ci_pipeline(ev: Evidence, cfg: Config) -> Result:
+def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Workflows triggered by push or pull request build and test every change (a job doing build
     and a job doing tests, in one workflow or two)."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -265,7 +265,7 @@ def ci_pipeline(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_tests_gate_deploys")
-def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
+def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of deploy jobs that wait for tests: they test themselves, need a test job (through
     ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -286,7 +286,7 @@ def tests_gate_deploys(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_auto_dev", thresholds=AutoDeployEnvironments)
-def auto_dev(ev: Evidence, cfg: Config) -> Result:
+def auto_dev(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of the threshold's environments that a deploy job reaches without a person starting it
     (its workflow has a trigger other than ``workflow_dispatch``, and the job is not manual: GitLab
     ``when: manual`` on every rule it runs under, a Woodpecker deployment event). An automatic deploy
@@ -323,7 +323,7 @@ def auto_dev(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_prod_approval", thresholds=ProductionEnvironments)
-def prod_approval(ev: Evidence, cfg: Config) -> Result:
+def prod_approval(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every deploy job to a production environment (the threshold's, or ``production``) needs a job
     doing approval; with no such deploy job, an approval job anywhere counts. Rollbacks are left out."""
     if (result := _workflows_unknown(ev)) is not None:
@@ -345,7 +345,7 @@ def prod_approval(ev: Evidence, cfg: Config) -> Result:
                   [_ref(wf, j) for wf, j in prod] + approvals)
 
 
-def _progressive(ev: Evidence) -> list[Item]:
+def _progressive(ev: ClusterSnapshot) -> list[KubeObject]:
     """Flagger Canaries and Argo Rollouts whose controller runs (without it they do nothing); on a
     repository snapshot, those whose controller is declared too."""
     out = []
@@ -356,7 +356,7 @@ def _progressive(ev: Evidence) -> list[Item]:
     return out
 
 
-def _rolls_back(release: Item) -> bool:
+def _rolls_back(release: KubeObject) -> bool:
     """A Flux HelmRelease that rolls back a failed upgrade: ``upgrade.remediation`` retries (or
     ``remediateLastFailure``) with the default ``rollback`` strategy."""
     rem = (((release.spec or {}).get("upgrade") or {}).get("remediation")) or {}
@@ -367,7 +367,7 @@ def _rolls_back(release: Item) -> bool:
 
 
 @check("deploy_rollback")
-def rollback(ev: Evidence, cfg: Config) -> Result:
+def rollback(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Failed releases are rolled back automatically.
 
     A CI job rolls back, Flagger canaries / Argo Rollouts roll back on failed analysis, or Flux
@@ -397,13 +397,13 @@ def rollback(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_image_scan_ci")
-def image_scan_ci(ev: Evidence, cfg: Config) -> Result:
+def image_scan_ci(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job scans container images (Trivy, Grype, ...)."""
     return job_present(ev, "image-scan", "images scanned in CI")
 
 
 @check("deploy_smoke_tests")
-def smoke_tests(ev: Evidence, cfg: Config) -> Result:
+def smoke_tests(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs smoke tests after a deploy: it deploys too, needs a deploy job, or its workflow
     runs after another (``workflow_run`` / ``deployment_status``)."""
     smoke = [(wf, j) for wf, j in jobs(ev) if _does(j, "smoke-test")]
@@ -421,7 +421,7 @@ def smoke_tests(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("deploy_preview_envs")
-def preview_envs(ev: Evidence, cfg: Config) -> Result:
+def preview_envs(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job deploys previews, or the cluster has preview namespaces (label readiness.dev/preview=true)."""
     found = jobs_doing(ev, "preview")
     spaces = [n for n in ev.items("", "Namespace") if n.labels.get("readiness.dev/preview") == "true"]
@@ -454,7 +454,7 @@ def _pull_request_generator(generators: Any) -> bool:
 
 
 @check("deploy_canary", thresholds=CanaryServices)
-def canary(ev: Evidence, cfg: Config) -> Result:
+def canary(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of the critical services that roll out by canary.
 
     The threshold's services running here (on a repository: declared) that a Flagger Canary
@@ -493,7 +493,7 @@ def canary(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(missing) / len(by_service), reason, [c.ref for c in active] or [w.ref for w in found])
 
 
-def _canary_declared(ev: Evidence, services: list[str]) -> Result:
+def _canary_declared(ev: ClusterSnapshot, services: list[str]) -> Result:
     """On a repository snapshot: share of the declared critical services a declared Canary or
     Rollout targets (by the service's or its declaring object's name), with its controller declared."""
     decl = {s: declared(ev, [s]) for s in services}
@@ -516,7 +516,7 @@ def _canary_declared(ev: Evidence, services: list[str]) -> Result:
 
 
 @check("test_unit_coverage", thresholds=UnitCoverage)
-def unit_coverage(ev: Evidence, cfg: Config) -> Result:
+def unit_coverage(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Unit test line coverage from CI's coverage report against ``min_line_rate`` (the lowest report counts)."""
     reports = [r for r in repo(ev, "CoverageReport") if isinstance((r.spec or {}).get("line_rate"), int | float)]
     if not reports:
@@ -534,18 +534,18 @@ def unit_coverage(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("test_integration")
-def integration(ev: Evidence, cfg: Config) -> Result:
+def integration(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs integration tests."""
     return job_present(ev, "integration-test", "integration tests in CI")
 
 
 @check("test_e2e")
-def e2e(ev: Evidence, cfg: Config) -> Result:
+def e2e(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs end-to-end tests."""
     return job_present(ev, "e2e-test", "end-to-end tests in CI")
 
 
 @check("test_load")
-def load(ev: Evidence, cfg: Config) -> Result:
+def load(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs load tests (k6)."""
     return job_present(ev, "load-test", "load tests in CI")

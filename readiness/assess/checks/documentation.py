@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from readiness.assess.checks.base import Config, Evidence, Item, Result, check, failed, fraction, passed, unknown
+from readiness.assess.checks.base import (
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
+    Result,
+    check,
+    failed,
+    fraction,
+    passed,
+    unknown,
+)
 from readiness.assess.checks.common import REPO_GROUP, attested, documents, listing, repo
 
 
@@ -25,14 +35,14 @@ class RunbooksTested:
 
 
 
-def _blind(ev: Evidence) -> Result | None:
+def _blind(ev: ClusterSnapshot) -> Result | None:
     """``unknown`` when the repository's documents could not be read."""
     if ev.unreadable((REPO_GROUP, "Document")):
         return unknown("the repository's documents could not be read")
     return None
 
 
-def _document(ev: Evidence, kind: str, what: str) -> Result:
+def _document(ev: ClusterSnapshot, kind: str, what: str) -> Result:
     """Pass when the repository holds a Document of type ``kind``."""
     if blind := _blind(ev):
         return blind
@@ -43,18 +53,18 @@ def _document(ev: Evidence, kind: str, what: str) -> Result:
 
 
 @check("docs_architecture")
-def architecture(ev: Evidence, cfg: Config) -> Result:
+def architecture(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least one architecture document in the repository."""
     return _document(ev, "architecture", "architecture documentation")
 
 
 @check("docs_topology")
-def topology(ev: Evidence, cfg: Config) -> Result:
+def topology(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Both a cluster topology and a network design are documented (partial 0.5 with one of them):
     a document of that type, or a section of any document on it (Document ``covers``)."""
     if blind := _blind(ev):
         return blind
-    def about(d: Item, kind: str) -> bool:
+    def about(d: KubeObject, kind: str) -> bool:
         spec = d.spec if isinstance(d.spec, dict) else {}
         return spec.get("type") == kind or kind in (spec.get("covers") or [])
 
@@ -70,7 +80,7 @@ def topology(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("docs_runbooks_count", thresholds=RunbooksCount)
-def runbooks_count(ev: Evidence, cfg: Config) -> Result:
+def runbooks_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks)."""
     if blind := _blind(ev):
         return blind
@@ -80,7 +90,7 @@ def runbooks_count(ev: Evidence, cfg: Config) -> Result:
                     f"{len(runbooks)} runbooks of {wanted} wanted", [d.name for d in runbooks])
 
 
-def _tested(doc: Item) -> date | None:
+def _tested(doc: KubeObject) -> date | None:
     value = (doc.spec or {}).get("last_tested")
     if isinstance(value, date):
         return value
@@ -91,7 +101,7 @@ def _tested(doc: Item) -> date | None:
 
 
 @check("docs_runbooks_tested", thresholds=RunbooksTested)
-def runbooks_tested(ev: Evidence, cfg: Config) -> Result:
+def runbooks_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_share of the runbooks were tested within max_age_days (partial below)."""
     if blind := _blind(ev):
         return blind
@@ -110,7 +120,7 @@ def runbooks_tested(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("docs_oncall")
-def oncall(ev: Evidence, cfg: Config) -> Result:
+def oncall(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """On-call procedures are documented (type oncall) and the rotation is attested (fact oncall_rotation)."""
     if blind := _blind(ev):
         return blind
@@ -127,12 +137,12 @@ def oncall(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("docs_escalation")
-def escalation(ev: Evidence, cfg: Config) -> Result:
+def escalation(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """An escalation matrix is documented (a Document of type escalation)."""
     return _document(ev, "escalation", "escalation matrix")
 
 
 @check("docs_troubleshooting")
-def troubleshooting(ev: Evidence, cfg: Config) -> Result:
+def troubleshooting(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A troubleshooting guide exists (a Document of type troubleshooting)."""
     return _document(ev, "troubleshooting", "troubleshooting guide")

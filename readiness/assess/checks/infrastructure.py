@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from readiness.assess.checks.base import (
-    Config,
-    Evidence,
-    Item,
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
     Result,
     check,
     condition_status,
@@ -83,7 +83,7 @@ class ChaosExperiments:
     kinds: tuple[str, ...] = ("PodChaos", "NetworkChaos", "StressChaos", "IOChaos", "TimeChaos")
 
 
-def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
+def _nodes(ev: ClusterSnapshot) -> tuple[list[KubeObject], Result | None]:
     """The cluster's nodes, or the result to return when there are none to judge."""
     if ev.unreadable(("", "Node")):
         return [], unknown(f"Nodes could not be read completely: {ev.gaps(('', 'Node'))}")
@@ -96,7 +96,7 @@ def _nodes(ev: Evidence) -> tuple[list[Item], Result | None]:
 
 
 @check("infra_nodes_ready")
-def nodes_ready(ev: Evidence, cfg: Config) -> Result:
+def nodes_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every node reports Ready=True (partial with the share of Ready nodes).
 
     Ready=Unknown is the node controller saying it lost the kubelet: not Ready. A node with no
@@ -119,7 +119,7 @@ def nodes_ready(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_nodes_no_pressure")
-def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
+def nodes_no_pressure(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """No node reports MemoryPressure, DiskPressure or PIDPressure (partial with the share without).
 
     A pressure condition with status Unknown, or a node reporting none of the three, is not
@@ -148,7 +148,7 @@ def nodes_no_pressure(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_workloads_available", thresholds=WorkloadsAvailable)
-def workloads_available(ev: Evidence, cfg: Config) -> Result:
+def workloads_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The share of workloads with all desired replicas ready reaches min_share (scaled-to-zero ones skipped)."""
     if ev.unreadable(*WORKLOAD_TYPES):
         return unknown(f"workloads could not be read ({', '.join(ev.unreadable(*WORKLOAD_TYPES))})")
@@ -171,7 +171,7 @@ def workloads_available(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_pvcs_bound")
-def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
+def pvcs_bound(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every PersistentVolumeClaim is Bound (partial with the share Bound; none -> not applicable).
 
     A claim with no phase (not observed, e.g. declared in a repository) or a phase Kubernetes does
@@ -201,7 +201,7 @@ def pvcs_bound(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_iac_present")
-def iac_present(ev: Evidence, cfg: Config) -> Result:
+def iac_present(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The repository holds an infrastructure-as-code project (Pulumi or Terraform)."""
     if ev.unreadable((REPO_GROUP, "IaC")):
         return unknown("the repository's IaC facts could not be read")
@@ -214,7 +214,7 @@ def iac_present(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_helmreleases_ready")
-def helmreleases_ready(ev: Evidence, cfg: Config) -> Result:
+def helmreleases_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every Flux HelmRelease is Ready (partial with the share Ready; none -> not applicable)."""
     if ev.unreadable((HELM, "HelmRelease")):
         return unknown("Flux HelmReleases could not be read")
@@ -233,14 +233,14 @@ def helmreleases_ready(ev: Evidence, cfg: Config) -> Result:
                     [r.ref for r in bad])
 
 
-def _ready_reason(item: Item) -> str:
+def _ready_reason(item: KubeObject) -> str:
     for c in (item.status or {}).get("conditions") or []:
         if c.get("type") == "Ready":
             return str(c.get("reason") or c.get("status"))
     return "no Ready condition"
 
 
-def _cert_manager_declared(ev: Evidence) -> Result:
+def _cert_manager_declared(ev: ClusterSnapshot) -> Result:
     """On a repository snapshot: cert-manager declared with a declared issuer (Ready is observed only in a cluster)."""
     result = component(ev, "cert-manager", ["cert-manager"])
     if result.status != "pass":
@@ -253,7 +253,7 @@ def _cert_manager_declared(ev: Evidence) -> Result:
 
 
 @check("infra_cert_manager_ready")
-def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
+def cert_manager_ready(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """cert-manager's controller runs and a cert-manager.io ClusterIssuer or Issuer is Ready.
 
     An issuer whose Ready is Unknown or unreported (declared, not observed) is not Ready: with
@@ -287,7 +287,7 @@ def cert_manager_ready(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_service_mesh")
-def service_mesh(ev: Evidence, cfg: Config) -> Result:
+def service_mesh(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A service mesh control plane runs (on a repository: is declared).
 
     Linkerd's destination, identity and proxy injector, or Istio's istiod; on a repository, the
@@ -313,7 +313,7 @@ def service_mesh(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_multicluster_links", thresholds=MulticlusterLinks)
-def multicluster_links(ev: Evidence, cfg: Config) -> Result:
+def multicluster_links(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Linkerd multicluster Links are Ready (partial: the share Ready).
 
     None -> fail, or not applicable when the rubric's ``required`` is false; on a repository,
@@ -347,14 +347,14 @@ def multicluster_links(ev: Evidence, cfg: Config) -> Result:
                     f"{listing(target[x.name] for x in down)}", [x.ref for x in down])
 
 
-def _link_ready(link: Item, mirrors: set[str]) -> bool:
+def _link_ready(link: KubeObject, mirrors: set[str]) -> bool:
     ready = link.condition("Ready")
     if ready is not None:
         return ready
     return link.name in mirrors or (link.spec or {}).get("targetClusterName") in mirrors
 
 
-def _gpus(w: Item) -> int:
+def _gpus(w: KubeObject) -> int:
     """GPUs the workload's pod template requests or limits (the larger, summed over containers)."""
     pod = ((w.spec or {}).get("template") or {}).get("spec") or {}
     total = 0
@@ -366,7 +366,7 @@ def _gpus(w: Item) -> int:
 
 
 @check("infra_gpu_inference", thresholds=GpuInference)
-def gpu_inference(ev: Evidence, cfg: Config) -> Result:
+def gpu_inference(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A workload requesting nvidia.com/gpu in its pod template runs with ready replicas (vLLM on forge)."""
     gpu = [(w, n) for w in workloads(ev) if (n := _gpus(w)) > 0]
     if declared_only(ev):
@@ -388,7 +388,7 @@ def gpu_inference(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_ai_agents", thresholds=AiAgents)
-def ai_agents(ev: Evidence, cfg: Config) -> Result:
+def ai_agents(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The AI agents the cluster hosts (thresholds.agents) run with ready replicas (partial: the share)."""
     agents = list(cfg["agents"])
     if not agents:
@@ -409,7 +409,7 @@ def ai_agents(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("infra_chaos_experiments", thresholds=ChaosExperiments)
-def chaos_experiments(ev: Evidence, cfg: Config) -> Result:
+def chaos_experiments(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Chaos Mesh experiments of the rubric's kinds number at least min_experiments (partial below)."""
     kinds = list(cfg["kinds"])
     found = [x for k in kinds for x in ev.items(CHAOS_MESH, k)]

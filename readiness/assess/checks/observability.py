@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from readiness.assess.checks.base import (
-    Config,
-    Evidence,
-    Item,
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
     Result,
     check,
     failed,
@@ -129,18 +129,18 @@ class IncidentFacts:
 
     facts: tuple[str, ...] = ("pagerduty_contract", "pagerduty_test_alert")
 
-Probe = tuple[str, str, Callable[[Item], bool]]
+Probe = tuple[str, str, Callable[[KubeObject], bool]]
 
 
-def _available(item: Item) -> bool:
+def _available(item: KubeObject) -> bool:
     return item.condition("Available") is True
 
 
-def _eck_ready(item: Item) -> bool:
+def _eck_ready(item: KubeObject) -> bool:
     return (item.status or {}).get("phase") == "Ready" or (item.status or {}).get("health") in ("green", "yellow")
 
 
-def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = ()) -> Result:
+def _tool(ev: ClusterSnapshot, role: str, apps: Iterable[str], crs: Iterable[Probe] = ()) -> Result:
     """Pass when a healthy custom resource of the role exists or a workload of ``apps`` runs; on a
     repository snapshot, when one is declared (a HelmRelease, Argo CD Application, manifest or
     custom resource installs it), since a repository never shows what runs."""
@@ -167,13 +167,13 @@ def _tool(ev: Evidence, role: str, apps: Iterable[str], crs: Iterable[Probe] = (
     return failed(f"no {role} running (looked for {listing(apps, 6)})")
 
 
-def _tools(cfg: Config) -> list[str]:
+def _tools(cfg: CheckThresholds) -> list[str]:
     """The rubric's ``tools`` for the role (policy; the check's dataclass gives the defaults)."""
     return [str(t) for t in cfg["tools"]]
 
 
 @check("obs_prometheus", thresholds=MetricsTools)
-def prometheus(ev: Evidence, cfg: Config) -> Result:
+def prometheus(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A metrics store runs (on a repository: is declared).
 
     An Available monitoring.coreos.com Prometheus (or VictoriaMetrics VMSingle/VMCluster), or a
@@ -184,13 +184,13 @@ def prometheus(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("obs_grafana", thresholds=DashboardTools)
-def grafana(ev: Evidence, cfg: Config) -> Result:
+def grafana(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A dashboard tool of the rubric's ``tools`` (Grafana) runs, or on a repository is declared."""
     return _tool(ev, "dashboards", _tools(cfg), [("grafana.integreatly.org", "Grafana", _grafana_ok)])
 
 
 @check("obs_loki", thresholds=LogStores)
-def loki(ev: Evidence, cfg: Config) -> Result:
+def loki(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A log store runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
@@ -200,13 +200,13 @@ def loki(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("obs_tempo", thresholds=TraceStores)
-def tempo(ev: Evidence, cfg: Config) -> Result:
+def tempo(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A trace store of the rubric's ``tools`` runs (Tempo, Jaeger, Zipkin), or on a repository is declared."""
     return _tool(ev, "trace store", _tools(cfg), [("jaegertracing.io", "Jaeger", _jaeger_ok)])
 
 
 @check("obs_otel_collector", thresholds=TelemetryCollectors)
-def otel_collector(ev: Evidence, cfg: Config) -> Result:
+def otel_collector(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A telemetry collector runs (on a repository: is declared).
 
     A workload of the rubric's ``tools`` (Grafana Alloy, Grafana Agent, the OpenTelemetry
@@ -216,7 +216,7 @@ def otel_collector(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("obs_alertmanager_running", thresholds=Alertmanagers)
-def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
+def alertmanager_running(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Alertmanager runs (on a repository: is declared).
 
     An Alertmanager workload runs or a monitoring.coreos.com Alertmanager is Available; on a
@@ -225,19 +225,19 @@ def alertmanager_running(ev: Evidence, cfg: Config) -> Result:
                                                                  (VICTORIA, "VMAlertmanager", _vm_operational)])
 
 
-def _vm_operational(item: Item) -> bool:
+def _vm_operational(item: KubeObject) -> bool:
     return str((item.status or {}).get("updateStatus") or (item.status or {}).get("status") or "") == "operational"
 
 
-def _grafana_ok(item: Item) -> bool:
+def _grafana_ok(item: KubeObject) -> bool:
     return (item.status or {}).get("stage") == "complete" and (item.status or {}).get("stageStatus") == "success"
 
 
-def _jaeger_ok(item: Item) -> bool:
+def _jaeger_ok(item: KubeObject) -> bool:
     return (item.status or {}).get("phase") == "Running"
 
 
-def _otel_ok(item: Item) -> bool:
+def _otel_ok(item: KubeObject) -> bool:
     scale = (item.status or {}).get("scale") or {}
     return str(scale.get("statusReplicas") or "").split("/")[0] not in ("", "0")
 
@@ -252,12 +252,12 @@ def _route_receivers(route: Any) -> set[str]:
     return out
 
 
-def _paging_types(cfg: Config) -> list[str]:
+def _paging_types(cfg: CheckThresholds) -> list[str]:
     return [str(t) for t in cfg["receiver_types"]]
 
 
 @check("obs_paging_receiver", thresholds=PagingReceivers)
-def paging_receiver(ev: Evidence, cfg: Config) -> Result:
+def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
 
     The rubric's ``receiver_types``: an AlertmanagerConfig whose route sends to one, or an
@@ -312,7 +312,7 @@ def paging_receiver(ev: Evidence, cfg: Config) -> Result:
     return failed(f"no AlertmanagerConfig or Alertmanager configuration with a {' or '.join(types)} receiver")
 
 
-def _rules(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+def _rules(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """(rule object, rule) for every rule of every PrometheusRule (and VictoriaMetrics VMRule)."""
     out = []
     for group, kind in RULE_TYPES:
@@ -322,18 +322,18 @@ def _rules(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
     return out
 
 
-def _alerts(ev: Evidence) -> list[tuple[Item, dict[str, Any]]]:
+def _alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     """The alerting rules (``alert:``), not the recording ones (``record:``)."""
     return [(item, r) for item, r in _rules(ev) if r.get("alert")]
 
 
-def _rules_unreadable(ev: Evidence) -> Result | None:
+def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
     blind = ev.unreadable(*RULE_TYPES)
     return unknown(f"alert rules could not be read ({', '.join(blind)})") if blind else None
 
 
 @check("obs_alert_rules_count", thresholds=AlertRules)
-def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
+def alert_rules_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
     if blind := _rules_unreadable(ev):
         return blind
@@ -350,14 +350,14 @@ def alert_rules_count(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
 
 
-def _rules_hidden(ev: Evidence) -> tuple[str, list[str]]:
+def _rules_hidden(ev: ClusterSnapshot) -> tuple[str, list[str]]:
     """Skipped repository files and Argo CD sources not followed that could hold alert rules
     (``blind_spots``; only a repository snapshot has them)."""
     return blind_spots(ev, *(kind for _, kind in RULE_TYPES)) if declared_only(ev) else ("", [])
 
 
 @check("obs_plan_alerts", thresholds=PlanAlerts)
-def plan_alerts(ev: Evidence, cfg: Config) -> Result:
+def plan_alerts(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The plan's named alerts exist (partial: the share present)."""
     if blind := _rules_unreadable(ev):
         return blind
@@ -380,7 +380,7 @@ _WHERE = {"missing-here": "to a file missing here", "other-repository": "to anot
           "placeholder": "to a placeholder", "external": "to another site"}
 
 
-def _runbook_links(ev: Evidence, alerts: list[tuple[Item, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Where each alert's runbook_url points: the collector's RunbookLinks fact (repo snapshots, which
     know every file of the repository), else resolved here against the repository's Documents."""
     for fact in repo(ev, "RunbookLinks"):
@@ -399,7 +399,7 @@ def _runbook_links(ev: Evidence, alerts: list[tuple[Item, dict[str, Any]]]) -> l
 
 
 @check("obs_alert_runbooks")
-def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
+def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every alert's runbook_url resolves to a file of this repository (partial: the share).
 
     A URL resolves in any case, with or without ``.md``, to a folder's README/index, or under Hugo's
@@ -429,7 +429,7 @@ def alert_runbooks(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(resolved) / len(alerts), reason, targets)
 
 
-def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
+def _slo_services(ev: ClusterSnapshot) -> tuple[dict[str, list[str]], list[str]]:
     """service -> refs of the SLO objects covering it: Sloth PrometheusServiceLevels (CRD or a Sloth
     CLI spec stored as one) with at least one SLO, and Pyrra ServiceLevelObjectives, matched by
     their app label, their name (``api`` or ``api-...``) or a ``job``/``service`` selector."""
@@ -454,7 +454,7 @@ def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
 
 
 @check("obs_slos", thresholds=CriticalServices)
-def slos(ev: Evidence, cfg: Config) -> Result:
+def slos(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
     CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
 
@@ -489,7 +489,7 @@ def slos(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("obs_incident_management", thresholds=IncidentFacts)
-def incident_management(ev: Evidence, cfg: Config) -> Result:
+def incident_management(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every fact of the rubric's list (PagerDuty contract, a test alert that paged) is attested and valid."""
     if not cfg["facts"]:
         return not_applicable("the rubric names no incident-management facts")

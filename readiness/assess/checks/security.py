@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from readiness.assess.checks.base import (
-    Config,
-    Evidence,
-    Item,
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
     Result,
     check,
     condition_status,
@@ -89,14 +89,14 @@ class IncidentRunbook:
 
 
 
-def is_system_namespace(cfg: Config, name: str, labels: Mapping[str, str] | None = None) -> bool:
+def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, str] | None = None) -> bool:
     """Whether namespace ``name`` belongs to the platform, not to an application: the rubric's
     ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces."""
     return (name in cfg["system_namespaces"] or name.startswith(tuple(cfg["system_prefixes"]))
             or (labels or {}).get("readiness.dev/preview") == "true")
 
 
-def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
+def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[KubeObject]:
     """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
     declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
     # A repository may declare one namespace in several files (overlays): one entry per name.
@@ -104,12 +104,12 @@ def _app_namespaces(ev: Evidence, cfg: Config) -> list[Item]:
     if declared_only(ev):
         known = {n.name for n in ev.items(*NAMESPACE)}
         extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})
-        spaces += [Item("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
+        spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
                    if not is_system_namespace(cfg, ns)]
     return spaces
 
 
-def _declared_note(ev: Evidence) -> str:
+def _declared_note(ev: ClusterSnapshot) -> str:
     return " (declared in the repository)" if declared_only(ev) else ""
 
 
@@ -119,7 +119,7 @@ def _time(value: object) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _eso_declared(ev: Evidence) -> Result:
+def _eso_declared(ev: ClusterSnapshot) -> Result:
     """On a repository snapshot: the operator and a secret store are declared (readiness is observed
     only in a cluster); half with one of them."""
     controller = declared(ev, ["external-secrets"])
@@ -140,7 +140,7 @@ def _eso_declared(ev: Evidence) -> Result:
 
 
 @check("sec_eso_installed")
-def eso_installed(ev: Evidence, cfg: Config) -> Result:
+def eso_installed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The External Secrets Operator runs with a Ready secret store (on a repository: both declared).
 
     A ClusterSecretStore or SecretStore; half the score with only the operator or only a store."""
@@ -166,7 +166,7 @@ def eso_installed(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("sec_externalsecrets_synced")
-def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
+def externalsecrets_synced(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none."""
     if ev.unreadable((ESO, "ExternalSecret")):
         return unknown("ExternalSecrets could not be read")
@@ -199,12 +199,12 @@ def externalsecrets_synced(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("sec_audit_logging")
-def audit_logging(ev: Evidence, cfg: Config) -> Result:
+def audit_logging(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Access to the secret backend is audit-logged: attested fact ``github_audit_log``."""
     return attested(ev, "github_audit_log", "the GitHub audit log is enabled")
 
 
-def _mesh_running(ev: Evidence) -> list[str]:
+def _mesh_running(ev: ClusterSnapshot) -> list[str]:
     """The meshes whose control plane runs: Linkerd (destination, identity, proxy injector), Istio
     (istiod); on a repository snapshot, whose control plane is declared."""
     out = []
@@ -232,12 +232,12 @@ def _injected(annotations: Mapping[str, str], labels: Mapping[str, str]) -> set[
     return out
 
 
-def _template(w: Item) -> dict[str, Any]:
+def _template(w: KubeObject) -> dict[str, Any]:
     return ((w.spec or {}).get("template") or {})
 
 
 @check("sec_mtls", thresholds=PlatformNamespaces)
-def mtls(ev: Evidence, cfg: Config) -> Result:
+def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of application namespaces meshed: the namespace (or every workload's pod template) asks
     for proxy injection by a mesh whose control plane runs, so their traffic is mTLS. The reason names
     namespaces and pod templates carrying ``linkerd.io/inject`` as a label (Linkerd reads only the annotation)."""
@@ -247,7 +247,7 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     if not spaces:
         return not_applicable("no application namespaces")
     meshes = set(_mesh_running(ev))
-    by_ns: dict[str, list[Item]] = {}
+    by_ns: dict[str, list[KubeObject]] = {}
     for w in workloads(ev):
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked = [], []
@@ -285,7 +285,7 @@ def mtls(ev: Evidence, cfg: Config) -> Result:
     return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed] + list(dict.fromkeys(mislabelled)))
 
 
-def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> timedelta:
+def _renew_margin(c: KubeObject, status: Mapping[str, Any], not_after: datetime) -> timedelta:
     """How long before notAfter cert-manager renews ``c``: status.renewalTime when stated, else
     spec.renewBefore, else spec.renewBeforePercentage of the duration, else a third of it
     (cert-manager's defaults: duration 2160h, renewBefore duration/3)."""
@@ -303,7 +303,7 @@ def _renew_margin(c: Item, status: Mapping[str, Any], not_after: datetime) -> ti
     return duration / 3
 
 
-def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
+def _go_duration(c: KubeObject, path: str, value: Any) -> timedelta | None:
     if value is None:
         return None
     hours = go_hours(value) if isinstance(value, str) else None
@@ -313,7 +313,7 @@ def _go_duration(c: Item, path: str, value: Any) -> timedelta | None:
 
 
 @check("sec_certificates_valid", thresholds=CertificatesValid)
-def certificates_valid(ev: Evidence, cfg: Config) -> Result:
+def certificates_valid(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of cert-manager Certificates that are Ready and not past their own renewal point.
 
     A certificate needs ``min_days_left`` days to notAfter, or less when its own renewal margin
@@ -362,7 +362,7 @@ def _left(delta: timedelta) -> str:
 
 
 @check("sec_network_policies", thresholds=PlatformNamespaces)
-def network_policies(ev: Evidence, cfg: Config) -> Result:
+def network_policies(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
     if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
         return unknown("namespaces or NetworkPolicies could not be read")
@@ -378,7 +378,7 @@ def network_policies(ev: Evidence, cfg: Config) -> Result:
     return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
 
 
-def _pod_problems(w: Item) -> list[str]:
+def _pod_problems(w: KubeObject) -> list[str]:
     """Why workload ``w``'s pods are not restricted: privileged or possibly-root containers."""
     template = _template(w)
     if w.kind == "CronJob":  # its pods come from spec.jobTemplate.spec.template
@@ -398,7 +398,7 @@ def _pod_problems(w: Item) -> list[str]:
 
 
 @check("sec_pod_security", thresholds=PlatformNamespaces)
-def pod_security(ev: Evidence, cfg: Config) -> Result:
+def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of application workloads (Deployments, StatefulSets, DaemonSets and CronJobs) whose
     containers are not privileged and run as non-root (``runAsNonRoot`` or a non-zero
     ``runAsUser``, on the container or the pod)."""
@@ -417,7 +417,7 @@ def pod_security(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("sec_trivy_operator")
-def trivy_operator(ev: Evidence, cfg: Config) -> Result:
+def trivy_operator(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """The Trivy Operator runs and has written VulnerabilityReports."""
     if declared_only(ev):
         decl = declared(ev, ["trivy-operator"])
@@ -442,7 +442,7 @@ def trivy_operator(ev: Evidence, cfg: Config) -> Result:
     return failed("the Trivy Operator is not installed")
 
 
-def _image(r: Item) -> str:
+def _image(r: KubeObject) -> str:
     report = (r.status or {}).get("report") or r.spec or {}
     art = report.get("artifact") or {}
     server = (report.get("registry") or {}).get("server")
@@ -451,7 +451,7 @@ def _image(r: Item) -> str:
 
 
 @check("sec_no_critical_cves", thresholds=CriticalCves)
-def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
+def no_critical_cves(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Critical CVEs in running images (Trivy VulnerabilityReports, each image counted once) are at
     most ``max_critical``; no reports at all is unknown (no scan is not a clean scan)."""
     if ev.unreadable((TRIVY, "VulnerabilityReport")):
@@ -479,7 +479,7 @@ def no_critical_cves(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("sec_dependency_updates")
-def dependency_updates(ev: Evidence, cfg: Config) -> Result:
+def dependency_updates(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A dependency bot (Renovate or Dependabot) is configured in the repository."""
     bots = repo(ev, "DependencyBot")
     if bots:
@@ -491,13 +491,13 @@ def dependency_updates(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("sec_sast")
-def sast(ev: Evidence, cfg: Config) -> Result:
+def sast(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A CI job runs static application security testing (CodeQL, Semgrep, ...)."""
     return job_present(ev, "sast", "SAST in CI")
 
 
 @check("sec_incident_runbook", thresholds=IncidentRunbook)
-def incident_runbook(ev: Evidence, cfg: Config) -> Result:
+def incident_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A runbook whose path or title is about security (incident response: the rubric's ``pattern``)
     exists in the repository; unknown when the repository's documents could not be read."""
     return runbook_about(ev, cfg["pattern"], "security runbook",

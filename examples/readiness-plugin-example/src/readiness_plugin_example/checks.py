@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from readiness.assess.checks import (
-    Config,
-    Evidence,
-    Item,
+    CheckThresholds,
+    ClusterSnapshot,
+    KubeObject,
     Result,
     check,
     fraction,
@@ -40,7 +40,7 @@ class MinReplicas:
     skip_namespaces: tuple[str, ...] = ("kube-system",)
 
 
-def _images(w: Item) -> list[str]:
+def _images(w: KubeObject) -> list[str]:
     """The images of a workload's pod template (containers and init containers)."""
     template = mapping(w, "spec.template", mapping(w, "spec", w.spec).get("template"))
     pod = mapping(w, "spec.template.spec", template.get("spec"))
@@ -58,7 +58,7 @@ def _pinned(image: str, floating: tuple[str, ...]) -> bool:
 
 
 @check("example_images_pinned", thresholds=PinnedImages)
-def images_pinned(ev: Evidence, cfg: Config) -> Result:
+def images_pinned(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every container image of the workloads outside ``skip_namespaces`` is pinned: a digest, or a
     tag not among ``floating_tags`` (partial: the share of workloads all of whose images are)."""
     t: PinnedImages = cfg.values
@@ -76,7 +76,7 @@ def images_pinned(ev: Evidence, cfg: Config) -> Result:
 
 
 @check("example_min_replicas", thresholds=MinReplicas)
-def min_replicas(ev: Evidence, cfg: Config) -> Result:
+def min_replicas(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Every Deployment outside ``skip_namespaces`` asks for at least ``min_replicas`` replicas
     (``spec.replicas``, 1 when unset; partial: the share that does)."""
     t: MinReplicas = cfg.values
