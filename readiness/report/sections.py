@@ -391,7 +391,8 @@ def related(context: Any) -> str:
 
 def baseline_day(a: Assessment, plan: Any) -> date:
     """The day the target-state table's Before column is measured on: the plan's baseline (the
-    newest snapshot before the plan starts), else the first snapshot, never after ``a.as_of``."""
+    newest snapshot before the plan starts), else (or without a plan) the first snapshot, never
+    after ``a.as_of``."""
     days = sorted({d for d in a.snapshots["collected_at"].dt.date().to_list() if d <= a.as_of})
-    before = [d for d in days if d < plan.start]
+    before = [d for d in days if plan is not None and d < plan.start]
     return before[-1] if before else (days[0] if days else a.as_of)
