@@ -174,16 +174,35 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
                                "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested)})
 
 
+# Subjects a document can treat without being of a type of its own: what its title or a section says.
+_SUBJECTS = {
+    "disaster_recovery": re.compile(
+        r"\bdisaster[- ]recovery\b|\bdr (?:plan|procedures?|runbook|drills?|tests?)\b|\bfail-?over\b|"
+        r"\brestor(?:e|ing|ation)\b.*\b(?:backups?|clusters?|databases?|data|velero|snapshots?|volumes?)\b|"
+        r"\b(?:backups?|velero|snapshots?)\b.*\brestor(?:e|es|ing|ation)\b|\brecovery (?:plan|procedures?|steps)\b"),
+    "incident_response": re.compile(r"\bincident (?:response|management|handling|process|procedures?|commander)\b|"
+                                    r"\bpost-?mortems?\b"),
+    "security_incident": re.compile(r"\bsecurity (?:incidents?|breach(?:es)?|response)\b|\bdata breach\b|"
+                                    r"\bcompromised? (?:credentials?|secrets?|keys?|tokens?|accounts?|clusters?|nodes?)\b"
+                                    r"|\b(?:credential|secret|key|token) (?:leak|compromise)s?\b"),
+}
 # What a section of any document can answer on its own: a README's "## Cluster Topology" documents
-# the topology even though the README is not a topology document.
-SECTION_TOPICS = ("topology", "network")
+# the topology, an operations guide's "## Escalation matrix" the escalation, a platform document's
+# "## Restoring a cluster from backup" the disaster recovery, though none is a document of that type.
+# The document types first (by the section headings), then the subjects (by the title or a section).
+SECTION_TOPICS = ("topology", "network", "runbook", "oncall", "escalation", "troubleshooting",
+                  *_SUBJECTS)
 
 
 def covers(body: str) -> list[str]:
-    """The topics of ``SECTION_TOPICS`` that a section heading (level 2 or deeper) of ``body`` names."""
-    sections = [t for level, t in headings(body) if level > 1]
+    """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
+    heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
+    (disaster recovery, incident response, a security incident) by any heading, the title included."""
+    found = headings(body)
+    sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
-    return [topic for topic in SECTION_TOPICS if any(patterns[topic].search(t) for t in sections)]
+    out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
+    return out + [topic for topic, pattern in _SUBJECTS.items() if any(pattern.search(t) for _, t in found)]
 
 
 def coverage_report(root: Path, path: str) -> Fact | str:
