@@ -16,7 +16,7 @@ from readiness import store
 from readiness.cli import main
 from readiness.collect import collect_repo
 from readiness.collect.ci import activities
-from readiness.collect.facts import covers, doc_type
+from readiness.collect.facts import doc_type
 from readiness.demo.repo import repository
 from readiness.errors import CollectError
 from readiness.store.repofacts import ACTIVITIES, DOC_TYPES, REPO_API
@@ -455,18 +455,3 @@ def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
     # headings inside code fences are not headings
     assert doc_type("docs/e.md", "# Notes\n```\n# Troubleshooting\n```\n") == "other"
 
-
-def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
-    ops = ("# Operations\n\n## On-call rotation\n\n## Escalation matrix\n\n## Troubleshooting\n\n"
-           "## Runbook: disk full\n\n## Restoring a cluster from backup\n\n## Postmortems\n")
-    assert covers(ops) == ["runbook", "oncall", "escalation", "troubleshooting", "disaster_recovery",
-                           "incident_response"]
-    # a subject in the title counts; a document type in the title is its type, not a section
-    assert covers("# Security incident response\n\n## First hour\n") == ["incident_response", "security_incident"]
-    assert covers("# Disaster recovery\n") == ["disaster_recovery"]
-    assert covers("# Escalation matrix\n") == []
-    assert covers("# Velero\n\n## Restore a backup with Velero\n") == ["disaster_recovery"]
-    # words that only look alike: privilege escalation, a restore of settings, failing over nothing
-    assert covers("# RBAC\n\n## Privilege escalation paths\n\n## Restore default settings\n") == []
-    # headings in code fences are not headings
-    assert covers("# Notes\n\n```\n## Disaster recovery\n```\n") == []
