@@ -85,14 +85,15 @@ def infrastructure(files: list[str]) -> list[Fact]:
 
 
 def headings(body: str) -> list[tuple[int, str]]:
-    """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji."""
+    """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji
+    (a question keeps its ``?``)."""
     out = []
     fenced = False
     for line in body.splitlines():
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced and (m := _HEADING.match(line)):
-            text = re.sub(r"[*_`]|[^\w\s/&:().,'-]", "", m.group(2)).strip().lower()
+            text = re.sub(r"[*_`]|[^\w\s/&:().,'?-]", "", m.group(2)).strip().lower()
             out.append((len(m.group(1)), re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)))
     return out
 
@@ -175,14 +176,15 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
 
 
 # Subjects a document can treat without being of a type of its own: what its title or a section says.
+# Fail-over is high availability, not recovery; a product's "security response flow" is no incident.
 _SUBJECTS = {
     "disaster_recovery": re.compile(
-        r"\bdisaster[- ]recovery\b|\bdr (?:plan|procedures?|runbook|drills?|tests?)\b|\bfail-?over\b|"
+        r"\bdisaster[- ]recovery\b|\bdr (?:plan|procedures?|runbook|drills?|tests?)\b|"
         r"\brestor(?:e|ing|ation)\b.*\b(?:backups?|clusters?|databases?|data|velero|snapshots?|volumes?)\b|"
         r"\b(?:backups?|velero|snapshots?)\b.*\brestor(?:e|es|ing|ation)\b|\brecovery (?:plan|procedures?|steps)\b"),
     "incident_response": re.compile(r"\bincident (?:response|management|handling|process|procedures?|commander)\b|"
                                     r"\bpost-?mortems?\b"),
-    "security_incident": re.compile(r"\bsecurity (?:incidents?|breach(?:es)?|response)\b|\bdata breach\b|"
+    "security_incident": re.compile(r"\bsecurity (?:incidents?|breach(?:es)?)\b|\bdata breach\b|"
                                     r"\bcompromised? (?:credentials?|secrets?|keys?|tokens?|accounts?|clusters?|nodes?)\b"
                                     r"|\b(?:credential|secret|key|token) (?:leak|compromise)s?\b"),
 }
@@ -197,8 +199,9 @@ SECTION_TOPICS = ("topology", "network", "runbook", "oncall", "escalation", "tro
 def covers(body: str) -> list[str]:
     """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
     heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
-    (disaster recovery, incident response, a security incident) by any heading, the title included."""
-    found = headings(body)
+    (disaster recovery, incident response, a security incident) by any heading, the title included.
+    A question ("### How do you handle security incidents?", an interview or FAQ) documents nothing."""
+    found = [(level, t) for level, t in headings(body) if not t.endswith("?")]
     sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
     out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]

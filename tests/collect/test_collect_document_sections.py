@@ -50,3 +50,6 @@ def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
     assert covers("# RBAC\n\n## Privilege escalation paths\n\n## Restore default settings\n") == []
     # headings in code fences are not headings
     assert covers("# Notes\n\n```\n## Disaster recovery\n```\n") == []
+    # questions document nothing (interview questions, a FAQ); fail-over is availability, not recovery
+    assert covers("# Questions\n\n### 40) How do you handle security incidents?\n") == []
+    assert covers("# CDN\n\n### Add origin failover\n\n### Security response flow\n") == []
