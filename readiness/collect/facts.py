@@ -188,6 +188,8 @@ _SUBJECTS = {
                                     r"\bcompromised? (?:credentials?|secrets?|keys?|tokens?|accounts?|clusters?|nodes?)\b"
                                     r"|\b(?:credential|secret|key|token) (?:leak|compromise)s?\b"),
 }
+_NOT_PROCEDURES = re.compile(r"\b(?:questions?|interview|faq|quiz)\b")
+_SCHEDULE_ITEM = re.compile(r"^(?:week|phase|day|sprint|month|milestone|step)s?\s*\d")
 # What a section of any document can answer on its own: a README's "## Cluster Topology" documents
 # the topology, an operations guide's "## Escalation matrix" the escalation, a platform document's
 # "## Restoring a cluster from backup" the disaster recovery, though none is a document of that type.
@@ -200,12 +202,22 @@ def covers(body: str) -> list[str]:
     """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
     heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
     (disaster recovery, incident response, a security incident) by any heading, the title included.
-    A question ("### How do you handle security incidents?", an interview or FAQ) documents nothing."""
+    A question ("### How do you handle security incidents?") documents nothing, nor does a subject in
+    interview questions or a FAQ; a schedule's item ("## Week 2-3: Backup & Disaster Recovery") plans
+    work, it documents no procedure. An incident-response section of a document about security (its
+    title) is a security incident's."""
     found = [(level, t) for level, t in headings(body) if not t.endswith("?")]
+    title = next((t for level, t in found if level == 1), "")
     sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
     out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
-    return out + [topic for topic, pattern in _SUBJECTS.items() if any(pattern.search(t) for _, t in found)]
+    if _NOT_PROCEDURES.search(title):
+        return out
+    subjects = [t for _, t in found if not _SCHEDULE_ITEM.match(t)]
+    out += [topic for topic, pattern in _SUBJECTS.items() if any(pattern.search(t) for t in subjects)]
+    if "incident_response" in out and "security_incident" not in out and re.search(r"\bsecurity\b", title):
+        out.append("security_incident")
+    return out
 
 
 def coverage_report(root: Path, path: str) -> Fact | str:

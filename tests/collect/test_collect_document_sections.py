@@ -53,3 +53,9 @@ def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
     # questions document nothing (interview questions, a FAQ); fail-over is availability, not recovery
     assert covers("# Questions\n\n### 40) How do you handle security incidents?\n") == []
     assert covers("# CDN\n\n### Add origin failover\n\n### Security response flow\n") == []
+    # interview questions document no procedure, a plan's week plans one
+    assert covers("# Security interview questions\n\n## E) Detection engineering & incident response\n") == []
+    assert covers("# Phase 1\n\n## Week 2-3: Backup & Disaster Recovery\n") == []
+    # an incident-response section of a security document is a security incident's
+    assert covers("# Security monitoring guide\n\n## Incident response\n") == ["incident_response",
+                                                                                "security_incident"]
