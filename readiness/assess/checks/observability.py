@@ -23,6 +23,7 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    HELM,
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
@@ -455,7 +456,8 @@ def _slo_services(ev: Evidence) -> tuple[dict[str, list[str]], list[str]]:
 
 
 def _any_slos(ev: Evidence, here: list[Item]) -> Result:
-    """obs_slos when the rubric names no critical service: the workloads ``here`` need some SLO.
+    """obs_slos when the rubric names no critical service: the workloads ``here`` (Deployments,
+    StatefulSets, DaemonSets and the HelmReleases that install them) need some SLO.
 
     n/a without a workload; pass naming the SLOs' services; unknown when the SLO kinds could not
     be read or an SLO is malformed; else fail (a required subject is never n/a for lack of SLOs)."""
@@ -471,8 +473,10 @@ def _any_slos(ev: Evidence, here: list[Item]) -> Result:
         return unknown(f"SLOs were not fully read: {ev.gaps(*slo_types)}")
     if odd:
         return unknown(f"unreadable SLOs: {listing(odd)}")
+    releases = sum(1 for w in here if w.kind == "HelmRelease")
     return failed(f"no SLO (Sloth PrometheusServiceLevel or Pyrra ServiceLevelObjective) for any of the {len(here)} "
-                  "workloads here; name the services that need one in thresholds critical_services")
+                  "workloads here" + (f" ({releases} of them HelmReleases)" if releases else "")
+                  + "; name the services that need one in thresholds critical_services")
 
 
 @check("obs_slos", thresholds=CriticalServices)
@@ -490,7 +494,8 @@ def slos(ev: Evidence, cfg: Config) -> Result:
                        f"{ev.gaps(*WORKLOAD_TYPES)}")
     previews = {n.name for n in ev.items("", "Namespace") if n.labels.get(PREVIEW_LABEL) == "true"}
     if not cfg["critical_services"]:  # no service named: SLOs are still required where services run
-        return _any_slos(ev, [w for w in workloads(ev) if w.namespace not in previews])
+        return _any_slos(ev, [w for w in workloads(ev) if w.namespace not in previews]
+                         + [h for h in ev.items(HELM, "HelmRelease") if h.namespace not in previews])
     services = [s for s in cfg["critical_services"] if any(w.namespace not in previews for w in running(ev, [s]))]
     if not services:
         return not_applicable(f"none of the critical services runs here ({', '.join(cfg['critical_services'])})")
