@@ -262,6 +262,14 @@ HOMELAB_CONTRADICTED = {
     "Troubleshooting guides",
     # blocker #3 "No Alerting/Incident Management": the Alertmanager and its PagerDuty receiver above
     "Alerting/Incident Management",
+    # "DR plan: No documented recovery procedures": docs/sre/homepage-reliability-plan.md "## 5. Disaster
+    # Recovery" (backup strategy with RTO/RPO per component) and "### 7.1 PostgreSQL WAL Corruption Recovery"
+    # (five recovery steps), for the homepage's database
+    "DR plan",
+    # "Security runbooks: No incident response procedures": flux/apps/homepage/docs/SECURITY_MONITORING.md
+    # "## Incident Response" (levels 1-3, what to do when an alert fires) and "## Runbooks" (brute force,
+    # DDoS); SECURITY_HARDENING_GUIDE.md "## Incident Response" ("If Under Attack")
+    "Security runbooks",
 }
 
 

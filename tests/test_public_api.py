@@ -42,9 +42,9 @@ EXPORTED = {
     ],
     "readiness.plan": [
         "BURNDOWN", "HOURS_IN", "NEVER_STALE", "NO_EVIDENCE", "PLAN_FILE", "TOP_KEYS", "WEEKS_IN", "WP_KEYS",
-        "Burndown", "CheckState", "Forecast", "Plan", "WorkPackage", "burndown", "burndown_json", "check_states",
-        "compute", "consistency_warnings", "findings_as_of", "forecast", "ideal_remaining", "load_plan", "progress",
-        "readiness_crossing", "work_packages",
+        "Burndown", "CheckState", "Forecast", "NoPlanError", "Plan", "WorkPackage", "burndown", "burndown_json",
+        "check_states", "compute", "consistency_warnings", "find_plan", "findings_as_of", "forecast", "ideal_remaining",
+        "load_plan", "missing_note", "progress", "readiness_crossing", "source", "work_packages",
     ],
     "readiness.report": [
         "NOTEBOOKS", "NOTEBOOKS_DIRS", "PR_SET_PDEATHSIG", "STAGING", "STEM", "TEMPLATE", "Progress", "ReportResult",

@@ -21,3 +21,38 @@ def test_status_and_conclusion_agree_with_the_verdict(demo_dir: Path) -> None:
     assert f"## Current Status: {a.overall:.1f}%" in sections.status(a)
     assert "NOT READY FOR PRODUCTION" in sections.status(a) and "simulated data" in sections.status(a)
     assert "6 blockers open" in sections.conclusion(a)
+
+
+def test_unknown_checks_lists_each_with_clusters_reasons_and_what_they_name(demo_dir: Path) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    a = assess(demo_dir, as_of=date(2025, 12, 30))
+    clusters = sorted(set(a.findings["cluster"].to_list()))
+    rows = []
+    for r in a.findings.iter_rows(named=True):
+        if r["check_id"] == "infra_nodes_ready":
+            first = r["cluster"] == clusters[0]
+            r = {**r, "status": "unknown", "waived": False,
+                 "reason": "flux/a.yaml does not parse" if first else "Nodes are observed only in a cluster",
+                 "evidence": ["flux/a.yaml", "flux/a.yaml"] if first else []}
+        rows.append(r)
+    marked = pl.DataFrame(rows, schema=a.findings.schema)
+    others = set(marked.filter(pl.col("status") == "unknown")["check_id"].to_list()) - {"infra_nodes_ready"}
+    text = sections.unknown_checks(dataclasses.replace(a, findings=marked))
+    line = next(x for x in text.splitlines() if "`infra_nodes_ready`" in x)
+    assert line == f"- ? **Every node is Ready** (`infra_nodes_ready`), unknown on all {len(clusters)} clusters:"
+    assert f"    - {clusters[0]}: flux/a.yaml does not parse (named: `flux/a.yaml`)\n" in text  # deduplicated
+    assert f"    - {', '.join(clusters[1:])}: Nodes are observed only in a cluster\n" in text
+    assert text.startswith(f"{len(others) + 1} check")
+
+
+def test_unknown_checks_says_when_everything_was_judged(demo_dir: Path) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    a = assess(demo_dir, as_of=date(2025, 12, 30))
+    judged = a.findings.with_columns(pl.col("status").replace("unknown", "fail"))
+    assert sections.unknown_checks(dataclasses.replace(a, findings=judged)).startswith("Every check could be judged")

@@ -106,7 +106,9 @@ def risks(data: Path | None, rubric: Path | None, as_of: datetime | None, cluste
     mitigating checks), and whether it is mitigated, partly mitigated or unmitigated, with why."""
     from readiness.plan import risks as rk
 
-    reg = rk.compute(data, as_of=_day(as_of), rubric=_rubric(rubric, data), clusters=list(clusters) or None)
+    rub = _rubric(rubric, data)
+    reg = rk.compute(data, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None,
+                     risks=rk.load_risks(rubric=rub, data=data))  # NoPlanError: no risks.yaml in DATA
     if fmt == "json":
         _json(rk.to_json(reg))
         return

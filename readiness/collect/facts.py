@@ -87,14 +87,15 @@ def infrastructure(files: list[str]) -> list[Fact]:
 
 
 def headings(body: str) -> list[tuple[int, str]]:
-    """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji."""
+    """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji
+    (a question keeps its ``?``)."""
     out = []
     fenced = False
     for line in body.splitlines():
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced and (m := _HEADING.match(line)):
-            text = re.sub(r"[*_`]|[^\w\s/&:().,'-]", "", m.group(2)).strip().lower()
+            text = re.sub(r"[*_`]|[^\w\s/&:().,'?-]", "", m.group(2)).strip().lower()
             out.append((len(m.group(1)), re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)))
     return out
 
@@ -176,16 +177,49 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
                                "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested)})
 
 
+# Subjects a document can treat without being of a type of its own: what its title or a section says.
+# Fail-over is high availability, not recovery; a product's "security response flow" is no incident.
+_SUBJECTS = {
+    "disaster_recovery": re.compile(
+        r"\bdisaster[- ]recovery\b|\bdr (?:plan|procedures?|runbook|drills?|tests?)\b|"
+        r"\brestor(?:e|ing|ation)\b.*\b(?:backups?|clusters?|databases?|data|velero|snapshots?|volumes?)\b|"
+        r"\b(?:backups?|velero|snapshots?)\b.*\brestor(?:e|es|ing|ation)\b|\brecovery (?:plan|procedures?|steps)\b"),
+    "incident_response": re.compile(r"\bincident (?:response|management|handling|process|procedures?|commander)\b|"
+                                    r"\bpost-?mortems?\b"),
+    "security_incident": re.compile(r"\bsecurity (?:incidents?|breach(?:es)?)\b|\bdata breach\b|\bcompromised? "
+                                    r"(?:credentials?|secrets?|keys?|tokens?|accounts?|clusters?|nodes?)\b"
+                                    r"|\b(?:credential|secret|key|token) (?:leak|compromise)s?\b"),
+}
+_NOT_PROCEDURES = re.compile(r"\b(?:questions?|interview|faq|quiz)\b")
+_SCHEDULE_ITEM = re.compile(r"^(?:week|phase|day|sprint|month|milestone|step)s?\s*\d")
 # What a section of any document can answer on its own: a README's "## Cluster Topology" documents
-# the topology even though the README is not a topology document.
-SECTION_TOPICS = ("topology", "network")
+# the topology, an operations guide's "## Escalation matrix" the escalation, a platform document's
+# "## Restoring a cluster from backup" the disaster recovery, though none is a document of that type.
+# The document types first (by the section headings), then the subjects (by the title or a section).
+SECTION_TOPICS = ("topology", "network", "runbook", "oncall", "escalation", "troubleshooting",
+                  *_SUBJECTS)
 
 
 def covers(body: str) -> list[str]:
-    """The topics of ``SECTION_TOPICS`` that a section heading (level 2 or deeper) of ``body`` names."""
-    sections = [t for level, t in headings(body) if level > 1]
+    """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
+    heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
+    (disaster recovery, incident response, a security incident) by any heading, the title included.
+    A question ("### How do you handle security incidents?") documents nothing, nor does a subject in
+    interview questions or a FAQ; a schedule's item ("## Week 2-3: Backup & Disaster Recovery") plans
+    work, it documents no procedure. An incident-response section of a document about security (its
+    title) is a security incident's."""
+    found = [(level, t) for level, t in headings(body) if not t.endswith("?")]
+    title = next((t for level, t in found if level == 1), "")
+    sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
-    return [topic for topic in SECTION_TOPICS if any(patterns[topic].search(t) for t in sections)]
+    out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
+    if _NOT_PROCEDURES.search(title):
+        return out
+    subjects = [t for _, t in found if not _SCHEDULE_ITEM.match(t)]
+    out += [topic for topic, pattern in _SUBJECTS.items() if any(pattern.search(t) for t in subjects)]
+    if "incident_response" in out and "security_incident" not in out and re.search(r"\bsecurity\b", title):
+        out.append("security_incident")
+    return out
 
 
 def coverage_report(root: Path, path: str) -> Fact | str:

@@ -29,7 +29,19 @@ from readiness.plan._burndown import (
 )
 from readiness.plan._consistency import HOURS_IN, WEEKS_IN, consistency_warnings
 from readiness.plan._forecast import Forecast, forecast, readiness_crossing
-from readiness.plan._load import PLAN_FILE, TOP_KEYS, WP_KEYS, Plan, WorkPackage, load_plan, work_packages
+from readiness.plan._load import (
+    PLAN_FILE,
+    TOP_KEYS,
+    WP_KEYS,
+    NoPlanError,
+    Plan,
+    WorkPackage,
+    find_plan,
+    load_plan,
+    missing_note,
+    source,
+    work_packages,
+)
 
 MODULES = ("recommend", "risks", "worklog")  # the public modules (not imported here)
 
@@ -45,6 +57,7 @@ __all__ = [
     "Burndown",
     "CheckState",
     "Forecast",
+    "NoPlanError",
     "Plan",
     "WorkPackage",
     "burndown",
@@ -52,11 +65,14 @@ __all__ = [
     "check_states",
     "compute",
     "consistency_warnings",
+    "find_plan",
     "findings_as_of",
     "forecast",
     "ideal_remaining",
     "load_plan",
+    "missing_note",
     "progress",
     "readiness_crossing",
+    "source",
     "work_packages",
 ]

@@ -204,7 +204,7 @@ def compute(
 ) -> Burndown:
     """The burndown of the fleet in ``data`` (or of ``clusters``): one evaluation of every snapshot
     (``assessment.history``), unless ``findings`` (such a history, e.g. shared with other notebook
-    cells) is given."""
+    cells) is given. ``NoPlanError`` when the data directory has no plan (``find_plan``)."""
     from readiness.assess.assessment import history
 
     data_dir = paths.data_dir(data)

@@ -23,6 +23,11 @@ from readiness.store import paths
 from readiness.store.configfile import SourceFile, known_ids
 
 PLAN_FILE = "plan.yaml"
+# The profile the project's shipped plan.yaml, risks.yaml and worklog.csv were written for (the first
+# user's homelab; the demo selects it too). Another fleet gets them only by copying them.
+SHIPPED_PROFILE = "homelab-phase1"
+HOW_TO_ADD = ("copy data/plan.yaml and data/risks.yaml of the readiness project into the data directory and "
+              "name your own work packages, hours and risks (README, 'Plan, burndown, forecast and risks')")
 TOP_KEYS = {"name", "start", "weeks", "max_weeks", "total_hours", "work_packages"}
 WP_KEYS = {"title", "weeks", "hours", "checks", "resolves", "contributes_to", "addresses", "deliverables"}
 
@@ -141,15 +146,63 @@ def _work_package(src: SourceFile, wid: str, raw: Any, rubric: Rubric, max_weeks
     )
 
 
+class NoPlanError(ConfigError):
+    """The data directory has no ``plan.yaml`` (or ``risks.yaml``) of its own and is not of the profile
+    the shipped one was written for: there is no plan, and none is invented."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(str(path), f"no {what} in this data directory", hint=HOW_TO_ADD)
+
+
+def source(name: str, data: Path | str | None = None) -> Path | None:
+    """Where a data directory's ``name`` (``plan.yaml``, ``risks.yaml``, ``worklog.csv``) is read from.
+
+    Its own copy first; else the project's shipped copy (``paths.shipped``) only when the directory's
+    ``fleet.yaml`` selects ``SHIPPED_PROFILE``, the fleet that copy describes (the demo does); else
+    None: another fleet has no plan until it writes one. ``ConfigError`` from a broken ``fleet.yaml``.
+    """
+    data_dir = paths.data_dir(data)
+    own = Path(data_dir) / name
+    if own.is_file():
+        return own
+    profile = rubric_mod.data_profile(data_dir)
+    if profile is not None and profile.stem == SHIPPED_PROFILE:
+        shipped = paths.shipped(name)
+        return shipped if shipped.is_file() else None
+    return None
+
+
+def missing_note(what: str, data: Path | str | None = None) -> str:
+    """One Markdown paragraph for a report section that has no ``what`` (``plan.yaml``, ``risks.yaml``)
+    in the data directory: what is missing, what the section leaves out, how to add it."""
+    data_dir = paths.data_dir(data)
+    left_out = ("no burndown, forecast or work packages: hours are neither planned nor earned"
+                if what == PLAN_FILE else "no risk register: no risk's likelihood is followed")
+    return (f"**No {what}** in `{data_dir}`, so this section has {left_out}. The checks, scores and "
+            f"blockers above do not depend on it. To add one, {HOW_TO_ADD}.")
+
+
+def find_plan(*, rubric: Rubric | None = None, data: Path | str | None = None) -> Plan | None:
+    """The data directory's plan (``load_plan``), or None when it has none (``source``)."""
+    try:
+        return load_plan(rubric=rubric, data=data)
+    except NoPlanError:
+        return None
+
+
 def load_plan(path: Path | str | None = None, *, rubric: Rubric | None = None, data: Path | str | None = None) -> Plan:
-    """Load and validate ``plan.yaml`` (default: the data directory's, else the project's).
+    """Load and validate ``plan.yaml`` (default: the data directory's, see ``source``).
 
     Errors (``ConfigError`` with file and line): unknown keys, a window outside 1..max_weeks, hours
-    that do not add up to ``total_hours``, a check or blocker id the rubric does not know.
+    that do not add up to ``total_hours``, a check or blocker id the rubric does not know;
+    ``NoPlanError`` when the data directory has no plan (``find_plan`` gives None instead).
     Inconsistencies between the plan, the rubric and the assessment become ``Plan.warnings``.
     """
     rub = rubric if rubric is not None else rubric_mod.load(data=paths.data_dir(data))
-    where = Path(path) if path is not None else paths.shipped(PLAN_FILE, paths.data_dir(data))
+    found = Path(path) if path is not None else source(PLAN_FILE, data)
+    if found is None:
+        raise NoPlanError(Path(paths.data_dir(data)) / PLAN_FILE, "plan")
+    where = found
     src = SourceFile(where, "plan")
     doc = src.doc
     if not isinstance(doc, dict):

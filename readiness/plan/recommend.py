@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 from readiness.assess.assessment import Assessment
-from readiness.plan import NO_EVIDENCE, Plan, check_states, load_plan
+from readiness.plan import NO_EVIDENCE, Plan, check_states, find_plan
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,11 @@ class Recommendations:
                 "categories": list(self.categories), "work_packages": list(self.packages)}
 
 
-def _check_hours(plan: Plan) -> dict[str, tuple[float, tuple[str, ...]]]:
-    """Per check: the planned hours it carries (its share of each work package) and those packages."""
+def _check_hours(plan: Plan | None) -> dict[str, tuple[float, tuple[str, ...]]]:
+    """Per check: the planned hours it carries (its share of each work package) and those packages
+    (none without a plan)."""
     out: dict[str, tuple[float, tuple[str, ...]]] = {}
-    for wp in plan.work_packages.values():
+    for wp in plan.work_packages.values() if plan is not None else ():
         for cid in wp.checks:
             hours, wps = out.get(cid, (0.0, ()))
             out[cid] = (hours + wp.hours / len(wp.checks), (*wps, wp.id))
@@ -111,8 +112,11 @@ def _check_hours(plan: Plan) -> dict[str, tuple[float, tuple[str, ...]]]:
 
 
 def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
-    """Rank the checks that do not hold as of ``a.as_of`` (see the module docstring for the formulas)."""
-    the_plan = plan or load_plan(rubric=a.rubric, data=a.data_dir)
+    """Rank the checks that do not hold as of ``a.as_of`` (see the module docstring for the formulas).
+
+    ``plan`` defaults to the data directory's (``find_plan``); without one, no check has hours and
+    every action is ranked by points alone."""
+    the_plan = plan if plan is not None else find_plan(rubric=a.rubric, data=a.data_dir)
     fc = a.fleet_checks
     cat_weight = fc.group_by("category").agg(pl.col("weight").sum().alias("total"))
     totals = dict(zip(cat_weight["category"].to_list(), cat_weight["total"].to_list(), strict=True))
@@ -137,10 +141,13 @@ def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
                            _packages(the_plan, actions, open_by_blocker))
 
 
-def _packages(plan: Plan, actions: list[Action], open_by_blocker: dict[str, set[str]]) -> tuple[dict[str, Any], ...]:
+def _packages(plan: Plan | None, actions: list[Action],
+              open_by_blocker: dict[str, set[str]]) -> tuple[dict[str, Any], ...]:
     """Per work package with open checks, ranked like the actions: points if all its checks held,
     its hours left, and the blockers it clears (every open check of the blocker is one of its checks)."""
     rows: list[dict[str, Any]] = []
+    if plan is None:
+        return ()
     for wp in plan.work_packages.values():
         mine = [x for x in actions if wp.id in x.work_packages]
         if not mine:

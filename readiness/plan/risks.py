@@ -26,7 +26,7 @@ from readiness import plan as plan_mod
 from readiness.assess import rubric as rubric_mod
 from readiness.assess.rubric import Rubric
 from readiness.errors import ConfigError
-from readiness.plan import NO_EVIDENCE, CheckState, Plan
+from readiness.plan import NO_EVIDENCE, CheckState, NoPlanError, Plan
 from readiness.store import paths
 from readiness.store.configfile import SourceFile, known_ids
 
@@ -76,15 +76,20 @@ def load_risks(
     plan: Plan | None = None,
     data: Path | str | None = None,
 ) -> tuple[Risk, ...]:
-    """Load and validate ``risks.yaml`` (default: the data directory's, else the project's).
+    """Load and validate ``risks.yaml`` (default: the data directory's, see ``plan.source``).
 
     Errors (``ConfigError`` with file and line): an unknown key, impact or likelihood; a mitigated
     likelihood above the inherent one; a duplicate id; a check the rubric or a work package the
-    plan does not know; a risk without checks.
+    plan does not know (any, when the data directory has no plan); a risk without checks.
+    ``NoPlanError`` when the data directory has no risk register (``find_risks`` gives () instead).
     """
     rub = rubric if rubric is not None else rubric_mod.load(data=paths.data_dir(data))
-    the_plan = plan if plan is not None else plan_mod.load_plan(rubric=rub, data=data)
-    where = Path(path) if path is not None else paths.shipped(RISKS_FILE, paths.data_dir(data))
+    found = Path(path) if path is not None else plan_mod.source(RISKS_FILE, data)
+    if found is None:
+        raise NoPlanError(Path(paths.data_dir(data)) / RISKS_FILE, "risk register (risks.yaml)")
+    the_plan = plan if plan is not None else plan_mod.find_plan(rubric=rub, data=data)
+    known_wps = the_plan.work_packages if the_plan is not None else {}
+    where = found
     src = SourceFile(where, "risk register")
     doc = src.doc
     if not isinstance(doc, dict) or not isinstance(doc.get("risks"), list):
@@ -117,11 +122,20 @@ def load_risks(
         out.append(Risk(
             id=rid, title=title, impact=_level(src, raw, "impact", at, IMPACTS), likelihood=likelihood,
             mitigated_likelihood=mitigated, checks=checks,
-            work_packages=known_ids(src, raw.get("work_packages"), (*at, "work_packages"), the_plan.work_packages,
-                               "work package"),
+            work_packages=known_ids(src, raw.get("work_packages"), (*at, "work_packages"), known_wps,
+                                    "work package"),
             mitigation=str(raw.get("mitigation") or ""),
         ))
     return tuple(out)
+
+
+def find_risks(*, rubric: Rubric | None = None, plan: Plan | None = None,
+               data: Path | str | None = None) -> tuple[Risk, ...]:
+    """The data directory's risks (``load_risks``), or () when it has no ``risks.yaml``."""
+    try:
+        return load_risks(rubric=rubric, plan=plan, data=data)
+    except NoPlanError:
+        return ()
 
 
 def current_likelihood(risk: Risk, share: float) -> str:
@@ -183,12 +197,13 @@ def compute(
     clusters: list[str] | None = None,
 ) -> pl.DataFrame:
     """The register of the fleet in ``data`` as of ``as_of``: one assessment, unless ``findings``
-    (an assessment's or a history, e.g. shared with other notebook cells) is given."""
+    (an assessment's or a history, e.g. shared with other notebook cells) is given. Empty (no row)
+    when the data directory has no ``risks.yaml`` (``find_risks``)."""
     from readiness.assess.assessment import assess
 
     data_dir = paths.data_dir(data)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
-    the_risks = risks if risks is not None else load_risks(rubric=rub, data=data_dir)
+    the_risks = risks if risks is not None else find_risks(rubric=rub, data=data_dir)
     if findings is not None:
         return register(the_risks, findings, as_of, rub.stale_after_days)
     a = assess(data_dir, as_of=as_of, rubric=rub, clusters=clusters)

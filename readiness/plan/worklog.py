@@ -34,8 +34,12 @@ SCHEMA = pl.Schema({"date": pl.Date(), "work_package": pl.String(), "hours": pl.
 
 
 def path_for(data_dir: Path | str | None = None) -> Path:
-    """The work log of a data directory: its own ``worklog.csv``, else the project's ``data/``."""
-    return paths.shipped(WORKLOG_FILE, paths.data_dir(data_dir))
+    """The work log of a data directory: its own ``worklog.csv``; else the project's shipped one when
+    the directory is of the fleet it was written for (``plan.source``); else its own path (not there
+    yet: an empty log)."""
+    from readiness.plan._load import source
+
+    return source(WORKLOG_FILE, data_dir) or paths.data_dir(data_dir) / WORKLOG_FILE
 
 
 def _hint(work_packages: Collection[str] | None) -> str:

@@ -220,8 +220,11 @@ def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
     ref = context.load(data_dir).reference
     if ref is not None and ref.path is not None:  # the earlier assessment's claims against the evidence
         doc["claims"] = {"reference": str(ref.path), **claims.to_dict(claims.read_against(ref.path, a))}
-    doc["burndown"] = plan.compute(data_dir, as_of=as_of, rubric=rub, findings=history_findings).to_dict()
-    doc["risks"] = risks.to_json(risks.register(risks.load_risks(rubric=rub, data=data_dir), a.findings, a.as_of))
+    the_plan = plan.find_plan(rubric=rub, data=data_dir)  # None: no plan.yaml here, none invented
+    doc["burndown"] = None if the_plan is None else plan.compute(
+        data_dir, as_of=as_of, rubric=rub, plan=the_plan, findings=history_findings).to_dict()
+    doc["risks"] = risks.to_json(risks.register(risks.find_risks(rubric=rub, plan=the_plan, data=data_dir),
+                                                a.findings, a.as_of))
     return Computed(key, history_findings, doc)
 
 

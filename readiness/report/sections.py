@@ -392,7 +392,44 @@ def related(context: Any) -> str:
 
 def baseline_day(a: Assessment, plan: Any) -> date:
     """The day the target-state table's Before column is measured on: the plan's baseline (the
-    newest snapshot before the plan starts), else the first snapshot, never after ``a.as_of``."""
+    newest snapshot before the plan starts), else (or without a plan) the first snapshot, never
+    after ``a.as_of``."""
     days = sorted({d for d in a.snapshots["collected_at"].dt.date().to_list() if d <= a.as_of})
-    before = [d for d in days if d < plan.start]
+    before = [d for d in days if plan is not None and d < plan.start]
     return before[-1] if before else (days[0] if days else a.as_of)
+
+
+def unknown_checks(a: Assessment, most: int = 5) -> str:
+    """What could not be judged: one bullet per check that is ``unknown`` on some cluster (fleet
+    order: category, then check id), with the clusters, each distinct reason, and the files, objects
+    or sources it names (its evidence, at most ``most`` of them, then how many more).
+
+    Source: ``a.findings`` (one row per cluster and check, as of ``a.as_of``); a waived finding is
+    not listed. An unknown check scores 0 and lowers coverage (``scoring_note``).
+    """
+    unknown = a.findings.filter((pl.col("status") == "unknown") & ~pl.col("waived").fill_null(False))
+    if unknown.is_empty():
+        return "Every check could be judged on every cluster: none is unknown.\n"
+    order = {c: i for i, c in enumerate(a.rubric.categories)}
+    checks = sorted(set(unknown["check_id"].to_list()),
+                    key=lambda c: (order.get(a.rubric.checks[c].category if c in a.rubric.checks else "", 99), c))
+    clusters = a.findings["cluster"].n_unique()
+    lines = [f"{len(checks)} check{'s' if len(checks) != 1 else ''} could not be judged on at least one cluster; "
+             "each scores 0 and lowers the coverage, and its reason says what would decide it:\n"]
+    for cid in checks:
+        rows = unknown.filter(pl.col("check_id") == cid).sort("cluster")
+        title = a.rubric.checks[cid].title if cid in a.rubric.checks else cid
+        where = (f"all {clusters} clusters" if rows.height == clusters and clusters > 1
+                 else ", ".join(rows["cluster"].to_list()))
+        lines.append(f"- {tables.UNKNOWN} **{title}** (`{cid}`), unknown on {where}:")
+        by_reason: dict[str, tuple[list[str], list[str]]] = {}
+        for r in rows.iter_rows(named=True):
+            names, sources = by_reason.setdefault(str(r["reason"] or "no reason recorded"), ([], []))
+            names.append(r["cluster"])
+            sources.extend(e for e in dict.fromkeys(r["evidence"] or []) if e not in sources)
+        for reason, (names, sources) in by_reason.items():
+            on = "" if len(by_reason) == 1 else f"{', '.join(names)}: "
+            named = ", ".join(f"`{s}`" for s in sources[:most])
+            more = f" and {len(sources) - most} more" if len(sources) > most else ""
+            lines.append(f"    - {on}{reason.rstrip('.')}" + (f" (named: {named}{more})" if sources else ""))
+    return "\n".join(lines) + "\n"

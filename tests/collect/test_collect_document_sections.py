@@ -1,4 +1,5 @@
-"""A document's sections can document the topology or the network, whatever the document is."""
+"""A document's sections can document the topology, the network, on-call, escalation, troubleshooting and the
+subjects its headings treat (disaster recovery, incident response), whatever the document is."""
 
 from __future__ import annotations
 
@@ -33,3 +34,28 @@ def test_sections_name_the_topics_they_document() -> None:
 
 def test_a_fenced_heading_is_not_a_section() -> None:
     assert covers("# A\n```\n## Cluster topology\n```\n") == []
+
+
+def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
+    ops = ("# Operations\n\n## On-call rotation\n\n## Escalation matrix\n\n## Troubleshooting\n\n"
+           "## Runbook: disk full\n\n## Restoring a cluster from backup\n\n## Postmortems\n")
+    assert covers(ops) == ["runbook", "oncall", "escalation", "troubleshooting", "disaster_recovery",
+                           "incident_response"]
+    # a subject in the title counts; a document type in the title is its type, not a section
+    assert covers("# Security incident response\n\n## First hour\n") == ["incident_response", "security_incident"]
+    assert covers("# Disaster recovery\n") == ["disaster_recovery"]
+    assert covers("# Escalation matrix\n") == []
+    assert covers("# Velero\n\n## Restore a backup with Velero\n") == ["disaster_recovery"]
+    # words that only look alike: privilege escalation, a restore of settings, failing over nothing
+    assert covers("# RBAC\n\n## Privilege escalation paths\n\n## Restore default settings\n") == []
+    # headings in code fences are not headings
+    assert covers("# Notes\n\n```\n## Disaster recovery\n```\n") == []
+    # questions document nothing (interview questions, a FAQ); fail-over is availability, not recovery
+    assert covers("# Questions\n\n### 40) How do you handle security incidents?\n") == []
+    assert covers("# CDN\n\n### Add origin failover\n\n### Security response flow\n") == []
+    # interview questions document no procedure, a plan's week plans one
+    assert covers("# Security interview questions\n\n## E) Detection engineering & incident response\n") == []
+    assert covers("# Phase 1\n\n## Week 2-3: Backup & Disaster Recovery\n") == []
+    # an incident-response section of a security document is a security incident's
+    assert covers("# Security monitoring guide\n\n## Incident response\n") == ["incident_response",
+                                                                                "security_incident"]

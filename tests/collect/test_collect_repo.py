@@ -454,3 +454,4 @@ def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
     assert doc_type("docs/d.md", "# Use Flux\n## Context\nx\n## Decision\ny\n") == "architecture"
     # headings inside code fences are not headings
     assert doc_type("docs/e.md", "# Notes\n```\n# Troubleshooting\n```\n") == "other"
+

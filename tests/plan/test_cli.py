@@ -163,6 +163,7 @@ def test_plan_error_is_one_line_with_exit_1(tmp_path: Path) -> None:
 
 
 def test_log_appends_where_burndown_reads(tmp_path: Path) -> None:
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase1\n")  # the fleet the shipped plan is for
     log = tmp_path / "worklog.csv"
     log.write_text("date,work_package,hours,note\n")
     assert wl.path_for(tmp_path) == log
@@ -177,6 +178,7 @@ def test_log_appends_where_burndown_reads(tmp_path: Path) -> None:
     (("WP1", "0"), "hours must be a number above 0"),
 ])
 def test_log_rejects_a_bad_entry(tmp_path: Path, args: tuple[str, str], problem: str) -> None:
+    (tmp_path / "fleet.yaml").write_text("rubric: homelab-phase1\n")
     log = tmp_path / "worklog.csv"
     log.write_text("date,work_package,hours,note\n")
     code, _, err = run("log", *args, "--data", str(tmp_path))

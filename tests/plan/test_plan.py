@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from readiness.errors import ConfigError
-from readiness.plan import consistency_warnings, load_plan, work_packages
+from readiness.plan import NoPlanError, consistency_warnings, find_plan, load_plan, missing_note, work_packages
 from tests.plan.helpers import PLAN_YAML, RUBRIC, write
 
 PLAN_TEXT = PLAN_YAML.read_text(encoding="utf-8")
@@ -143,7 +143,22 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_the_data_directorys_copy_wins(tmp_path: Path) -> None:
     write(tmp_path, "plan.yaml", PLAN_TEXT.replace('name: "Phase 1: operational maturity"', "name: mine"))
     assert load_plan(rubric=RUBRIC, data=tmp_path).name == "mine"
-    assert load_plan(rubric=RUBRIC, data=tmp_path / "elsewhere").name == "Phase 1: operational maturity"
+    homelab = tmp_path / "homelab"
+    homelab.mkdir()
+    write(homelab, "fleet.yaml", "rubric: homelab-phase1\n")  # the fleet the shipped plan was written for
+    assert load_plan(rubric=RUBRIC, data=homelab).name == "Phase 1: operational maturity"
+
+
+def test_another_fleet_without_a_plan_gets_none_not_the_shipped_one(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "fleet.yaml", "clusters:\n  production: {role: production}\n")
+    with pytest.raises(NoPlanError) as err:
+        load_plan(rubric=RUBRIC, data=other)
+    assert str(err.value).startswith(f"{other / 'plan.yaml'}: no plan in this data directory (copy data/plan.yaml")
+    assert find_plan(rubric=RUBRIC, data=other) is None
+    note = missing_note("plan.yaml", other)
+    assert note.startswith(f"**No plan.yaml** in `{other}`") and "no burndown" in note and "copy data/plan.yaml" in note
 
 
 def test_consistency_warnings_on_a_window_outside_the_blockers_weeks() -> None:

@@ -159,3 +159,24 @@ def test_to_json_shape() -> None:
     [doc] = rk.to_json(reg)
     assert {"id", "title", "impact", "likelihood", "status"} <= set(doc)
     assert doc["share"] == 0.5 and doc["checks_open"] == [D, W]
+
+
+def test_another_fleet_without_risks_yaml_has_an_empty_register_not_the_shipped_one(tmp_path: Path) -> None:
+    from readiness.plan import NoPlanError
+
+    with pytest.raises(NoPlanError) as err:
+        load_risks(rubric=RUBRIC, data=tmp_path)
+    assert str(err.value).startswith(f"{tmp_path / 'risks.yaml'}: no risk register (risks.yaml) in this data")
+    assert rk.find_risks(rubric=RUBRIC, data=tmp_path) == ()
+    f = _findings(("pass", "pass"), ("pass", "pass"), ("pass", "pass"))
+    assert register(rk.find_risks(rubric=RUBRIC, data=tmp_path), f).height == 0
+    write(tmp_path, "fleet.yaml", "rubric: homelab-phase1\n")  # the fleet the shipped register describes
+    assert [r.id for r in rk.find_risks(rubric=RUBRIC, data=tmp_path)] == [f"R{i}" for i in range(1, 10)]
+
+
+def test_a_risk_naming_a_work_package_without_a_plan_is_an_error_at_its_line(tmp_path: Path) -> None:
+    text = RISKS_TEXT
+    write(tmp_path, "risks.yaml", text)
+    with pytest.raises(ConfigError) as err:
+        load_risks(rubric=RUBRIC, data=tmp_path)  # no plan.yaml here: WP2 names nothing
+    assert "work package" in str(err.value) and "WP" in str(err.value) and err.value.line is not None

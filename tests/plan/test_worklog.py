@@ -117,6 +117,10 @@ def test_the_demo_work_log_is_valid_and_overruns_where_the_demo_is_late() -> Non
 
 
 def test_path_for_prefers_the_data_directory(tmp_path: Path) -> None:
+    # Another fleet's directory never reads the homelab's hours: its own (not yet written) log.
+    assert wl.path_for(tmp_path) == tmp_path / "worklog.csv"
+    assert wl.read(wl.path_for(tmp_path)).is_empty()
+    write(tmp_path, "fleet.yaml", "rubric: homelab-phase1\n")  # the fleet the shipped log belongs to
     assert wl.path_for(tmp_path) == ROOT / "data" / "worklog.csv"
     write(tmp_path, "worklog.csv", GOOD)
     assert wl.path_for(tmp_path) == tmp_path / "worklog.csv"

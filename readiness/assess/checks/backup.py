@@ -359,8 +359,11 @@ def rto_rpo_declared(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 @check("backup_dr_runbook", thresholds=DrRunbook)
 def dr_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """A runbook about disaster recovery (or restore) exists in the repository: its path or title
-    matches the rubric's ``pattern``; unknown when the repository's documents could not be read."""
-    return runbook_about(ev, cfg["pattern"], "DR runbook", "no disaster recovery runbook in the repository")
+    matches the rubric's ``pattern``, or a document's heading treats disaster recovery (Document
+    ``covers`` ``disaster_recovery``: "## Restoring a cluster from backup"); unknown when the
+    repository's documents could not be read."""
+    return runbook_about(ev, cfg["pattern"], "DR runbook", "no disaster recovery runbook in the repository",
+                         topic="disaster_recovery")
 
 
 @check("backup_offsite")

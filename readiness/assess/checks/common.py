@@ -243,17 +243,27 @@ def documents(ev: ClusterSnapshot, *types: str) -> list[KubeObject]:
     return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
 
 
-def runbook_about(ev: ClusterSnapshot, pattern: str, what: str, none: str) -> Result:
-    """Whether a runbook on a subject exists in the repository: a Document of type ``runbook``
-    whose path or title matches ``pattern`` (a regular expression, case-insensitive).
+def covering(ev: ClusterSnapshot, topic: str) -> list[KubeObject]:
+    """Documents in the repository about ``topic``: of that type, or with a heading on it (their
+    ``covers``, ``readiness.collect.facts.SECTION_TOPICS``: an operations guide's "## Escalation
+    matrix" section documents the escalation)."""
+    return [d for d in repo(ev, "Document")
+            if (d.spec or {}).get("type") == topic or topic in ((d.spec or {}).get("covers") or [])]
 
-    Pass naming the first such runbook (``what`` + its path; evidence: every match);
+
+def runbook_about(ev: ClusterSnapshot, pattern: str, what: str, none: str, topic: str | None = None) -> Result:
+    """Whether a runbook on a subject exists in the repository: a Document of type ``runbook``
+    whose path or title matches ``pattern`` (a regular expression, case-insensitive), or any
+    Document whose headings treat ``topic`` (its ``covers``, e.g. ``disaster_recovery``).
+
+    Pass naming the first such document (``what`` + its path; evidence: every match);
     ``unknown`` when the repository's documents could not be read (forbidden, error, partial),
     since the runbook may be among them; else fail with the reason ``none``. A Document whose
     spec is not an object raises ``MalformedFieldError`` (the evaluation's unknown).
     """
     found = [d for d in documents(ev, "runbook")
              if re.search(pattern, f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
+    found += [d for d in (covering(ev, topic) if topic else []) if d not in found]
     if found:
         return passed(f"{what} {found[0].name}", [d.name for d in found])
     if ev.unreadable((REPO_GROUP, "Document")):

@@ -16,7 +16,7 @@ from readiness.assess.checks.base import (
     passed,
     unknown,
 )
-from readiness.assess.checks.common import REPO_GROUP, attested, documents, listing, repo
+from readiness.assess.checks.common import REPO_GROUP, attested, covering, documents, listing, repo
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,14 @@ def _blind(ev: ClusterSnapshot) -> Result | None:
 
 
 def _document(ev: ClusterSnapshot, kind: str, what: str) -> Result:
-    """Pass when the repository holds a Document of type ``kind``."""
+    """Pass when the repository holds a Document of type ``kind``, or one with a section on it
+    (``covering``: its ``covers`` names ``kind``)."""
     if blind := _blind(ev):
         return blind
-    found = documents(ev, kind)
+    found = covering(ev, kind)
     if found:
         return passed(f"{what}: {listing(d.name for d in found)}", [d.name for d in found])
-    return failed(f"no {what} in the repository (no Document of type {kind})")
+    return failed(f"no {what} in the repository (no Document of type {kind}, no section on it)")
 
 
 @check("docs_architecture")
@@ -121,10 +122,11 @@ def runbooks_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("docs_oncall")
 def oncall(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """On-call procedures are documented (type oncall) and the rotation is attested (fact oncall_rotation)."""
+    """On-call procedures are documented (a Document of type oncall, or a section on it) and the
+    rotation is attested (fact oncall_rotation)."""
     if blind := _blind(ev):
         return blind
-    docs = documents(ev, "oncall")
+    docs = covering(ev, "oncall")
     rotation = attested(ev, "oncall_rotation", "an on-call rotation is defined")
     if not docs:
         return failed("no on-call procedures in the repository (no Document of type oncall)"
@@ -138,11 +140,11 @@ def oncall(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("docs_escalation")
 def escalation(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """An escalation matrix is documented (a Document of type escalation)."""
+    """An escalation matrix is documented (a Document of type escalation, or a section on it)."""
     return _document(ev, "escalation", "escalation matrix")
 
 
 @check("docs_troubleshooting")
 def troubleshooting(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """A troubleshooting guide exists (a Document of type troubleshooting)."""
+    """A troubleshooting guide exists (a Document of type troubleshooting, or a section on it)."""
     return _document(ev, "troubleshooting", "troubleshooting guide")

@@ -23,6 +23,7 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    HELM,
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
@@ -36,6 +37,7 @@ from readiness.assess.checks.common import (
     repo,
     running,
     where,
+    workloads,
 )
 from readiness.store.repofacts import RepoPaths, link_outcome
 
@@ -453,10 +455,35 @@ def _slo_services(ev: ClusterSnapshot) -> tuple[dict[str, list[str]], list[str]]
     return found, odd
 
 
+def _any_slos(ev: ClusterSnapshot, here: list[KubeObject]) -> Result:
+    """obs_slos when the rubric names no critical service: the workloads ``here`` (Deployments,
+    StatefulSets, DaemonSets and the HelmReleases that install them) need some SLO.
+
+    n/a without a workload; pass naming the SLOs' services; unknown when the SLO kinds could not
+    be read or an SLO is malformed; else fail (a required subject is never n/a for lack of SLOs)."""
+    if not here:
+        return not_applicable("no workload here, so no service needs an SLO")
+    levels, odd = _slo_services(ev)
+    refs = sorted({r for rs in levels.values() for r in rs})
+    if levels:
+        return passed(f"SLOs defined for {listing(sorted(levels))} (the rubric names no critical services: "
+                      "any SLO counts)", refs)
+    slo_types = ((SLOTH, "PrometheusServiceLevel"), PYRRA)
+    if ev.unreadable(*slo_types):
+        return unknown(f"SLOs were not fully read: {ev.gaps(*slo_types)}")
+    if odd:
+        return unknown(f"unreadable SLOs: {listing(odd)}")
+    releases = sum(1 for w in here if w.kind == "HelmRelease")
+    return failed(f"no SLO (Sloth PrometheusServiceLevel or Pyrra ServiceLevelObjective) for any of the {len(here)} "
+                  "workloads here" + (f" ({releases} of them HelmReleases)" if releases else "")
+                  + "; name the services that need one in thresholds critical_services")
+
+
 @check("obs_slos", thresholds=CriticalServices)
 def slos(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Each critical service running here has SLOs: a Sloth PrometheusServiceLevel (CRD or Sloth
-    CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a).
+    CLI spec) or a Pyrra ServiceLevelObjective (partial: the share; none runs -> n/a). Without
+    critical services in the rubric, the workloads here need some SLO (``_any_slos``).
 
     Copies in preview namespaces (label readiness.dev/preview=true) are not the service. A Pyrra
     SLO counts for a service it names in its app label, its name (``svc`` or ``svc-...``) or a
@@ -466,6 +493,9 @@ def slos(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return unknown(f"workloads could not be read, so the critical services cannot be seen: "
                        f"{ev.gaps(*WORKLOAD_TYPES)}")
     previews = {n.name for n in ev.items("", "Namespace") if n.labels.get(PREVIEW_LABEL) == "true"}
+    if not cfg["critical_services"]:  # no service named: SLOs are still required where services run
+        return _any_slos(ev, [w for w in workloads(ev) if w.namespace not in previews]
+                         + [h for h in ev.items(HELM, "HelmRelease") if h.namespace not in previews])
     services = [s for s in cfg["critical_services"] if any(w.namespace not in previews for w in running(ev, [s]))]
     if not services:
         return not_applicable(f"none of the critical services runs here ({', '.join(cfg['critical_services'])})")

@@ -498,7 +498,9 @@ def sast(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("sec_incident_runbook", thresholds=IncidentRunbook)
 def incident_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """A runbook whose path or title is about security (incident response: the rubric's ``pattern``)
-    exists in the repository; unknown when the repository's documents could not be read."""
+    """A runbook whose path or title is about security (incident response: the rubric's ``pattern``),
+    or a document whose heading treats a security incident (Document ``covers``
+    ``security_incident``), exists in the repository; unknown when its documents could not be read."""
     return runbook_about(ev, cfg["pattern"], "security runbook",
-                         f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)")
+                         f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)",
+                         topic="security_incident")
