@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
+from readiness.cli.options import data_option, engine_options, evaluation_engine
 from readiness.cli.scrub import warn_unscrubbed
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
@@ -38,8 +38,9 @@ def _day(value: datetime | None) -> date | None:
               help="Output: the scorecard as a table, JSON for machines, or Markdown.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help=f"Exit with status {EXIT_BELOW} when the overall score is below this percentage (a CI gate).")
+@engine_options
 def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], rubric: Path | None, fmt: str,
-          fail_under: float | None) -> None:
+          fail_under: float | None, engine: str, scheduler: str | None) -> None:
     """Score the fleet: category and overall scores, blockers and the verdict.
 
     The overall is the category scores weighted by the rubric's category weights; every
@@ -48,7 +49,8 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     from readiness.assess.assessment import assess
     from readiness.report import tables
 
-    a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
+    with evaluation_engine(engine, scheduler):
+        a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
     warn_unscrubbed(a.data_dir)
     if not a.demo and (age := a.stale_today()) is not None:
         click.echo(f"warning: the newest snapshot in {a.data_dir} is {age} days old: run 'readiness collect'",
@@ -106,8 +108,9 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
 @as_of_option
 @cluster_option
 @rubric_option
+@engine_options
 def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
-            rubric: Path | None) -> None:
+            rubric: Path | None, engine: str, scheduler: str | None) -> None:
     """Show one check's finding on each cluster: status, score, reason and evidence."""
     import polars as pl
 
@@ -124,7 +127,8 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
         raise ReadinessError(f"check '{check_id}' is registered but the rubric does not score it",
                              hint="add it under checks: (title, category, weight, severity) in a --rubric file")
-    a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
+    with evaluation_engine(engine, scheduler):
+        a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
     spec = a.rubric.checks[check_id]
     click.echo(f"{check_id}: {spec.title}")
     click.echo(f"  category {a.rubric.categories[spec.category].name}, weight {spec.weight:g}, severity {spec.severity}"
@@ -195,7 +199,9 @@ def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) 
               help="Output: the ranked actions as a table, or JSON for machines.")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Actions shown in the table (JSON has all).")
-def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int) -> None:
+@engine_options
+def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int, engine: str,
+              scheduler: str | None) -> None:
     """What to do next: open checks ranked by readiness points gained per planned hour.
 
     Points: what the overall score gains when the check holds on every cluster (they add up to
@@ -206,7 +212,8 @@ def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fm
     from readiness.plan.recommend import recommend as rank
     from readiness.report import tables
 
-    r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
+    with evaluation_engine(engine, scheduler):
+        r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
     if fmt == "json":
         click.echo(json.dumps(r.to_dict(), indent=2))
         return
