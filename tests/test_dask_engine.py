@@ -45,7 +45,7 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def scheduler(log: Path) -> Iterator[str]:
     """The address of a LocalCluster: a scheduler and 2 worker processes, 1 thread each."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   host="127.0.0.1") as cluster:
         yield cluster.scheduler_address
 

@@ -119,7 +119,7 @@ class DaskEngine:
             else:
                 # The client reports a task's error as one line: the workers' own log stays quiet.
                 self._cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                             dashboard_address=None, silence_logs=logging.CRITICAL)
+                                             dashboard_address=":0", silence_logs=logging.CRITICAL)
                 self._client = Client(self._cluster, set_as_default=False)
         return self._client
 
