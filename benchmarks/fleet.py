@@ -9,7 +9,9 @@ Writes a synthetic fleet of ``--clusters`` x ``--weeks`` weekly snapshots from t
    first), in this process: seconds and ms per cluster-snapshot;
 2. **dask**: the same under ``evaluate.engine("dask")`` on a ``LocalCluster`` of ``--workers``
    single-threaded worker processes (started before the clock, its start time printed apart);
-   the findings must equal the in-process ones; prints in-process / dask;
+   the findings must equal the in-process ones; prints in-process / dask (wall), and the CPU
+   seconds per cluster-snapshot of both (workers' and client's): on a shared machine the wall
+   ratio says little, the CPU cost is what ``docs/scale.md`` multiplies;
 3. **memory per worker**: for each of ``--sizes`` clusters (the first N of the fleet), a fresh
    LocalCluster evaluates their history cold; prints each worker's peak RSS (``VmHWM``) and
    the client's. A worker holds only the batches it evaluates, so its peak should stay flat
@@ -47,6 +49,12 @@ def _peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process (run on each worker by ``Client.run``)."""
+    t = os.times()
+    return t.user + t.system
 
 
 def _load() -> str:
@@ -90,21 +98,28 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores, {_load()}", flush=True)
         rub = rubric_mod.load(data=data)
 
+        cpu = _cpu_seconds()
         local, took_local = _cold(data, rub)
+        cpu_local = _cpu_seconds() - cpu
         print(f"in-process: {took_local:7.2f} s = {1000 * took_local / n:6.2f} ms per cluster-snapshot "
-              f"({local.height} findings; {_load()})", flush=True)
+              f"(CPU {1000 * cpu_local / n:.2f} ms; {local.height} findings; {_load()})", flush=True)
 
         started = time.perf_counter()
-        with _local_cluster(args.workers) as cluster, Client(cluster, set_as_default=False):
+        with _local_cluster(args.workers) as cluster, Client(cluster, set_as_default=False) as client:
             start_up = time.perf_counter() - started
+            before, cpu = client.run(_cpu_seconds), _cpu_seconds()
             with ev.engine("dask", cluster.scheduler_address):
                 on_dask, took_dask = _cold(data, rub)
+            cpu_client, after = _cpu_seconds() - cpu, client.run(_cpu_seconds)
+        cpu_workers = sum(after[w] - before[w] for w in after if w in before)
         key = ["cluster", "collected_at", "check_id"]
         assert_frame_equal(on_dask.sort(key), local.sort(key))  # the same findings, or no timing counts
         print(f"dask, {args.workers} workers: {took_dask:7.2f} s = {1000 * took_dask / n:6.2f} ms per "
-              f"cluster-snapshot (findings identical; cluster started in {start_up:.1f} s, not counted; {_load()})")
-        print(f"in-process / dask = {took_local / took_dask:.2f}x with {args.workers} workers on {os.cpu_count()} "
-              "cores", flush=True)
+              f"cluster-snapshot (CPU {1000 * cpu_workers / n:.2f} ms on the workers + {1000 * cpu_client / n:.2f} ms "
+              f"in the client; findings identical; cluster started in {start_up:.1f} s, not counted; {_load()})")
+        print(f"in-process / dask = {took_local / took_dask:.2f}x wall with {args.workers} workers on "
+              f"{os.cpu_count()} cores; CPU per cluster-snapshot dask / in-process = "
+              f"{(cpu_workers + cpu_client) / cpu_local:.2f}", flush=True)
 
         names = sorted(local["cluster"].unique().to_list())
         worst = {}

@@ -32,6 +32,7 @@ from readiness.store import findings as fs
 
 BATCH = 64  # points per task at most: a task is a few hundred ms of work, far above Dask's ~1 ms per task
 CONNECT_TIMEOUT = "20s"  # how long the client tries to reach --scheduler
+_prepared: set[tuple[str, ...]] = set()  # on a worker: the rubric plugins already loaded
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ def _run_batch(data_dir: str, todo: list[ev.Point], stamps: list[str], shipped: 
     from readiness.assess.checks import plugins
 
     try:
-        plugins.load_installed()
-        plugins.load(shipped.plugins)
+        if shipped.plugins not in _prepared:  # once per worker process: listing entry points is slow
+            plugins.load_installed()
+            plugins.load(shipped.plugins)
+            _prepared.add(shipped.plugins)
         if fs.code_version() != shipped.code_version:
             raise ReadinessError(
                 f"Dask worker pid {os.getpid()} runs other readiness code or check plugins than the client "
