@@ -391,9 +391,10 @@ def evaluate(
     def evaluate_missing(indexes: list[int]) -> pl.DataFrame:
         todo = [pts[i] for i in indexes]
         stamps = wanted["evidence_stamp"].gather(indexes).to_list()
-        if _engine is not None:  # ``engine("dask")``: the same batches as Dask tasks
-            return _engine.evaluate(data_dir, todo, stamps, Inputs(rubric, roles, attestations, waivers, key))
-        return evaluate_batch(data_dir, todo, stamps, Inputs(rubric, roles, attestations, waivers, key))
+        inputs = Inputs(rubric, roles, attestations, waivers, key)
+        if _engine is not None:  # ``engine("dask")``: the same work as Dask tasks
+            return _engine.evaluate(data_dir, todo, stamps, inputs)
+        return evaluate_batch(data_dir, todo, stamps, inputs)
 
     stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
     order = {cid: i for i, cid in enumerate(rubric.checks)}
