@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,7 @@ def test_log_writes_to_the_own_data_directory_never_the_demo(run: CliRunner, tmp
     monkeypatch.delenv(paths.DATA_ENV)
     (tmp_path / "data" / "demo").mkdir(parents=True)
     (tmp_path / "data" / "demo" / "worklog.csv").write_text("date,work_package,hours,note\n")
+    shutil.copyfile(paths.PACKAGE.parent / "data" / "plan.yaml", tmp_path / "data" / "plan.yaml")  # WP2 is its own
     out = run.invoke(main, ["log", "WP2", "3.5", "--date", "2025-11-20", "--note", "Velero on pi"])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "data" / "worklog.csv").read_text().splitlines()[-1] == "2025-11-20,WP2,3.5,Velero on pi"

@@ -61,7 +61,7 @@ MODULES = {
     "readiness.report": ["claims", "context", "figures", "metrics", "sections", "site", "tables"],
 }
 SUBPACKAGES = ("assess", "plan", "report", "store")  # collect/ loads the Kubernetes client (as it did before)
-HEAVY = ("plotly", "papermill", "nbformat", "nbclient", "kaleido", "jupytext", "kubernetes")
+HEAVY = ("plotly", "papermill", "nbformat", "nbclient", "kaleido", "jupytext", "kubernetes", "dask", "distributed")
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTED))

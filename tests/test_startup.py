@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,12 @@ def test_public_names_resolve_lazily_to_their_modules() -> None:
     assert readiness.api.scores is readiness.scores  # submodules as attributes, as when they were imported eagerly
     with pytest.raises(AttributeError, match="no_such_name"):
         readiness.no_such_name  # noqa: B018
+
+
+def test_scoring_in_process_never_imports_dask(demo_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"  # a copy: scoring stores findings
+    shutil.copytree(demo_dir, data)
+    loaded, run = _imported_by_command("score", "--data", str(data), "--format", "json")
+    assert run.returncode == 0 and '"overall"' in run.stdout, run.stderr[-500:]
+    assert "polars" in loaded  # the probe sees the imports scoring needs
+    assert loaded.isdisjoint({"dask", "distributed"}), sorted(loaded & {"dask", "distributed"})

@@ -12,11 +12,12 @@ every check ``unknown``; active waivers turn a non-passing status into ``waived`
 from __future__ import annotations
 
 import bisect
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -27,6 +28,9 @@ from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
 from readiness.store import schema
+
+if TYPE_CHECKING:
+    from readiness.assess._dask import DaskEngine
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,70 @@ def _as_of(p: EvaluatedSnapshot, row: dict[str, Any], rubric: Rubric, waivers: l
     return _finding(p, row["check_id"], rubric, result, waived)
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What decides the findings of a snapshot besides its evidence (their digest is ``key``):
+    shipped once to every Dask worker by ``engine("dask")``."""
+
+    rubric: Rubric
+    roles: dict[str, str]
+    attestations: list[Attestation]
+    waivers: list[att.Waiver]
+    key: str
+
+
+def evaluate_batch(data_dir: Path, todo: list[EvaluatedSnapshot], stamps: list[str], inputs: Inputs) -> pl.DataFrame:
+    """``findings.STORED`` rows of the points ``todo`` (``stamps``: their evidence stamps, in the
+    same order): their files read once, each point evaluated by ``evaluate_point``. One Dask task
+    runs one call (``engine("dask")``); in-process evaluation runs one call for every point."""
+    rows = []
+    for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
+        for row in evaluate_point(p, objs, cov, inputs.rubric, inputs.roles.get(p.cluster), inputs.attestations,
+                                  inputs.waivers, inputs.key):
+            row["evidence_stamp"] = stamp
+            rows.append(row)
+    return pl.DataFrame(rows, schema=fs.STORED)
+
+
+ENGINES = ("local", "dask")
+_engine: DaskEngine | None = None  # the engine evaluating the snapshots that need it (``engine()``); None: this process
+
+
+@contextlib.contextmanager
+def engine(name: str = "local", scheduler: str | None = None) -> Iterator[None]:
+    """While the block runs, ``evaluate`` evaluates the snapshots that need it with engine ``name``.
+
+    ``local`` (the default, as without this block): in this process, no Dask import. ``dask``:
+    as Dask tasks, batches of consecutive snapshots of ``evaluate_batch``, on the scheduler at
+    ``scheduler`` (``tcp://HOST:8786``), or on a local cluster (one single-threaded worker process
+    per core) started when the first snapshot needs evaluating and closed when the block ends.
+    The workers must read the same data directory (an absolute path or URL) and run the same
+    readiness code and check plugins (checked: ``ReadinessError`` naming the worker otherwise).
+    Findings are identical to in-process evaluation and are stored by this process as usual.
+
+    Raises ``ReadinessError``: ``name`` unknown, ``scheduler`` without ``dask``, Dask not installed
+    (``pip install 'readiness[dask]'``), the scheduler unreachable.
+    """
+    global _engine
+    if name not in ENGINES:
+        raise ReadinessError(f"unknown engine '{name}'", hint=f"engines: {', '.join(ENGINES)}")
+    if name == "local":
+        if scheduler:
+            raise ReadinessError(f"a scheduler ({scheduler}) was given for the local engine",
+                                 hint="add --engine dask, or drop --scheduler")
+        yield
+        return
+    from readiness.assess import _dask
+
+    previous = _engine
+    with _dask.DaskEngine(scheduler) as running:
+        _engine = running
+        try:
+            yield
+        finally:
+            _engine = previous
+
+
 def _inputs(data_dir: Path, rubric: Rubric, snapshots: pl.DataFrame | None = None,
             ) -> tuple[list[Attestation], dict[str, str], list[att.Waiver], str]:
     """(attestations, roles, checked waivers, digest) of ``data_dir`` for ``rubric``; ``snapshots``:
@@ -326,12 +394,10 @@ def evaluate(
     def evaluate_missing(indexes: list[int]) -> pl.DataFrame:
         todo = [pts[i] for i in indexes]
         stamps = wanted["evidence_stamp"].gather(indexes).to_list()
-        rows = []
-        for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
-            for row in evaluate_point(p, objs, cov, rubric, roles.get(p.cluster), attestations, waivers, key):
-                row["evidence_stamp"] = stamp
-                rows.append(row)
-        return pl.DataFrame(rows, schema=fs.STORED)
+        inputs = Inputs(rubric, roles, attestations, waivers, key)
+        if _engine is not None:  # ``engine("dask")``: the same work as Dask tasks
+            return _engine.evaluate(data_dir, todo, stamps, inputs)
+        return evaluate_batch(data_dir, todo, stamps, inputs)
 
     stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
     order = {cid: i for i, cid in enumerate(rubric.checks)}

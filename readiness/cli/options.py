@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,3 +46,25 @@ def assessment_options(command: F) -> F:
     for option in (rubric_option, cluster_option, as_of_option, data_option):
         command = option(command)
     return command
+
+ENGINES = ("local", "dask")  # readiness.assess.evaluate.ENGINES (not imported here: it loads polars)
+
+
+def engine_options(command: Any) -> Any:
+    """``--engine`` and ``--scheduler`` for a command that evaluates snapshots; the command runs its
+    work inside ``evaluation_engine(engine, scheduler)``."""
+    command = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler (tcp://HOST:8786); default: a local cluster, "
+             "one worker process per core.")(command)
+    return click.option(
+        "--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+        help="Where snapshots without stored findings are evaluated: in this process, or as Dask tasks "
+             "(needs readiness[dask]).")(command)
+
+
+def evaluation_engine(engine: str, scheduler: str | None) -> AbstractContextManager[None]:
+    """The block in which evaluation runs on ``engine`` (``readiness.assess.evaluate.engine``)."""
+    from readiness.assess.evaluate import engine as use
+
+    return use(engine, scheduler)

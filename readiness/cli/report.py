@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import as_of_option, data_option, rubric_option
+from readiness.cli.options import as_of_option, data_option, engine_options, evaluation_engine, rubric_option
 from readiness.cli.scrub import warn_unscrubbed
 from readiness.errors import ConfigError, ReadinessError
 from readiness.store import paths
@@ -124,8 +124,10 @@ def collect_configured(data_dir: Path, say: Any) -> None:
               help="Also print production-readiness.pdf with Chromium (skipped, with a note, without one).")
 @click.option("--workers", type=click.IntRange(1, 16), default=None,
               help="Notebooks executed at once (default: one per core, at most one per notebook).")
+@engine_options
 def report(month: str | None, data: Path | None, out: Path, rubric: Path | None, collect_first: bool | None,
-           renderer: str, as_of: datetime | None, pdf: bool, workers: int | None) -> None:
+           renderer: str, as_of: datetime | None, pdf: bool, workers: int | None,
+           engine: str, scheduler: str | None) -> None:
     """Build the monthly production-readiness report (Markdown, HTML and PDF).
 
     When DATA/collect.yaml configures clusters or repositories, collects them first; then
@@ -153,8 +155,9 @@ def report(month: str | None, data: Path | None, out: Path, rubric: Path | None,
     if collect_first or (collect_first is None and (data_dir / paths.COLLECT_FILE).is_file()):
         collect_configured(data_dir, say)
     warn_unscrubbed(data_dir)
-    result = build(month, data=data, out=out, rubric=str(rubric) if rubric else None, renderer=renderer,
-                   workers=workers, say=say, as_of=as_of.date() if as_of else None, pdf=pdf)
+    with evaluation_engine(engine, scheduler):  # the report evaluates the history once, then only reads it
+        result = build(month, data=data, out=out, rubric=str(rubric) if rubric else None, renderer=renderer,
+                       workers=workers, say=say, as_of=as_of.date() if as_of else None, pdf=pdf)
     total = sum(v for k, v in result.timings.items() if ":" not in k)
     click.echo(f"report for {result.month} (as of {result.as_of}{', demo fleet' if result.demo else ''}) "
                f"in {total:.1f} s, rendered with {result.renderer}:")

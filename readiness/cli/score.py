@@ -17,6 +17,8 @@ from readiness.cli.options import (
     assessment_options,
     cluster_option,
     data_option,
+    engine_options,
+    evaluation_engine,
     format_option,
     rubric_option,
 )
@@ -36,8 +38,9 @@ def _day(value: datetime | None) -> date | None:
               help="Output: the scorecard as a table, JSON for machines, or Markdown.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help=f"Exit with status {EXIT_BELOW} when the overall score is below this percentage (a CI gate).")
+@engine_options
 def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], rubric: Path | None, fmt: str,
-          fail_under: float | None) -> None:
+          fail_under: float | None, engine: str, scheduler: str | None) -> None:
     """Score the fleet: category and overall scores, blockers and the verdict.
 
     The overall is the category scores weighted by the rubric's category weights; every
@@ -46,7 +49,8 @@ def score(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], 
     from readiness.assess.assessment import assess
     from readiness.report import tables
 
-    a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
+    with evaluation_engine(engine, scheduler):
+        a = assess(data, as_of=_day(as_of), rubric=rubric, clusters=list(clusters) or None)
     warn_unscrubbed(a.data_dir)
     if not a.demo and (age := a.stale_today()) is not None:
         click.echo(f"warning: the newest snapshot in {a.data_dir} is {age} days old: run 'readiness collect'",
@@ -101,8 +105,9 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
 @click.command()
 @click.argument("check_id")
 @assessment_options
+@engine_options
 def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
-            rubric: Path | None) -> None:
+            rubric: Path | None, engine: str, scheduler: str | None) -> None:
     """Show one check's finding on each cluster: status, score, reason and evidence."""
     import polars as pl
 
@@ -119,7 +124,8 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
         raise ReadinessError(f"check '{check_id}' is registered but the rubric does not score it",
                              hint="add it under checks: (title, category, weight, severity) in a --rubric file")
-    a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
+    with evaluation_engine(engine, scheduler):
+        a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
     spec = a.rubric.checks[check_id]
     click.echo(f"{check_id}: {spec.title}")
     click.echo(f"  category {a.rubric.categories[spec.category].name}, weight {spec.weight:g}, severity {spec.severity}"
@@ -189,7 +195,9 @@ def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) 
 @format_option
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Actions shown in the table (JSON has all).")
-def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int) -> None:
+@engine_options
+def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fmt: str, top: int, engine: str,
+              scheduler: str | None) -> None:
     """What to do next: open checks ranked by readiness points gained per planned hour.
 
     Points: what the overall score gains when the check holds on every cluster (they add up to
@@ -200,7 +208,8 @@ def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fm
     from readiness.plan.recommend import recommend as rank
     from readiness.report import tables
 
-    r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
+    with evaluation_engine(engine, scheduler):
+        r = rank(assess(data, as_of=_day(as_of), rubric=rubric))
     if fmt == "json":
         click.echo(json.dumps(r.to_dict(), indent=2))
         return

@@ -24,7 +24,8 @@ DEPLOY = ROOT / "deploy"
 OVERLAYS = sorted(p.parent for p in DEPLOY.glob("*/kustomization.yaml"))
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")
-CUSTOM_KINDS = {("monitoring.coreos.com/v1", "PrometheusRule")}  # no schema in kubernetes-validate: checked below
+# no schema in kubernetes-validate: checked below
+CUSTOM_KINDS = {("monitoring.coreos.com/v1", "PrometheusRule"), ("kubernetes.dask.org/v1", "DaskCluster")}
 
 
 def test_actionlint_passes_on_the_workflows() -> None:
@@ -60,7 +61,7 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
 
 @needs_kubectl
 def test_every_overlay_builds(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    assert set(rendered) == {"base", "pvc", "s3", "monitoring"}
+    assert set(rendered) == {"base", "pvc", "s3", "monitoring", "dask"}
     kinds = {o: sorted({d["kind"] for d in docs}) for o, docs in rendered.items()}
     assert "NetworkPolicy" in kinds["base"] and "CronJob" in kinds["pvc"] and "CronJob" in kinds["s3"]
     assert kinds["monitoring"] == ["ConfigMap", "PrometheusRule"]
@@ -184,3 +185,44 @@ def test_alerts_and_dashboard_use_only_exported_metrics(demo_dir: Path) -> None:
     assert used and used <= exported, used - exported
     assert {"readiness_score_ratio", "readiness_blocker_open", "readiness_evidence_collected_timestamp_seconds"} <= used
     assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
+
+
+@needs_kubectl
+def test_the_dask_job_scores_on_the_dask_clusters_scheduler(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    docs = rendered["dask"]
+    [cluster] = [d for d in docs if d["kind"] == "DaskCluster"]
+    [job] = [d for d in docs if d["kind"] == "Job"]
+    pod = job["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    args = container["args"]
+    assert args[:1] == ["score"] and args[args.index("--engine") + 1] == "dask"
+    name, namespace = cluster["metadata"]["name"], cluster["metadata"]["namespace"]
+    port = next(p["port"] for p in cluster["spec"]["scheduler"]["service"]["ports"] if p["name"] == "tcp-comm")
+    assert args[args.index("--scheduler") + 1] == f"tcp://{name}-scheduler.{namespace}.svc:{port}"  # operator naming
+    workers = cluster["spec"]["worker"]["spec"]
+    [worker] = workers["containers"]
+    assert worker["image"] == container["image"] == cluster["spec"]["scheduler"]["spec"]["containers"][0]["image"]
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in workers["volumes"] + pod["volumes"]
+              if "persistentVolumeClaim" in v}
+    [claim] = claims  # workers read the data directory the Job stores findings in
+    [pvc] = [d for d in docs if d["kind"] == "PersistentVolumeClaim" and d["metadata"]["name"] == claim]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    # the namespace denies all traffic: the Job and the Dask pods may reach each other
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    job_labels = job["spec"]["template"]["metadata"]["labels"]
+    dask_labels = {"dask.org/cluster-name": name}
+
+    def allows(src: dict[str, str], dst: dict[str, str]) -> bool:
+        def selects(sel: dict[str, Any], labels: dict[str, str]) -> bool:
+            return all(labels.get(k) == v for k, v in sel.get("matchLabels", {}).items())
+
+        out = any(selects(p["spec"]["podSelector"], src) and any(
+            selects(peer["podSelector"], dst) for rule in p["spec"].get("egress", []) for peer in rule.get("to", [])
+            if "podSelector" in peer) for p in policies)
+        inn = any(selects(p["spec"]["podSelector"], dst) and any(
+            selects(peer["podSelector"], src) for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [])
+            if "podSelector" in peer and "namespaceSelector" not in peer) for p in policies)
+        return out and inn
+
+    assert allows(job_labels, dask_labels) and allows(dask_labels, job_labels) and allows(dask_labels, dask_labels)
+    assert not allows({"app.kubernetes.io/name": "readiness"}, dask_labels)  # the collectors may not
