@@ -9,7 +9,8 @@ it passes on every cluster, 0.4 when on 2 of 5). Then, on the scale Low=0, Mediu
 so a risk drops to its ``mitigated_likelihood`` only when every check holds, and rounding half
 up keeps it at the higher level until most of the mitigation is in place. Status: ``mitigated``
 when every check holds on every cluster, ``unmitigated`` when none passes on any cluster, else
-``partly mitigated``; the reason names the open checks and where they fail.
+``partly mitigated``; the reason names the open checks and where they do not hold (fail, partial or
+unknown).
 """
 
 from __future__ import annotations
@@ -147,10 +148,10 @@ def current_likelihood(risk: Risk, share: float) -> str:
 def _where(cid: str, state: CheckState) -> str:
     if not state.evaluated:
         return f"{cid} (no evidence)"
-    failing = state.failing_clusters
+    failing = state.failing_clusters  # failed, partial or unknown there: "does not hold", never "fails"
     if len(failing) > 1 and len(failing) == state.clusters:
-        return f"{cid} (fails on all {len(failing)} clusters)"
-    return f"{cid} (fails on {', '.join(failing)})" if failing else cid
+        return f"{cid} (does not hold on all {len(failing)} clusters)"
+    return f"{cid} (does not hold on {', '.join(failing)})" if failing else cid
 
 
 def assess_risk(risk: Risk, states: dict[str, CheckState]) -> dict[str, Any]:

@@ -104,7 +104,7 @@ def test_demo_risks_at_the_end(demo_dir: Path, rub: Rubric, hist: pl.DataFrame) 
     assert set(reg["status"]) <= {"mitigated", "partly mitigated"}
     rows = {r["id"]: r for r in reg.iter_rows(named=True)}
     # Phase 2 work the demo leaves open: offsite backups (studio only) and the troubleshooting guide
-    assert rows["R1"]["status"] == "partly mitigated" and "backup_offsite (fails on air, forge, pi, pro)" in \
+    assert rows["R1"]["status"] == "partly mitigated" and "backup_offsite (does not hold on air, forge, pi, pro)" in \
         rows["R1"]["reason"]
     assert rows["R5"]["status"] == "partly mitigated" and "docs_troubleshooting" in rows["R5"]["reason"]
     assert rows["R1"]["likelihood"] == rows["R5"]["likelihood"] == "Low"  # most of their mitigation holds

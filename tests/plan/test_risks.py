@@ -112,8 +112,8 @@ def test_status_unmitigated_partly_mitigated_mitigated_with_reasons() -> None:
     assert part["share"] == pytest.approx(0.5) and part["likelihood"] == "Medium"
     assert part["checks_holding"] == [V] and part["checks_open"] == [D, W]
     assert part["reason"] == (f"1 of 3 mitigating checks hold on every cluster (50% of the mitigating evidence "
-                              f"across the fleet); open: {D} (fails on pro); "
-                              f"{W} (fails on all 2 clusters)")
+                              f"across the fleet); open: {D} (does not hold on pro); "
+                              f"{W} (does not hold on all 2 clusters)")
 
     some = register([_risk()], _findings(("pass", "fail"), ("fail", "fail"), ("fail", "fail"))).row(0, named=True)
     assert some["status"] == "partly mitigated" and some["checks_holding"] == []  # passes somewhere, holds nowhere
