@@ -26,7 +26,7 @@ from readiness.report import sections, tables
 from readiness.store.schema import FLEET
 
 ROOT = Path(__file__).parent.parent
-CLUSTERS, WEEKS, ABOVE, SHOWN = 60, 2, 20, 5
+CLUSTERS, WEEKS, ABOVE, SHOWN = 60, 3, 20, 5
 
 
 def _bench(name: str) -> ModuleType:
@@ -120,7 +120,8 @@ def test_a_failing_check_counts_clusters_per_group(assessed: tuple) -> None:  # 
     failing = a.fleet_checks.filter(pl.col("failing_clusters").list.len() > SHOWN).row(0, named=True)
     line = next(x for x in text.splitlines() if f"(`{failing['check_id']}`)" in x)
     n = len(failing["failing_clusters"])
-    assert (f"not on {n} of {CLUSTERS} clusters: " if n < CLUSTERS else f"not on any of the {CLUSTERS} clusters") in line
+    expected = f"not on {n} of {CLUSTERS} clusters: " if n < CLUSTERS else f"not on any of the {CLUSTERS} clusters"
+    assert expected in line
     everywhere = a.fleet_checks.filter(pl.col("failing_clusters").list.len() == CLUSTERS)["check_id"].to_list()
     somewhere = a.fleet_checks.filter(pl.col("failing_clusters").list.len().is_between(1, CLUSTERS - 1)).row(
         0, named=True)
@@ -170,3 +171,19 @@ def test_the_report_of_a_large_fleet(fleet: tuple, tmp_path: Path) -> None:  # t
     figure = next(o["data"]["application/vnd.plotly.v1+json"] for o in drift["outputs"]
                   if "application/vnd.plotly.v1+json" in o.get("data", {}))
     assert len(figure["data"][0]["y"]) == 18 and not set(figure["data"][0]["y"]) & names
+
+
+def test_the_risk_register_counts_the_clusters_a_check_fails_on(assessed: tuple) -> None:  # type: ignore[type-arg]
+    from readiness.plan import risks
+
+    a, grouping = assessed
+    register = risks.compute(a.data_dir)
+    named = [r["reason"] for r in register.iter_rows(named=True) if re.search(r"\(fails on c\d{3}, ", r["reason"])]
+    assert named, "the synthetic fleet has a mitigating check failing on some clusters only"
+    long_list = next(re.search(r"\(fails on ([^()]*)\)", r) for r in named)
+    assert long_list is not None
+    n = len(long_list.group(1).split(", "))
+    rows = tables.risk_register(register, grouping)
+    why = " ".join(r["Why"] for r in rows)
+    assert f"(fails on {n} of {CLUSTERS} clusters)" in why and not re.search(r"\(fails on c\d{3}, ", why)
+    assert [r["Why"] for r in tables.risk_register(register)] == register["reason"].to_list()

@@ -237,3 +237,14 @@ def load(data_dir: Path) -> ReportContext:
                          related=_items(src, doc.get("related"), "related", "url"), source=str(path),
                          fleet=_fleet(src, doc["fleet"], _defaults()) if "fleet" in doc else None,
                          data_dir=Path(data_dir))
+
+
+def grouping(data: Path | str | None = None, clusters: list[str] | None = None) -> Grouping:
+    """The groups (``Grouping``) of ``clusters``, default every cluster with a snapshot in ``data``
+    (default: the configured data directory), from its fleet.yaml and report.yaml."""
+    from readiness import store
+    from readiness.store import paths
+
+    data_dir = paths.data_dir(data)
+    names = clusters if clusters is not None else store.snapshots(data_dir)["cluster"].unique().to_list()
+    return load(data_dir).grouping(names)

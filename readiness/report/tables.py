@@ -6,6 +6,7 @@ Formatting only: every number here comes from the assessment's frames.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -304,9 +305,29 @@ def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
              "Readiness": pct(r["readiness"])} for r in weeks.iter_rows(named=True)]
 
 
-def risk_register(register: pl.DataFrame) -> list[Row]:
-    """The risk register: impact, likelihood now (and before mitigation), status and why."""
+_FAILS_ON = re.compile(r"\(fails on ([^()]*)\)")
+
+
+def _counted(reason: str, grouping: Any) -> str:
+    """``reason`` with each "(fails on a, b, ...)" longer than ``grouping.shown`` names counted
+    instead ("(fails on 300 of 500 clusters)"); unchanged below the large-fleet threshold."""
+    if grouping is None or not grouping.large:
+        return reason
+
+    def count(m: re.Match[str]) -> str:
+        names = m.group(1).split(", ")
+        if len(names) <= grouping.shown:
+            return m.group(0)
+        return f"(fails on {len(names)} of {len(grouping.groups)} clusters)"
+
+    return _FAILS_ON.sub(count, reason)
+
+
+def risk_register(register: pl.DataFrame, grouping: Any = None) -> list[Row]:
+    """The risk register: impact, likelihood now (and before mitigation), status and why; in a large
+    fleet (``grouping``: ``context.Grouping``) the clusters a check fails on are counted, not named."""
     mark = {"mitigated": OK, "partly mitigated": WARN, "unmitigated": BAD}
     return [{"Risk": f"{r['id']}: {r['title']}", "Impact": r["impact"], "Likelihood": r["likelihood"],
              "Inherent": r["inherent_likelihood"], "Status": f"{mark.get(r['status'], '')} {r['status']}",
-             "Mitigation": r["mitigation"], "Why": r["reason"]} for r in register.iter_rows(named=True)]
+             "Mitigation": r["mitigation"], "Why": _counted(r["reason"], grouping)}
+            for r in register.iter_rows(named=True)]
