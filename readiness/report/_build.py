@@ -35,6 +35,7 @@ NOTEBOOKS_DIRS = (paths.PACKAGE.parent / "notebooks", paths.PACKAGE / "_notebook
 TEMPLATE = Path(__file__).parent / "templates" / "production-readiness.qmd"
 STEM = "production-readiness"
 NOTEBOOKS = ("scorecard", "burndown", "risks", "trends")
+CLUSTERS_CSV = "clusters.csv"
 
 Progress = Callable[[str], None]
 
@@ -196,6 +197,8 @@ class Computed:
     digest: str
     history_findings: pl.DataFrame
     numbers: dict[str, Any]
+    clusters: pl.DataFrame | None = None
+    """``clusters.csv``: one row per cluster (``tables.cluster_scores``, scores rounded to 0.1)."""
 
 
 def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
@@ -207,7 +210,7 @@ def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
     from readiness.assess.evaluate import digest
     from readiness.plan import risks
     from readiness.plan.recommend import recommend
-    from readiness.report import claims, context
+    from readiness.report import claims, context, tables
 
     try:
         rub = rubric_mod.load(rubric, data=data_dir)
@@ -217,7 +220,8 @@ def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
     history_findings, _ = history(data_dir, rubric=rub, until=as_of)
     a = assess(data_dir, as_of=as_of, rubric=rub)  # reads the findings just stored
     doc: dict[str, Any] = {"score": a.to_dict(), "recommend": recommend(a).to_dict()}
-    ref = context.load(data_dir).reference
+    ctx = context.load(data_dir)
+    ref = ctx.reference
     if ref is not None and ref.path is not None:  # the earlier assessment's claims against the evidence
         doc["claims"] = {"reference": str(ref.path), **claims.to_dict(claims.read_against(ref.path, a))}
     the_plan = plan.find_plan(rubric=rub, data=data_dir)  # None: no plan.yaml here, none invented
@@ -225,7 +229,11 @@ def compute(data_dir: Path, as_of: date, rubric: str | None) -> Computed | None:
         data_dir, as_of=as_of, rubric=rub, plan=the_plan, findings=history_findings).to_dict()
     doc["risks"] = risks.to_json(risks.register(risks.find_risks(rubric=rub, plan=the_plan, data=data_dir),
                                                 a.findings, a.as_of))
-    return Computed(key, history_findings, doc)
+    grouping = ctx.grouping(a.snapshots["cluster"].unique().to_list())
+    per_cluster = tables.cluster_scores(a, grouping)
+    rounded = [c for c, t in per_cluster.schema.items() if t == pl.Float64 and c != "coverage"]
+    per_cluster = per_cluster.with_columns(pl.col(rounded).round(1), pl.col("coverage").round(3))
+    return Computed(key, history_findings, doc, per_cluster)
 
 
 def paths_findings(data_dir: Path, key: str) -> Path:
@@ -395,6 +403,8 @@ def build(
             if computed is None:
                 raise ReportError(f"{rubric}: the rubric cannot be loaded")
         (staging / "report.json").write_text(json.dumps(computed.numbers, indent=2, default=str), encoding="utf-8")
+        if computed.clusters is not None:  # every cluster's scores, beside the report (reports/YYYY-MM/clusters.csv)
+            computed.clusters.write_csv(staging / CLUSTERS_CSV)
         figures = export_figures(sorted((staging / "notebooks").glob("*.ipynb")))
         timings["figures"] = figures.seconds
         say(f"  ✓ figures: {figures.exported}/{figures.figures} exported to PNG"

@@ -7,7 +7,7 @@ mime bundle, which the report's renderers read (PNG for Markdown, interactive fo
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -77,8 +77,12 @@ def categories(a: Assessment) -> go.Figure:
     return fig
 
 
-def drift(a: Assessment) -> go.Figure:
-    """Cluster x category heatmap: where the fleet drifts apart."""
+def drift(a: Assessment, grouping: Any = None) -> go.Figure:
+    """Cluster x category heatmap: where the fleet drifts apart. With ``grouping``
+    (``context.Grouping``) of a large fleet, one row per group instead: the mean of its clusters'
+    scores (``tables.group_scores``), labelled with the group's size, so the figure stays legible."""
+    if grouping is not None and grouping.large:
+        return _group_drift(a, grouping)
     s = a.scores.filter(pl.col("cluster") != FLEET)
     clusters = sorted(s["cluster"].unique().to_list())
     cats = [*a.rubric.categories, OVERALL]
@@ -94,6 +98,33 @@ def drift(a: Assessment) -> go.Figure:
 def _value(s: pl.DataFrame, cluster: str, category: str) -> float | None:
     row = s.filter((pl.col("cluster") == cluster) & (pl.col("category") == category))
     return float(row["score"][0]) if row.height else None
+
+
+ROW_PX = 28  # height of one heatmap row: its label and cell text stay readable
+
+
+def _group_drift(a: Assessment, grouping: Any) -> go.Figure:
+    from readiness.report.tables import group_scores
+
+    g = group_scores(a, grouping)
+    cells = {(r["group"], r["category"]): r for r in g.iter_rows(named=True)}
+    names = sorted(g["group"].unique().to_list(), reverse=True)  # plotly draws the first row at the bottom
+    cats = [*a.rubric.categories, OVERALL]
+    labels = [a.rubric.categories[c].name if c in a.rubric.categories else "Overall" for c in cats]
+    z = [[cells[(n, c)]["score"] if (n, c) in cells else None for c in cats] for n in names]
+    size = {n: cells[(n, OVERALL)]["clusters"] for n in names if (n, OVERALL) in cells}
+    rows = [f"{n} ({size.get(n, 0)})" for n in names]
+    spread = [[(f"{cells[(n, c)]['lowest']:.0f}..{cells[(n, c)]['highest']:.0f}"
+                if (n, c) in cells and cells[(n, c)]["score"] is not None else "") for c in cats] for n in names]
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=rows, zmin=0, zmax=100, colorscale="RdYlGn", customdata=spread,
+                               text=[[("" if v is None else f"{v:.0f}") for v in row] for row in z],
+                               texttemplate="%{text}", colorbar={"title": "%"},
+                               hovertemplate="%{y}, %{x}: mean %{z:.1f}% (clusters %{customdata})<extra></extra>"))
+    fig.update_layout(title=f"Mean score per group of clusters as of {a.as_of} ({len(grouping.groups)} clusters "
+                            f"in {len(names)} groups; by {', '.join(grouping.layout.group_by)} or role)",
+                      template="plotly_white", height=max(450, ROW_PX * len(names) + 220),
+                      yaxis={"title": "group (clusters)"})
+    return fig
 
 
 def _one_day(s: pl.DataFrame, title: str) -> go.Figure | None:
@@ -124,17 +155,29 @@ def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figu
     return fig
 
 
-def clusters_trend(scores: pl.DataFrame) -> go.Figure:
-    """Overall score over time per cluster."""
+def clusters_trend(scores: pl.DataFrame, grouping: Any = None) -> go.Figure:
+    """Overall score over time per cluster; with ``grouping`` (``context.Grouping``) of a large
+    fleet, per group (the unweighted mean of its clusters' overall scores each day)."""
     s = scores.filter(pl.col("category") == OVERALL).sort("date")
-    if (few := _one_day(s, "Overall score per cluster over time")) is not None:
+    large = grouping is not None and grouping.large
+    title = "Overall score per group of clusters over time (mean)" if large else "Overall score per cluster over time"
+    if (few := _one_day(s, title)) is not None:
         return few
+    if large:
+        per = (s.filter(pl.col("cluster") != FLEET).join(grouping.frame(), on="cluster", how="left")
+               .with_columns(pl.col("group").fill_null("ungrouped"))
+               .group_by("date", "group").agg(pl.col("score").mean()).rename({"group": "cluster"}))
+        s = pl.concat([s.filter(pl.col("cluster") == FLEET).select("date", "cluster", "score"),
+                       per.select("date", "cluster", "score")]).sort("date")
     fig = go.Figure()
-    for cluster in sorted(s["cluster"].unique().to_list()):
+    names = sorted(s["cluster"].unique().to_list())
+    if large:  # the fleet first in a long legend
+        names = sorted(names, key=lambda n: n != FLEET)
+    for cluster in names:
         part = s.filter(pl.col("cluster") == cluster)
         fig.add_scatter(x=part["date"].to_list(), y=part["score"].to_list(), name=cluster, mode="lines+markers",
                         line={"width": 4 if cluster == FLEET else 1.5, "dash": "solid" if cluster == FLEET else "dot"})
-    fig.update_layout(title="Overall score per cluster over time", yaxis={"range": [0, 105], "title": "score (%)"},
+    fig.update_layout(title=title, yaxis={"range": [0, 105], "title": "score (%)"},
                       template="plotly_white")
     return fig
 

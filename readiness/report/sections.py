@@ -23,8 +23,9 @@ def _ready(a: Assessment) -> bool:
     return a.verdict == a.rubric.labels["ready"]
 
 
-def status(a: Assessment) -> str:
-    """Headline: current vs target, and the verdict."""
+def status(a: Assessment, grouping: Any = None) -> str:
+    """Headline: current vs target, and the verdict; in a large fleet (``grouping``:
+    ``context.Grouping``) only the first ``shown`` clusters without fresh evidence are named."""
     mark = tables.OK if _ready(a) else tables.BAD
     text = "READY FOR PRODUCTION" if _ready(a) else "NOT READY FOR PRODUCTION"
     if a.demo:
@@ -36,8 +37,11 @@ def status(a: Assessment) -> str:
     else:
         demo = ""
     if missing := a.no_fresh_evidence():  # said first: these clusters' checks are unknown, not failed
+        listed = missing if grouping is None or not grouping.large else missing[:grouping.shown]
+        more = (f">\n> - and {len(missing) - len(listed)} more (Data Freshness and Coverage lists them)\n"
+                if len(listed) < len(missing) else "")
         demo += (f"\n\n> ⚠️ **No fresh evidence** for {len(missing)} of {a.snapshots['cluster'].n_unique()} "
-                 "clusters; their checks count as unknown:\n" + "".join(f">\n> - {m}\n" for m in missing))
+                 "clusters; their checks count as unknown:\n" + "".join(f">\n> - {m}\n" for m in listed) + more)
     rule = (f"production needs more than {a.rubric.ready_above:g}%"
             + (" and no open blocker" if a.rubric.require_blockers_resolved else ""))
     return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"
@@ -143,9 +147,27 @@ def _gap_line(g: dict[str, Any], a: Assessment) -> str:
             + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps else "; no work package in the plan."))
 
 
-def ready_and_missing(a: Assessment, recs: Any = None) -> str:
+def _where(names: list[str], grouping: Any) -> str:
+    """The clusters ``names``, all of them; in a large fleet (``grouping``) counted per group instead
+    (the ``shown`` groups with most of them, then how many more), or "any of the N clusters"."""
+    if grouping is None or not grouping.large:
+        return ", ".join(names)
+    per: dict[str, int] = {}
+    for n in names:
+        per[grouping.groups.get(n, "ungrouped")] = per.get(grouping.groups.get(n, "ungrouped"), 0) + 1
+    if len(names) == len(grouping.groups):
+        return f"any of the {len(names)} clusters"
+    top = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{g} ({k})" for g, k in top[:grouping.shown])
+    more = f" and {len(top) - grouping.shown} more groups" if len(top) > grouping.shown else ""
+    return f"{len(names)} of {len(grouping.groups)} clusters: {text}{more}"
+
+
+def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> str:
     """Per category: what's working and what's missing, each line naming its check; with ``recs``
-    (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake."""
+    (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake.
+    In a large fleet (``grouping``: ``context.Grouping``) the clusters a check fails on are counted
+    per group (``readiness explain CHECK_ID`` names them)."""
     out = []
     fc = a.fleet_checks
     gaps = {g["id"]: g for g in (recs.categories if recs is not None else ())}
@@ -159,14 +181,14 @@ def ready_and_missing(a: Assessment, recs: Any = None) -> str:
             out.append("**What's working**:\n")
             for r in working:
                 waived = r["waived_clusters"]
-                note = f": holds with a waiver on {', '.join(waived)} (see Waivers)" if waived else ""
+                note = f": holds with a waiver on {_where(waived, grouping)} (see Waivers)" if waived else ""
                 out.append(f"- {tables.OK} **{a.rubric.checks[r['check_id']].title}** "
                            f"(`{r['check_id']}`){note}")
             out.append("")
         if missing:
             out.append("**What's missing**:\n")
             for r in missing:
-                where = ", ".join(r["failing_clusters"])
+                where = _where(r["failing_clusters"], grouping)
                 out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
                            f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
             out.append("")
@@ -201,9 +223,11 @@ def criteria(a: Assessment) -> str:
     return "\n".join(f"- {tables.met(bool(r['met']))}: {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
 
 
-def freshness(a: Assessment, today: date | None = None) -> str:
+def freshness(a: Assessment, today: date | None = None, grouping: Any = None) -> str:
     """Per cluster: the snapshot used, its age on the as-of day, its status, and how much of the
-    catalogue was readable; then how old the newest snapshot is ``today`` (default: now)."""
+    catalogue was readable; then how old the newest snapshot is ``today`` (default: now). In a large
+    fleet (``grouping``: ``context.Grouping``) per group, then the first ``shown`` clusters with a
+    status other than ok or a resource type unreadable."""
     used = a.findings.select("cluster", "snapshot_id", "collected_at").unique().sort("cluster")
     snaps = a.snapshots.select("cluster", "snapshot_id", "source", "status", "error")
     cov = store.scan(a.data_dir, "coverage", sorted(set(used["cluster"].to_list()))).filter(
@@ -224,9 +248,57 @@ def freshness(a: Assessment, today: date | None = None) -> str:
     stale = a.rubric.stale_after_days
     today = today or datetime.now(UTC).date()
     newest = cast(datetime, a.snapshots["collected_at"].max()).date()  # a Datetime column's max
-    return (tables.markdown(rows) + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
+    table = tables.markdown(rows) if grouping is None or not grouping.large else _freshness_groups(rows, grouping)
+    return (table + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
             f"{stale} days counts as unknown on every check. Today ({today}) the newest snapshot in the data is "
             f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
+
+
+def _freshness_groups(rows: list[dict[str, Any]], grouping: Any) -> str:
+    """The freshness ``rows`` (one per cluster) summed up per group, then the clusters to look at."""
+    per: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        per.setdefault(grouping.groups.get(r["Cluster"], "ungrouped"), []).append(r)
+    summary = [{"Group": g, "Clusters": len(rs),
+                "Oldest snapshot": max(rs, key=lambda r: int(r["Age"].split()[0]))["Age"],
+                "Status not ok": sum(r["Status"] != "ok" for r in rs),
+                "With unreadable types": sum(r["Unreadable"] != "-" for r in rs)} for g, rs in sorted(per.items())]
+    odd = [r for r in rows if r["Status"] != "ok" or r["Unreadable"] != "-"]
+    out = tables.markdown(summary)
+    if odd:
+        shown = odd[:grouping.shown]
+        more = f" (the first {len(shown)} by name)" if len(odd) > len(shown) else ""
+        out += f"\n{len(odd)} clusters have a status other than ok or unreadable resource types{more}:\n\n"
+        out += tables.markdown(shown)
+    return out
+
+
+def clusters(a: Assessment, grouping: Any = None) -> str:
+    """Cluster by cluster: every cluster's scores; in a large fleet (``grouping``: ``context.Grouping``
+    with more clusters than ``aggregate_above``) a summary per group, then the ``shown`` lowest and
+    highest overall scores (``tables.ranked``); every cluster is in the appendix and in clusters.csv."""
+    if grouping is None or not grouping.large:
+        return tables.markdown(tables.clusters(a))
+    scores = tables.cluster_scores(a, grouping)
+    lowest, highest = tables.ranked(scores, grouping.shown)
+    n_groups = len(set(grouping.groups.values()))
+    return (f"{len(grouping.groups)} clusters in {n_groups} groups (by {', '.join(grouping.layout.group_by)}, "
+            f"else role, in fleet.yaml). Below: each group, then the {len(lowest)} lowest and {len(highest)} "
+            "highest overall scores; every cluster is in the appendix and in "
+            "[`clusters.csv`](clusters.csv) beside this report.\n\n"
+            "### By Group\n\n" + tables.markdown(tables.groups(a, grouping))
+            + f"\n### The {len(lowest)} Lowest\n\n" + tables.markdown(tables.clusters(a, lowest, grouping))
+            + f"\n### The {len(highest)} Highest\n\n" + tables.markdown(tables.clusters(a, highest, grouping)))
+
+
+def appendix(a: Assessment, grouping: Any = None) -> str:
+    """'Appendix: Every Cluster' in a large fleet (``grouping``): every cluster's scores by group
+    and name ("" otherwise: the cluster table already lists them all)."""
+    if grouping is None or not grouping.large:
+        return ""
+    order = sorted(grouping.groups, key=lambda c: (grouping.groups[c], c))
+    return ("## Appendix: Every Cluster\n\nEvery cluster's scores, by group and name (also in "
+            "[`clusters.csv`](clusters.csv)).\n\n" + tables.markdown(tables.clusters(a, order, grouping)))
 
 
 def waivers(a: Assessment) -> str:

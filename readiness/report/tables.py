@@ -6,6 +6,7 @@ Formatting only: every number here comes from the assessment's frames.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,25 +101,98 @@ def blockers(a: Assessment) -> list[Row]:
     return out
 
 
-def clusters(a: Assessment) -> list[Row]:
-    """Per-cluster overall and category scores (drift across the fleet)."""
+def clusters(a: Assessment, only: Sequence[str] | None = None, grouping: Any = None) -> list[Row]:
+    """Per-cluster overall and category scores (drift across the fleet): one row per cluster,
+    sorted by name, or ``only`` those clusters in that order; with ``grouping``
+    (``context.Grouping``) a Group column after the cluster's name."""
     s = a.scores.filter(pl.col("cluster") != FLEET)
+    cells = {(r["cluster"], r["category"]): r for r in s.iter_rows(named=True)}
+    names = list(only) if only is not None else sorted(s["cluster"].unique().to_list())
     out = []
-    for name in sorted(s["cluster"].unique().to_list()):
-        cs = s.filter(pl.col("cluster") == name)
+    for name in names:
         row: Row = {"Cluster": name}
+        if grouping is not None:
+            row["Group"] = grouping.groups.get(name, "")
         for cid, cat in a.rubric.categories.items():
-            r = cs.filter(pl.col("category") == cid)
-            row[cat.name] = _known(r)
-        row["Overall"] = _known(cs.filter(pl.col("category") == OVERALL))
+            row[cat.name] = _known(cells.get((name, cid)))
+        row["Overall"] = _known(cells.get((name, OVERALL)))
         out.append(row)
     return out
 
 
-def _known(score_row: pl.DataFrame) -> str:
-    if not score_row.height:
+def cluster_scores(a: Assessment, grouping: Any = None) -> pl.DataFrame:
+    """Every cluster's scores, one row per cluster sorted by name: ``cluster``, ``group`` (with
+    ``grouping``, a ``context.Grouping``), ``overall`` (percent; null when no rubric weight was
+    evaluated), ``coverage`` (share 0..1 of the rubric's weight evaluated), one column per category
+    id (percent, null when unknown or not applicable), ``snapshot_id`` and ``collected_at`` (UTC) of
+    the snapshot scored. Source: ``a.scores`` and ``a.findings``; what ``clusters.csv`` holds."""
+    s = a.scores.filter(pl.col("cluster") != FLEET).with_columns(
+        pl.when(pl.col("coverage") > 0).then(pl.col("score")).alias("score"))
+    cats = [c for c in a.rubric.categories if c in set(s["category"].to_list())]
+    wide = s.pivot(on="category", index="cluster", values="score") if s.height else pl.DataFrame(
+        {"cluster": [], OVERALL: []}, schema={"cluster": pl.String, OVERALL: pl.Float64})
+    cov = s.filter(pl.col("category") == OVERALL).select("cluster", "coverage")
+    used = a.findings.select("cluster", "snapshot_id", "collected_at").unique("cluster", keep="last")
+    out = (wide.select("cluster", pl.col(OVERALL).alias("overall"), *cats)
+           .join(cov, on="cluster", how="left").join(used, on="cluster", how="left"))
+    if grouping is not None:
+        out = out.join(grouping.frame(), on="cluster", how="left")
+    first = ["cluster", *(["group"] if grouping is not None else []), "overall", "coverage"]
+    return out.select(*first, *cats, "snapshot_id", "collected_at").sort("cluster")
+
+
+def ranked(scores: pl.DataFrame, top: int) -> tuple[list[str], list[str]]:
+    """(lowest, highest): the ``top`` clusters of ``cluster_scores`` with the lowest overall
+    (unknown first, as the least proven) and the ``top`` with the highest, best first, never the
+    same cluster twice; ties broken by name."""
+    order = scores.sort(["overall", "cluster"], nulls_last=False)["cluster"].to_list()
+    lowest = order[:top]
+    highest = [c for c in reversed(order) if c not in set(lowest)][:top]
+    return lowest, highest
+
+
+def group_scores(a: Assessment, grouping: Any) -> pl.DataFrame:
+    """Scores per group of clusters (``grouping``: ``context.Grouping``), one row per (group,
+    category) with OVERALL last: ``group``, ``category``, ``clusters`` (clusters in the group),
+    ``known`` (of them, those with the category evaluated), ``score`` (percent: the unweighted mean
+    of those clusters' scores, null when none), ``lowest`` and ``highest`` (percent). Source:
+    ``a.scores``."""
+    s = (a.scores.filter(pl.col("cluster") != FLEET)
+         .join(grouping.frame(), on="cluster", how="left")
+         .with_columns(pl.col("group").fill_null("ungrouped"),
+                       pl.when(pl.col("coverage") > 0).then(pl.col("score")).alias("score")))
+    order = {c: i for i, c in enumerate([*a.rubric.categories, OVERALL])}
+    return (s.group_by("group", "category")
+            .agg(pl.col("cluster").n_unique().alias("clusters"), pl.col("score").count().alias("known"),
+                 pl.col("score").mean().alias("score"), pl.col("score").min().alias("lowest"),
+                 pl.col("score").max().alias("highest"))
+            .with_columns(pl.col("category").replace_strict(order, default=len(order)).alias("_order"))
+            .sort("group", "_order").drop("_order"))
+
+
+def groups(a: Assessment, grouping: Any) -> list[Row]:
+    """One row per group (``context.Grouping``): clusters, the mean overall, the lowest and
+    highest cluster with their overall, and how many have no evaluated weight (unknown)."""
+    scores = cluster_scores(a, grouping)
+    overall = group_scores(a, grouping).filter(pl.col("category") == OVERALL)
+    rows = []
+    for r in overall.iter_rows(named=True):
+        members = scores.filter(pl.col("group") == r["group"]).sort(["overall", "cluster"], nulls_last=True)
+        known = members.filter(pl.col("overall").is_not_null())
+        low = known.row(0, named=True) if known.height else None
+        high = known.sort(["overall", "cluster"], descending=[True, False]).row(0, named=True) if known.height else None
+        rows.append({"Group": r["group"], "Clusters": r["clusters"],
+                     "Overall (mean)": pct(r["score"]) if r["score"] is not None else "unknown",
+                     "Lowest": f"{low['cluster']} {pct(low['overall'])}" if low else "-",
+                     "Highest": f"{high['cluster']} {pct(high['overall'])}" if high else "-",
+                     "Unknown": r["clusters"] - r["known"]})
+    return rows
+
+
+def _known(score_row: Row | None) -> str:
+    if score_row is None:
         return "n/a"
-    return "unknown" if float(score_row["coverage"][0]) == 0 else pct(float(score_row["score"][0]))
+    return "unknown" if float(score_row["coverage"]) == 0 else pct(float(score_row["score"]))
 
 
 def markdown(rows: Sequence[Row]) -> str:
@@ -231,9 +305,29 @@ def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
              "Readiness": pct(r["readiness"])} for r in weeks.iter_rows(named=True)]
 
 
-def risk_register(register: pl.DataFrame) -> list[Row]:
-    """The risk register: impact, likelihood now (and before mitigation), status and why."""
+_FAILS_ON = re.compile(r"\(fails on ([^()]*)\)")
+
+
+def _counted(reason: str, grouping: Any) -> str:
+    """``reason`` with each "(fails on a, b, ...)" longer than ``grouping.shown`` names counted
+    instead ("(fails on 300 of 500 clusters)"); unchanged below the large-fleet threshold."""
+    if grouping is None or not grouping.large:
+        return reason
+
+    def count(m: re.Match[str]) -> str:
+        names = m.group(1).split(", ")
+        if len(names) <= grouping.shown:
+            return m.group(0)
+        return f"(fails on {len(names)} of {len(grouping.groups)} clusters)"
+
+    return _FAILS_ON.sub(count, reason)
+
+
+def risk_register(register: pl.DataFrame, grouping: Any = None) -> list[Row]:
+    """The risk register: impact, likelihood now (and before mitigation), status and why; in a large
+    fleet (``grouping``: ``context.Grouping``) the clusters a check fails on are counted, not named."""
     mark = {"mitigated": OK, "partly mitigated": WARN, "unmitigated": BAD}
     return [{"Risk": f"{r['id']}: {r['title']}", "Impact": r["impact"], "Likelihood": r["likelihood"],
              "Inherent": r["inherent_likelihood"], "Status": f"{mark.get(r['status'], '')} {r['status']}",
-             "Mitigation": r["mitigation"], "Why": r["reason"]} for r in register.iter_rows(named=True)]
+             "Mitigation": r["mitigation"], "Why": _counted(r["reason"], grouping)}
+            for r in register.iter_rows(named=True)]
