@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from readiness.cli.options import data_option
+from readiness.cli.options import DataLocation, data_option
 from readiness.cli.scrub import warn_unscrubbed
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
@@ -154,14 +154,15 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
 @click.command("checks")
 @rubric_option
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--data", type=DataLocation(), default=None,
               help="Use the rubric profile this data directory's fleet.yaml selects (rubric: NAME).")
 def list_checks(rubric: Path | None, data: Path | None) -> None:
     """List every check of the rubric: id, category, weight, severity, title."""
     from readiness.assess import rubric as rubric_mod
     from readiness.report import tables
+    from readiness.store import paths
 
-    r = rubric_mod.load(rubric, data=data)
+    r = rubric_mod.load(rubric, data=paths.data_dir(data) if data else None)
     rows = [{"id": c.id, "category": c.category, "weight": f"{c.weight:g}", "severity": c.severity,
              "blocker": ",".join(c.blockers), "title": c.title} for c in r.checks.values()]
     click.echo(tables.text(rows))

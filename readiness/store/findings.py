@@ -48,7 +48,8 @@ from typing import Any
 
 import polars as pl
 
-from readiness.store import schema
+from readiness.errors import ReadinessError
+from readiness.store import _remote, schema
 
 DIR = "findings"
 MAX_SEGMENTS = 8
@@ -223,7 +224,13 @@ def save(data_dir: Path | str, key: str, rows: pl.DataFrame) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         with store.atomic_path(target) as tmp:
             rows.select(list(STORED)).write_parquet(tmp, compression="zstd", statistics=True)
-        if len(_segments(folder)) > MAX_SEGMENTS:
+        if _remote.remote_of(data_dir) is not None:  # object storage: the segment goes up; never merged there
+            try:
+                _remote.upload(data_dir, target)
+            except ReadinessError as err:
+                target.unlink(missing_ok=True)
+                raise OSError(str(err)) from None
+        elif len(_segments(folder)) > MAX_SEGMENTS:
             _merge(folder)
     except OSError as err:
         where = str(Path(data_dir))
