@@ -44,7 +44,7 @@ REMOTE_FILE = ".remote"  # in a mirror: the URL it mirrors (never a credential)
 _STATE = ".mirrored.json"  # in a mirror: manifest key -> its ETag/size and the local files it brought
 _TABLES = ("objects", "coverage", "snapshots")
 _TOP = re.compile(r"[^/]+\.(ya?ml|csv|md)$")
-_synced: set[tuple[str, Path]] = set()  # (URL, mirror) brought up to date in this process
+_synced: set[tuple[str, Path, bool]] = set()  # (URL, mirror, full) brought up to date in this process
 
 
 def is_url(value: str | os.PathLike[str] | None) -> bool:
@@ -76,7 +76,8 @@ def _filesystem(url: str) -> tuple[Any, str]:
         fs, root = fsspec.url_to_fs(url)
     except (ImportError, ValueError) as err:
         raise ReadinessError(f"{url}: no filesystem for this URL ({err})",
-                             hint="pip install 'readiness[s3]' (s3://); other schemes need their fsspec package") from None
+                             hint="pip install 'readiness[s3]' (s3://); other schemes need their own fsspec "
+                                  "package") from None
     return fs, root.rstrip("/")
 
 
@@ -127,25 +128,27 @@ def _write_local(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def mirror(url: str) -> Path:
+def mirror(url: str, *, full: bool = True) -> Path:
     """The local mirror of ``url``, brought up to date with the committed snapshots, the stored
-    findings and the top-level input files (once per process and URL). ``ReadinessError`` with
-    a one-line reason when the storage cannot be read."""
+    findings and the top-level input files (once per process and URL). ``full=False`` (a
+    writer's view: what ``collect`` needs to refuse mixing and overwriting) brings only the
+    snapshots table, not the objects, coverage and findings of the whole fleet. ``ReadinessError``
+    with a one-line reason when the storage cannot be read."""
     url = _clean(url)
     local = cache_dir(url)
-    if (url, local) in _synced:
+    if (url, local, True) in _synced or (url, local, full) in _synced:
         return local
     local.mkdir(parents=True, exist_ok=True)
     if remote_of(local) != url:
         (local / REMOTE_FILE).write_text(url + "\n", encoding="utf-8")
     fs, root = _filesystem(url)
     try:
-        _sync(fs, root, local)
+        _sync(fs, root, local, full)
     except ReadinessError:
         raise
     except Exception as err:  # the storage library's own errors (botocore, aiohttp, ...): one line
         raise _failure(url, err) from None
-    _synced.add((url, local))
+    _synced.add((url, local, full))
     return local
 
 
@@ -167,7 +170,7 @@ def _tag(info: dict[str, Any]) -> str:
     return f"{info.get('ETag') or info.get('etag') or ''}:{info.get('size')}"
 
 
-def _sync(fs: Any, root: str, local: Path) -> None:
+def _sync(fs: Any, root: str, local: Path, full: bool) -> None:
     fs.invalidate_cache()  # other processes write here: never trust a listing cached earlier
     state_path = local / _STATE
     try:
@@ -178,7 +181,8 @@ def _sync(fs: Any, root: str, local: Path) -> None:
     if not manifests and not fs.exists(root.split("/")[0]):
         raise ReadinessError(f"{shown(local)}: the bucket {root.split('/')[0]} does not exist (or is not visible "
                              "with these credentials)", hint="create the bucket, or check the URL and AWS_PROFILE")
-    changed = [k for k, info in manifests.items() if state.get(k, {}).get("tag") != _tag(info)]
+    changed = [k for k, info in manifests.items()
+               if state.get(k, {}).get("tag") != _tag(info) or (full and not state[k].get("full"))]
     for gone in sorted(set(state) - set(manifests)):  # a snapshot removed from the storage
         for rel in state.pop(gone).get("files", []):
             (local / rel).unlink(missing_ok=True)
@@ -190,21 +194,21 @@ def _sync(fs: Any, root: str, local: Path) -> None:
             doc = json.loads(docs[f"{root}/{k}"])
             files = {}
             for table, key in doc["files"].items():
-                rel = f"{table}/cluster={doc['cluster']}/{key.split('/')[-2]}/{doc['snapshot_id']}.parquet"
-                files[key] = rel
-            wanted.update(files)
+                files[key] = f"{table}/cluster={doc['cluster']}/{key.split('/')[-2]}/{doc['snapshot_id']}.parquet"
+            wanted.update({key: rel for key, rel in files.items() if full or rel.startswith("snapshots/")})
             per_manifest[k] = list(files.values())
         blobs = fs.cat([f"{root}/{key}" for key in wanted])
         for key, rel in wanted.items():
             _write_local(local / rel, blobs[f"{root}/{key}"])
         for k in changed:
-            state[k] = {"tag": _tag(manifests[k]), "files": per_manifest[k]}
+            state[k] = {"tag": _tag(manifests[k]), "files": per_manifest[k], "full": full}
     committed = {rel for entry in state.values() for rel in entry.get("files", [])}
     for table in _TABLES:  # what no manifest lists (a writer of this mirror killed before its manifest)
         for f in (local / table).glob("cluster=*/date=*/*.parquet"):
             if f.relative_to(local).as_posix() not in committed:
                 f.unlink(missing_ok=True)
-    _sync_findings(fs, root, local)
+    if full:
+        _sync_findings(fs, root, local)
     _sync_top(fs, root, local)
     _write_local(state_path, json.dumps(state, sort_keys=True).encode())
 
@@ -260,7 +264,8 @@ def commit_snapshot(local: Path | str, files: Iterable[Path]) -> None:
                      json.dumps(doc, sort_keys=True).encode())
     except Exception as err:
         raise _failure(url, err) from None
-    _synced.discard((url, local))  # our own manifest: the next mirror() records it
+    for full in (True, False):  # our own manifest: the next mirror() records it
+        _synced.discard((url, local, full))
 
 
 def upload(local: Path | str, path: Path | str) -> None:
@@ -276,11 +281,3 @@ def upload(local: Path | str, path: Path | str) -> None:
     except Exception as err:
         raise _failure(url, err) from None
 
-
-def mirror_root(path: Path | str) -> Path | None:
-    """The mirror directory ``path`` lies directly in or under (``.remote`` beside it), else None."""
-    p = Path(path).absolute()
-    for parent in [p.parent, *p.parent.parents][:4]:
-        if (parent / REMOTE_FILE).is_file():
-            return parent
-    return None

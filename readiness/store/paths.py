@@ -31,13 +31,13 @@ def shown(data_dir: Path | str) -> str:
     return _remote.shown(data_dir)
 
 
-def _directory(path: Path | str, source: str) -> Path:
+def _directory(path: Path | str, source: str, *, full: bool = True) -> Path:
     """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``); for
     a URL, its local mirror brought up to date (``readiness.store._remote``, docs/storage.md)."""
     if is_url(path):
         from readiness.store import _remote
 
-        return _remote.mirror(str(path))
+        return _remote.mirror(str(path), full=full)
     path = Path(path)
     if path.exists() and not path.is_dir():
         from readiness.errors import ReadinessError
@@ -68,11 +68,11 @@ def data_dir(explicit: str | Path | None = None) -> Path:
 def own_data_dir(explicit: str | Path | None = None) -> Path:
     """Where the user's own data is written (collected snapshots, the work log): ``--data``, else
     ``$READINESS_DATA``, else ``./data``; never the demo's directory by default. A URL: its local
-    mirror, whose snapshots are uploaded as they are committed."""
+    mirror (the snapshots table only), whose snapshots are uploaded as they are committed."""
     if explicit:
-        return _directory(explicit, "--data")
+        return _directory(explicit, "--data", full=False)
     if os.environ.get(DATA_ENV):
-        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}")
+        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}", full=False)
     return DEFAULT_DATA
 
 

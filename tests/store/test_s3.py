@@ -218,6 +218,17 @@ def test_a_collector_killed_before_its_manifest_leaves_no_visible_snapshot(s3: s
     assert len(store.snapshots(paths.data_dir(url))) == 2
 
 
+def test_a_collector_downloads_no_other_cluster_objects(s3: str, repo: Path, tmp_path: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    os.environ["READINESS_CACHE"] = str(tmp_path / "pi-cronjob")  # another cluster's CronJob: a new pod
+    _collect(url, repo, "pi")
+    mirrored = sorted(p.relative_to(tmp_path / "pi-cronjob").parts[1:3]
+                      for p in (tmp_path / "pi-cronjob").rglob("*.parquet"))
+    assert ("snapshots", "cluster=studio") in mirrored  # enough to refuse mixing demo and collected data
+    assert ("objects", "cluster=studio") not in mirrored and ("objects", "cluster=pi") in mirrored
+
+
 def test_no_credential_is_stored(s3: str, repo: Path, tmp_path: Path) -> None:
     url = f"{s3}/fleet"
     _collect(url, repo, "studio")
