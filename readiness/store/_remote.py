@@ -14,7 +14,8 @@ Layout under the URL (see docs/storage.md):
 Commands work on a local mirror of the URL (``mirror``): each committed snapshot's files are
 downloaded once (names are never reused, so a downloaded file never goes stale), a snapshot whose
 manifest changed is downloaded again, one whose manifest is gone is removed; then every reader
-sees the usual local layout. Writes go to the mirror first, then up (``commit_snapshot``,
+sees the usual local layout (``full=False``, a writer's view, brings only the snapshots table).
+Writes go to the mirror first, then up (``commit_snapshot``,
 ``upload``). Credentials come from the filesystem library's usual chain (for S3: AWS_* variables,
 profiles, web identity, instance roles); none is ever written, to the bucket or the mirror (the
 mirror's ``.remote`` file holds the URL only, without any user:password part).

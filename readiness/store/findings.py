@@ -26,6 +26,11 @@ are evaluated again (the unreadable file is then removed). A data directory that
 written is evaluated without storing (one warning per process). Deleting ``DATA/findings/``
 forces every snapshot to be evaluated again.
 
+A data directory in object storage (``--data s3://...``, docs/storage.md) works on a local mirror:
+each new segment is also uploaded under its unique name (a failed upload is a "not stored"
+warning, as above), and segments are never merged there (merging would need a lock the bucket
+does not have); the mirror downloads the segments other machines stored.
+
 ``READINESS_EVALUATION_LOG``: when set to a file path, every evaluation of one snapshot appends
 one line ``DIGEST CLUSTER SNAPSHOT_ID`` to it (from any process, e.g. the report's notebook
 kernels): how the tests count evaluations.
