@@ -24,6 +24,18 @@ def is_url(value: str | Path | None) -> bool:
     return _remote.is_url(value)
 
 
+def refuse_url(data: str | Path | None, command: str) -> None:
+    """``ReadinessError`` when ``data`` (or ``$READINESS_DATA``) is object storage: ``command``
+    rewrites or moves stored files in place, which a bucket's committed snapshots never are."""
+    where = data if data is not None else os.environ.get(DATA_ENV)
+    if is_url(where):
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError(f"{where}: '{command}' rewrites stored files in place, which object storage does not "
+                             "support (committed snapshots are never rewritten)",
+                             hint="copy the data to a local directory, run it there, and collect into the bucket again")
+
+
 def shown(data_dir: Path | str) -> str:
     """How to name ``data_dir`` to a user: the URL a mirror stands for, else the path."""
     from readiness.store import _remote

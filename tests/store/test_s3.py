@@ -251,6 +251,9 @@ def test_storage_errors_are_one_line(s3: str) -> None:
     url = f"{s3}/empty"  # a bucket without snapshots names the URL, not the local mirror
     out = CliRunner().invoke(main, ["score", "--data", url])
     assert out.exit_code != 0 and out.output.startswith(f"error: {url}: no snapshots found")
+    for command in (["scrub"], ["doctor", "--repair"]):  # they rewrite files in place: refused, nothing touched
+        out = CliRunner().invoke(main, [*command, "--data", f"{s3}/fleet"])
+        assert out.exit_code == 1 and "object storage does not support" in out.output.replace("\n", " ")
     out = CliRunner().invoke(main, ["score", "--data", f"s3://{KEY_ID}:{SECRET}@bucket/fleet"])
     assert out.exit_code != 0 and SECRET not in out.output and "credentials in the --data URL" in out.output
 
