@@ -36,7 +36,7 @@ EXPORTED = {
     ],
     "readiness.store": [
         "FILE_MODE", "LOCK_SUFFIX", "TABLES", "TMP_SUFFIX", "atomic_path", "check_files", "cluster_lock", "collect",
-        "lock_path", "objects", "partition_path", "read", "refuse_mixing", "remove_leftovers",
+        "commit", "lock_path", "objects", "partition_path", "read", "refuse_mixing", "remove_leftovers",
         "remove_stale_temporaries", "scan", "set_mode", "snapshots", "temporaries", "unreadable", "write_snapshot",
         "write_text_atomic",
     ],

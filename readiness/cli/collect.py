@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from readiness.cli.options import DataLocation
 from readiness.store import paths
 
 if TYPE_CHECKING:
@@ -122,8 +123,9 @@ Examples:
               help="Objects per list request (limit/continue).")
 @click.option("--parallel", type=click.IntRange(min=1, max=64), default=4, show_default=True,
               help="Clusters collected at the same time.")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data directory to write into (default: $READINESS_DATA, else ./data; never the demo's).")
+@click.option("--data", type=DataLocation(), default=None,
+              help="Data directory or object-storage URL (s3://bucket/prefix) to write into "
+                   "(default: $READINESS_DATA, else ./data; never the demo's).")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress per cluster and resource type on stderr (default: when stderr is a terminal).")
 @click.option("--print-rbac", is_flag=True, help="Print the read-only ClusterRole for the catalogue and exit.")
@@ -172,7 +174,7 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
     for r in results:
         click.echo(r.summary())
     if results:
-        click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) -> {data_dir}")
+        click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) -> {paths.shown(data_dir)}")
     ctx.exit(lib.exit_status(results))
 
 
@@ -199,11 +201,12 @@ def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, rende
             raise click.UsageError("--view files writes one snapshot: give at most one --cluster")
         name = clusters[0] if clusters else lib.cluster_name(repo.resolve().name)
         result = lib.collect_repo(repo, name, data_dir, subdirs, catalogue=catalogue)
-        click.echo(f"{result.summary()} -> {data_dir} ({result.snapshot_id})")
+        click.echo(f"{result.summary()} -> {paths.shown(data_dir)} ({result.snapshot_id})")
         return
     results = lib.collect_deployed(repo, data_dir, clusters, catalogue=catalogue, renderer=renderer)
     for r in results:
         click.echo(r.summary())
         for by, error in r.failed_builds:
             click.echo(f"  {r.cluster}: {by} does not build: {error}", err=True)
-    click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) (deployed view) -> {data_dir}")
+    click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) (deployed view) -> "
+               f"{paths.shown(data_dir)}")

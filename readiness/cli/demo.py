@@ -8,6 +8,7 @@ from types import FrameType
 
 import click
 
+from readiness.cli.options import DataLocation
 from readiness.store import paths
 
 
@@ -17,7 +18,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 @click.command()
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=paths.DEMO_DATA,
+@click.option("--data", type=DataLocation(), default=paths.DEMO_DATA,
               show_default=True, help="Directory to write the demo fleet into (never mixed with collected data).")
 def demo(data: Path) -> None:
     """Write the demo fleet: five simulated clusters (air, pro, studio, pi, forge), weekly
@@ -28,7 +29,9 @@ def demo(data: Path) -> None:
     from readiness.demo import timeline, write_demo
 
     signal.signal(signal.SIGTERM, _stop)
-    with click.progressbar(length=timeline.WEEKS, label=f"demo fleet -> {data}", file=None) as bar:
+    shown = data
+    data = paths.own_data_dir(data)  # a URL: its local mirror, each snapshot uploaded as it is written
+    with click.progressbar(length=timeline.WEEKS, label=f"demo fleet -> {shown}", file=None) as bar:
         files = write_demo(data, progress=lambda done, total: bar.update(1))
     click.echo(f"wrote {timeline.WEEKS} weekly snapshots of {len(timeline.CLUSTERS)} clusters "
-               f"({len(files)} Parquet files) to {data}")
+               f"({len(files)} Parquet files) to {shown}")

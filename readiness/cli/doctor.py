@@ -28,6 +28,8 @@ def doctor(data: Path | None, repair: bool, rubric: Path | None) -> None:
     from readiness import doctor as doc
     from readiness.store import paths
 
+    if repair:
+        paths.refuse_url(data, "readiness doctor --repair")
     data_dir = paths.data_dir(data)
     problems = doc.examine(data_dir, rubric=rubric)
     if repair:

@@ -161,8 +161,9 @@ def list_checks(rubric: Path | None, data: Path | None) -> None:
     rubric profile that data directory's fleet.yaml selects: rubric: NAME)."""
     from readiness.assess import rubric as rubric_mod
     from readiness.report import tables
+    from readiness.store import paths
 
-    r = rubric_mod.load(rubric, data=data)
+    r = rubric_mod.load(rubric, data=paths.data_dir(data) if data else None)
     rows = [{"id": c.id, "category": c.category, "weight": f"{c.weight:g}", "severity": c.severity,
              "blocker": ",".join(c.blockers), "title": c.title} for c in r.checks.values()]
     click.echo(tables.text(rows))

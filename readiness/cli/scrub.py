@@ -32,5 +32,6 @@ def scrub(data: Path | None, catalogues: tuple[Path, ...]) -> None:
     from readiness.collect.scrub import scrub as run
     from readiness.store import paths
 
+    paths.refuse_url(data, "readiness scrub")
     result, label = run(paths.data_dir(data), load_catalogue(catalogues))
     click.echo(result.summary(label))

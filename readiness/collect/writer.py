@@ -151,8 +151,9 @@ class SnapshotWriter:
                 with store.atomic_path(target) as tmp:
                     frame.write_parquet(tmp, compression="zstd", statistics=True)
                 written.append(target)
+            store.commit(self.data_dir, written)  # object storage: files up, then the manifest
         except BaseException:
-            for f in written:  # no snapshot row was written: without it, its objects are orphans
+            for f in written:  # not committed: without its snapshot row (or manifest), its objects are orphans
                 f.unlink(missing_ok=True)
             raise
         finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from readiness.errors import DataFileError, DataMixError, DataNotFoundError, SchemaError
-from readiness.store import schema
+from readiness.store import _remote, schema
 
 TMP_SUFFIX = ".tmp"
 FILE_MODE = 0o666  # less the umask, as open() makes files: 0644 under the usual umask 022
@@ -44,6 +44,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
             raise _os_error(err, target) from None
         set_mode(Path(tmp))
         os.replace(tmp, target)
+        if (target.parent / _remote.REMOTE_FILE).is_file():  # an input file at the top of a mirror: up too
+            _remote.upload(target.parent, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -160,12 +162,29 @@ def write_snapshot(
         }
         # Objects and coverage first, the snapshot row last: a snapshot row means it is whole.
         with cluster_lock(data_dir, cluster):
+            mine = []
             for table in TABLES:
                 target = partition_path(data_dir, table, cluster, at, sid)
                 with atomic_path(target) as tmp:
                     parts[table].write_parquet(tmp, compression="zstd", statistics=True)
-                written.append(target)
+                mine.append(target)
+            commit(data_dir, mine)
+            written += mine
     return written
+
+
+def commit(data_dir: Path | str, files: list[Path]) -> None:
+    """Commit one (cluster, snapshot)'s ``files`` just written into ``data_dir``: nothing more
+    for a local directory; for the mirror of a URL, upload them and then the snapshot's manifest
+    (``readiness.store._remote``), removing the local copies when that fails (uncommitted, they
+    must not be read)."""
+    try:
+        _remote.commit_snapshot(data_dir, files)
+    except BaseException:
+        if _remote.remote_of(data_dir) is not None:
+            for f in files:
+                f.unlink(missing_ok=True)
+        raise
 
 
 def _files(data_dir: Path, table: str, clusters: list[str] | None) -> list[Path]:
@@ -239,11 +258,11 @@ def snapshots(data_dir: Path | str, clusters: list[str] | None = None) -> pl.Dat
     if df.is_empty() and clusters:
         known = sorted(set(read(data_dir, "snapshots")["cluster"].to_list()))
         if known:
-            raise DataNotFoundError(f"{data_dir}: no snapshots of cluster {', '.join(clusters)}",
+            raise DataNotFoundError(f"{_remote.shown(data_dir)}: no snapshots of cluster {', '.join(clusters)}",
                                     hint=f"clusters with snapshots: {', '.join(known)}")
     if df.is_empty():
         raise DataNotFoundError(
-            f"{data_dir}: no snapshots found",
+            f"{_remote.shown(data_dir)}: no snapshots found",
             hint="run 'readiness demo --data DIR' or 'readiness collect' first",
         )
     return df.sort("collected_at", "cluster")

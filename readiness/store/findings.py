@@ -26,6 +26,11 @@ are evaluated again (the unreadable file is then removed). A data directory that
 written is evaluated without storing (one warning per process). Deleting ``DATA/findings/``
 forces every snapshot to be evaluated again.
 
+A data directory in object storage (``--data s3://...``, docs/storage.md) works on a local mirror:
+each new segment is also uploaded under its unique name (a failed upload is a "not stored"
+warning, as above), and segments are never merged there (merging would need a lock the bucket
+does not have); the mirror downloads the segments other machines stored.
+
 ``READINESS_EVALUATION_LOG``: when set to a file path, every evaluation of one snapshot appends
 one line ``DIGEST CLUSTER SNAPSHOT_ID`` to it (from any process, e.g. the report's notebook
 kernels): how the tests count evaluations.
@@ -48,7 +53,8 @@ from typing import Any
 
 import polars as pl
 
-from readiness.store import schema
+from readiness.errors import ReadinessError
+from readiness.store import _remote, schema
 
 DIR = "findings"
 MAX_SEGMENTS = 8
@@ -223,7 +229,13 @@ def save(data_dir: Path | str, key: str, rows: pl.DataFrame) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         with store.atomic_path(target) as tmp:
             rows.select(list(STORED)).write_parquet(tmp, compression="zstd", statistics=True)
-        if len(_segments(folder)) > MAX_SEGMENTS:
+        if _remote.remote_of(data_dir) is not None:  # object storage: the segment goes up; never merged there
+            try:
+                _remote.upload(data_dir, target)
+            except ReadinessError as err:
+                target.unlink(missing_ok=True)
+                raise OSError(str(err)) from None
+        elif len(_segments(folder)) > MAX_SEGMENTS:
             _merge(folder)
     except OSError as err:
         where = str(Path(data_dir))

@@ -17,8 +17,40 @@ def has_snapshots(data_dir: Path) -> bool:
     return any((Path(data_dir) / "snapshots").glob("cluster=*/date=*/*.parquet"))
 
 
-def _directory(path: Path, source: str) -> Path:
-    """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``)."""
+def is_url(value: str | Path | None) -> bool:
+    """True when ``value`` names object storage (``s3://bucket/prefix`` and the other fsspec URLs)."""
+    from readiness.store import _remote
+
+    return _remote.is_url(value)
+
+
+def refuse_url(data: str | Path | None, command: str) -> None:
+    """``ReadinessError`` when ``data`` (or ``$READINESS_DATA``) is object storage: ``command``
+    rewrites or moves stored files in place, which a bucket's committed snapshots never are."""
+    where = data if data is not None else os.environ.get(DATA_ENV)
+    if is_url(where):
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError(f"{where}: '{command}' rewrites stored files in place, which object storage does not "
+                             "support (committed snapshots are never rewritten)",
+                             hint="copy the data to a local directory, run it there, and collect into the bucket again")
+
+
+def shown(data_dir: Path | str) -> str:
+    """How to name ``data_dir`` to a user: the URL a mirror stands for, else the path."""
+    from readiness.store import _remote
+
+    return _remote.shown(data_dir)
+
+
+def _directory(path: Path | str, source: str, *, full: bool = True) -> Path:
+    """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``); for
+    a URL, its local mirror brought up to date (``readiness.store._remote``, docs/storage.md)."""
+    if is_url(path):
+        from readiness.store import _remote
+
+        return _remote.mirror(str(path), full=full)
+    path = Path(path)
     if path.exists() and not path.is_dir():
         from readiness.errors import ReadinessError
 
@@ -30,11 +62,12 @@ def _directory(path: Path, source: str) -> Path:
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
     holds collected snapshots or a cluster is configured there (``collect.yaml``), else the
-    demo fleet's ``data/demo``."""
+    demo fleet's ``data/demo``. An object-storage URL (``s3://bucket/prefix``) stands for its local
+    mirror, brought up to date with the committed snapshots (docs/storage.md)."""
     if explicit:
-        return _directory(Path(explicit), "--data")
+        return _directory(explicit, "--data")
     if os.environ.get(DATA_ENV):
-        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
+        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}")
     base = DEFAULT_DATA
     project = PACKAGE.parent / "data"
     if not base.is_dir() and project.is_dir():  # e.g. a notebook opened from notebooks/
@@ -46,11 +79,12 @@ def data_dir(explicit: str | Path | None = None) -> Path:
 
 def own_data_dir(explicit: str | Path | None = None) -> Path:
     """Where the user's own data is written (collected snapshots, the work log): ``--data``, else
-    ``$READINESS_DATA``, else ``./data``; never the demo's directory by default."""
+    ``$READINESS_DATA``, else ``./data``; never the demo's directory by default. A URL: its local
+    mirror (the snapshots table only), whose snapshots are uploaded as they are committed."""
     if explicit:
-        return _directory(Path(explicit), "--data")
+        return _directory(explicit, "--data", full=False)
     if os.environ.get(DATA_ENV):
-        return _directory(Path(os.environ[DATA_ENV]), f"${DATA_ENV}")
+        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}", full=False)
     return DEFAULT_DATA
 
 

@@ -94,11 +94,12 @@ def test_deploy_manifests_fit_together() -> None:
         assert cron["metadata"]["namespace"] == account["metadata"]["namespace"]
         collector = (pod.get("initContainers") or pod["containers"])[0]
         command = " ".join(collector.get("args", []))
-        assert "collect --in-cluster" in command and "--data /data" in command
+        assert "collect --in-cluster" in command
         mounts = {m["name"]: m["mountPath"] for m in collector["volumeMounts"]}
-        assert mounts["data"] == "/data"
         volumes = {v["name"]: v for v in pod["volumes"]}
         if variant == "pvc":
+            assert "--data /data" in command and mounts["data"] == "/data"
             assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "readiness-data"
-        else:
-            assert "s3://" in " ".join(pod["containers"][0]["args"])
+        else:  # straight into the bucket (docs/storage.md): READINESS_DATA names it, no data volume
+            env = {e["name"]: e.get("value") for e in collector["env"]}
+            assert env["READINESS_DATA"].startswith("s3://") and "data" not in volumes

@@ -114,9 +114,13 @@ def test_cronjobs_emit_metrics_after_each_collection(rendered: dict[str, list[di
     for overlay in ("pvc", "s3"):
         [(_, pod)] = _pod_specs(rendered[overlay])
         script = " ".join(" ".join(c.get("args", [])) for c in pod.get("initContainers", []) + pod["containers"])
-        assert script.index("readiness collect") < script.index("readiness metrics --data /data --push")
-        env = {e["name"] for c in pod.get("initContainers", []) + pod["containers"] for e in c.get("env", [])}
+        assert script.index("readiness collect") < script.index("readiness metrics ") < script.index("--push")
+        env = {e["name"]: e.get("value") for c in pod.get("initContainers", []) + pod["containers"]
+               for e in c.get("env", [])}
         assert "PUSHGATEWAY_URL" in env
+        if overlay == "s3":  # straight into the bucket: no upload sidecar, no data volume
+            assert env["READINESS_DATA"].startswith("s3://") and "aws " not in script
+            assert [c["name"] for c in pod["containers"]] == ["collect"] and not pod.get("initContainers")
 
 
 @needs_kubectl

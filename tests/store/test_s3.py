@@ -1,0 +1,269 @@
+"""Object storage as the data directory, against a real S3 server (moto) on 127.0.0.1.
+
+``readiness collect`` writes into ``s3://``; ``score`` reads from it the same numbers as from a
+local directory; a collector killed between its uploads and its manifest leaves no visible
+snapshot; no credential is stored, in the bucket or in the local mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("s3fs", reason="pip install 'readiness[s3]'")
+moto_server = pytest.importorskip("moto.server", reason="pip install 'moto[server]'")
+
+from readiness import store  # noqa: E402
+from readiness.cli import main  # noqa: E402
+from readiness.store import paths  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY_ID = "AKIAREADINESSTEST0042"  # moto accepts any credentials: these must never be stored
+SECRET = "readiness-test-secret-9f8e7d6c5b4a"
+
+REPO = {
+    "apps/web.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          replicas: 3
+          template:
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27.3
+                resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+                readinessProbe: {httpGet: {path: /healthz, port: 8080}}
+                livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+        ---
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: web, namespace: shop}
+        spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: default-deny, namespace: shop}
+        spec: {podSelector: {}, policyTypes: [Ingress]}
+    """,
+    "infra/velero.yaml": """
+        apiVersion: velero.io/v1
+        kind: Schedule
+        metadata: {name: daily, namespace: velero}
+        spec: {schedule: "0 3 * * *", template: {ttl: 720h0m0s}}
+    """,
+    "infra/alerts.yaml": """
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {name: shop, namespace: monitoring}
+        spec:
+          groups:
+          - name: shop
+            rules:
+            - alert: WebDown
+              expr: up{job="web"} == 0
+              for: 5m
+              labels: {severity: critical}
+              annotations: {runbook_url: docs/runbooks/web-down.md}
+    """,
+    "docs/runbooks/web-down.md": "# Web down\n\n1. Check the pods.\n",
+    ".github/workflows/ci.yml": """
+        name: ci
+        on: [push]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+            - uses: actions/checkout@v4
+            - run: make test
+    """,
+}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1 for this module's tests."""
+    port = _port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket; the AWS_* environment a CronJob would have; a mirror of our own. Returns ``s3://bucket``."""
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET,
+           "AWS_DEFAULT_REGION": "us-east-1", "READINESS_CACHE": str(tmp_path / "cache")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("READINESS_DATA", raising=False)
+    import s3fs
+
+    bucket = f"fleet-{uuid.uuid4().hex[:10]}"
+    s3fs.S3FileSystem(anon=False).mkdir(bucket)
+    return f"s3://{bucket}"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "gitops"
+    for rel, text in REPO.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def _collect(data: str, repo: Path, cluster: str) -> None:
+    out = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--view", "files", "--cluster", cluster,
+                                    "--data", data])
+    assert out.exit_code == 0, out.output
+    assert f"-> {data} (repo-" in out.stdout  # the user sees the URL, not the mirror's path
+
+
+def _score(data: str) -> dict:
+    out = CliRunner().invoke(main, ["score", "--data", data, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def _objects(url: str) -> dict[str, bytes]:
+    import s3fs
+
+    fs = s3fs.S3FileSystem()
+    fs.invalidate_cache()
+    bucket = url.removeprefix("s3://")
+    return {k[len(bucket) + 1:]: fs.cat_file(k) for k in fs.find(bucket)}
+
+
+def _numbers(doc: dict) -> dict:
+    """What a score says: overall, categories, clusters and every check's status per cluster."""
+    return {k: doc[k] for k in doc if k not in ("as_of",)}
+
+
+def test_collect_into_s3_then_score_gives_the_local_numbers(s3: str, repo: Path, tmp_path: Path) -> None:
+    url, local = f"{s3}/fleet", str(tmp_path / "local")
+    for data in (url, local):
+        _collect(data, repo, "studio")
+        _collect(data, repo, "pi")
+    remote, here = _score(url), _score(local)
+    assert _numbers(remote) == _numbers(here)
+    assert remote["overall"] > 0 and {c["name"] for c in remote["clusters"]} == {"pi", "studio"}
+
+    stored = _objects(url)
+    manifests = sorted(k for k in stored if k.startswith("manifests/"))
+    assert len(manifests) == 2 and all(k.endswith(".json") for k in manifests)
+    for key in manifests:  # each manifest names exactly its snapshot's three files, all present
+        doc = json.loads(stored[key])
+        assert sorted(doc["files"]) == ["coverage", "objects", "snapshots"]
+        assert all(f in stored and f.startswith(f"{t}/cluster={doc['cluster']}/") for t, f in doc["files"].items())
+    assert any(k.startswith("findings/digest=") for k in stored)  # stored findings live in the bucket too
+
+    # A second machine (an empty mirror) reads the same numbers from the bucket alone.
+    os.environ["READINESS_CACHE"] = str(tmp_path / "another-cache")
+    assert _numbers(_score(url)) == _numbers(here)
+
+
+def test_a_collector_killed_before_its_manifest_leaves_no_visible_snapshot(s3: str, repo: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    first = store.snapshots(paths.data_dir(url))["snapshot_id"].to_list()
+    # A real collector process, killed (SIGKILL) right after its data files went up, before its manifest.
+    wrapper = dedent("""
+        import os, signal, sys
+        import s3fs
+        put = s3fs.S3FileSystem.pipe_file
+        def pipe_file(self, path, *args, **kwargs):
+            if "/manifests/" in path:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return put(self, path, *args, **kwargs)
+        s3fs.S3FileSystem.pipe_file = pipe_file
+        from readiness.cli import main
+        main(sys.argv[1:])
+    """)
+    proc = subprocess.run([sys.executable, "-c", wrapper, "collect", "--repo", str(repo), "--view", "files",
+                           "--cluster", "studio", "--data", url],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+    stored = _objects(url)
+    snapshot_files = [k for k in stored if k.startswith("snapshots/")]
+    assert len(snapshot_files) == 2  # the killed collector's files did go up ...
+    assert len([k for k in stored if k.startswith("manifests/")]) == 1  # ... but not its manifest
+    # ... so readers, with this machine's mirror (holding the killed run's local files) or a fresh one, see one.
+    from readiness.store import _remote
+
+    _remote._synced.clear()
+    assert store.snapshots(paths.data_dir(url))["snapshot_id"].to_list() == first
+    os.environ["READINESS_CACHE"] += "-fresh"
+    assert store.snapshots(paths.data_dir(url))["snapshot_id"].to_list() == first
+    _collect(url, repo, "studio")  # the next run commits as usual
+    _remote._synced.clear()
+    assert len(store.snapshots(paths.data_dir(url))) == 2
+
+
+def test_a_collector_downloads_no_other_cluster_objects(s3: str, repo: Path, tmp_path: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    os.environ["READINESS_CACHE"] = str(tmp_path / "pi-cronjob")  # another cluster's CronJob: a new pod
+    _collect(url, repo, "pi")
+    mirrored = sorted(p.relative_to(tmp_path / "pi-cronjob").parts[1:3]
+                      for p in (tmp_path / "pi-cronjob").rglob("*.parquet"))
+    assert ("snapshots", "cluster=studio") in mirrored  # enough to refuse mixing demo and collected data
+    assert ("objects", "cluster=studio") not in mirrored and ("objects", "cluster=pi") in mirrored
+
+
+def test_no_credential_is_stored(s3: str, repo: Path, tmp_path: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    _score(url)
+    stored = _objects(url)
+    assert any(k.startswith("objects/") for k in stored) and any(k.startswith("findings/") for k in stored)
+    mirrored = {str(p): p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file()}
+    assert any(p.endswith(".parquet") for p in mirrored)
+    for where, blob in {**stored, **mirrored}.items():
+        for secret in (KEY_ID, SECRET):
+            assert secret.encode() not in blob, f"{where} holds a credential"
+
+
+def test_storage_errors_are_one_line(s3: str) -> None:
+    missing = f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/fleet"
+    out = CliRunner().invoke(main, ["score", "--data", missing])
+    assert out.exit_code != 0
+    assert out.output.strip().startswith(f"error: {missing}: the bucket no-such-bucket-")
+    assert "does not exist" in out.output and len(out.output.strip().splitlines()) == 1
+    url = f"{s3}/empty"  # a bucket without snapshots names the URL, not the local mirror
+    out = CliRunner().invoke(main, ["score", "--data", url])
+    assert out.exit_code != 0 and out.output.startswith(f"error: {url}: no snapshots found")
+    for command in (["scrub"], ["doctor", "--repair"]):  # they rewrite files in place: refused, nothing touched
+        out = CliRunner().invoke(main, [*command, "--data", f"{s3}/fleet"])
+        assert out.exit_code == 1 and "object storage does not support" in out.output.replace("\n", " ")
+    out = CliRunner().invoke(main, ["score", "--data", f"s3://{KEY_ID}:{SECRET}@bucket/fleet"])
+    assert out.exit_code != 0 and SECRET not in out.output and "credentials in the --data URL" in out.output
+
+
+def test_a_local_data_directory_never_imports_the_storage_libraries(demo_dir: Path) -> None:
+    code = ("import sys; from readiness.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = ('fsspec', 's3fs', 'botocore', 'aiobotocore')\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+            "assert not loaded, loaded\nprint('clean')")
+    proc = subprocess.run([sys.executable, "-c", code, "score", "--data", str(demo_dir)],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("clean"), proc.stderr
