@@ -19,6 +19,7 @@ class DataLocation(click.ParamType):
     name = "directory"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The URL as written, else a ``Path`` (click's checks of a directory path)."""
         from readiness.store.paths import is_url
 
         if isinstance(value, str) and is_url(value):
