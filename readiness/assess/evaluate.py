@@ -14,10 +14,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import polars as pl
 
 from readiness import store
@@ -170,9 +171,16 @@ def _read_files(data_dir: Path, table: str, files: list[Path]) -> pl.DataFrame:
     files = [f for f in dict.fromkeys(files) if f.is_file()]
     if not files:
         return schema.empty(table)
+    declared = schema.TABLES[table]
+    try:  # one scan; each file's schema is checked (one metadata read per file) only when it fails
+        frame = pl.scan_parquet(files, hive_partitioning=False).select(list(declared)).collect()
+        if frame.schema == declared:
+            return frame
+    except (pl.exceptions.PolarsError, OSError):
+        pass
     store.check_files(table, files)
     try:
-        return pl.scan_parquet(files, hive_partitioning=False).select(list(schema.TABLES[table])).collect()
+        return pl.scan_parquet(files, hive_partitioning=False).select(list(declared)).collect()
     except (pl.exceptions.ComputeError, OSError) as err:
         for f in files:
             problem = store.unreadable(f)
@@ -227,6 +235,44 @@ def _checked(waivers: list[att.Waiver], rubric: Rubric, clusters: set[str]) -> l
     return waivers
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _rows_frame(rows: list[dict[str, Any]], frame_schema: pl.Schema) -> pl.DataFrame:
+    """``pl.DataFrame(rows, schema=frame_schema)`` for finding rows, column by column: polars
+    builds a tz-aware datetime or a list-of-strings column from Python objects one element at a
+    time (seconds per 100k rows), so ``collected_at`` goes in as integer microseconds and
+    ``evidence`` as JSON text, each converted by one vectorised cast."""
+    if not rows:
+        return pl.DataFrame(schema=frame_schema)
+    columns: dict[str, pl.Series] = {}
+    for name, dtype in frame_schema.items():
+        values = [r[name] for r in rows]
+        if name == "collected_at":
+            micros: dict[datetime, int] = {}
+            ints = [micros[v] if v in micros else micros.setdefault(v, (v - _EPOCH) // _MICROSECOND)
+                    if v is not None else None for v in values]
+            columns[name] = pl.Series(name, ints, dtype=pl.Int64).cast(dtype)
+        elif name == "evidence":
+            columns[name] = pl.Series(name, [None if v is None else orjson.dumps(v).decode() for v in values], dtype=pl.String).str.json_decode(dtype)
+        else:
+            columns[name] = pl.Series(name, values, dtype=dtype)
+    return pl.DataFrame(list(columns.values()))
+
+
+_configs_of: tuple[Rubric, dict[str, Config]] | None = None
+
+
+def _configs(rubric: Rubric) -> dict[str, Config]:
+    """Check id -> its ``Config`` for ``rubric``, built once per rubric (not per snapshot):
+    a ``Config`` fills in its thresholds' defaults when built."""
+    global _configs_of
+    if _configs_of is None or _configs_of[0] is not rubric:
+        _configs_of = (rubric, {cid: Config(cid, spec.thresholds) for cid, spec in rubric.checks.items()})
+    return _configs_of[1]
+
+
 def evaluate_point(
     p: Point, objs: pl.DataFrame, cov: pl.DataFrame, rubric: Rubric, role: str | None,
     attestations: list[Attestation], waivers: list[att.Waiver], key: str = "",
@@ -240,6 +286,7 @@ def evaluate_point(
     """
     fs.log_evaluation(key, p.cluster, p.snapshot_id)
     ev = Evidence(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
+    configs = _configs(rubric)
     rows = []
     for check_id, spec in rubric.checks.items():
         applicable = spec.applies(role)
@@ -248,7 +295,7 @@ def evaluate_point(
         elif p.status == "unreachable":
             result = unknown("cluster was unreachable at collection")
         else:
-            result = run(get(check_id), ev, Config(check_id, spec.thresholds))
+            result = run(get(check_id), ev, configs[check_id])
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
         row = _finding(p, check_id, rubric, result, waived)
@@ -328,7 +375,7 @@ def evaluate(
             for row in evaluate_point(p, objs, cov, rubric, roles.get(p.cluster), attestations, waivers, key):
                 row["evidence_stamp"] = stamp
                 rows.append(row)
-        return pl.DataFrame(rows, schema=fs.STORED)
+        return _rows_frame(rows, fs.STORED)
 
     stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
     order = {cid: i for i, cid in enumerate(rubric.checks)}
@@ -338,4 +385,4 @@ def evaluate(
     by_point = stored.partition_by("_point", as_dict=True, include_key=False)
     rows = [_as_of(pts[i], row, rubric, waivers, as_of)
             for i in range(len(pts)) for row in by_point[(i,)].iter_rows(named=True)]
-    return pl.DataFrame(rows, schema=schema.FINDINGS)
+    return _rows_frame(rows, schema.FINDINGS)
