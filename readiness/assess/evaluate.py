@@ -12,6 +12,8 @@ every check ``unknown``; active waivers turn a non-passing status into ``waived`
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -261,6 +263,26 @@ def _rows_frame(rows: list[dict[str, Any]], frame_schema: pl.Schema) -> pl.DataF
     return pl.DataFrame(list(columns.values()))
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while snapshots are evaluated (as it was, after).
+
+    Parsing a snapshot's objects allocates many containers and no reference cycles (reference
+    counting frees them), but each allocation counts towards a collection that rescans every
+    object alive, the findings rows built so far included: a quarter of the evaluation's CPU
+    time at 1000 clusters. What was alive before is frozen (``gc.freeze``), so it is not rescanned.
+    """
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 _configs_of: tuple[Rubric, dict[str, Config]] | None = None
 
 
@@ -371,11 +393,12 @@ def evaluate(
         todo = [pts[i] for i in indexes]
         stamps = wanted["evidence_stamp"].gather(indexes).to_list()
         rows = []
-        for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
-            for row in evaluate_point(p, objs, cov, rubric, roles.get(p.cluster), attestations, waivers, key):
-                row["evidence_stamp"] = stamp
-                rows.append(row)
-        return _rows_frame(rows, fs.STORED)
+        with _gc_paused():
+            for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
+                for row in evaluate_point(p, objs, cov, rubric, roles.get(p.cluster), attestations, waivers, key):
+                    row["evidence_stamp"] = stamp
+                    rows.append(row)
+            return _rows_frame(rows, fs.STORED)
 
     stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
     order = {cid: i for i, cid in enumerate(rubric.checks)}
