@@ -365,6 +365,7 @@ def evaluate(
     as_of: date | None = None,
     clusters: list[str] | None = None,
     history: bool = False,
+    snapshots: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Findings (``schema.FINDINGS``) of every rubric check on each evaluated snapshot: one row
     per (snapshot, check), snapshots in time order per cluster, checks in rubric order.
@@ -372,14 +373,16 @@ def evaluate(
     ``history``: every snapshot, each as of its own day; else each cluster's newest snapshot as
     of ``as_of`` (default: its own day), stale ones ``unknown``. Snapshots already evaluated
     under the same digest are read from ``DATA/findings/`` (``readiness.store.findings``); only new or
-    changed ones are evaluated, and stored.
+    changed ones are evaluated, and stored. ``snapshots``: ``store.snapshots(data_dir, clusters)``
+    when the caller has read it already (it is not read again).
     """
     data_dir = Path(data_dir)
     today = datetime.now(UTC).date()
     if as_of is not None and as_of > today:
         raise ReadinessError(f"--as-of {as_of} is in the future (today is {today})",
                              hint="assess today or an earlier day")
-    snapshots = store.snapshots(data_dir, clusters)
+    if snapshots is None:
+        snapshots = store.snapshots(data_dir, clusters)
     pts = points(snapshots, as_of=as_of, history=history)
     attestations, roles, waivers, key = _inputs(data_dir, rubric, None if clusters else snapshots)
     wanted = pl.DataFrame(
