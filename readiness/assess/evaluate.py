@@ -168,8 +168,9 @@ def _snapshot_files(data_dir: Path, table: str, p: Point) -> list[Path]:
 
 
 def _read_files(data_dir: Path, table: str, files: list[Path]) -> pl.DataFrame:
-    """The rows of exactly ``files`` of ``table`` (each file's schema checked first): only what the
-    points evaluated need, never the whole table. ``DataFileError`` naming a file that cannot be read."""
+    """The rows of exactly ``files`` of ``table`` (each file's schema checked when the one scan
+    fails or yields other types): only what the points evaluated need, never the whole table.
+    ``SchemaError`` or ``DataFileError`` naming a file that does not match or cannot be read."""
     files = [f for f in dict.fromkeys(files) if f.is_file()]
     if not files:
         return schema.empty(table)
