@@ -15,10 +15,10 @@ the numbers measure the client. For each size it runs, each in a fresh process:
 - kubectl: ``kubectl get pods -A -o json --chunk-size=PAGE`` to /dev/null, when kubectl is on PATH.
 
 Runs are paired: each repeat runs every mode back to back, and the fastest of ``--repeat`` counts
-for each. It prints wall times, CPU times (a loaded machine stretches wall time, CPU time less), the ratios ours/floor (target <= 2.0), naive/ours (>= 10) and
-kubectl/ours, and the growth of each process' peak RSS during the collection (flat from 10k to
-200k for ours). Naive and kubectl hold everything in memory (kubectl needs ~17 GB at 200k Pods):
-they run only up to ``--naive-max``/``--kubectl-max`` objects.
+for each. It prints wall times, CPU times (a loaded machine stretches wall time more), the
+ratios ours/floor (target <= 2.0), naive/ours (>= 10) and kubectl/ours, and the growth of each
+process' peak RSS during the collection (flat from 10k to 200k for ours). Naive and kubectl hold
+everything in memory (kubectl needs ~17 GB at 200k Pods): they run only up to ``--naive-max``/``--kubectl-max`` objects.
 """
 
 from __future__ import annotations

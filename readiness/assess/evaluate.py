@@ -258,7 +258,8 @@ def _rows_frame(rows: list[dict[str, Any]], frame_schema: pl.Schema) -> pl.DataF
                     if v is not None else None for v in values]
             columns[name] = pl.Series(name, ints, dtype=pl.Int64).cast(dtype)
         elif name == "evidence":
-            columns[name] = pl.Series(name, [None if v is None else orjson.dumps(v).decode() for v in values], dtype=pl.String).str.json_decode(dtype)
+            texts = [None if v is None else orjson.dumps(v).decode() for v in values]
+            columns[name] = pl.Series(name, texts, dtype=pl.String).str.json_decode(dtype)
         else:
             columns[name] = pl.Series(name, values, dtype=dtype)
     return pl.DataFrame(list(columns.values()))
