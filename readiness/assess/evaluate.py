@@ -206,7 +206,7 @@ def _frames(data_dir: Path, pts: list[Point]) -> Iterator[tuple[Point, pl.DataFr
         yield p, objs, cov
 
 
-def _finding(p: Point, spec_id: str, rubric: Rubric, result: Result, waived: bool) -> dict:
+def _finding(p: Point, spec_id: str, rubric: Rubric, result: Result, waived: bool) -> dict[str, Any]:
     spec = rubric.checks[spec_id]
     return {
         "snapshot_id": p.snapshot_id,
