@@ -18,6 +18,11 @@ cold, one week added, the whole history scored again; prints cold / rescore (tar
 objects Parquet files and json-parsing every object's labels, annotations, spec and status,
 nothing else (``read_and_parse``). Paired runs (floor, then ours) on the same data; the last
 line prints ours / floor from the best of each (target <= 3 at 1000 clusters).
+
+    .venv/bin/python benchmarks/score.py --assess [--runs 3]
+
+``--assess`` (``assess_flat()``): ``assess()`` of the newest day with 52 and with 156 weeks of
+history (5 clusters), cold and warm; the ratio 156 / 52 weeks must stay <= 1.2.
 """
 
 from __future__ import annotations
@@ -41,11 +46,14 @@ from readiness.store import schema
 from readiness.store.findings import DIR as FINDINGS_DIR
 
 
-def write_fleet(data: Path, clusters: int, weeks: int, first_week: int = 0) -> None:
+def write_fleet(data: Path, clusters: int, weeks: int, first_week: int = 0, end_with_demo: bool = False) -> None:
+    """``clusters`` x weekly snapshots ``first_week`` .. ``weeks - 1`` into ``data``; week 0 on the
+    demo's first day, or (``end_with_demo``) the last week on the demo's last day (never in the future)."""
     templates = timeline.CLUSTERS
+    shift = weeks - timeline.WEEKS if end_with_demo else 0
     for week in range(first_week, weeks):
         state = min(week, timeline.WEEKS - 1)
-        at = timeline.collected_at(0) + timedelta(weeks=week)
+        at = timeline.collected_at(0) + timedelta(weeks=week - shift)
         sid = f"demo-{at:%Y%m%dT%H%MZ}"
         repo = repository(state)
         rows = []
@@ -132,6 +140,43 @@ def floor(clusters: int, weeks: int, runs: int) -> float:
     return ratio
 
 
+def assess_flat(clusters: int = 5, short: int = 52, long: int = 156, runs: int = 3) -> float:
+    """``assess()`` of the newest day with ``short`` and with ``long`` weeks of history (two data
+    directories of ``clusters`` clusters): best-of-``runs`` seconds of each, cold (DATA/findings/
+    removed first: the newest day is evaluated) and warm (its findings stored), paired run by run.
+    Returns long / short of the cold best (target <= 1.2: one day's assessment reads what that day
+    needs, not the whole history)."""
+    from readiness.assess.assessment import assess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = {weeks: Path(tmp) / f"data-{weeks}" for weeks in (short, long)}
+        for weeks, data in dirs.items():
+            started = time.perf_counter()
+            write_fleet(data, clusters, weeks, end_with_demo=True)
+            print(f"assess: {clusters} clusters x {weeks} weeks written in {time.perf_counter() - started:.1f} s",
+                  flush=True)
+        best: dict[tuple[int, str], float] = {}
+        for run in range(1, runs + 1):
+            line = []
+            for weeks, data in dirs.items():
+                shutil.rmtree(data / FINDINGS_DIR, ignore_errors=True)
+                for state in ("cold", "warm"):
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    result = assess(data)
+                    took, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+                    best[(weeks, state)] = min(best.get((weeks, state), took), took)
+                    best[(weeks, state + " cpu")] = min(best.get((weeks, state + " cpu"), cpu), cpu)
+                    line.append(f"{weeks} weeks {state} {took:5.2f} s (CPU {cpu:5.2f} s, {result.findings.height} "
+                                f"findings)")
+            print(f"assess run {run}: " + "; ".join(line), flush=True)
+        for state in ("cold", "warm"):
+            print(f"assess() of the newest day, best of {runs}, {state}: {short} weeks {best[(short, state)]:.2f} s, "
+                  f"{long} weeks {best[(long, state)]:.2f} s: ratio {best[(long, state)] / best[(short, state)]:.2f} "
+                  f"(CPU time ratio {best[(long, state + ' cpu')] / best[(short, state + ' cpu')]:.2f}; "
+                  "target <= 1.2)")
+        return best[(long, "cold")] / best[(short, "cold")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,100", help="fleet sizes (clusters), comma-separated")
@@ -142,7 +187,12 @@ def main() -> None:
     parser.add_argument("--floor-clusters", type=int, default=1000, help="with --floor: clusters")
     parser.add_argument("--floor-weeks", type=int, default=2, help="with --floor: weekly snapshots per cluster")
     parser.add_argument("--runs", type=int, default=3, help="with --floor: paired runs (the best of each counts)")
+    parser.add_argument("--assess", action="store_true",
+                        help="assess() of the newest day with 52 and 156 weeks of history (5 clusters)")
     args = parser.parse_args()
+    if args.assess:
+        assess_flat(runs=args.runs)
+        return
     if args.rescore:
         rescore(max(int(s) for s in args.sizes.split(",")), args.weeks)
         return

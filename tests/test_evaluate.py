@@ -192,3 +192,26 @@ def test_stale_collection_warns_in_score_and_report(data: Path) -> None:
     assert (a.stale_today() or 0) > 300  # collected 2026-01-10
     assert "**Stale data**" in sections.status(a)
     assert a.stale_today(today=date(2026, 1, 12)) is None
+
+
+def test_rows_frame_is_the_frame_polars_builds_from_the_rows() -> None:
+    """Findings rows go into a frame column by column (datetimes as microseconds, evidence as
+    JSON): the same frame as polars' own row-by-row construction, awkward values included."""
+    from readiness.assess.evaluate import _rows_frame
+    from readiness.store.findings import STORED
+
+    base = {name: None for name in STORED}
+    rows = [
+        {**base, "snapshot_id": "s1", "cluster": "a", "collected_at": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+         "check_id": "x", "weight": 2.5, "score": 0.25, "waived": False, "applicable": True,
+         "evidence": ["plain", 'quote " and \\ backslash', "ünïcode ✓", "line\nbreak", "tab\there"]},
+        {**base, "snapshot_id": "s2", "cluster": "b", "collected_at": datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+         "check_id": "y", "evidence": [], "waived": True, "blocker": "B1,B2"},
+        {**base, "snapshot_id": "s3", "cluster": "a", "collected_at": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+         "evidence": None, "reason": ""},
+    ]
+    built = _rows_frame(rows, STORED)
+    assert built.schema == STORED
+    assert built.equals(pl.DataFrame(rows, schema=STORED))
+    assert built["evidence"][0].to_list()[1:] == ['quote " and \\ backslash', "ünïcode ✓", "line\nbreak", "tab\there"]
+    assert _rows_frame([], schema.FINDINGS).schema == schema.FINDINGS

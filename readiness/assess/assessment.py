@@ -165,7 +165,7 @@ def assess(
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     snaps = store.snapshots(data_dir, clusters)
     day = as_of or cast(datetime, snaps["collected_at"].max()).date()  # a Datetime column's max
-    findings = evaluate(data_dir, rub, as_of=day, clusters=clusters)
+    findings = evaluate(data_dir, rub, as_of=day, clusters=clusters, snapshots=snaps)
     fleet_checks = sc.fleet_checks(findings, on=day)
     scores = sc.scores(findings, rub, on=day)
     blockers = sc.blockers(findings, rub, on=day)

@@ -222,7 +222,21 @@ def scan(data_dir: Path | str, table: str, clusters: list[str] | None = None) ->
 
 
 def read(data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.DataFrame:
-    """Read ``table`` from ``data_dir`` (validated), optionally for some clusters only."""
+    """Read ``table`` from ``data_dir`` (validated), optionally for some clusters only.
+
+    One scan of every file; each file's schema is read and checked (``check_files``, one metadata
+    read per file: most of the time at hundreds of snapshots) only when that scan fails or yields
+    other types than the declared ones."""
+    files = _files(Path(data_dir), table, clusters)
+    if not files:
+        return schema.empty(table)
+    declared = schema.TABLES[table]
+    try:
+        frame = pl.scan_parquet(files, hive_partitioning=False).select(list(declared)).collect()
+        if frame.schema == declared:
+            return frame
+    except (pl.exceptions.PolarsError, OSError):
+        pass
     return collect(scan(data_dir, table, clusters), data_dir, table, clusters)
 
 

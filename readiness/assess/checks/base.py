@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
+import orjson
 import polars as pl
 
 from readiness.assess.checks import thresholds as _thresholds
@@ -122,6 +123,15 @@ OBJECT_COLUMNS = ("api_version", "kind", "namespace", "name", "labels", "annotat
 COVERAGE_COLUMNS = ("api_version", "kind", "outcome", "count", "detail")
 
 
+def _loads(text: str) -> Any:
+    """``json.loads(text)``, by orjson (several times faster, the same values) where it can: what
+    orjson refuses (integers beyond 64 bits, NaN, malformed text) goes to json, errors included."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 class Objects:
     """One snapshot's objects, indexed once by (API group, kind) and parsed into ``KubeObject``s once.
 
@@ -166,7 +176,7 @@ class Objects:
         key = (group, kind)
         found = self._parsed.get(key)
         if found is None:
-            loads = json.loads
+            loads = _loads
             found = self._parsed[key] = [
                 KubeObject(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
                      src or "live")
