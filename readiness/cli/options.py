@@ -12,7 +12,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DataLocation(click.ParamType):
+class DataLocation(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2; >=8.1 allowed
     """A data directory: a local path (``Path``), or an object-storage URL kept as written
     (``s3://bucket/prefix``: a ``Path`` would fold its ``//``)."""
 
