@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ import orjson
 import polars as pl
 
 from readiness import store
+from readiness._gc import paused as gc_paused
 from readiness.assess import attestations as att
 from readiness.assess.checks.base import Attestation, CheckThresholds, ClusterSnapshot, Result, get, run, unknown
 from readiness.assess.rubric import Rubric
@@ -270,26 +270,6 @@ def _rows_frame(rows: list[dict[str, Any]], frame_schema: pl.Schema) -> pl.DataF
     return pl.DataFrame(list(columns.values()))
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while snapshots are evaluated (as it was, after).
-
-    Parsing a snapshot's objects allocates many containers and no reference cycles (reference
-    counting frees them), but each allocation counts towards a collection that rescans every
-    object alive, the findings rows built so far included: a quarter of the evaluation's CPU
-    time at 1000 clusters. What was alive before is frozen (``gc.freeze``), so it is not rescanned.
-    """
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
-
-
 _configs_of: tuple[Rubric, dict[str, CheckThresholds]] | None = None
 
 
@@ -365,7 +345,7 @@ def evaluate_batch(data_dir: Path, todo: list[EvaluatedSnapshot], stamps: list[s
     same order): their files read once, each point evaluated by ``evaluate_point``. One Dask task
     runs one call (``engine("dask")``); in-process evaluation runs one call for every point."""
     rows = []
-    with _gc_paused():
+    with gc_paused():
         for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
             for row in evaluate_point(p, objs, cov, inputs.rubric, inputs.roles.get(p.cluster), inputs.attestations,
                                       inputs.waivers, inputs.key):

@@ -9,16 +9,15 @@ read at all is recorded as ``unreachable`` and the others are still written.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from readiness._gc import paused as gc_paused
 from readiness.collect import kube
 from readiness.collect.catalogue import Resource
 from readiness.collect.policy import version_of as policy_version
@@ -201,26 +200,6 @@ def _collect_types(transport: kube.Transport, discovery: kube.Discovery, catalog
     return types
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while pages are read, as it was before afterwards.
-
-    Parsed pages and rows hold no reference cycles (reference counting frees each page), but every
-    container they allocate counts towards a collection, and the full collections rescan every
-    object alive: a quarter of the wall time at 200k Pods. What start-up left alive is frozen
-    (``gc.freeze``) so the collections that run after the block do not scan it either.
-    """
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
-
-
 def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], data_dir: Path | str,
                      settings: kube.Settings | None = None, *, parallel: int = 4,
                      progress: ProgressFn | None = None, now: datetime | None = None) -> list[ClusterResult]:
@@ -233,7 +212,7 @@ def collect_clusters(targets: Sequence[Target], catalogue: Sequence[Resource], d
     sid = snapshot_id("live", at)
     cancel = threading.Event()
     # The pool is shut down (every cluster done or stopped) before the collector is restored.
-    with _collector_paused(), ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))),
+    with gc_paused(), ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))),
                                                  thread_name_prefix="collect") as pool:
         try:
             futures = [pool.submit(collect_cluster, t, catalogue, data_dir, sid, at, settings, progress, cancel)
