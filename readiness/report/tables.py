@@ -305,12 +305,12 @@ def burndown_weeks(weeks: pl.DataFrame) -> list[Row]:
              "Readiness": pct(r["readiness"])} for r in weeks.iter_rows(named=True)]
 
 
-_FAILS_ON = re.compile(r"\(fails on ([^()]*)\)")
+_FAILS_ON = re.compile(r"\(does not hold on ([^()]*)\)")  # risks.register's reason (plan/risks.py)
 
 
 def _counted(reason: str, grouping: Any) -> str:
-    """``reason`` with each "(fails on a, b, ...)" longer than ``grouping.shown`` names counted
-    instead ("(fails on 300 of 500 clusters)"); unchanged below the large-fleet threshold."""
+    """``reason`` with each "(does not hold on a, b, ...)" longer than ``grouping.shown`` names
+    counted instead ("(does not hold on 300 of 500 clusters)"); unchanged below the large-fleet threshold."""
     if grouping is None or not grouping.large:
         return reason
 
@@ -318,7 +318,7 @@ def _counted(reason: str, grouping: Any) -> str:
         names = m.group(1).split(", ")
         if len(names) <= grouping.shown:
             return m.group(0)
-        return f"(fails on {len(names)} of {len(grouping.groups)} clusters)"
+        return f"(does not hold on {len(names)} of {len(grouping.groups)} clusters)"
 
     return _FAILS_ON.sub(count, reason)
 

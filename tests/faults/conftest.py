@@ -80,14 +80,24 @@ def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> s
     return errors[0]
 
 
+PLAN = Path(__file__).resolve().parents[2] / "data" / "plan.yaml"  # the project's plan: work packages WP1-WP..
+
+
+def with_plan(data: Path) -> Path:
+    """``data`` with a plan.yaml of its own (the project's): ``log`` and ``burndown`` borrow none."""
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "plan.yaml").write_bytes(PLAN.read_bytes())
+    return data
+
+
 @pytest.fixture
 def collected(tmp_path: Path) -> Path:
-    """A data directory with two good snapshots of clusters alpha and beta."""
+    """A data directory with two good snapshots of clusters alpha and beta, and a plan."""
     data = tmp_path / "data"
     for cluster in ("alpha", "beta"):
         write_snapshot(data, cluster, day("2026-03-01"))
         write_snapshot(data, cluster, day("2026-03-08"))
-    return data
+    return with_plan(data)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from readiness.cli import main
 
-from .conftest import cli, day, leftovers, one_line_error, tree, write_snapshot
+from .conftest import cli, day, leftovers, one_line_error, tree, with_plan, write_snapshot
 
 
 def first(data: Path, table: str, cluster: str = "alpha") -> Path:
@@ -106,6 +106,7 @@ def test_a_full_tmpfs(tmpfs: Path) -> None:
 def test_a_read_only_data_directory(collected: Path, tmpfs: Path) -> None:
     data = tmpfs / "data"
     write_snapshot(data, "alpha", day("2026-03-08"))
+    with_plan(data)
     (data / "worklog.csv").write_text("date,work_package,hours,note\n")
     before = tree(data)
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)

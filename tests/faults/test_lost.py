@@ -19,7 +19,7 @@ from readiness.collect import Settings, collect_clusters, load_catalogue, resolv
 from readiness.errors import ConfigError, ReadinessError
 from readiness.plan import worklog as wl
 
-from .conftest import cli, day, node, one_line_error, tree, write_snapshot
+from .conftest import cli, day, node, one_line_error, tree, with_plan, write_snapshot
 
 FAST = Settings(timeout=2.0, retries=0, backoff=0.01, page_size=2)
 AT = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -74,7 +74,7 @@ def test_an_unclosed_quote_is_an_error_at_its_line(collected: Path) -> None:
 
 
 def test_log_refuses_to_append_after_an_unclosed_quote(tmp_path: Path) -> None:
-    log = tmp_path / "worklog.csv"
+    log = with_plan(tmp_path) / "worklog.csv"
     log.write_text(GOOD + '2025-11-19,WP2,2,"velero\n')
     before = log.read_bytes()
     out = CliRunner().invoke(main, ["log", "WP1", "1", "--data", str(tmp_path)])
