@@ -47,7 +47,13 @@ def previous_month_end(dates: list[date], month: str) -> date | None:
 
 
 def changes(findings: pl.DataFrame, rubric: Rubric, before: date, after: date) -> pl.DataFrame:
-    """Checks whose contribution changed between two days, largest gains first, then losses."""
+    """Checks whose contribution changed between two days, largest gains first, then losses.
+
+    One row per check whose points moved by at least 0.05: ``check_id``, ``category``, ``after``
+    and ``before`` (its points of the overall score on each day, from ``contributions``; 0 when
+    the check was not scored that day), ``status_after``, ``status_before``, ``delta`` (after -
+    before, points) and ``title`` (the rubric's).
+    """
     c = contributions(findings, rubric)
     old = c.filter(pl.col("date") == before).select("check_id", pl.col("points").alias("before"),
                                                     pl.col("status").alias("status_before"))
