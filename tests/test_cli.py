@@ -99,6 +99,7 @@ def test_risks_and_burndown_of_one_cluster(run: CliRunner, demo_dir: Path) -> No
 
     # Secret leakage on 2025-11-07: ESO ran on studio but not yet on forge (WP1 lands in week 1).
     assert (r4("studio"), r4("forge")) == ("partly mitigated", "unmitigated")
+
     def earned(cluster: str) -> list[float]:
         out = run.invoke(main, ["burndown", "--data", str(demo_dir), "--cluster", cluster, "--format", "json"])
         return [w["earned"] for w in json.loads(out.output)["weeks"][:2]]

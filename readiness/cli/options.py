@@ -64,6 +64,7 @@ def assessment_options(command: F) -> F:
         command = option(command)
     return command
 
+
 ENGINES = ("local", "dask")  # readiness.assess.evaluate.ENGINES (not imported here: it loads polars)
 
 

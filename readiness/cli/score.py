@@ -27,7 +27,6 @@ from readiness.cli.scrub import warn_unscrubbed
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
 
 
-
 def _day(value: datetime | None) -> date | None:
     return value.date() if value else None
 

@@ -190,6 +190,7 @@ def _excludes(appset: dict[str, Any], cluster: str) -> bool:
     """Whether every ``clusters`` generator's selector rules out ``cluster`` by name
     (``matchExpressions`` ``NotIn`` on a key naming the cluster, such as ``akuity.io/argo-cd-cluster-name``)."""
     gens = _cluster_generators(appset)
+
     def out(gen: dict[str, Any]) -> bool:
         for expr in _dict(gen.get("selector")).get("matchExpressions") or []:
             expr = _dict(expr)

@@ -236,7 +236,6 @@ def load_plan(path: Path | str | None = None, *, rubric: Rubric | None = None, d
     return replace(plan, warnings=tuple(consistency_warnings(plan, rub)))
 
 
-
 def work_packages(plan: Plan) -> pl.DataFrame:
     """One row per work package: id, title, weeks, dates, hours, blockers, checks.
 

@@ -108,6 +108,7 @@ def empty(table: str) -> pl.DataFrame:
     """An empty frame with the declared schema of ``table``."""
     return pl.DataFrame(schema=TABLES[table])
 
+
 # What the collector puts in place of an environment variable's value, and what the demo emits.
 REDACTED = "[redacted by readiness]"
 

@@ -52,6 +52,7 @@ RESTORE_PHASES = ("New", "InProgress", "WaitingForPluginOperations", "WaitingFor
                   "Finalizing", "FinalizingPartiallyFailed", "Completed", "PartiallyFailed", "Failed",
                   "FailedValidation", None, "")
 
+
 @dataclass(frozen=True)
 class LocationAvailable:
     """backup_location_available: how old a BackupStorageLocation's last validation may be."""
@@ -112,7 +113,6 @@ class DrRunbook:
     """backup_dr_runbook: what a DR runbook's path or title matches (case-insensitive)."""
 
     pattern: Regex = r"disaster|recovery|restore|\bdr\b"
-
 
 
 def _phase(ev: ClusterSnapshot, item_status: object) -> str:

@@ -85,6 +85,7 @@ class UnitCoverage:
 
     min_line_rate: float = 0.8
 
+
 Job = tuple[KubeObject, dict[str, Any]]
 
 

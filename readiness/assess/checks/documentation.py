@@ -34,7 +34,6 @@ class RunbooksTested:
     min_share: float = 0.8
 
 
-
 def _blind(ev: ClusterSnapshot) -> Result | None:
     """``unknown`` when the repository's documents could not be read."""
     if ev.unreadable((REPO_GROUP, "Document")):
@@ -65,6 +64,7 @@ def topology(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     a document of that type, or a section of any document on it (Document ``covers``)."""
     if blind := _blind(ev):
         return blind
+
     def about(d: KubeObject, kind: str) -> bool:
         spec = d.spec if isinstance(d.spec, dict) else {}
         return spec.get("type") == kind or kind in (spec.get("covers") or [])

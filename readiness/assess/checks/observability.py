@@ -131,6 +131,7 @@ class IncidentFacts:
 
     facts: tuple[str, ...] = ("pagerduty_contract", "pagerduty_test_alert")
 
+
 Probe = tuple[str, str, Callable[[KubeObject], bool]]
 
 

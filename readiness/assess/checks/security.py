@@ -87,8 +87,6 @@ class IncidentRunbook:
     pattern: Regex = "secur"
 
 
-
-
 def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, str] | None = None) -> bool:
     """Whether namespace ``name`` belongs to the platform, not to an application: the rubric's
     ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces."""
