@@ -418,9 +418,18 @@ def scoring_note(a: Assessment) -> str:
 
 
 def recommendations(recs: Any, top: int = 10) -> str:
-    """What to do next: work packages, then single checks, ranked by points gained per planned hour."""
+    """What to do next: work packages, then single checks, ranked by points gained per planned hour; without
+    a plan (``recs.planned`` false) the open checks by points alone, saying there is no plan."""
     if not recs.actions:
         return "Nothing to recommend: every check holds on every cluster.\n"
+    if not getattr(recs, "planned", True):
+        return ("No improvement plan (`plan.yaml`) in the data directory, so no hours rank the open checks: "
+                "they are ordered by the readiness points the overall gains when each holds on every cluster "
+                f"(all open checks together: {round(100 - recs.overall, 1):g} points, up to 100%). Write a plan with "
+                "work packages to rank them by points per hour (`readiness recommend` prints the same).\n\n"
+                + "; ".join(f"`{x.check_id}` +{x.points:.2f} points" + (f" ({', '.join(x.blockers)})" if x.blockers
+                                                                         else "")
+                            for x in sorted(recs.actions, key=lambda x: (-x.points, x.check_id))) + ".\n")
     out = [f"Ranked by readiness points gained per planned hour: points are what the overall gains when the "
            f"check holds on every cluster (all open checks together: {round(100 - recs.overall, 1):g} points, "
            "up to 100%), hours are what the plan has left for it (`readiness recommend` prints the same).\n"]
