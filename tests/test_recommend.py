@@ -82,6 +82,8 @@ def test_without_a_plan_recommendations_say_so_and_order_by_points(tmp_path: Pat
     assert "per planned hour" not in text and "Not in the plan" not in text
     points = [float(p) for p in re.findall(r"` \+(\d+\.\d+) points", text)]
     assert len(points) == len(r.actions) and points == sorted(points, reverse=True)
+    assert "no plan.yaml, so no planned hours." in sections.ready_and_missing(a, r)
+    assert "no work package in the plan" not in sections.ready_and_missing(a, r)
     actions = {row["Action"] for row in tables.targets(a, recs=r)[:-1]}  # the last row is the OVERALL
     assert "no plan: see Recommendations" in actions and actions <= {"Maintain", "no plan: see Recommendations"}
     out = CliRunner().invoke(main, ["recommend", "--data", str(data)])

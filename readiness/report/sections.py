@@ -136,7 +136,7 @@ def _assessment_line(a: Assessment, g: dict[str, Any], score: float, target: flo
     return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster; {judgement}."
 
 
-def _gap_line(g: dict[str, Any], a: Assessment) -> str:
+def _gap_line(g: dict[str, Any], a: Assessment, planned: bool = True) -> str:
     if not g["open_checks"]:
         return "**Gap analysis**: no gap: every check holds."
     head = (f"**Gap analysis**: {g['gap']:g} points below the target, {g['at_stake']:g} points of the overall at "
@@ -144,7 +144,8 @@ def _gap_line(g: dict[str, Any], a: Assessment) -> str:
     blockers = ", ".join(f"{b} ({a.rubric.blockers[b].title})" for b in g["open_blockers"])
     wps = ", ".join(g["work_packages"])
     return (head + (f"; open blockers: {blockers}" if blockers else "")
-            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps else "; no work package in the plan."))
+            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps
+               else "; no work package in the plan." if planned else "; no plan.yaml, so no planned hours."))
 
 
 def _where(names: list[str], grouping: Any) -> str:
@@ -193,7 +194,8 @@ def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> 
                            f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
             out.append("")
         if cid in gaps:
-            out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
+            out += [_assessment_line(a, gaps[cid], score, target), "",
+                    _gap_line(gaps[cid], a, getattr(recs, "planned", True)), ""]
     return "\n".join(out) + "\n"
 
 
