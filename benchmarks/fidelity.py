@@ -17,7 +17,8 @@ A fact reads the deployed view's snapshot of ``cluster`` (the default view), or 
 snapshot (``view: files``). Queries (all on stored rows, see ``evaluate``): ``clusters``,
 ``count: {kind, group?}``, ``names: {kind, group?}``, ``has: {kind, name, namespace?}``,
 ``alerts``, ``runbook_links: OUTCOME | all``, ``jobs_doing: ACTIVITY``, ``workflows``,
-``documents: TYPE``, ``failed_builds``, ``not_followed`` (sources outside the repository),
+``documents: TYPE``, ``recovery_targets`` (``path:line subject RTO/RPO h`` of each declared, not planned,
+target), ``failed_builds``, ``not_followed`` (sources outside the repository),
 ``skipped: PATH`` (the reason of a skipped file, or None).
 
 Prints, per repository, matched/total and every fact that did not match. ``measure`` is what the
@@ -85,6 +86,10 @@ def evaluate(query: dict[str, Any], df: pl.DataFrame, coverage: pl.DataFrame, cl
         return sorted(w["path"] for w in _facts(df, "Workflow"))
     if op == "documents":
         return sum(1 for d in _facts(df, "Document") if d["type"] == arg)
+    if op == "recovery_targets":
+        return sorted(f"{d['path']}:{t['line']} {t['subject'] or '-'} "
+                      + "/".join("-" if t[k] is None else f"{t[k]:g}" for k in ("rto_hours", "rpo_hours")) + " h"
+                      for d in _facts(df, "Document") for t in d.get("recovery_targets") or [] if not t["planned"])
     if op == "failed_builds":
         return sorted(b["by"] for b in _facts(df, "Build") if not b["ok"])
     if op == "not_followed":

@@ -270,6 +270,9 @@ HOMELAB_CONTRADICTED = {
     # "## Incident Response" (levels 1-3, what to do when an alert fires) and "## Runbooks" (brute force,
     # DDoS); SECURITY_HARDENING_GUIDE.md "## Incident Response" ("If Under Attack")
     "Security runbooks",
+    # "RTO/RPO defined: No recovery targets": docs/sre/homepage-reliability-plan.md "### 5.1 Backup Strategy",
+    # a table with RTO and RPO columns: PostgreSQL 30 min / 1 hour, PostgreSQL WAL 15 min / 5 min (Redis N/A)
+    "RTO/RPO defined",
 }
 
 
@@ -292,3 +295,17 @@ def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_pat
     # out, and the repository declares no NetworkPolicy: neither claim may come out contradicted
     assert by[(101, "Canary deployments")]["verdict"] == "undecided"
     assert by[(114, "Network policies")]["verdict"] == "undecided"
+    rto = by[(139, "RTO/RPO defined")]["evidence"]
+    assert rto[0].startswith("`backup_rto_rpo_declared` on air, pro, studio: pass: ")
+    assert ("docs/sre/homepage-reliability-plan.md §5.1 Backup Strategy (line 560): PostgreSQL RTO 0.5 h / RPO 1 h, "
+            "PostgreSQL WAL RTO 0.25 h / RPO 0.083 h") in rto[0]
+    # ESO: declared on studio only (commented out in pro's 01-core), with no SecretStore/ClusterSecretStore
+    # (no GitHub backend) and no ExternalSecret anywhere: the operator is partly there, nothing syncs; whether
+    # a store was applied by hand is for a cluster snapshot to show, so undecided, saying all of it
+    eso = by[(53, "ESO (GitHub)")]
+    assert eso["verdict"] == "undecided"
+    assert ("studio: partial: ESO declared in flux/infrastructure/external-secrets/helmrelease.yaml but no "
+            "secret store") in eso["evidence"][0]
+    assert any(e.startswith("(does not hold) `sec_externalsecrets_synced` on air, pro, studio: fail: no "
+                            "ExternalSecrets") for e in eso["evidence"])
+    assert any(e.startswith("(does not hold) `sec_eso_installed` on air, pro: fail") for e in eso["evidence"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -62,3 +63,29 @@ def test_recommend_command_prints_the_same_numbers(demo_dir: Path) -> None:
                                env={"COLUMNS": "80"})
     assert table.exit_code == 0, table.output
     assert f"+{first['points']:.2f}" in table.output and max(len(line) for line in table.output.splitlines()) <= 80
+
+
+def test_without_a_plan_recommendations_say_so_and_order_by_points(tmp_path: Path) -> None:
+    from readiness.report import sections, tables
+
+    repo = tmp_path / "shop"
+    (repo / "deploy").mkdir(parents=True)
+    (repo / "deploy" / "app.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+    data = tmp_path / "data"
+    collected = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--view", "files", "--data", str(data)])
+    assert collected.exit_code == 0, collected.output
+    a = assess(data)
+    r = recommend(a)
+    assert not r.planned and r.actions and not r.ranked
+    text = sections.recommendations(r)
+    assert text.startswith("No improvement plan (`plan.yaml`) in the data directory")
+    assert "per planned hour" not in text and "Not in the plan" not in text
+    points = [float(p) for p in re.findall(r"` \+(\d+\.\d+) points", text)]
+    assert len(points) == len(r.actions) and points == sorted(points, reverse=True)
+    assert "no plan.yaml, so no planned hours." in sections.ready_and_missing(a, r)
+    assert "no work package in the plan" not in sections.ready_and_missing(a, r)
+    actions = {row["Action"] for row in tables.targets(a, recs=r)[:-1]}  # the last row is the OVERALL
+    assert "no plan: see Recommendations" in actions and actions <= {"Maintain", "no plan: see Recommendations"}
+    out = CliRunner().invoke(main, ["recommend", "--data", str(data)])
+    assert out.exit_code == 0 and "No plan.yaml in the data directory" in out.output
+    assert "Not in the plan" not in out.output

@@ -218,6 +218,12 @@ def recommend(data: Path | None, as_of: datetime | None, rubric: Path | None, fm
         click.echo(tables.text([{"WP": p["id"], "Weeks": p["weeks"], "Hours left": f"{p['hours']:g}",
                                  "Points": f"+{p['points']:g}", "Points/hour": f"{p['points_per_hour']:g}",
                                  "Clears": ", ".join(p["clears"]) or "-"} for p in r.packages]))
+    if not r.planned:
+        click.echo("\n".join(textwrap.wrap("No plan.yaml in the data directory, so no hours to rank by; open checks "
+                                            "by points: " + ", ".join(
+            f"{a.check_id} (+{a.points:.2f})" for a in sorted(r.actions, key=lambda a: (-a.points, a.check_id))),
+            80, subsequent_indent="    ")))
+        return
     click.echo(tables.text(tables.actions(r.ranked[:top], short=True)))
     if r.unplanned:
         click.echo("\n".join(textwrap.wrap("Not in the plan (no hours to rank by): " + ", ".join(

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from readiness.collect.manifestfile import Loader, jsonable
+from readiness.collect.recovery import recovery_targets
 from readiness.store.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
@@ -161,7 +162,8 @@ def _tested(value: Any) -> str | None:
 
 
 def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> Fact:
-    """The Document fact of a markdown file; ``not_alerts`` are CamelCase words that are not alerts (kinds)."""
+    """The Document fact of a markdown file; ``not_alerts`` are CamelCase words that are not alerts (kinds).
+    Its ``recovery_targets`` are the RTO/RPO targets it declares (``readiness.collect.recovery``)."""
     meta, body = _front_matter(text)
     kind = doc_type(path, text)
     alerts: list[str] = []
@@ -174,7 +176,8 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
     tested = meta.get("last_tested", meta.get("last-tested", meta.get("lastTested")))
     title = _title(body) or (str(meta["title"]) if meta.get("title") else PurePosixPath(path).stem)
     return ("Document", path, {"path": path, "title": title, "type": kind, "covers": covers(body),
-                               "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested)})
+                               "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested),
+                               "recovery_targets": recovery_targets(body)})
 
 
 # Subjects a document can treat without being of a type of its own: what its title or a section says.

@@ -80,6 +80,7 @@ class Recommendations:
     actions: tuple[Action, ...]
     categories: tuple[dict[str, Any], ...]
     packages: tuple[dict[str, Any], ...] = ()
+    planned: bool = True  # the data directory has a plan (plan.yaml): hours exist to rank by
 
     @property
     def ranked(self) -> list[Action]:
@@ -138,7 +139,7 @@ def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
                               tuple(r["failing_clusters"] or ())))
     actions.sort(key=lambda x: (x.points_per_hour is None, -(x.points_per_hour or 0), -x.points, x.check_id))
     return Recommendations(a.as_of, a.overall, a.target_overall, tuple(actions), _gaps(a, actions, big_w, sum_w),
-                           _packages(the_plan, actions, open_by_blocker))
+                           _packages(the_plan, actions, open_by_blocker), the_plan is not None)
 
 
 def _packages(plan: Plan | None, actions: list[Action],

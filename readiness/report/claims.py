@@ -13,7 +13,9 @@ shape) maps its subject to:
 - *supported*: the evidence agrees;
 - *undecided*: no check maps to it, its checks are unknown, partial or not applicable, it names a
   shortcoming rather than a presence ("Insecure Secret Management"), or it says a component is
-  present that the repository does not declare (a cluster may run it, installed by hand).
+  present that the repository does not declare (a cluster may run it, installed by hand). An undecided
+  presence claim lists beside its partial or unknown checks those that fail ("ESO declared on studio
+  without a secret store", and "no ExternalSecrets declared" on every cluster).
 
 Every decision carries its evidence: the check, the clusters, the check's own reason (which says
 ``declared in`` for a repository and what runs for a cluster) and the files the objects were read
@@ -42,6 +44,7 @@ SOURCE_PATH = "readiness.dev/source-path"
 _PLAIN_MARK = {"present": tables.OK, "partial": tables.WARN, "absent": tables.BAD, "gap": tables.WARN}
 _OBJECT_REF = re.compile(r"^([A-Z][A-Za-z0-9]+)[ /](?:([^/\s]+)/)?([^/\s]+)$")
 FILES_SHOWN = 8
+WHY_SHOWN = 3  # evidence lines in a table's Why column
 
 CLAIMS = pl.Schema({"line": pl.Int64(), "section": pl.String(), "kind": pl.String(), "mark": pl.String(),
                     "polarity": pl.String(), "subject": pl.String(), "claim": pl.String()})
@@ -304,6 +307,10 @@ def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = 
         if verdict == CONTRADICTED and claim["polarity"] == "absent":
             others = [r for r in applicable if r["check_id"] not in {d["check_id"] for d in deciding}]
             evidence += [f"(does not hold) {line}" for line in _evidence_lines(others, files_of)]
+        elif verdict == UNDECIDED and claim["polarity"] in ("present", "partial") and deciding:
+            # what is only partly there or unknown decides nothing; what fails beside it is said too
+            others = [r for r in applicable if r["status"] == "fail" and r not in deciding]
+            evidence += [f"(does not hold) {line}" for line in _evidence_lines(others, files_of)]
         out.append({**claim, "checks": checks, "status": status, "verdict": verdict, "reason": reason,
                     "evidence": evidence})
     return pl.DataFrame(out, schema=JUDGED)
@@ -379,7 +386,8 @@ def section(judged: pl.DataFrame, reference: Any, as_of: Any, repository: bool) 
         if part.height:
             rows = [{"Line": r["line"], "Section": r["section"], "Claim": _said(r),
                      "Checks": ", ".join(f"`{c}`" for c in r["checks"]) or "-",
-                     "Why": r["reason"] + (f": {r['evidence'][0]}" if r["evidence"] else "")}
+                     "Why": r["reason"] + (f": {'; '.join(r['evidence'][:WHY_SHOWN])}" if r["evidence"] else "")
+                     + (f"; and {len(r['evidence']) - WHY_SHOWN} more" if len(r["evidence"]) > WHY_SHOWN else "")}
                     for r in part.iter_rows(named=True)]
             out += [f"### {head}\n", tables.markdown(rows)]
     return "\n".join(out) + "\n"

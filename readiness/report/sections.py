@@ -136,7 +136,7 @@ def _assessment_line(a: Assessment, g: dict[str, Any], score: float, target: flo
     return f"**Assessment**: {g['holding']} of {g['checks']} checks hold on every cluster; {judgement}."
 
 
-def _gap_line(g: dict[str, Any], a: Assessment) -> str:
+def _gap_line(g: dict[str, Any], a: Assessment, planned: bool = True) -> str:
     if not g["open_checks"]:
         return "**Gap analysis**: no gap: every check holds."
     head = (f"**Gap analysis**: {g['gap']:g} points below the target, {g['at_stake']:g} points of the overall at "
@@ -144,7 +144,8 @@ def _gap_line(g: dict[str, Any], a: Assessment) -> str:
     blockers = ", ".join(f"{b} ({a.rubric.blockers[b].title})" for b in g["open_blockers"])
     wps = ", ".join(g["work_packages"])
     return (head + (f"; open blockers: {blockers}" if blockers else "")
-            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps else "; no work package in the plan."))
+            + (f"; {g['hours_left']:g} planned hours left in {wps}." if wps
+               else "; no work package in the plan." if planned else "; no plan.yaml, so no planned hours."))
 
 
 def _where(names: list[str], grouping: Any) -> str:
@@ -193,7 +194,8 @@ def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> 
                            f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
             out.append("")
         if cid in gaps:
-            out += [_assessment_line(a, gaps[cid], score, target), "", _gap_line(gaps[cid], a), ""]
+            out += [_assessment_line(a, gaps[cid], score, target), "",
+                    _gap_line(gaps[cid], a, getattr(recs, "planned", True)), ""]
     return "\n".join(out) + "\n"
 
 
@@ -418,9 +420,18 @@ def scoring_note(a: Assessment) -> str:
 
 
 def recommendations(recs: Any, top: int = 10) -> str:
-    """What to do next: work packages, then single checks, ranked by points gained per planned hour."""
+    """What to do next: work packages, then single checks, ranked by points gained per planned hour; without
+    a plan (``recs.planned`` false) the open checks by points alone, saying there is no plan."""
     if not recs.actions:
         return "Nothing to recommend: every check holds on every cluster.\n"
+    if not getattr(recs, "planned", True):
+        return ("No improvement plan (`plan.yaml`) in the data directory, so no hours rank the open checks: "
+                "they are ordered by the readiness points the overall gains when each holds on every cluster "
+                f"(all open checks together: {round(100 - recs.overall, 1):g} points, up to 100%). Write a plan with "
+                "work packages to rank them by points per hour (`readiness recommend` prints the same).\n\n"
+                + "; ".join(f"`{x.check_id}` +{x.points:.2f} points" + (f" ({', '.join(x.blockers)})" if x.blockers
+                                                                         else "")
+                            for x in sorted(recs.actions, key=lambda x: (-x.points, x.check_id))) + ".\n")
     out = [f"Ranked by readiness points gained per planned hour: points are what the overall gains when the "
            f"check holds on every cluster (all open checks together: {round(100 - recs.overall, 1):g} points, "
            "up to 100%), hours are what the plan has left for it (`readiness recommend` prints the same).\n"]

@@ -243,7 +243,8 @@ def targets(a: Assessment, before: Assessment | None = None, recs: Any = None) -
             action = "; ".join(f"{w} {packages[w]['title'].split(':')[0]}" for w in wps[:3]) + (
                 f" (+{len(wps) - 3} more)" if len(wps) > 3 else "")
         else:
-            action = "no work package in the plan: see Recommendations"
+            action = ("no work package in the plan: see Recommendations" if getattr(recs, "planned", True)
+                      else "no plan: see Recommendations")
         rows.append({"Category": cat.name, "Before": pct(was), "Now": pct(now), "After": pct(cat.target),
                      "Change": _change(float(cat.target) - was), "Status": band(a, now, cat.target),
                      "Action": action})

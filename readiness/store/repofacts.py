@@ -15,8 +15,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   ``needs`` without an explicit list are the jobs of the earlier stages.
 - ``DependencyBot``: ``{"tool": "renovate"|"dependabot", "path"}``
 - ``IaC``: ``{"tool": "pulumi"|"terraform", "path", "files": int}``
-- ``Document``: ``{"path", "title", "type": DOC_TYPE, "answers_alerts": [str],
-  "last_tested": "YYYY-MM-DD"|None}``
+- ``Document``: ``{"path", "title", "type": DOC_TYPE, "covers": [topic], "answers_alerts": [str],
+  "last_tested": "YYYY-MM-DD"|None, "recovery_targets": [{"line", "section", "subject", "rto_hours",
+  "rpo_hours", "planned": bool}]}``: the RTO/RPO targets it declares, in hours, one per table row or
+  list (``readiness.collect.recovery``); ``planned`` when they sit under planned work ("Week 2", "Deliverables").
 - ``CoverageReport``: ``{"path", "line_rate": float in [0, 1]}``
 - ``Chart``: ``{"path", "name", "version", "dependencies": [{"name", "version", "alias", "condition"}]}``:
   a Helm chart of the repository; its dependencies are components it declares (facts, not objects).

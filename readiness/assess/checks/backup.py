@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from readiness.assess.checks.backuptools import (
     PLAN_TYPES,
@@ -35,11 +36,14 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
     component,
     declared_only,
     listing,
+    recovery_targets,
+    repo,
     runbook_about,
     running,
     workload_present,
@@ -102,7 +106,7 @@ class RestoreTested:
 
 @dataclass(frozen=True)
 class RtoRpoTargets:
-    """backup_rto_rpo_declared: the targets the attested RTO and RPO must meet, in hours."""
+    """backup_rto_rpo_declared: the targets the attested (or documented) RTO and RPO must meet, in hours."""
 
     max_rto_hours: float = 4
     max_rpo_hours: float = 1
@@ -339,21 +343,79 @@ def restore_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("backup_rto_rpo_declared", thresholds=RtoRpoTargets)
 def rto_rpo_declared(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """RTO/RPO are declared (attested) and within the targets."""
+    """RTO/RPO are declared and within the targets (``max_rto_hours``, ``max_rpo_hours``).
+
+    A valid attestation ``rto_rpo_declared`` decides by its ``rto_hours``/``rpo_hours`` values. Without
+    one, the targets the repository's documents declare decide (Document ``recovery_targets``, those not
+    under planned work): pass when RTO and RPO are both declared and every declared target meets the
+    thresholds; else the share of targets that do (halved when RTO or RPO is declared nowhere), naming
+    the file, section, line and each target over its threshold. Neither: the attestation's finding
+    (fail: none made; unknown: expired), unknown when the documents were not fully read."""
     result = attested(ev, "rto_rpo_declared", "RTO and RPO are declared")
     a = ev.attestation("rto_rpo_declared")
-    if result.status != "pass" or a is None:
-        return result
-    rto, rpo = a.values.get("rto_hours"), a.values.get("rpo_hours")
-    if rto is None or rpo is None:
-        return failed("attestation rto_rpo_declared gives no rto_hours/rpo_hours values", result.evidence)
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (rto, rpo)):
-        return unknown(f"attestation rto_rpo_declared: rto_hours {rto!r} / rpo_hours {rpo!r} are not numbers",
-                       result.evidence)
-    if rto <= cfg["max_rto_hours"] and rpo <= cfg["max_rpo_hours"]:
-        return passed(f"RTO {rto:g}h, RPO {rpo:g}h declared by {a.by} on {a.made}", result.evidence)
-    return failed(f"declared RTO {rto:g}h / RPO {rpo:g}h miss the targets "
-                  f"{cfg['max_rto_hours']:g}h / {cfg['max_rpo_hours']:g}h", result.evidence)
+    if result.status == "pass" and a is not None:
+        rto, rpo = a.values.get("rto_hours"), a.values.get("rpo_hours")
+        if rto is None or rpo is None:
+            return failed("attestation rto_rpo_declared gives no rto_hours/rpo_hours values", result.evidence)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (rto, rpo)):
+            return unknown(f"attestation rto_rpo_declared: rto_hours {rto!r} / rpo_hours {rpo!r} are not numbers",
+                           result.evidence)
+        if rto <= cfg["max_rto_hours"] and rpo <= cfg["max_rpo_hours"]:
+            return passed(f"RTO {rto:g}h, RPO {rpo:g}h declared by {a.by} on {a.made}", result.evidence)
+        return failed(f"declared RTO {rto:g}h / RPO {rpo:g}h miss the targets "
+                      f"{cfg['max_rto_hours']:g}h / {cfg['max_rpo_hours']:g}h", result.evidence)
+    targets = recovery_targets(ev)
+    declared = [(p, t) for p, t in targets if not t.get("planned")]
+    if declared:
+        return _documented(declared, cfg)
+    if ev.unreadable((REPO_GROUP, "Document")):
+        return unknown(f"{result.reason}, and the repository's documents were not fully read "
+                       f"({ev.gaps((REPO_GROUP, 'Document'))}): they may declare them")
+    if targets:
+        return Result(result.status, result.score, f"{result.reason}; the documents only plan targets: "
+                      f"{_where(targets)}", (*result.evidence, *dict.fromkeys(p for p, _ in targets)))
+    if repo(ev, "Document"):
+        return Result(result.status, result.score, f"{result.reason}, and no document of the repository "
+                      "declares them", result.evidence)
+    return result
+
+
+def _hours(value: float) -> str:
+    return f"{round(value, 3):g} h"
+
+
+def _target(t: dict[str, Any], only: tuple[str, ...] = ("rto", "rpo")) -> str:
+    said = " / ".join(f"{k.upper()} {_hours(t[f'{k}_hours'])}" for k in only if t.get(f"{k}_hours") is not None)
+    return f"{t['subject']} {said}" if t.get("subject") else said
+
+
+def _where(targets: list[tuple[str, dict[str, Any]]], only: tuple[str, ...] = ("rto", "rpo")) -> str:
+    """``path §5.1 Backup Strategy (line 560): PostgreSQL RTO 0.5 h / RPO 1 h; ...``, per file and section."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path, t in targets:
+        groups.setdefault((path, t.get("section") or ""), []).append(t)
+    out = []
+    for (path, section), ts in groups.items():
+        where = (f" §{section}" if section[:1].isdigit() else f' section "{section}"') if section else ""
+        out.append(f"{path}{where} (line {ts[0].get('line')}): {listing((_target(t, only) for t in ts), 4)}")
+    return "; ".join(out)
+
+
+def _documented(targets: list[tuple[str, dict[str, Any]]], cfg: CheckThresholds) -> Result:
+    """The finding of the targets the documents declare (``rto_rpo_declared`` without an attestation)."""
+    limit = {"rto": cfg["max_rto_hours"], "rpo": cfg["max_rpo_hours"]}
+    over = [(p, t) for p, t in targets if any((t.get(f"{k}_hours") or 0) > limit[k] for k in limit)]
+    missing = [k.upper() for k in limit if all(t.get(f"{k}_hours") is None for _, t in targets)]
+    files = list(dict.fromkeys(p for p, _ in targets))
+    reason = f"declared in {_where(targets)}"
+    if over:
+        reason += f"; over the targets RTO {_hours(limit['rto'])} / RPO {_hours(limit['rpo'])}: {_where(over)}"
+    if missing:
+        reason += f"; no {' or '.join(missing)} declared"
+    if not over and not missing:
+        reason += f"; every target within RTO {_hours(limit['rto'])} / RPO {_hours(limit['rpo'])}"
+    score = (len(targets) - len(over)) / len(targets) * (0.5 if missing else 1.0)
+    return fraction(score, reason, files)
 
 
 @check("backup_dr_runbook", thresholds=DrRunbook)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
+from readiness.errors import MalformedFieldError
 from readiness.store.repofacts import REPO_API, UNFOLLOWED
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -249,6 +250,25 @@ def covering(ev: ClusterSnapshot, topic: str) -> list[KubeObject]:
     matrix" section documents the escalation)."""
     return [d for d in repo(ev, "Document")
             if (d.spec or {}).get("type") == topic or topic in ((d.spec or {}).get("covers") or [])]
+
+
+def recovery_targets(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
+    """(document path, target) for every RTO/RPO target the repository's documents declare or plan
+    (Document ``recovery_targets``: ``line``, ``section``, ``subject``, ``rto_hours``, ``rpo_hours``,
+    ``planned``; ``readiness.collect.recovery``). ``MalformedFieldError`` for a target that is not an
+    object or an hours value that is not a number."""
+    out = []
+    for d in repo(ev, "Document"):
+        listed = mapping(d, "spec", d.spec).get("recovery_targets") or []
+        if not isinstance(listed, list):
+            raise MalformedFieldError(d.ref, "spec.recovery_targets", listed, "a list")
+        for t in listed:
+            t = mapping(d, "spec.recovery_targets", t)
+            for key in ("rto_hours", "rpo_hours"):
+                if t.get(key) is not None and (isinstance(t[key], bool) or not isinstance(t[key], int | float)):
+                    raise MalformedFieldError(d.ref, f"spec.recovery_targets.{key}", t[key], "a number of hours")
+            out.append((d.name, t))
+    return out
 
 
 def runbook_about(ev: ClusterSnapshot, pattern: str, what: str, none: str, topic: str | None = None) -> Result:
