@@ -39,6 +39,7 @@ from readiness.assess.checks.common import (
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
+    blind_spots,
     component,
     declared_only,
     listing,
@@ -223,6 +224,9 @@ def _schedule_check(ev: ClusterSnapshot, cfg: CheckThresholds, label: str) -> Re
     if ev.unreadable(*PLAN_TYPES):
         return unknown(f"no {label} schedule seen, but schedules were not fully read: {ev.gaps(*PLAN_TYPES)}")
     if not found:
+        blind, where_ = blind_spots(ev, *dict.fromkeys(kind for _, kind in PLAN_TYPES))
+        if blind:  # a repository file that holds a schedule could not be read
+            return unknown(f"no {label} schedule declared in what was read; {blind}", where_)
         return failed(f"no backup schedule (need a {label} one; looked for {', '.join(TOOLS)})")
     seen = [_plan_text(p) + ("" if p.enabled else " paused") for p in found]
     return failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
