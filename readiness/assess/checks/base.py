@@ -141,10 +141,11 @@ class Objects:
     in stored row order.
     """
 
-    __slots__ = ("_all", "_groups", "_parsed", "_rows")
+    __slots__ = ("_all", "_declared_only", "_groups", "_parsed", "_rows")
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         self._all = list(rows)
+        self._declared_only: bool | None = None
         self._groups: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
         self._parsed: dict[tuple[str, str], list[KubeObject]] = {}
@@ -186,8 +187,13 @@ class Objects:
 
     @property
     def declared_only(self) -> bool:
-        """Whether there are objects and every one with a source was read from a repository."""
-        return bool(self._all) and all(row[8] == "repo" for row in self._all if row[8] is not None)
+        """Whether there are objects and every one with a source was read from a repository
+        (worked out once)."""
+        found = self._declared_only
+        if found is None:
+            found = self._declared_only = bool(self._all) and all(row[8] == "repo" for row in self._all
+                                                                  if row[8] is not None)
+        return found
 
     def suspect(self) -> str:
         """``Deployment/web/api field spec.replicas``: the first object (stored order) with a
@@ -216,8 +222,18 @@ class Coverage:
     __slots__ = ("_by_type", "_outcomes", "_rows")
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self._rows = [(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
-                      for r in rows]
+        self._index([(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
+                     for r in rows])
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Sequence[Any]]) -> Coverage:
+        """The coverage of ``rows``, each a sequence of ``COVERAGE_COLUMNS`` values, in that order."""
+        out = cls.__new__(cls)
+        out._index([tuple(r) for r in rows])
+        return out
+
+    def _index(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
         self._by_type: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
         for av, kind, outcome, count, detail in self._rows:
             self._by_type.setdefault((group_of(str(av)), str(kind)), []).append((str(outcome), count, detail))
@@ -277,6 +293,18 @@ class ClusterSnapshot:
         self._coverage = coverage
         self._attestations = tuple(attestations)
         self._outcomes: dict[tuple[str, str], str] = {}
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, name: str, build: Callable[[ClusterSnapshot], Any]) -> Any:
+        """``build(self)``, built once per snapshot under ``name`` and shared by every later caller:
+        how the checks' helpers keep a structure derived from the objects (the workloads, their
+        names) instead of working it out again in each check. A ``build`` that raises stores
+        nothing (the next caller raises the same). Callers must not change what they get."""
+        try:
+            return self._shared[name]
+        except KeyError:
+            found = self._shared[name] = build(self)
+            return found
 
     @cached_property
     def by_kind(self) -> Objects:
