@@ -83,18 +83,24 @@ def lock_path(data_dir: Path | str, cluster: str) -> Path:
 
 
 @contextlib.contextmanager
-def cluster_lock(data_dir: Path | str, cluster: str, *, wait: bool = True) -> Iterator[None]:
+def cluster_lock(data_dir: Path | str, cluster: str, *, wait: bool = True, clean: bool = False) -> Iterator[None]:
     """Hold ``cluster``'s write lock in ``data_dir``: a concurrent writer of the same cluster waits.
 
     Holding the lock, no other writer of that cluster is running, so temporaries left in its
-    partitions are an interrupted run's: they are removed here. The lock file is removed on
-    release (a waiter that locked the removed file notices and locks the new one). Without
-    ``wait``, raises ``BlockingIOError`` when another writer holds it.
+    partitions are an interrupted run's. The lock file is removed on release (a waiter that locked
+    the removed file notices and locks the new one), so a lock file that was there before this
+    writer came and is still there once it holds the lock was left by a writer that never
+    finished (killed): only then (or with ``clean``) are the cluster's temporaries looked for and
+    removed, so an ordinary write never lists the cluster's partitions. Without ``wait``, raises
+    ``BlockingIOError`` when another writer holds it.
     """
     path = lock_path(data_dir, cluster)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fd, left = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE), False
+        except FileExistsError:
+            fd, left = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE), True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -107,8 +113,9 @@ def cluster_lock(data_dir: Path | str, cluster: str, *, wait: bool = True) -> It
             pass
         os.close(fd)  # the holder before us removed this file: lock the current one
     try:
-        for table in TABLES:
-            remove_stale_temporaries(Path(data_dir) / table / f"cluster={cluster}")
+        if left or clean:
+            for table in TABLES:
+                remove_stale_temporaries(Path(data_dir) / table / f"cluster={cluster}")
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -124,9 +131,24 @@ def partition_path(data_dir: Path, table: str, cluster: str, collected_at: datet
 
 def refuse_mixing(data_dir: Path | str, incoming: set[str]) -> None:
     """Demo data and collected data never share a directory: ``DataMixError`` when writing
-    ``incoming`` sources would mix them with what ``data_dir`` holds."""
-    existing = set(collect(scan(data_dir, "snapshots").select("source").unique(), data_dir, "snapshots")["source"]
-                   .to_list())
+    ``incoming`` sources would mix them with what ``data_dir`` holds.
+
+    Every write is checked, so a directory holds one or the other: one snapshots file of each
+    cluster (the first found, ``_one_file_each``) tells which, whatever the number of snapshots.
+    ``DataFileError`` / ``SchemaError`` naming a file read that cannot be read or does not match."""
+    files = _one_file_each(Path(data_dir) / "snapshots")
+    if not files:
+        return
+    check_files("snapshots", files)
+    frame = pl.scan_parquet(files, hive_partitioning=False).select("source").unique()
+    try:
+        existing = set(frame.collect()["source"].to_list())
+    except (pl.exceptions.ComputeError, OSError) as err:
+        for f in files:
+            problem = unreadable(f)
+            if problem:
+                raise DataFileError(str(f), problem) from None
+        raise DataFileError(f"{data_dir}/snapshots", f"cannot be read ({_first_line(err)})") from None
     if existing and (("demo" in incoming) != ("demo" in existing)):
         kind = "the demo fleet" if "demo" in existing else "collected data"
         raise DataMixError(
@@ -134,6 +156,34 @@ def refuse_mixing(data_dir: Path | str, incoming: set[str]) -> None:
             hint="write the demo fleet to its own directory (e.g. --data data/demo) and collect into another "
                  "(e.g. --data data)",
         )
+
+
+def _one_file_each(table_dir: Path) -> list[Path]:
+    """One Parquet file of each ``cluster=*`` directory under ``table_dir``: the first the directory
+    listings give (read lazily, not sorted: not the newest, and not every date listed), sorted by path."""
+    out = []
+    for cluster in _entries(table_dir):
+        if not (cluster.name.startswith("cluster=") and cluster.is_dir()):
+            continue
+        for day in _entries(Path(cluster.path)):
+            if not (day.name.startswith("date=") and day.is_dir()):
+                continue
+            found = next((Path(f.path) for f in _entries(Path(day.path))
+                          if f.name.endswith(".parquet") and not f.name.startswith(".")), None)
+            if found is not None:
+                out.append(found)
+                break
+    return sorted(out)
+
+
+def _entries(folder: Path) -> Iterator[os.DirEntry[str]]:
+    """The entries of ``folder``, as the listing reads them (none when it is missing or not a directory)."""
+    try:
+        listing = os.scandir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    with listing:
+        yield from listing
 
 
 def write_snapshot(
@@ -300,7 +350,7 @@ def remove_leftovers(data_dir: Path | str) -> int:
                 for part in f.relative_to(data_dir).parts[1:2] if part.startswith("cluster=")}
     cleaned = 0
     for cluster in sorted(clusters):
-        with contextlib.suppress(BlockingIOError), cluster_lock(data_dir, cluster, wait=False):
+        with contextlib.suppress(BlockingIOError), cluster_lock(data_dir, cluster, wait=False, clean=True):
             cleaned += 1  # taking the lock removed them
     return cleaned
 
