@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import tempfile
@@ -129,26 +130,20 @@ def partition_path(data_dir: Path, table: str, cluster: str, collected_at: datet
     return Path(data_dir) / table / f"cluster={cluster}" / f"date={day}" / f"{snapshot_id}.parquet"
 
 
-def refuse_mixing(data_dir: Path | str, incoming: set[str]) -> None:
+def refuse_mixing(data_dir: Path | str, incoming: set[str], *, every_file: bool = True) -> None:
     """Demo data and collected data never share a directory: ``DataMixError`` when writing
     ``incoming`` sources would mix them with what ``data_dir`` holds.
 
-    Every write is checked, so a directory holds one or the other: one snapshots file of each
-    cluster (the first found, ``_one_file_each``) tells which, whatever the number of snapshots.
-    ``DataFileError`` / ``SchemaError`` naming a file read that cannot be read or does not match."""
-    files = _one_file_each(Path(data_dir) / "snapshots")
-    if not files:
-        return
-    check_files("snapshots", files)
-    frame = pl.scan_parquet(files, hive_partitioning=False).select("source").unique()
-    try:
-        existing = set(frame.collect()["source"].to_list())
-    except (pl.exceptions.ComputeError, OSError) as err:
-        for f in files:
-            problem = unreadable(f)
-            if problem:
-                raise DataFileError(str(f), problem) from None
-        raise DataFileError(f"{data_dir}/snapshots", f"cannot be read ({_first_line(err)})") from None
+    ``every_file`` (a collection starting): the whole snapshots table is read (through its index:
+    only new or changed files; ``DataFileError`` / ``SchemaError`` naming a file that cannot be read
+    or does not match). Otherwise (``write_snapshot``, once per snapshot written): one snapshots file
+    of each cluster (``_one_file_each``), whatever the number of snapshots: every write is checked,
+    so a directory holds one or the other."""
+    if every_file:
+        existing = set(read(data_dir, "snapshots")["source"].to_list())
+    else:
+        files = _one_file_each(Path(data_dir) / "snapshots")
+        existing = set(_read_paths(data_dir, "snapshots", files)["source"].to_list()) if files else set()
     if existing and (("demo" in incoming) != ("demo" in existing)):
         kind = "the demo fleet" if "demo" in existing else "collected data"
         raise DataMixError(
@@ -201,7 +196,7 @@ def write_snapshot(
     snapshots = schema.validate("snapshots", snapshots, "<snapshots being written>")
     objects = schema.validate("objects", objects, "<objects being written>")
     coverage = schema.validate("coverage", coverage, "<coverage being written>")
-    refuse_mixing(data_dir, set(snapshots["source"].to_list()))
+    refuse_mixing(data_dir, set(snapshots["source"].to_list()), every_file=False)
     written = []
     for row in snapshots.iter_rows(named=True):
         cluster, sid, at = row["cluster"], row["snapshot_id"], row["collected_at"]
@@ -272,22 +267,116 @@ def scan(data_dir: Path | str, table: str, clusters: list[str] | None = None) ->
 
 
 def read(data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.DataFrame:
-    """Read ``table`` from ``data_dir`` (validated), optionally for some clusters only.
+    """Read ``table`` from ``data_dir`` (validated), optionally for some clusters only; rows in file order.
 
     One scan of every file; each file's schema is read and checked (``check_files``, one metadata
     read per file: most of the time at hundreds of snapshots) only when that scan fails or yields
-    other types than the declared ones."""
+    other types than the declared ones. The snapshots table is read through its index
+    (``_snapshots_index``): only the files written or changed since the index was saved are read."""
     files = _files(Path(data_dir), table, clusters)
     if not files:
         return schema.empty(table)
+    if table == "snapshots":
+        return _indexed(Path(data_dir), files, complete=not clusters)
+    return _read_paths(data_dir, table, files)
+
+
+def _read_paths(data_dir: Path | str, table: str, files: list[Path], file_column: str | None = None) -> pl.DataFrame:
+    """The rows of exactly ``files`` of ``table`` (validated, in file order; ``file_column``: a column
+    of that name holding each row's file path). ``DataFileError``/``SchemaError`` naming a file that
+    cannot be read or does not match the declared schema."""
     declared = schema.TABLES[table]
+    extra = {file_column: pl.String()} if file_column else {}
+
+    def scanned() -> pl.DataFrame:
+        return (pl.scan_parquet(files, hive_partitioning=False, include_file_paths=file_column)
+                .select(*declared, *extra).collect())
+
     try:
-        frame = pl.scan_parquet(files, hive_partitioning=False).select(list(declared)).collect()
-        if frame.schema == declared:
+        frame = scanned()
+        if frame.schema == pl.Schema({**declared, **extra}):
             return frame
     except (pl.exceptions.PolarsError, OSError):
         pass
-    return collect(scan(data_dir, table, clusters), data_dir, table, clusters)
+    check_files(table, files)
+    try:
+        return scanned()
+    except (pl.exceptions.ComputeError, OSError) as err:
+        for f in files:
+            problem = unreadable(f)
+            if problem:
+                raise DataFileError(str(f), problem) from None
+        raise DataFileError(f"{data_dir}/{table}", f"cannot be read ({_first_line(err)})") from None
+
+
+# The snapshots index of a data directory: the rows of every snapshots file read so far, each with its
+# file (path under DATA) and stamp (size:mtime_ns:inode). A file whose stamp still matches is not read
+# again, so reading the snapshots table costs a directory listing and a stat per file, plus the files
+# new or changed since. A cache outside the data directory (reading never writes into it):
+# ``$READINESS_CACHE/snapshots/<16 hex of the directory's path>.parquet``, else under
+# ``~/.cache/readiness/``; deleting it costs one read of every file; when it cannot be written,
+# every file is read.
+_INDEX_EXTRA = pl.Schema({"file": pl.String(), "stamp": pl.String()})
+
+
+def _snapshots_index(data_dir: Path | str) -> Path:
+    """Where the snapshots index of ``data_dir`` is kept (see above)."""
+    base = Path(os.environ.get(_remote.CACHE_ENV)
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "readiness")
+    key = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    return base / "snapshots" / f"{key}.parquet"
+
+
+def _stamp(f: Path) -> str:
+    try:
+        st = f.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _indexed(data_dir: Path, files: list[Path], complete: bool) -> pl.DataFrame:
+    """The snapshots rows of ``files`` (in file order), from the index where a file's stamp matches,
+    else read; the index is saved again when a file was read, or (``complete``: ``files`` are all the
+    table's files) when one it holds is gone."""
+    listed = pl.DataFrame({"file": [str(f.relative_to(data_dir)) for f in files],
+                           "stamp": [_stamp(f) for f in files], "_order": range(len(files))},
+                          schema={"file": pl.String, "stamp": pl.String, "_order": pl.Int64})
+    target = _snapshots_index(data_dir)
+    index = pl.DataFrame(schema={**schema.SNAPSHOTS, **_INDEX_EXTRA})
+    with contextlib.suppress(pl.exceptions.PolarsError, OSError):
+        stored = pl.read_parquet(target)
+        if stored.schema == index.schema:
+            index = stored
+    known = index.join(listed, on=["file", "stamp"], how="inner")
+    todo = listed.join(known.select("file").unique(), on="file", how="anti")
+    rows = known
+    if todo.height:
+        prefix = f"{data_dir}{os.sep}"
+        fresh = (_read_paths(data_dir, "snapshots", [data_dir / f for f in todo["file"]], "file")
+                 .with_columns(pl.col("file").str.strip_prefix(prefix))
+                 .join(todo, on="file", how="left"))
+        rows = pl.concat([known, fresh.select(known.columns)])
+    rows = rows.sort("_order", maintain_order=True).drop("_order")
+    others = pl.DataFrame(schema=index.schema) if complete else index.join(listed, on="file", how="anti")
+    if todo.height or (complete and known.height != index.height):
+        _save_index(target, pl.concat([others, rows]))
+    return rows.select(list(schema.SNAPSHOTS))
+
+
+def _save_index(target: Path, rows: pl.DataFrame) -> None:
+    """Write the snapshots index (atomically); a directory that cannot be written keeps none."""
+    with contextlib.suppress(OSError, pl.exceptions.PolarsError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+        os.close(fd)
+        try:
+            rows.write_parquet(tmp)
+            set_mode(Path(tmp))
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def collect(frame: pl.LazyFrame, data_dir: Path | str, table: str, clusters: list[str] | None = None) -> pl.DataFrame:

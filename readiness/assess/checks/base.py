@@ -219,7 +219,7 @@ class Coverage:
     """One snapshot's coverage rows (what the collector could read of each resource type),
     indexed once by (API group, kind), with each type's outcome worked out once."""
 
-    __slots__ = ("_by_type", "_outcomes", "_rows")
+    __slots__ = ("_by_type", "_gap_types", "_outcomes", "_rows")
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
         self._index([(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
@@ -237,6 +237,7 @@ class Coverage:
         self._by_type: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
         for av, kind, outcome, count, detail in self._rows:
             self._by_type.setdefault((group_of(str(av)), str(kind)), []).append((str(outcome), count, detail))
+        self._gap_types = frozenset(key for key, found in self._by_type.items() if any(o in GAPS for o, _, _ in found))
         self._outcomes: dict[tuple[str, str], tuple[str, ...]] = {}
 
     @classmethod
@@ -247,6 +248,10 @@ class Coverage:
             return cls(())
         cols = {c: frame.get_column(c).to_list() for c in COVERAGE_COLUMNS if c in frame.columns}
         return cls(dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True))
+
+    def has_gap(self, group: str, kind: str) -> bool:
+        """Whether any row of the type records a gap (``GAPS``): then its outcome is one."""
+        return (group, kind) in self._gap_types
 
     def rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
         """(outcome, count, detail) of each row recorded for the type, in stored order."""
@@ -362,8 +367,10 @@ class ClusterSnapshot:
         return outcomes[0] if outcomes else "absent"
 
     def unreadable(self, *types: tuple[str, str]) -> list[str]:
-        """The resource types among ``types`` not read completely (forbidden, error, partial)."""
-        return [f"{g or 'core'}/{k}" for g, k in types if self.outcome(g, k) in GAPS]
+        """The resource types among ``types`` not read completely (forbidden, error, partial): those
+        with a gap recorded (``outcome`` is then that gap)."""
+        coverage = self.by_type
+        return [f"{g or 'core'}/{k}" for g, k in types if coverage.has_gap(g, k)]
 
     def gaps(self, *types: tuple[str, str]) -> str:
         """``velero.io/Backup partial (HTTP 410: ... (5 objects read before))``: the unreadable
