@@ -46,10 +46,31 @@ class KubeObject:
         """Whether this object is declared state (read from a repository), not observed in a cluster."""
         return self.source == "repo"
 
-    @property
+    @cached_property
     def ref(self) -> str:
         """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``)."""
         return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+
+    @classmethod
+    def parsed(cls, api_version: str, kind: str, namespace: str | None, name: str, labels: Mapping[str, str],
+               annotations: Mapping[str, str], spec: Any, status: Any, source: str) -> KubeObject:
+        """The same object as ``KubeObject(...)`` with every field given, made without the frozen
+        dataclass's nine ``object.__setattr__`` calls (the index makes one per object read)."""
+        obj = object.__new__(cls)
+        obj.__dict__.update(api_version=api_version, kind=kind, namespace=namespace, name=name, labels=labels,
+                            annotations=annotations, spec=spec, status=status, source=source)
+        return obj
+
+    def derived(self, name: str, build: Callable[[KubeObject], Any]) -> Any:
+        """``build(self)``, worked out once per object and kept under ``name`` (a helper's value that
+        depends on the object alone, e.g. a workload's ready replicas); a ``build`` that raises keeps
+        nothing. Not a field: equality and ``repr`` ignore it."""
+        key = f"_derived_{name}"
+        try:
+            return self.__dict__[key]
+        except KeyError:
+            found = self.__dict__[key] = build(self)
+            return found
 
     @property
     def facts(self) -> Mapping[str, Any]:
@@ -179,8 +200,8 @@ class Objects:
         if found is None:
             loads = _loads
             found = self._parsed[key] = [
-                KubeObject(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
-                     src or "live")
+                KubeObject.parsed(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"),
+                                  loads(st or "null"), src or "live")
                 for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
             ]
         return found

@@ -54,7 +54,12 @@ def _by_name(ev: ClusterSnapshot) -> dict[str, list[int]]:
 
 
 def ready_count(w: KubeObject) -> tuple[int, int]:
-    """(ready, desired) replicas of a workload."""
+    """(ready, desired) replicas of a workload (worked out once per object); ``MalformedFieldError``
+    naming the field that is not a whole number."""
+    return w.derived("ready_count", _ready_count)  # type: ignore[no-any-return]  # what _ready_count returns
+
+
+def _ready_count(w: KubeObject) -> tuple[int, int]:
     st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
         return (whole(w, "status.numberReady", st.get("numberReady"), 0),
