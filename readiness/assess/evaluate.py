@@ -214,17 +214,20 @@ _CHUNK = 256
 
 def _rows_by_snapshot(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
     """(cluster, snapshot_id) -> that snapshot's rows of ``frame`` as tuples of ``columns``, in stored
-    order: each column turned into Python values once for the whole frame, not once per snapshot."""
+    order: each column turned into Python values once for the whole frame (not once per snapshot),
+    and the keys once per run of rows of one snapshot (a file's rows are one run)."""
     out: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     if frame.is_empty():
         return out
-    keys = zip(frame.get_column("cluster").to_list(), frame.get_column("snapshot_id").to_list(), strict=True)
-    rows = zip(*(frame.get_column(c).to_list() for c in columns), strict=True)
-    for key, row in zip(keys, rows, strict=True):
-        found = out.get(key)
+    runs = frame.select(pl.struct("cluster", "snapshot_id").rle().alias("run")).unnest("run").unnest("value")
+    rows = list(zip(*(frame.get_column(c).to_list() for c in columns), strict=True))
+    start = 0
+    for length, cluster, snapshot_id in runs.iter_rows():
+        found = out.get((cluster, snapshot_id))
         if found is None:
-            found = out[key] = []
-        found.append(row)
+            found = out[(cluster, snapshot_id)] = []
+        found += rows[start:start + length]
+        start += length
     return out
 
 

@@ -256,8 +256,12 @@ class Coverage:
     def _index(self, rows: list[tuple[Any, ...]]) -> None:
         self._rows = rows
         self._by_type: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
+        groups: dict[Any, str] = {}
         for av, kind, outcome, count, detail in self._rows:
-            self._by_type.setdefault((group_of(str(av)), str(kind)), []).append((str(outcome), count, detail))
+            group = groups.get(av)
+            if group is None:
+                group = groups[av] = group_of(str(av))
+            self._by_type.setdefault((group, str(kind)), []).append((str(outcome), count, detail))
         self._gap_types = frozenset(key for key, found in self._by_type.items() if any(o in GAPS for o, _, _ in found))
         self._outcomes: dict[tuple[str, str], tuple[str, ...]] = {}
 
