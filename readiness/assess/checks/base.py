@@ -46,20 +46,14 @@ class KubeObject:
         """Whether this object is declared state (read from a repository), not observed in a cluster."""
         return self.source == "repo"
 
-    @cached_property
+    @property
     def ref(self) -> str:
-        """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``)."""
-        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
-
-    @classmethod
-    def parsed(cls, api_version: str, kind: str, namespace: str | None, name: str, labels: Mapping[str, str],
-               annotations: Mapping[str, str], spec: Any, status: Any, source: str) -> KubeObject:
-        """The same object as ``KubeObject(...)`` with every field given, made without the frozen
-        dataclass's nine ``object.__setattr__`` calls (the index makes one per object read)."""
-        obj = object.__new__(cls)
-        obj.__dict__.update(api_version=api_version, kind=kind, namespace=namespace, name=name, labels=labels,
-                            annotations=annotations, spec=spec, status=status, source=source)
-        return obj
+        """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``), worked out once."""
+        found: str | None = self.__dict__.get("_ref")
+        if found is None:
+            found = self.__dict__["_ref"] = (f"{self.kind}/{self.namespace}/{self.name}" if self.namespace
+                                             else f"{self.kind}/{self.name}")
+        return found
 
     def derived(self, name: str, build: Callable[[KubeObject], Any]) -> Any:
         """``build(self)``, worked out once per object and kept under ``name`` (a helper's value that
@@ -153,6 +147,22 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
+def _parsed(rows: Iterable[Sequence[Any]], loads: Callable[[str], Any]) -> list[KubeObject]:
+    """``KubeObject``s of rows of ``OBJECT_COLUMNS`` (empty labels and annotations: ``{}``, empty spec
+    and status: None), each made as the dataclass makes it but without its nine frozen
+    ``object.__setattr__`` calls (one object per object read)."""
+    new = object.__new__
+    out = []
+    for av, k, ns, n, lb, an, sp, st, src in rows:
+        obj = new(KubeObject)
+        obj.__dict__.update({"api_version": av, "kind": k, "namespace": ns, "name": n,
+                             "labels": loads(lb) if lb else {}, "annotations": loads(an) if an else {},
+                             "spec": loads(sp) if sp else None, "status": loads(st) if st else None,
+                             "source": src or "live"})
+        out.append(obj)
+    return out
+
+
 class Objects:
     """One snapshot's objects, indexed once by (API group, kind) and parsed into ``KubeObject``s once.
 
@@ -198,12 +208,12 @@ class Objects:
         key = (group, kind)
         found = self._parsed.get(key)
         if found is None:
-            loads = _loads
-            found = self._parsed[key] = [
-                KubeObject.parsed(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"),
-                                  loads(st or "null"), src or "live")
-                for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
-            ]
+            rows = self._rows.get(key, ())
+            try:
+                found = _parsed(rows, orjson.loads)
+            except orjson.JSONDecodeError:  # the kind again, each text as ``_loads`` reads it (errors included)
+                found = _parsed(rows, _loads)
+            self._parsed[key] = found
         return found
 
     @property
