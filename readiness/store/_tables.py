@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -273,11 +274,11 @@ def read(data_dir: Path | str, table: str, clusters: list[str] | None = None) ->
     read per file: most of the time at hundreds of snapshots) only when that scan fails or yields
     other types than the declared ones. The snapshots table is read through its index
     (``_snapshots_index``): only the files written or changed since the index was saved are read."""
+    if table == "snapshots":
+        return _indexed(Path(data_dir), clusters)
     files = _files(Path(data_dir), table, clusters)
     if not files:
         return schema.empty(table)
-    if table == "snapshots":
-        return _indexed(Path(data_dir), files, complete=not clusters)
     return _read_paths(data_dir, table, files)
 
 
@@ -316,7 +317,8 @@ def _read_paths(data_dir: Path | str, table: str, files: list[Path], file_column
 # ``$READINESS_CACHE/snapshots/<16 hex of the directory's path>.parquet``, else under
 # ``~/.cache/readiness/``; deleting it costs one read of every file; when it cannot be written,
 # every file is read.
-_INDEX_EXTRA = pl.Schema({"file": pl.String(), "stamp": pl.String()})
+_INDEX_EXTRA = pl.Schema({"file": pl.String(), "stamp": pl.String(), "dir_stamp": pl.String()})
+_RACY_NS = 2_000_000_000
 
 
 def _snapshots_index(data_dir: Path | str) -> Path:
@@ -327,39 +329,77 @@ def _snapshots_index(data_dir: Path | str) -> Path:
     return base / "snapshots" / f"{key}.parquet"
 
 
-def _stamp(f: Path) -> str:
-    try:
-        st = f.stat()
-    except OSError:
-        return "-"
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+def _listed(data_dir: Path, table: str, clusters: list[str] | None,
+            known: dict[str, tuple[str, list[str]]]) -> list[tuple[str, str, str]]:
+    """(path under ``data_dir``, stamp, its directory's stamp) of each file ``_files`` lists, in its
+    order. A date directory whose stamp (mtime and inode) is the one ``known`` records keeps the file
+    names recorded there, without a listing (adding, removing or renaming a file changes it); every
+    file is still stat'ed (a file rewritten in place keeps its directory's stamp). A directory changed
+    in the last ``_RACY_NS`` gets no stamp (a coarse clock could hide a change made in that tick)."""
+    out: list[tuple[str, str, str]] = []
+    recent = time.time_ns() - _RACY_NS
+    wanted = [f"cluster={c}" for c in clusters] if clusters else None
+    names = wanted if wanted is not None else sorted(e.name for e in _entries(data_dir / table)
+                                                     if e.name.startswith("cluster="))
+    for cluster in names:
+        days = sorted(e.name for e in _entries(data_dir / table / cluster) if e.name.startswith("date="))
+        for day in days:
+            rel = f"{table}/{cluster}/{day}"
+            folder = os.path.join(data_dir, rel)
+            try:
+                st = os.stat(folder)
+            except OSError:
+                continue
+            dir_stamp = f"{st.st_mtime_ns}:{st.st_ino}" if st.st_mtime_ns < recent else ""
+            seen = known.get(rel)
+            if dir_stamp and seen is not None and seen[0] == dir_stamp:
+                files = seen[1]
+            else:
+                files = sorted(e.name for e in _entries(Path(folder)) if e.name.endswith(".parquet"))
+            for name in files:
+                try:
+                    fst = os.stat(os.path.join(folder, name))
+                    out.append((f"{rel}/{name}", f"{fst.st_size}:{fst.st_mtime_ns}:{fst.st_ino}", dir_stamp))
+                except OSError:
+                    out.append((f"{rel}/{name}", "-", ""))
+    return out
 
 
-def _indexed(data_dir: Path, files: list[Path], complete: bool) -> pl.DataFrame:
-    """The snapshots rows of ``files`` (in file order), from the index where a file's stamp matches,
-    else read; the index is saved again when a file was read, or (``complete``: ``files`` are all the
-    table's files) when one it holds is gone."""
-    listed = pl.DataFrame({"file": [str(f.relative_to(data_dir)) for f in files],
-                           "stamp": [_stamp(f) for f in files], "_order": range(len(files))},
-                          schema={"file": pl.String, "stamp": pl.String, "_order": pl.Int64})
+def _indexed(data_dir: Path, clusters: list[str] | None) -> pl.DataFrame:
+    """The snapshots rows of the table's files (of ``clusters``, else all), in file order: from the
+    index where a file's stamp matches, else read. The index is saved again when a file was read or
+    a directory's stamp changed, or (every cluster listed) when a file it holds is gone."""
     target = _snapshots_index(data_dir)
     index = pl.DataFrame(schema={**schema.SNAPSHOTS, **_INDEX_EXTRA})
     with contextlib.suppress(pl.exceptions.PolarsError, OSError):
         stored = pl.read_parquet(target)
         if stored.schema == index.schema:
             index = stored
-    known = index.join(listed, on=["file", "stamp"], how="inner")
-    todo = listed.join(known.select("file").unique(), on="file", how="anti")
-    rows = known
+    known: dict[str, tuple[str, list[str]]] = {}
+    for file, dir_stamp in zip(index["file"].to_list(), index["dir_stamp"].to_list(), strict=True):
+        folder, name = file.rsplit("/", 1)
+        known.setdefault(folder, (dir_stamp, []))[1].append(name)
+    files = _listed(data_dir, "snapshots", clusters, known)
+    if not files:
+        return schema.empty("snapshots")
+    listed = pl.DataFrame({"file": [f for f, _, _ in files], "stamp": [s for _, s, _ in files],
+                           "dir_stamp": [d for _, _, d in files], "_order": range(len(files))},
+                          schema={"file": pl.String, "stamp": pl.String, "dir_stamp": pl.String, "_order": pl.Int64})
+    known_rows = index.drop("dir_stamp").join(listed, on=["file", "stamp"], how="inner")
+    todo = listed.join(known_rows.select("file").unique(), on="file", how="anti")
+    rows = known_rows
     if todo.height:
         prefix = f"{data_dir}{os.sep}"
         fresh = (_read_paths(data_dir, "snapshots", [data_dir / f for f in todo["file"]], "file")
                  .with_columns(pl.col("file").str.strip_prefix(prefix))
                  .join(todo, on="file", how="left"))
-        rows = pl.concat([known, fresh.select(known.columns)])
-    rows = rows.sort("_order", maintain_order=True).drop("_order")
-    others = pl.DataFrame(schema=index.schema) if complete else index.join(listed, on="file", how="anti")
-    if todo.height or (complete and known.height != index.height):
+        rows = pl.concat([known_rows, fresh.select(known_rows.columns)])
+    rows = rows.sort("_order", maintain_order=True).drop("_order").select(index.columns)
+    restamped = listed.select("file", "dir_stamp").join(index.select("file", "dir_stamp"), on=["file", "dir_stamp"],
+                                                         how="anti", nulls_equal=True)
+    changed = todo.height or restamped.height or (not clusters and rows.height != index.height)
+    if changed:
+        others = pl.DataFrame(schema=index.schema) if not clusters else index.join(listed, on="file", how="anti")
         _save_index(target, pl.concat([others, rows]))
     return rows.select(list(schema.SNAPSHOTS))
 
