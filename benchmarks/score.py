@@ -16,8 +16,9 @@ cold, one week added, the whole history scored again; prints cold / rescore (tar
 
 ``--floor`` compares scoring with what no scoring can go below: reading the snapshots'
 objects and coverage Parquet files (the columns checks read) and json-parsing every object's
-labels, annotations, spec and status, nothing else (``read_and_parse``). Paired runs (floor, then ours) on the same data; the last
-line prints ours / floor from the best of each (target <= 3 at 1000 clusters).
+labels, annotations, spec and status, nothing else (``read_and_parse``). Paired runs (floor, then
+ours) on the same data; the last line prints ours / floor from the best of each (target <= 3 at
+1000 clusters), and beside it ours / the first floor (the objects' JSON columns only).
 
     .venv/bin/python benchmarks/score.py --assess [--runs 3]
 

@@ -12,7 +12,6 @@ import yaml
 
 from readiness.errors import ConfigError
 
-
 # libyaml's parser where PyYAML was built with it (ten times faster: the rubric is read by every
 # assessment), with PyYAML's own safe constructor either way; a text it refuses is parsed again by
 # the pure-Python parser, whose error (wording and line) is the one reported.
