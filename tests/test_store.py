@@ -79,3 +79,38 @@ def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_snapshots_index_sees_every_change_and_writes_nothing_into_the_data(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from readiness.errors import DataFileError
+    from readiness.store import _tables
+
+    monkeypatch.setenv("READINESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(_tables, "_RACY_NS", 0)  # trust a directory's stamp at once (the clock here is fine-grained)
+    data = tmp_path / "data"
+    store.write_snapshot(data, *_snapshot())
+    before = _tree(data)
+    assert sorted(store.snapshots(data)["cluster"].to_list()) == ["air", "pi"]
+    assert _tree(data) == before  # the index lives in the cache, not in the data directory
+    assert _tables._snapshots_index(data).is_file()
+    # A second snapshot the same day, in the same date directories: listed again, read.
+    objects, snaps, coverage = _snapshot()
+    later = AT.replace(hour=9)
+    store.write_snapshot(data, *(f.with_columns(pl.lit("live-later").alias("snapshot_id"),
+                                                pl.lit(later).cast(schema.UTC_TIME).alias("collected_at"))
+                                 for f in (objects, snaps, coverage)))
+    assert store.snapshots(data).filter(pl.col("cluster") == "pi")["snapshot_id"].to_list() == [
+        "live-20260203T040506Z", "live-later"]
+    assert store.read(data, "snapshots", ["pi"]).height == 2
+    # A file rewritten in place (its directory unchanged) is read again: its damage is named.
+    damaged = data / "snapshots/cluster=air/date=2026-02-03/live-later.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    with pytest.raises(DataFileError, match=r"live-later\.parquet"):
+        store.snapshots(data)
+    damaged.unlink()
+    assert store.snapshots(data)["snapshot_id"].to_list() == ["live-20260203T040506Z"] * 2 + ["live-later"]

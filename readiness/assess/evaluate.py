@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,19 @@ import polars as pl
 from readiness import store
 from readiness._gc import paused as gc_paused
 from readiness.assess import attestations as att
-from readiness.assess.checks.base import Attestation, CheckThresholds, ClusterSnapshot, Result, get, run, unknown
+from readiness.assess.checks.base import (
+    COVERAGE_COLUMNS,
+    OBJECT_COLUMNS,
+    Attestation,
+    CheckThresholds,
+    ClusterSnapshot,
+    Coverage,
+    Objects,
+    Result,
+    get,
+    run,
+    unknown,
+)
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
@@ -196,19 +208,45 @@ def _read_files(data_dir: Path, table: str, files: list[Path]) -> pl.DataFrame:
         raise DataFileError(f"{data_dir}/{table}", f"cannot be read ({err})") from None
 
 
-def _frames(data_dir: Path,
-            pts: list[EvaluatedSnapshot]) -> Iterator[tuple[EvaluatedSnapshot, pl.DataFrame, pl.DataFrame]]:
-    """(point, objects, coverage) for each point, reading only the points' own files, once."""
-    objects = _read_files(data_dir, "objects", [f for p in pts for f in _snapshot_files(data_dir, "objects", p)])
-    coverage = _read_files(data_dir, "coverage", [f for p in pts for f in _snapshot_files(data_dir, "coverage", p)])
-    obj_parts = objects.partition_by("cluster", "snapshot_id", as_dict=True)
-    cov_parts = coverage.partition_by("cluster", "snapshot_id", as_dict=True)
-    empty_obj, empty_cov = schema.empty("objects"), schema.empty("coverage")
-    for p in pts:
-        keys = [(p.cluster, p.snapshot_id)] + ([(p.cluster, p.repo_snapshot_id)] if p.repo_snapshot_id else [])
-        objs = pl.concat([obj_parts.get(k, empty_obj) for k in keys])
-        cov = pl.concat([cov_parts.get(k, empty_cov) for k in keys])
-        yield p, objs, cov
+# Points whose files one read brings in at once: bounds the memory of a batch's evidence.
+_CHUNK = 256
+
+
+def _rows_by_snapshot(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """(cluster, snapshot_id) -> that snapshot's rows of ``frame`` as tuples of ``columns``, in stored
+    order: each column turned into Python values once for the whole frame (not once per snapshot),
+    and the keys once per run of rows of one snapshot (a file's rows are one run)."""
+    out: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    if frame.is_empty():
+        return out
+    runs = frame.select(pl.struct("cluster", "snapshot_id").rle().alias("run")).unnest("run").unnest("value")
+    rows = list(zip(*(frame.get_column(c).to_list() for c in columns), strict=True))
+    start = 0
+    for length, cluster, snapshot_id in runs.iter_rows():
+        found = out.get((cluster, snapshot_id))
+        if found is None:
+            found = out[(cluster, snapshot_id)] = []
+        found += rows[start:start + length]
+        start += length
+    return out
+
+
+def _evidence(data_dir: Path, pts: list[EvaluatedSnapshot]) -> Iterator[tuple[EvaluatedSnapshot, Objects, Coverage]]:
+    """(point, its objects, its coverage) for each point (its own snapshot's rows, then its repo
+    snapshot's), indexed for the checks (``Objects``, ``Coverage``): the points' own files only,
+    read ``_CHUNK`` points at a time."""
+    for start in range(0, len(pts), _CHUNK):
+        chunk = pts[start:start + _CHUNK]
+        objects = _rows_by_snapshot(
+            _read_files(data_dir, "objects", [f for p in chunk for f in _snapshot_files(data_dir, "objects", p)]),
+            OBJECT_COLUMNS)
+        coverage = _rows_by_snapshot(
+            _read_files(data_dir, "coverage", [f for p in chunk for f in _snapshot_files(data_dir, "coverage", p)]),
+            COVERAGE_COLUMNS)
+        for p in chunk:
+            keys = [(p.cluster, p.snapshot_id)] + ([(p.cluster, p.repo_snapshot_id)] if p.repo_snapshot_id else [])
+            yield (p, Objects(row for k in keys for row in objects.get(k, ())),
+                   Coverage.of_rows(row for k in keys for row in coverage.get(k, ())))
 
 
 def _finding(p: EvaluatedSnapshot, spec_id: str, rubric: Rubric, result: Result, waived: bool) -> dict[str, Any]:
@@ -247,27 +285,54 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+def _micros(values: list[datetime | None], dtype: pl.DataType) -> pl.Series:
+    """A tz-aware datetime column from integer microseconds (polars builds one from Python datetimes
+    one element at a time), each distinct value converted once."""
+    micros: dict[datetime, int] = {}
+    ints = [micros[v] if v in micros else micros.setdefault(v, (v - _EPOCH) // _MICROSECOND)
+            if v is not None else None for v in values]
+    return pl.Series(ints, dtype=pl.Int64).cast(dtype)
+
+
+_UNIT = "\x1f"  # ASCII unit separator: joins a list's strings for one vectorised split
+
+
+def _string_lists(values: list[Sequence[str] | None], dtype: pl.DataType) -> pl.Series:
+    """A list-of-strings column (``evidence``): each list joined by ``_UNIT`` and split again by
+    one vectorised call; when that does not give back every list's length (a string holding the
+    separator) or a value is not a string, through JSON text instead (``1`` -> ``"1"``, as before)."""
+    try:
+        joined = [None if v is None else _UNIT.join(v) for v in values]
+    except TypeError:
+        joined = None
+    if joined is not None:
+        lengths = pl.Series([0 if v is None else len(v) for v in values], dtype=pl.UInt32)
+        texts = pl.Series(joined, dtype=pl.String)
+        empty = (pl.lit(lengths) == 0) & pl.lit(texts).is_not_null()  # "" splits into [""], not []
+        lists = pl.select(pl.when(empty).then(pl.lit([], dtype=dtype)).otherwise(pl.lit(texts).str.split(_UNIT))
+                          .cast(dtype).alias("values")).to_series()
+        if (lists.list.len().fill_null(0) == lengths).all():
+            return lists
+    texts = pl.Series([None if v is None else orjson.dumps(v).decode() for v in values], dtype=pl.String)
+    return texts.str.json_decode(dtype)
+
+
 def _rows_frame(rows: list[dict[str, Any]], frame_schema: pl.Schema) -> pl.DataFrame:
     """``pl.DataFrame(rows, schema=frame_schema)`` for finding rows, column by column: polars
     builds a tz-aware datetime or a list-of-strings column from Python objects one element at a
     time (seconds per 100k rows), so ``collected_at`` goes in as integer microseconds and
-    ``evidence`` as JSON text, each converted by one vectorised cast."""
+    ``evidence`` as flattened strings (``_micros``, ``_string_lists``)."""
     if not rows:
         return pl.DataFrame(schema=frame_schema)
-    columns: dict[str, pl.Series] = {}
-    for name, dtype in frame_schema.items():
-        values = [r[name] for r in rows]
-        if name == "collected_at":
-            micros: dict[datetime, int] = {}
-            ints = [micros[v] if v in micros else micros.setdefault(v, (v - _EPOCH) // _MICROSECOND)
-                    if v is not None else None for v in values]
-            columns[name] = pl.Series(name, ints, dtype=pl.Int64).cast(dtype)
-        elif name == "evidence":
-            texts = [None if v is None else orjson.dumps(v).decode() for v in values]
-            columns[name] = pl.Series(name, texts, dtype=pl.String).str.json_decode(dtype)
-        else:
-            columns[name] = pl.Series(name, values, dtype=dtype)
-    return pl.DataFrame(list(columns.values()))
+    return pl.DataFrame([_column(name, dtype, [r[name] for r in rows]) for name, dtype in frame_schema.items()])
+
+
+def _column(name: str, dtype: pl.DataType, values: list[Any]) -> pl.Series:
+    if name == "collected_at":
+        return _micros(values, dtype).alias(name)
+    if name == "evidence":
+        return _string_lists(values, dtype).alias(name)
+    return pl.Series(name, values, dtype=dtype)
 
 
 _configs_of: tuple[Rubric, dict[str, CheckThresholds]] | None = None
@@ -283,10 +348,11 @@ def _configs(rubric: Rubric) -> dict[str, CheckThresholds]:
 
 
 def evaluate_point(
-    p: EvaluatedSnapshot, objs: pl.DataFrame, cov: pl.DataFrame, rubric: Rubric, role: str | None,
-    attestations: list[Attestation], waivers: list[att.Waiver], key: str = "",
-) -> list[dict[str, Any]]:
-    """Every rubric check on one snapshot, as of its own day: ``findings.STORED`` rows.
+    p: EvaluatedSnapshot, objs: pl.DataFrame | Objects, cov: pl.DataFrame | Coverage | None, rubric: Rubric,
+    role: str | None, attestations: list[Attestation], waivers: list[att.Waiver], key: str = "",
+) -> list[tuple[Result, bool, bool]]:
+    """Every rubric check on one snapshot, as of its own day: (result, waived, applicable) of each
+    check, in rubric order (``evaluate_batch`` makes them ``findings.STORED`` rows).
 
     The one place a snapshot is evaluated (``findings.stored_rows`` calls it for each snapshot
     not yet stored under digest ``key``). Waivers apply as of the snapshot's day; the check's
@@ -296,7 +362,7 @@ def evaluate_point(
     fs.log_evaluation(key, p.cluster, p.snapshot_id)
     ev = ClusterSnapshot(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
     configs = _configs(rubric)
-    rows = []
+    out = []
     for check_id, spec in rubric.checks.items():
         applicable = spec.applies(role)
         if not applicable:
@@ -307,11 +373,8 @@ def evaluate_point(
             result = run(get(check_id), ev, configs[check_id])
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
-        row = _finding(p, check_id, rubric, result, waived)
-        row.update(repo_snapshot_id=p.repo_snapshot_id, evidence_stamp="", check_status=result.status,
-                   applicable=applicable)
-        rows.append(row)
-    return rows
+        out.append((result, waived, applicable))
+    return out
 
 
 def _as_of(p: EvaluatedSnapshot, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver],
@@ -342,16 +405,58 @@ class Inputs:
 
 def evaluate_batch(data_dir: Path, todo: list[EvaluatedSnapshot], stamps: list[str], inputs: Inputs) -> pl.DataFrame:
     """``findings.STORED`` rows of the points ``todo`` (``stamps``: their evidence stamps, in the
-    same order): their files read once, each point evaluated by ``evaluate_point``. One Dask task
-    runs one call (``engine("dask")``); in-process evaluation runs one call for every point."""
-    rows = []
+    same order): their files read once, each point evaluated by ``evaluate_point``; one row per
+    (point, check), points in ``todo`` order, checks in rubric order. One Dask task runs one call
+    (``engine("dask")``); in-process evaluation runs one call for every point."""
+    rubric = inputs.rubric
+    verdicts: list[tuple[Result, bool, bool]] = []
     with gc_paused():
-        for (p, objs, cov), stamp in zip(_frames(data_dir, todo), stamps, strict=True):
-            for row in evaluate_point(p, objs, cov, inputs.rubric, inputs.roles.get(p.cluster), inputs.attestations,
-                                      inputs.waivers, inputs.key):
-                row["evidence_stamp"] = stamp
-                rows.append(row)
-        return _rows_frame(rows, fs.STORED)
+        for p, objs, cov in _evidence(data_dir, todo):
+            verdicts += evaluate_point(p, objs, cov, rubric, inputs.roles.get(p.cluster), inputs.attestations,
+                                       inputs.waivers, inputs.key)
+        return _stored_frame(todo, stamps, rubric, verdicts)
+
+
+def _stored_frame(todo: list[EvaluatedSnapshot], stamps: list[str], rubric: Rubric,
+                  verdicts: list[tuple[Result, bool, bool]]) -> pl.DataFrame:
+    """``findings.STORED`` rows of ``verdicts`` (``evaluate_point``'s, point after point): what
+    depends on the point or on the check alone is built once per point or check and repeated by
+    one gather, the rest column by column."""
+    if not todo:
+        return pl.DataFrame(schema=fs.STORED)
+    specs = list(rubric.checks.values())
+    n_checks = len(specs)
+    per_point = pl.DataFrame([
+        pl.Series("snapshot_id", [p.snapshot_id for p in todo], dtype=pl.String),
+        pl.Series("cluster", [p.cluster for p in todo], dtype=pl.String),
+        _micros([p.collected_at for p in todo], fs.STORED["collected_at"]).alias("collected_at"),
+        pl.Series("repo_snapshot_id", [p.repo_snapshot_id for p in todo], dtype=pl.String),
+        pl.Series("evidence_stamp", stamps, dtype=pl.String),
+    ])
+    per_check = pl.DataFrame([
+        pl.Series("check_id", list(rubric.checks), dtype=pl.String),
+        pl.Series("category", [s.category for s in specs], dtype=pl.String),
+        pl.Series("weight", [s.weight for s in specs], dtype=pl.Float64),
+        pl.Series("severity", [s.severity for s in specs], dtype=pl.String),
+        pl.Series("blocker", [",".join(s.blockers) or None for s in specs], dtype=pl.String),
+        pl.Series("work_package", [s.work_package for s in specs], dtype=pl.String),
+        pl.Series("rubric_version", [rubric.version] * n_checks, dtype=pl.String),
+    ])
+    row = pl.int_range(len(todo) * n_checks, dtype=pl.UInt32)
+    results = [r for r, _, _ in verdicts]
+    waived = [w for _, w, _ in verdicts]
+    own = pl.DataFrame([
+        pl.Series("status", ["waived" if w else r.status for r, w, _ in verdicts], dtype=pl.String),
+        pl.Series("score", [r.score for r in results], dtype=pl.Float64),
+        pl.Series("waived", waived, dtype=pl.Boolean),
+        pl.Series("reason", [r.reason for r in results], dtype=pl.String),
+        _string_lists([r.evidence for r in results], fs.STORED["evidence"]).alias("evidence"),
+        pl.Series("check_status", [r.status for r in results], dtype=pl.String),
+        pl.Series("applicable", [a for _, _, a in verdicts], dtype=pl.Boolean),
+    ])
+    return pl.concat([per_point.select(pl.all().gather(row // n_checks)),
+                      per_check.select(pl.all().gather(row % n_checks)),
+                      own], how="horizontal").select(list(fs.STORED))
 
 
 ENGINES = ("local", "dask")

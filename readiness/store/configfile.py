@@ -12,6 +12,11 @@ import yaml
 
 from readiness.errors import ConfigError
 
+# libyaml's parser where PyYAML was built with it (ten times faster: the rubric is read by every
+# assessment), with PyYAML's own safe constructor either way; a text it refuses is parsed again by
+# the pure-Python parser, whose error (wording and line) is the one reported.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_text(path: Path, what: str) -> str:
     """The UTF-8 text of ``path``; ``ConfigError`` (with the line of a bad byte) when it cannot be read."""
@@ -50,9 +55,10 @@ def parse(text: str, path: Path | str, *, first_line: int = 1) -> tuple[Any, yam
     starting at line ``first_line``: front matter, cell options), strictly: one document, no
     duplicated key; ``ConfigError`` naming the file and the file's line."""
     try:
-        node = yaml.compose(text)
-        check_duplicates(str(path), node, first_line)
-        doc = yaml.safe_load(text)
+        try:
+            doc, node = _parsed(text, _Loader, str(path), first_line)
+        except yaml.YAMLError:  # the error as the pure-Python parser words and places it
+            doc, node = _parsed(text, yaml.SafeLoader, str(path), first_line)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = " ".join(str(getattr(err, "problem", None) or err).split())
@@ -61,6 +67,18 @@ def parse(text: str, path: Path | str, *, first_line: int = 1) -> tuple[Any, yam
     except ValueError as err:  # PyYAML parses 2026-02-30 as a date and fails
         raise ConfigError(str(path), f"invalid value: {err}", hint="dates are YYYY-MM-DD") from None
     return doc, node
+
+
+def _parsed(text: str, loader_class: Any, path: str, first_line: int) -> tuple[Any, yaml.Node | None]:
+    """(document, node tree) of ``text``, parsed once by ``loader_class``: the node tree is checked
+    for duplicated keys (``check_duplicates``), then the document constructed from it."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        check_duplicates(path, node, first_line)
+        return (None if node is None else loader.construct_document(node)), node
+    finally:
+        loader.dispose()
 
 
 def load(path: Path, what: str) -> tuple[Any, yaml.Node | None]:

@@ -20,6 +20,7 @@ def test_the_next_writer_of_a_cluster_removes_a_killed_runs_temporaries(collecte
     stale = part / ".live-x.parquet.abc123.tmp"
     stale.write_bytes(b"half a file")
     (collected / "coverage" / "cluster=alpha" / ".y.parquet.zz.tmp").write_bytes(b"")
+    store.lock_path(collected, "alpha").write_bytes(b"")  # a killed writer's lock file stays behind
     write_snapshot(collected, "alpha", day("2026-03-09"))
     assert leftovers(collected) == []
 

@@ -48,8 +48,23 @@ class KubeObject:
 
     @property
     def ref(self) -> str:
-        """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``)."""
-        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+        """How evidence names this object: ``kind/namespace/name`` (or ``kind/name``), worked out once."""
+        found: str | None = self.__dict__.get("_ref")
+        if found is None:
+            found = self.__dict__["_ref"] = (f"{self.kind}/{self.namespace}/{self.name}" if self.namespace
+                                             else f"{self.kind}/{self.name}")
+        return found
+
+    def derived(self, name: str, build: Callable[[KubeObject], Any]) -> Any:
+        """``build(self)``, worked out once per object and kept under ``name`` (a helper's value that
+        depends on the object alone, e.g. a workload's ready replicas); a ``build`` that raises keeps
+        nothing. Not a field: equality and ``repr`` ignore it."""
+        key = f"_derived_{name}"
+        try:
+            return self.__dict__[key]
+        except KeyError:
+            found = self.__dict__[key] = build(self)
+            return found
 
     @property
     def facts(self) -> Mapping[str, Any]:
@@ -132,6 +147,22 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
+def _parsed(rows: Iterable[Sequence[Any]], loads: Callable[[str], Any]) -> list[KubeObject]:
+    """``KubeObject``s of rows of ``OBJECT_COLUMNS`` (empty labels and annotations: ``{}``, empty spec
+    and status: None), each made as the dataclass makes it but without its nine frozen
+    ``object.__setattr__`` calls (one object per object read)."""
+    new = object.__new__
+    out = []
+    for av, k, ns, n, lb, an, sp, st, src in rows:
+        obj = new(KubeObject)
+        obj.__dict__.update({"api_version": av, "kind": k, "namespace": ns, "name": n,
+                             "labels": loads(lb) if lb else {}, "annotations": loads(an) if an else {},
+                             "spec": loads(sp) if sp else None, "status": loads(st) if st else None,
+                             "source": src or "live"})
+        out.append(obj)
+    return out
+
+
 class Objects:
     """One snapshot's objects, indexed once by (API group, kind) and parsed into ``KubeObject``s once.
 
@@ -141,10 +172,11 @@ class Objects:
     in stored row order.
     """
 
-    __slots__ = ("_all", "_groups", "_parsed", "_rows")
+    __slots__ = ("_all", "_declared_only", "_groups", "_parsed", "_rows")
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         self._all = list(rows)
+        self._declared_only: bool | None = None
         self._groups: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
         self._parsed: dict[tuple[str, str], list[KubeObject]] = {}
@@ -176,18 +208,23 @@ class Objects:
         key = (group, kind)
         found = self._parsed.get(key)
         if found is None:
-            loads = _loads
-            found = self._parsed[key] = [
-                KubeObject(av, k, ns, n, loads(lb or "{}"), loads(an or "{}"), loads(sp or "null"), loads(st or "null"),
-                     src or "live")
-                for av, k, ns, n, lb, an, sp, st, src in self._rows.get(key, ())
-            ]
+            rows = self._rows.get(key, ())
+            try:
+                found = _parsed(rows, orjson.loads)
+            except orjson.JSONDecodeError:  # the kind again, each text as ``_loads`` reads it (errors included)
+                found = _parsed(rows, _loads)
+            self._parsed[key] = found
         return found
 
     @property
     def declared_only(self) -> bool:
-        """Whether there are objects and every one with a source was read from a repository."""
-        return bool(self._all) and all(row[8] == "repo" for row in self._all if row[8] is not None)
+        """Whether there are objects and every one with a source was read from a repository
+        (worked out once)."""
+        found = self._declared_only
+        if found is None:
+            found = self._declared_only = bool(self._all) and all(row[8] == "repo" for row in self._all
+                                                                  if row[8] is not None)
+        return found
 
     def suspect(self) -> str:
         """``Deployment/web/api field spec.replicas``: the first object (stored order) with a
@@ -213,14 +250,29 @@ class Coverage:
     """One snapshot's coverage rows (what the collector could read of each resource type),
     indexed once by (API group, kind), with each type's outcome worked out once."""
 
-    __slots__ = ("_by_type", "_outcomes", "_rows")
+    __slots__ = ("_by_type", "_gap_types", "_outcomes", "_rows")
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self._rows = [(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
-                      for r in rows]
+        self._index([(r.get("api_version"), r.get("kind"), r.get("outcome"), r.get("count"), r.get("detail"))
+                     for r in rows])
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Sequence[Any]]) -> Coverage:
+        """The coverage of ``rows``, each a sequence of ``COVERAGE_COLUMNS`` values, in that order."""
+        out = cls.__new__(cls)
+        out._index([tuple(r) for r in rows])
+        return out
+
+    def _index(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
         self._by_type: dict[tuple[str, str], list[tuple[str, int | None, str | None]]] = {}
+        groups: dict[Any, str] = {}
         for av, kind, outcome, count, detail in self._rows:
-            self._by_type.setdefault((group_of(str(av)), str(kind)), []).append((str(outcome), count, detail))
+            group = groups.get(av)
+            if group is None:
+                group = groups[av] = group_of(str(av))
+            self._by_type.setdefault((group, str(kind)), []).append((str(outcome), count, detail))
+        self._gap_types = frozenset(key for key, found in self._by_type.items() if any(o in GAPS for o, _, _ in found))
         self._outcomes: dict[tuple[str, str], tuple[str, ...]] = {}
 
     @classmethod
@@ -231,6 +283,10 @@ class Coverage:
             return cls(())
         cols = {c: frame.get_column(c).to_list() for c in COVERAGE_COLUMNS if c in frame.columns}
         return cls(dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True))
+
+    def has_gap(self, group: str, kind: str) -> bool:
+        """Whether any row of the type records a gap (``GAPS``): then its outcome is one."""
+        return (group, kind) in self._gap_types
 
     def rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
         """(outcome, count, detail) of each row recorded for the type, in stored order."""
@@ -277,6 +333,18 @@ class ClusterSnapshot:
         self._coverage = coverage
         self._attestations = tuple(attestations)
         self._outcomes: dict[tuple[str, str], str] = {}
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, name: str, build: Callable[[ClusterSnapshot], Any]) -> Any:
+        """``build(self)``, built once per snapshot under ``name`` and shared by every later caller:
+        how the checks' helpers keep a structure derived from the objects (the workloads, their
+        names) instead of working it out again in each check. A ``build`` that raises stores
+        nothing (the next caller raises the same). Callers must not change what they get."""
+        try:
+            return self._shared[name]
+        except KeyError:
+            found = self._shared[name] = build(self)
+            return found
 
     @cached_property
     def by_kind(self) -> Objects:
@@ -334,8 +402,10 @@ class ClusterSnapshot:
         return outcomes[0] if outcomes else "absent"
 
     def unreadable(self, *types: tuple[str, str]) -> list[str]:
-        """The resource types among ``types`` not read completely (forbidden, error, partial)."""
-        return [f"{g or 'core'}/{k}" for g, k in types if self.outcome(g, k) in GAPS]
+        """The resource types among ``types`` not read completely (forbidden, error, partial): those
+        with a gap recorded (``outcome`` is then that gap)."""
+        coverage = self.by_type
+        return [f"{g or 'core'}/{k}" for g, k in types if coverage.has_gap(g, k)]
 
     def gaps(self, *types: tuple[str, str]) -> str:
         """``velero.io/Backup partial (HTTP 410: ... (5 objects read before))``: the unreadable

@@ -34,13 +34,33 @@ BUNDLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def workloads(ev: ClusterSnapshot) -> list[KubeObject]:
-    """Every Deployment, StatefulSet and DaemonSet of the cluster."""
+def _workloads(ev: ClusterSnapshot) -> list[KubeObject]:
     return [w for kind in WORKLOAD_KINDS for w in ev.items("apps", kind)]
 
 
+def workloads(ev: ClusterSnapshot) -> list[KubeObject]:
+    """Every Deployment, StatefulSet and DaemonSet of the cluster (a new list; gathered once per snapshot)."""
+    return list(ev.shared("workloads", _workloads))
+
+
+def _by_name(ev: ClusterSnapshot) -> dict[str, list[int]]:
+    """App name (``app_name``) and object name -> positions in ``workloads(ev)``, each position once per name."""
+    out: dict[str, list[int]] = {}
+    for i, w in enumerate(ev.shared("workloads", _workloads)):
+        name = app_name(w)
+        out.setdefault(name, []).append(i)
+        if w.name != name:
+            out.setdefault(w.name, []).append(i)
+    return out
+
+
 def ready_count(w: KubeObject) -> tuple[int, int]:
-    """(ready, desired) replicas of a workload."""
+    """(ready, desired) replicas of a workload (worked out once per object); ``MalformedFieldError``
+    naming the field that is not a whole number."""
+    return w.derived("ready_count", _ready_count)  # type: ignore[no-any-return]  # what _ready_count returns
+
+
+def _ready_count(w: KubeObject) -> tuple[int, int]:
     st = mapping(w, "status", w.status)
     if w.kind == "DaemonSet":
         return (whole(w, "status.numberReady", st.get("numberReady"), 0),
@@ -56,8 +76,10 @@ def app_name(w: KubeObject) -> str:
 
 def running(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Workloads whose app name (label, else object name) is one of ``apps`` with >= 1 ready replica."""
-    wanted = set(apps)
-    return [w for w in workloads(ev) if (app_name(w) in wanted or w.name in wanted) and ready_count(w)[0] > 0]
+    index: dict[str, list[int]] = ev.shared("workloads by name", _by_name)
+    every: list[KubeObject] = ev.shared("workloads", _workloads)
+    found = sorted({i for a in set(apps) for i in index.get(a, ())})  # in workloads(ev) order
+    return [every[i] for i in found if ready_count(every[i])[0] > 0]
 
 
 def declared_only(ev: ClusterSnapshot) -> bool:
@@ -136,7 +158,12 @@ def declared(ev: ClusterSnapshot, apps: Iterable[str]) -> list[KubeObject]:
     """Repository objects that install one of ``apps`` (chart, release, Application, workload
     manifest: see ``installers``), matched by name, case-insensitive."""
     wanted = {a.lower() for a in apps}
-    return [i for i in installers(ev) if i.declared and names_of(i) & wanted]
+    return [i for i, names in ev.shared("declared installers", _declared_installers) if names & wanted]
+
+
+def _declared_installers(ev: ClusterSnapshot) -> list[tuple[KubeObject, set[str]]]:
+    """(installer, ``names_of`` it) of each declared installer, in ``installers`` order."""
+    return [(i, names_of(i)) for i in installers(ev) if i.declared]
 
 
 def hidden(ev: ClusterSnapshot, *kinds: str) -> list[str]:
