@@ -104,13 +104,15 @@ def stored(api_version: str, kind: str, annotations: Any, spec: Any, status: Any
 
 
 def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: tuple[str, ...] = (),
-               keep: tuple[str, ...] = (), text: tuple[str, ...] = ()) -> Row:
+               keep: tuple[str, ...] = (), text: tuple[str, ...] = (), in_place: bool = False) -> Row:
     """(namespace, name, labels, annotations, spec, status) of ``obj``, the last four as JSON text.
 
     ``obj`` is consumed (modified in place). Top-level fields other than apiVersion, kind,
     metadata and spec (a VulnerabilityReport's ``report``, a Secret's ``type``) go into
     ``status`` under their own keys; keys of a real ``status`` win. ``keep``/``text`` add
-    paths to the policy's for this object (a catalogue entry's).
+    paths to the policy's for this object (a catalogue entry's). With ``in_place`` the policy also
+    changes the dicts and lists below (``stored``): only for an object nothing else shares, such as
+    the collector's freshly parsed pages (a repository's objects may share parts: rendered twice).
     """
     meta = obj.get("metadata") or {}
     labels = meta.get("labels") or {}
@@ -121,10 +123,10 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
     namespace = meta.get("namespace") or None
     api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     facts = extract(obj)  # from the raw object, before anything is redacted
-    if facts:  # an extractor may hand back a part of obj, which the policy below changes in place
+    if facts and in_place:  # an extractor may hand back a part of obj, which the policy changes in place
         facts = copy.deepcopy(facts)
     if metadata_only or (kind == "ConfigMap" and api_version == "v1"):
-        annotations, _, _ = stored(api_version, kind, annotations, None, None, in_place=True)
+        annotations, _, _ = stored(api_version, kind, annotations, None, None, in_place=in_place)
         return namespace, name, dumps(labels), dumps(annotations), "{}", dumps({FACTS_KEY: facts} if facts else {})
     if is_core_secret(obj):
         for field in ("data", "stringData"):
@@ -141,7 +143,7 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
     if isinstance(status, dict):
         status.pop(FACTS_KEY, None)  # only the extractors write this key
     annotations, spec, status = stored(api_version, kind, annotations, spec, status, keep=keep, text=text,
-                                       in_place=True)
+                                       in_place=in_place)
     if facts and (isinstance(status, dict) or status is None):
         status = {**(status or {}), FACTS_KEY: facts}
     return (
