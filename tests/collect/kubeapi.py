@@ -151,6 +151,8 @@ class KubeAPI:
             body = {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": meta,
                     "items": page}
         else:
+            if _built_in(path):  # as kube-apiserver does (kubernetes#3030): built-in lists' items have no type
+                page = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page]
             body = {"apiVersion": "v1", "kind": "List", "metadata": meta, "items": page}
         return json.dumps(body).encode()
 
@@ -187,6 +189,15 @@ class KubeAPI:
         meta_only = METADATA_LIST in accept
         page = self.frozen.get((path, limit, start, meta_only)) or self._page(path, limit, start, meta_only)
         return 200, page, {}
+
+
+def _built_in(path: str) -> bool:
+    """Whether ``path`` lists a built-in type (core, or a group without a dot or under ``k8s.io``), whose
+    list items kube-apiserver sends without ``apiVersion`` and ``kind``; custom resources keep theirs."""
+    if path.startswith("/api/"):
+        return True
+    group = path.split("/")[2]
+    return "." not in group or group.endswith(".k8s.io")
 
 
 def _json(body: Any) -> bytes:
