@@ -64,6 +64,7 @@ class KubeAPI:
         self.token = token  # None: no authentication (kubectl sends no bearer token over plain HTTP)
         self.kinds: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.objects: dict[str, list[dict[str, Any]]] = {}
+        self.list_types: dict[str, tuple[str, str]] = {}  # list path -> (apiVersion, kind) of its list, PodList
         self.faults: dict[str, Fault] = {}
         self.requests: list[str] = []
         self.accepts: dict[str, str] = {}
@@ -86,6 +87,7 @@ class KubeAPI:
                             "verbs": ["get", "patch", "update"]})
         path = f"/apis/{group}/{version}/{plural}" if group else f"/api/{version}/{plural}"
         self.objects.setdefault(path, [])
+        self.list_types.setdefault(path, (f"{group}/{version}" if group else version, f"{kind}List"))
         return path
 
     def add(self, objects: Iterable[dict[str, Any]], plurals: dict[tuple[str, str], str] | None = None) -> None:
@@ -153,7 +155,8 @@ class KubeAPI:
         else:
             if _built_in(path):  # as kube-apiserver does (kubernetes#3030): built-in lists' items have no type
                 page = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page]
-            body = {"apiVersion": "v1", "kind": "List", "metadata": meta, "items": page}
+            api_version, list_kind = self.list_types.get(path, ("v1", "List"))
+            body = {"apiVersion": api_version, "kind": list_kind, "metadata": meta, "items": page}
         return json.dumps(body).encode()
 
     def answer(self, path: str, query: dict[str, list[str]], accept: str) -> tuple[int, bytes, dict[str, str]]:
