@@ -172,33 +172,23 @@ def _redact_all(value: Any, stats: Stats) -> Any:
         if value != REDACTED:
             stats.redacted += 1
         return REDACTED
-    if isinstance(value, dict):
-        rekey = False
-        for k, v in value.items():
-            if _key(k) != k:
-                rekey = True
-            kv = type(v)
-            if kv is str:
-                if v != REDACTED:
-                    stats.redacted += 1
-                value[k] = REDACTED
-            elif kv not in _SCALARS:
-                out = _redact_all(v, stats)
-                if out is not v:
-                    value[k] = out
-        return _rekeyed(value) if rekey else value
-    if isinstance(value, list):
-        for i, v in enumerate(value):
-            kv = type(v)
-            if kv is str:
-                if v != REDACTED:
-                    stats.redacted += 1
-                value[i] = REDACTED
-            elif kv not in _SCALARS:
-                out = _redact_all(v, stats)
-                if out is not v:
-                    value[i] = out
-    return value
+    is_dict = isinstance(value, dict)
+    if not is_dict and not isinstance(value, list):
+        return value
+    rekey = False
+    for k, v in value.items() if is_dict else enumerate(value):
+        if is_dict and _key(k) != k:
+            rekey = True
+        kv = type(v)
+        if kv is str:
+            if v != REDACTED:
+                stats.redacted += 1
+            value[k] = REDACTED
+        elif kv not in _SCALARS:
+            out = _redact_all(v, stats)
+            if out is not v:
+                value[k] = out
+    return _rekeyed(value) if rekey else value
 
 
 def _scrub_all(value: Any, stats: Stats) -> Any:
