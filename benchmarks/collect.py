@@ -176,7 +176,9 @@ def run(mode: str, kubeconfig: str, data: str, page_size: int) -> None:
         while True:
             page = v1.list_pod_for_all_namespaces(limit=page_size, _continue=token, _request_timeout=60)
             for pod in page.items:
-                rows.append(("v1", "Pod", *row_fields(api_client.sanitize_for_serialization(pod))))
+                obj = api_client.sanitize_for_serialization(pod)
+                obj["apiVersion"], obj["kind"] = "v1", "Pod"  # list items come without their type, as ours handles
+                rows.append(("v1", "Pod", *row_fields(obj)))
             token = page.metadata._continue if page.metadata else None
             if not token:
                 break

@@ -112,8 +112,13 @@ def _list_type(transport: kube.Transport, res: Resource, located: kube.Located, 
     try:
         for items in kube.pages(transport, path, res.page_size or settings.page_size, accept):
             for obj in items:
+                if not res.metadata_only and not (obj.get("apiVersion") and obj.get("kind")):
+                    # kube-apiserver sends a built-in list's items without their type (kubernetes#3030): they
+                    # are of the type listed, which decides the policy and fact extractors they go through.
+                    obj["apiVersion"], obj["kind"] = api_version, res.kind
                 writer.add(api_version, res.kind, row_fields(obj, metadata_only=res.metadata_only,
-                                                             omit_paths=res.omit, keep=res.keep, text=res.text))
+                                                             omit_paths=res.omit, keep=res.keep, text=res.text,
+                                                             in_place=True))
             count += len(items)
             report(count)
     except kube.HTTPFailure as err:

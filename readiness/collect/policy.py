@@ -131,7 +131,9 @@ class State:
         nxt = self._next.get(key)
         if nxt is None:
             nxt = State(_step(self.nodes, key)) if self.nodes else self
-            if len(self._next) < 4096:  # map keys (labels, values) are data: the cache stays bounded
+            # Map keys (labels, values) are data: the cache stays bounded. A key the walk must scrub
+            # is never cached, so a key found in the cache is stored as it is.
+            if len(self._next) < 4096 and _key(key) == key:
                 self._next[key] = nxt
         return nxt
 
@@ -144,16 +146,49 @@ class Stats:
     scrubbed: int = 0
 
 
+_SCALARS = (int, float, bool, type(None))
+
+
+def _copy(value: Any) -> Any:
+    """A copy of the dicts and lists of ``value`` (scalars shared): what ``apply`` walks when not ``in_place``."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _rekeyed(value: dict[str, Any]) -> dict[str, Any]:
+    return {_key(k): v for k, v in value.items()}
+
+
+# The walkers below change dicts and lists in place and return the value to store in their place:
+# the same container, or a new one when a key had to be scrubbed (a string or other scalar is returned as is).
+# They are the hot loop of collection (every field of every object): exact type checks, the step cache
+# read inline, and plain scalar leaves decided in the loop instead of one call each.
 def _redact_all(value: Any, stats: Stats) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
         if value != REDACTED:
             stats.redacted += 1
         return REDACTED
-    if isinstance(value, dict):
-        return {_key(k): _redact_all(v, stats) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_all(v, stats) for v in value]
-    return value
+    is_dict = isinstance(value, dict)
+    if not is_dict and not isinstance(value, list):
+        return value
+    rekey = False
+    for k, v in value.items() if is_dict else enumerate(value):
+        if is_dict and _key(k) != k:
+            rekey = True
+        kv = type(v)
+        if kv is str:
+            if v != REDACTED:
+                stats.redacted += 1
+            value[k] = REDACTED
+        elif kv not in _SCALARS:
+            out = _redact_all(v, stats)
+            if out is not v:
+                value[k] = out
+    return _rekeyed(value) if rekey else value
 
 
 def _scrub_all(value: Any, stats: Stats) -> Any:
@@ -163,15 +198,23 @@ def _scrub_all(value: Any, stats: Stats) -> Any:
             stats.scrubbed += 1
         return out
     if isinstance(value, dict):
-        return {_key(k): _scrub_all(v, stats) for k, v in value.items()}
+        rekey = False
+        for k, v in value.items():
+            if _key(k) != k:
+                rekey = True
+            out = _scrub_all(v, stats)
+            if out is not v:
+                value[k] = out
+        return _rekeyed(value) if rekey else value
     if isinstance(value, list):
-        return [_scrub_all(v, stats) for v in value]
+        for i, v in enumerate(value):
+            out = _scrub_all(v, stats)
+            if out is not v:
+                value[i] = out
     return value
 
 
 def _walk(value: Any, state: State, policy: Policy, stats: Stats) -> Any:
-    # The hot loop of collection (every field of every object): exact type checks, the step cache
-    # read inline, and plain scalar leaves decided here instead of one call each.
     if not state.nodes:
         return _redact_all(value, stats)
     flag = state.flag
@@ -179,29 +222,45 @@ def _walk(value: Any, state: State, policy: Policy, stats: Stats) -> Any:
         return value
     if flag == TEXT:
         return _scrub_all(value, stats)
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, dict)):
         if flag == ANNOTATIONS:
             return policy.annotations_of(value, stats)
-        out = {}
         cache = state._next
+        rekey = False
         for k, v in value.items():
             nxt = cache.get(k)
-            if nxt is None:
+            if nxt is None:  # not cached: a new key, a key to scrub, or a state with many keys (a map of data)
                 nxt = state.step(k)
-            vk = type(v)
-            if nxt.flag and nxt.nodes:
-                out[_key(k)] = _walk(v, nxt, policy, stats)
-            elif vk is str:  # a string no path keeps
+                if _key(k) != k:
+                    rekey = True
+            f = nxt.flag  # non-zero only when nxt has nodes
+            if f == KEEP:
+                continue
+            kv = type(v)
+            if kv is str and f != TEXT:  # a string no path keeps
                 if v != REDACTED:
                     stats.redacted += 1
-                out[_key(k)] = REDACTED
-            elif vk is int or vk is float or vk is bool or v is None:  # kept: the key and type survive
-                out[_key(k)] = v
+                value[k] = REDACTED
+            elif kv is int or kv is float or kv is bool or v is None:  # kept: the key and type survive
+                continue
             else:
-                out[_key(k)] = _walk(v, nxt, policy, stats)
-        return out
-    if isinstance(value, list):
-        return [_walk(v, state, policy, stats) for v in value]
+                out = _walk(v, nxt, policy, stats)
+                if out is not v:
+                    value[k] = out
+        return _rekeyed(value) if rekey else value
+    if kind is list or isinstance(value, list):
+        for i, v in enumerate(value):
+            kv = type(v)
+            if kv is str:  # flag is 0 or ANNOTATIONS here: no string is kept as such
+                if v != REDACTED:
+                    stats.redacted += 1
+                value[i] = REDACTED
+            elif not (kv is int or kv is float or kv is bool or v is None):
+                out = _walk(v, state, policy, stats)
+                if out is not v:
+                    value[i] = out
+        return value
     if isinstance(value, str):
         if value != REDACTED:
             stats.redacted += 1
@@ -296,16 +355,24 @@ class Policy:
         return key in self.annotation_keys or key.startswith(self.annotation_prefixes)
 
     def annotations_of(self, annotations: dict[str, Any], stats: Stats) -> dict[str, Any]:
-        """Annotations with the values of keys not in the list replaced, the others scrubbed."""
-        return {k: (_scrub_all(v, stats) if self.keeps_annotation(k) else _redact_all(v, stats))
-                for k, v in annotations.items()}
+        """``annotations``, changed in place: the values of keys not in the list replaced, the others scrubbed."""
+        for k, v in annotations.items():
+            out = _scrub_all(v, stats) if self.keeps_annotation(k) else _redact_all(v, stats)
+            if out is not v:
+                annotations[k] = out
+        return annotations
 
     def apply(self, group: str, kind: str, row: dict[str, Any], *, keep: tuple[str, ...] = (),
-              text: tuple[str, ...] = (), stats: Stats | None = None) -> dict[str, Any]:
-        """``row`` (``annotations``, ``spec``, ``status``) as the policy stores it, as a new dict."""
+              text: tuple[str, ...] = (), stats: Stats | None = None, in_place: bool = False) -> dict[str, Any]:
+        """``row`` (``annotations``, ``spec``, ``status``) as the policy stores it, as a new dict.
+
+        With ``in_place`` the dicts and lists of ``row``'s values are changed where they stand (no
+        copy: the collector's parsed pages are thrown away afterwards); else ``row`` is copied first
+        and left as it was.
+        """
         stats = stats if stats is not None else Stats()
         root = self.trie(group, kind, keep, text)
-        return {k: _walk(v, root.step(k), self, stats) for k, v in row.items()}
+        return {k: _walk(v if in_place else _copy(v), root.step(k), self, stats) for k, v in row.items()}
 
 
 def _read(path: Path) -> dict[str, Any]:

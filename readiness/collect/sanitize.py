@@ -16,6 +16,7 @@ Bulky fields a catalogue entry lists under ``omit`` are deleted too.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -84,8 +85,9 @@ def dumps(value: Any) -> str:
 
 def stored(api_version: str, kind: str, annotations: Any, spec: Any, status: Any, *,
            keep: tuple[str, ...] = (), text: tuple[str, ...] = (), stats: policy_mod.Stats | None = None,
-           policy: policy_mod.Policy | None = None) -> tuple[Any, Any, Any]:
-    """(annotations, spec, status) of one row as the policy stores them (new values; the inputs are not changed).
+           policy: policy_mod.Policy | None = None, in_place: bool = False) -> tuple[Any, Any, Any]:
+    """(annotations, spec, status) of one row as the policy stores them (new values; the inputs are not changed,
+    unless ``in_place``: then their dicts and lists are reused and changed, which saves copying a consumed object).
 
     ``keep``/``text`` are a catalogue entry's additions; ``status[FACTS_KEY]`` (derived facts) is kept as is.
     Applying it to what it returned changes nothing (``readiness scrub`` relies on that).
@@ -95,20 +97,22 @@ def stored(api_version: str, kind: str, annotations: Any, spec: Any, status: Any
     if facts is not None:
         status = {k: v for k, v in status.items() if k != FACTS_KEY}
     out = pol.apply(_group(api_version), kind, {"annotations": annotations or {}, "spec": spec, "status": status},
-                    keep=keep, text=text, stats=stats)
+                    keep=keep, text=text, stats=stats, in_place=in_place)
     if facts is not None and isinstance(out["status"], dict):
         out["status"][FACTS_KEY] = facts
     return out["annotations"], out["spec"], out["status"]
 
 
 def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: tuple[str, ...] = (),
-               keep: tuple[str, ...] = (), text: tuple[str, ...] = ()) -> Row:
+               keep: tuple[str, ...] = (), text: tuple[str, ...] = (), in_place: bool = False) -> Row:
     """(namespace, name, labels, annotations, spec, status) of ``obj``, the last four as JSON text.
 
     ``obj`` is consumed (modified in place). Top-level fields other than apiVersion, kind,
     metadata and spec (a VulnerabilityReport's ``report``, a Secret's ``type``) go into
     ``status`` under their own keys; keys of a real ``status`` win. ``keep``/``text`` add
-    paths to the policy's for this object (a catalogue entry's).
+    paths to the policy's for this object (a catalogue entry's). With ``in_place`` the policy also
+    changes the dicts and lists below (``stored``): only for an object nothing else shares, such as
+    the collector's freshly parsed pages (a repository's objects may share parts: rendered twice).
     """
     meta = obj.get("metadata") or {}
     labels = meta.get("labels") or {}
@@ -119,8 +123,10 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
     namespace = meta.get("namespace") or None
     api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     facts = extract(obj)  # from the raw object, before anything is redacted
+    if facts and in_place:  # an extractor may hand back a part of obj, which the policy changes in place
+        facts = copy.deepcopy(facts)
     if metadata_only or (kind == "ConfigMap" and api_version == "v1"):
-        annotations, _, _ = stored(api_version, kind, annotations, None, None)
+        annotations, _, _ = stored(api_version, kind, annotations, None, None, in_place=in_place)
         return namespace, name, dumps(labels), dumps(annotations), "{}", dumps({FACTS_KEY: facts} if facts else {})
     if is_core_secret(obj):
         for field in ("data", "stringData"):
@@ -136,7 +142,8 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
         status = {**extras, **(status or {})}
     if isinstance(status, dict):
         status.pop(FACTS_KEY, None)  # only the extractors write this key
-    annotations, spec, status = stored(api_version, kind, annotations, spec, status, keep=keep, text=text)
+    annotations, spec, status = stored(api_version, kind, annotations, spec, status, keep=keep, text=text,
+                                       in_place=in_place)
     if facts and (isinstance(status, dict) or status is None):
         status = {**(status or {}), FACTS_KEY: facts}
     return (

@@ -82,7 +82,7 @@ class SnapshotWriter:
     def add(self, api_version: str, kind: str, fields: tuple[str | None, str, str, str, str, str]) -> None:
         """Add one object row: ``fields`` is (namespace, name, labels, annotations, spec, status)."""
         self._rows.append((api_version, kind, *fields))
-        self._bytes += sum(len(f) for f in fields[2:])
+        self._bytes += len(fields[2]) + len(fields[3]) + len(fields[4]) + len(fields[5])
         self.count += 1
         if len(self._rows) >= self.batch_rows or self._bytes >= BATCH_BYTES:
             self.flush()
@@ -106,7 +106,10 @@ class SnapshotWriter:
         )
         frame = schema.validate("objects", frame, str(self.target))
         try:
-            self._parquet.write_table(frame.to_arrow().cast(self._arrow_schema))
+            table = frame.to_arrow()
+            if not table.schema.equals(self._arrow_schema, check_metadata=False):  # a cast imports pyarrow.compute
+                table = table.cast(self._arrow_schema)  # (half a second): only when the types differ
+            self._parquet.write_table(table)
         except OSError as err:  # pyarrow's errors name no file: name the one being written
             raise _named(err, self.target) from None
 

@@ -64,6 +64,7 @@ class KubeAPI:
         self.token = token  # None: no authentication (kubectl sends no bearer token over plain HTTP)
         self.kinds: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.objects: dict[str, list[dict[str, Any]]] = {}
+        self.list_types: dict[str, tuple[str, str]] = {}  # list path -> (apiVersion, kind) of its list, PodList
         self.faults: dict[str, Fault] = {}
         self.requests: list[str] = []
         self.accepts: dict[str, str] = {}
@@ -86,6 +87,7 @@ class KubeAPI:
                             "verbs": ["get", "patch", "update"]})
         path = f"/apis/{group}/{version}/{plural}" if group else f"/api/{version}/{plural}"
         self.objects.setdefault(path, [])
+        self.list_types.setdefault(path, (f"{group}/{version}" if group else version, f"{kind}List"))
         return path
 
     def add(self, objects: Iterable[dict[str, Any]], plurals: dict[tuple[str, str], str] | None = None) -> None:
@@ -151,7 +153,10 @@ class KubeAPI:
             body = {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": meta,
                     "items": page}
         else:
-            body = {"apiVersion": "v1", "kind": "List", "metadata": meta, "items": page}
+            if _built_in(path):  # as kube-apiserver does (kubernetes#3030): built-in lists' items have no type
+                page = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page]
+            api_version, list_kind = self.list_types.get(path, ("v1", "List"))
+            body = {"apiVersion": api_version, "kind": list_kind, "metadata": meta, "items": page}
         return json.dumps(body).encode()
 
     def answer(self, path: str, query: dict[str, list[str]], accept: str) -> tuple[int, bytes, dict[str, str]]:
@@ -187,6 +192,15 @@ class KubeAPI:
         meta_only = METADATA_LIST in accept
         page = self.frozen.get((path, limit, start, meta_only)) or self._page(path, limit, start, meta_only)
         return 200, page, {}
+
+
+def _built_in(path: str) -> bool:
+    """Whether ``path`` lists a built-in type (core, or a group without a dot or under ``k8s.io``), whose
+    list items kube-apiserver sends without ``apiVersion`` and ``kind``; custom resources keep theirs."""
+    if path.startswith("/api/"):
+        return True
+    group = path.split("/")[2]
+    return "." not in group or group.endswith(".k8s.io")
 
 
 def _json(body: Any) -> bytes:

@@ -195,3 +195,26 @@ def test_stored_rows_do_not_change_when_stored_again() -> None:
     stats = policy.Stats()
     again = stored("apps/v1", "Deployment", *once, stats=stats)
     assert again == once and (stats.redacted, stats.scrubbed) == (0, 0)
+
+
+def test_in_place_stores_the_same_row_and_the_copying_mode_leaves_its_input_alone() -> None:
+    container = {"name": "api", "image": "i:1", "args": ["--token=x"], "env": [{"name": "PW", "value": "hunter2"}],
+                 "readinessProbe": {"httpGet": {"path": "/r?token=1", "port": 80}}}
+    obj = _deployment(container)
+    obj["metadata"]["annotations"] = {"runbook_url": "https://u:p@h/x", "z": "y"}
+    container["extra"] = {"https://u:hunter2@h/x": ["a", 1, None]}  # a key holding a credential, no path keeps
+    shared = {"name": "shared", "value": "hunter2"}  # a dict the caller still holds (a rendered repository shares)
+    obj["spec"]["template"]["spec"]["containers"][0]["env"].append(shared)
+    before = json.dumps(obj, sort_keys=True)
+    copied = fields(json.loads(before))
+    stats = policy.Stats()
+    ann, spec, status = stored("apps/v1", "Deployment", obj["metadata"]["annotations"], obj["spec"], obj["status"],
+                               stats=stats)
+    assert json.dumps(obj, sort_keys=True) == before  # not changed: every dict and list was copied first
+    assert (ann, spec, status) == (copied["annotations"], copied["spec"], copied["status"])
+    assert "hunter2" not in json.dumps([ann, spec, status])
+    extra = spec["template"]["spec"]["containers"][0]["extra"]
+    assert extra == {f"https://{URL_REDACTED}@h/x": [REDACTED, 1, None]} and stats.redacted > 0
+    in_place = fields(obj, in_place=True)
+    assert in_place == copied
+    assert shared["value"] == REDACTED  # changed where it stands: the reason repositories do not ask for it
