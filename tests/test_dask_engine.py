@@ -1,8 +1,9 @@
 """``--engine dask``: snapshots evaluated as tasks of a real Dask cluster give the in-process findings.
 
 The cluster is a ``dask.distributed.LocalCluster`` with a real scheduler and two worker processes
-(one thread each) that this module starts. The client's own ``evaluate_batch`` is replaced by one
-that fails, so a finding can only come from a worker process.
+(one thread each) that this module starts. The client's own ``evaluate_batch`` and
+``findings.save`` are replaced by ones that fail, so a finding can only be evaluated, and
+stored, by a worker process.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from readiness.assess._dask import batches  # noqa: E402
 from readiness.assess.assessment import history  # noqa: E402
 from readiness.cli import main  # noqa: E402
 from readiness.store import schema  # noqa: E402
+from readiness.store import findings as fs  # noqa: E402
 from readiness.store.findings import DIR  # noqa: E402
 
 LOG = "READINESS_EVALUATION_LOG"
@@ -61,6 +63,7 @@ def _on_workers(log: Path, scheduler: str) -> Iterator[list[dict]]:
     tasks: list[dict] = []
     with pytest.MonkeyPatch.context() as mp, distributed.Client(scheduler, set_as_default=False) as client:
         mp.setattr(ev, "evaluate_batch", refuse)
+        mp.setattr(fs, "save", refuse)  # each worker stores its own findings
         with distributed.get_task_stream(client) as stream, ev.engine("dask", scheduler):
             yield tasks
         tasks += [t for t in stream.data if str(t["key"]).startswith("_run_batch")]
@@ -91,6 +94,10 @@ def test_history_of_the_demo_fleet_on_dask_equals_in_process(demo_dir: Path, tmp
     evaluated = _evaluated(log)
     assert len(evaluated) == 90 and len(set(evaluated)) == 90  # each snapshot once, each on a worker
     assert len(tasks) == len(batches(90, 2)) == 8  # 4 batches per worker, 12 snapshots or fewer each
+    segments = list((on_dask / DIR).glob("digest=*/*.parquet"))
+    assert len(segments) == 8  # one per task, each written by its worker (not more than MAX_SEGMENTS: not merged)
+    assert sorted(pl.concat([pl.read_parquet(f) for f in segments])["snapshot_id"].unique()) == sorted(
+        expected["snapshot_id"].unique())
     # Stored like in-process findings: a second run (in this process) evaluates nothing and reads the same.
     log.write_text("")
     again, _ = history(on_dask)
