@@ -28,8 +28,8 @@ from readiness.assess import rubric  # noqa: E402
 from readiness.assess._dask import batches  # noqa: E402
 from readiness.assess.assessment import history  # noqa: E402
 from readiness.cli import main  # noqa: E402
-from readiness.store import schema  # noqa: E402
 from readiness.store import findings as fs  # noqa: E402
+from readiness.store import schema  # noqa: E402
 from readiness.store.findings import DIR  # noqa: E402
 
 LOG = "READINESS_EVALUATION_LOG"
