@@ -29,7 +29,8 @@ forces every snapshot to be evaluated again.
 A data directory in object storage (``--data s3://...``, docs/storage.md) works on a local mirror:
 each new segment is also uploaded under its unique name (a failed upload is a "not stored"
 warning, as above), and segments are never merged there (merging would need a lock the bucket
-does not have); the mirror downloads the segments other machines stored.
+does not have); the mirror downloads the segments other machines stored. A mirror brought up to
+date for some clusters only (``metrics --cluster C``) has no stored findings and stores none.
 
 ``READINESS_EVALUATION_LOG``: when set to a file path, every evaluation of one snapshot appends
 one line ``DIGEST CLUSTER SNAPSHOT_ID`` to it (from any process, e.g. the report's notebook
@@ -222,7 +223,7 @@ def save(data_dir: Path | str, key: str, rows: pl.DataFrame, *, merge: bool = Tr
     to the caller, only not kept)."""
     from readiness import store
 
-    if rows.is_empty():
+    if rows.is_empty() or _remote.partial(data_dir):  # a mirror of some clusters only: a reader's view
         return None
     folder = directory(data_dir, key)
     target = folder / f"{uuid.uuid4().hex}.parquet"

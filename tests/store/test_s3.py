@@ -267,3 +267,44 @@ def test_a_local_data_directory_never_imports_the_storage_libraries(demo_dir: Pa
     proc = subprocess.run([sys.executable, "-c", code, "score", "--data", str(demo_dir)],
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("clean"), proc.stderr
+
+
+def _metrics(data: str, *options: str) -> dict[str, float]:
+    """Series -> value of ``readiness metrics``, without the evidence's time and age (each
+    directory collected its own, seconds apart), values to 12 significant digits (a sum's last
+    bit depends on the order of its terms)."""
+    out = CliRunner().invoke(main, ["metrics", "--data", data, *options])
+    assert out.exit_code == 0, out.output
+    series = [line.rsplit(" ", 1) for line in out.stdout.splitlines() if line and not line.startswith("#")]
+    return {name: float(f"{float(value):.12g}") for name, value in series
+            if not name.startswith("readiness_evidence_")}
+
+
+def test_metrics_of_one_cluster_downloads_only_that_cluster(s3: str, repo: Path, tmp_path: Path) -> None:
+    import s3fs
+
+    url, local = f"{s3}/fleet", tmp_path / "local"
+    for data in (url, str(local)):
+        _collect(data, repo, "studio")
+        _collect(data, repo, "pi")
+    waivers = ("waivers:\n  - {check: backup_velero_installed, cluster: studio, reason: x, owner: me, "
+               "expires: 2099-01-01}\n")
+    (local / "waivers.yaml").write_text(waivers, encoding="utf-8")  # names the other cluster: still valid
+    s3fs.S3FileSystem().pipe_file(f"{url.removeprefix('s3://')}/waivers.yaml", waivers.encode())
+    before = sorted(_objects(url))
+
+    cache = tmp_path / "pi-metrics"  # the pi CronJob's pod: an empty mirror
+    os.environ["READINESS_CACHE"] = str(cache)
+    got = _metrics(url, "--cluster", "pi")
+    assert got == _metrics(str(local), "--cluster", "pi")
+    assert 0 < got['readiness_score_ratio{category="overall",cluster="pi"}'] < 1
+    assert not [name for name in got if 'cluster="studio"' in name]
+    mirrored = {p.relative_to(cache).parts[1:3] for p in cache.rglob("*.parquet")}
+    assert mirrored == {(table, "cluster=pi") for table in ("objects", "coverage", "snapshots")}
+    assert sorted(_objects(url)) == before  # nothing stored: a segment per cluster and run would pile up
+
+    from readiness.store import _remote
+
+    _remote._synced.clear()  # the whole fleet next (a report): everything comes down, findings are stored again
+    assert len(_score(url)["clusters"]) == 2 and list(cache.glob("*/objects/cluster=studio"))
+    assert any(k.startswith("findings/") and k not in before for k in _objects(url))
