@@ -308,3 +308,51 @@ def test_metrics_of_one_cluster_downloads_only_that_cluster(s3: str, repo: Path,
     _remote._synced.clear()  # the whole fleet next (a report): everything comes down, findings are stored again
     assert len(_score(url)["clusters"]) == 2 and list(cache.glob("*/objects/cluster=studio"))
     assert any(k.startswith("findings/") and k not in before for k in _objects(url))
+
+
+MONTH = "2026-02"  # one month of the demo fleet: 5 clusters x 4 weeks, the report stays as short as it gets
+
+
+def _numbers_of_report(out: Path) -> tuple[object, ...]:
+    """What a report says, by number: report.json, clusters.csv and every number in the Markdown."""
+    import re
+
+    md = (out / MONTH / "production-readiness.md").read_text(encoding="utf-8")
+    number = re.compile(r"(?<![\w.\-/:#])[-+]?\d+(?:\.\d+)?(?![\w\-/:])")  # as tests/test_report.py reads them
+    return (json.loads((out / MONTH / "report.json").read_text(encoding="utf-8")),
+            (out / MONTH / "clusters.csv").read_text(encoding="utf-8"), number.findall(md))
+
+
+@pytest.mark.slow
+def test_report_from_s3_gives_the_local_numbers(s3: str, demo_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("papermill", reason="the report's toolchain (papermill) is not installed")
+    pytest.importorskip("pypandoc", reason="the report's toolchain (pypandoc-binary) is not installed")
+    import polars as pl
+    import s3fs
+
+    monkeypatch.setenv("READINESS_NO_CHROMIUM", "1")  # numbers only: figures stay interactive
+    url, local = f"{s3}/fleet", tmp_path / "local"
+    mirror = paths.own_data_dir(url)  # as a collector writes: each snapshot committed by its manifest
+    for snap in sorted((demo_dir / "snapshots").glob(f"cluster=*/date={MONTH}-*/*.parquet")):
+        part = snap.relative_to(demo_dir / "snapshots")
+        tables = {t: pl.read_parquet(demo_dir / t / part) for t in ("objects", "coverage", "snapshots")}
+        store.write_snapshot(mirror, tables["objects"], tables["snapshots"], tables["coverage"])
+        store.write_snapshot(local, tables["objects"], tables["snapshots"], tables["coverage"])
+    bucket = s3fs.S3FileSystem()
+    for own in demo_dir.glob("*.y*ml"):  # fleet.yaml, waivers.yaml, attestations.yaml: as `aws s3 cp` puts them
+        (local / own.name).write_bytes(own.read_bytes())
+        bucket.pipe_file(f"{url.removeprefix('s3://')}/{own.name}", own.read_bytes())
+    os.environ["READINESS_CACHE"] = str(tmp_path / "report-machine")  # another machine: an empty mirror
+
+    reports = {}
+    for name, data in (("s3", url), ("local", str(local))):
+        out = tmp_path / f"reports-{name}"
+        run = CliRunner().invoke(main, ["report", "--data", data, "--out", str(out), "--month", MONTH, "--no-pdf",
+                                        "--renderer", "pandoc", "--no-collect"])
+        assert run.exit_code == 0, run.output
+        reports[name] = _numbers_of_report(out)
+    assert reports["s3"] == reports["local"]
+    score = reports["s3"][0]["score"]  # type: ignore[index]
+    assert score["overall"] > 0 and len(score["clusters"]) == 5
+    assert any(k.startswith("findings/digest=") for k in _objects(url))  # the report's findings went up
