@@ -138,13 +138,17 @@ def _small(data: Path) -> Path:
     return data
 
 
-def test_a_small_fleet_on_dask_equals_in_process(tmp_path: Path, scheduler: str, log: Path) -> None:
+def test_a_small_fleet_on_dask_equals_in_process(tmp_path: Path, scheduler: str, log: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = _small(tmp_path / "data")
     expected = ev.evaluate(data, rubric.load(data=data), history=True)
     shutil.rmtree(data / DIR)
+    monkeypatch.setattr(fs, "MAX_SEGMENTS", 2)  # the three tasks' segments are more: merged at the end
     with _on_workers(log, scheduler) as tasks:
         got = ev.evaluate(data, rubric.load(data=data), history=True)
     assert len(_evaluated(log)) == 3 and len(tasks) == 3  # air's two live snapshots, pi's reachable one
+    (merged,) = (data / DIR).glob("digest=*/*.parquet")
+    assert_frame_equal(_sorted(pl.read_parquet(merged).select(list(schema.FINDINGS))), _sorted(expected))
     assert_frame_equal(_sorted(got), _sorted(expected))
     velero = got.filter(pl.col("check_id") == "backup_velero_installed").sort("cluster", "collected_at")
     assert velero["status"].to_list() == ["pass", "waived", "pass"]  # air fails in week 2, waived
