@@ -29,8 +29,7 @@ from readiness.assess.checks.base import Attestation, CheckThresholds, ClusterSn
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
-from readiness.store import schema
-from readiness.store._remote import fleet_clusters
+from readiness.store import paths, schema
 
 if TYPE_CHECKING:
     from readiness.assess._dask import DaskEngine
@@ -403,7 +402,7 @@ def _inputs(data_dir: Path, rubric: Rubric, snapshots: pl.DataFrame | None = Non
     attestations = att.load_attestations(data_dir, facts)
     roles = att.load_roles(data_dir)
     every = snapshots if snapshots is not None else store.read(data_dir, "snapshots")
-    known = set(every["cluster"]) | set(roles) | fleet_clusters(data_dir)  # the last: a mirror of some clusters
+    known = set(every["cluster"]) | set(roles) | paths.fleet_clusters(data_dir)  # the last: a mirror of some clusters
     waivers = _checked(att.load_waivers(data_dir), rubric, known)
     return attestations, roles, waivers, fs.digest(rubric, attestations, waivers, roles)
 

@@ -43,6 +43,15 @@ def shown(data_dir: Path | str) -> str:
     return _remote.shown(data_dir)
 
 
+def fleet_clusters(data_dir: Path | str) -> set[str]:
+    """Every cluster with a committed snapshot in the object storage ``data_dir`` mirrors, as listed
+    when it was brought up to date for some clusters only (``data_dir(url, clusters)``); empty
+    otherwise (then the snapshots table names them all)."""
+    from readiness.store import _remote
+
+    return _remote.fleet_clusters(data_dir)
+
+
 def _directory(path: Path | str, source: str, *, full: bool = True, clusters: list[str] | None = None) -> Path:
     """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``); for
     a URL, its local mirror brought up to date (``readiness.store._remote``, docs/storage.md)."""
