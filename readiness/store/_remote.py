@@ -13,7 +13,9 @@ Layout under the URL (see docs/storage.md):
 
 Commands work on a local mirror of the URL (``mirror``): each committed snapshot's files are
 downloaded once (names are never reused, so a downloaded file never goes stale), a snapshot whose
-manifest changed is downloaded again, one whose manifest is gone is removed; then every reader
+manifest changed is downloaded again, one whose manifest is gone is removed (each file's
+modification time derived from its key, so that the findings one machine stores are reused by
+all: ``_same_stamp``); then every reader
 sees the usual local layout (``full=False``, a writer's view, brings only the snapshots table;
 ``clusters=[...]``, a reader of some clusters such as ``metrics --cluster C``, brings only their
 snapshots and no stored findings, and stores none: ``partial``).
@@ -120,6 +122,15 @@ def remote_of(local: Path | str) -> str | None:
 def shown(data_dir: Path | str) -> str:
     """``data_dir`` as a user names it: the URL of a mirror, else the path."""
     return remote_of(data_dir) or str(data_dir)
+
+
+def _same_stamp(path: Path, key: str) -> None:
+    """Give the mirrored file ``path`` of the object ``key`` a modification time derived from the
+    key alone, so that every mirror of the URL (the writer's included) gives a snapshot the same
+    evidence stamp (``findings.stamp``: size and mtime) and reuses the findings any of them
+    stored. Keys are never reused: a snapshot written again gets another key, another stamp."""
+    seconds = int(hashlib.sha256(key.encode()).hexdigest()[:7], 16)  # < 2**28 s: a valid time anywhere
+    os.utime(path, ns=(seconds * 1_000_000_000, seconds * 1_000_000_000))
 
 
 def _write_local(path: Path, data: bytes) -> None:
@@ -243,6 +254,7 @@ def _sync(fs: Any, root: str, local: Path, full: bool, clusters: tuple[str, ...]
         blobs = fs.cat([f"{root}/{key}" for key in wanted])
         for key, rel in wanted.items():
             _write_local(local / rel, blobs[f"{root}/{key}"])
+            _same_stamp(local / rel, key)
         for k in changed:
             state[k] = {"tag": _tag(manifests[k]), "files": per_manifest[k], "full": full}
     committed = {rel for entry in state.values() for rel in entry.get("files", [])}
@@ -298,6 +310,7 @@ def commit_snapshot(local: Path | str, files: Iterable[Path]) -> None:
             key = f"{table}/{cluster_part}/{date_part}/{sid}.{unique}.parquet"
             fs.pipe_file(f"{root}/{key}", by_table[table].read_bytes())
             keys[table] = key
+            _same_stamp(by_table[table], key)
         import polars as pl
 
         row = pl.read_parquet(snap).row(0, named=True)

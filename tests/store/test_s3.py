@@ -176,9 +176,15 @@ def test_collect_into_s3_then_score_gives_the_local_numbers(s3: str, repo: Path,
         assert all(f in stored and f.startswith(f"{t}/cluster={doc['cluster']}/") for t, f in doc["files"].items())
     assert any(k.startswith("findings/digest=") for k in stored)  # stored findings live in the bucket too
 
-    # A second machine (an empty mirror) reads the same numbers from the bucket alone.
+    # A second machine (an empty mirror) reads the same numbers from the bucket alone, and the
+    # findings the first one stored there: it evaluates nothing.
     os.environ["READINESS_CACHE"] = str(tmp_path / "another-cache")
-    assert _numbers(_score(url)) == _numbers(here)
+    os.environ["READINESS_EVALUATION_LOG"] = str(log := tmp_path / "evaluations")
+    try:
+        assert _numbers(_score(url)) == _numbers(here)
+    finally:
+        del os.environ["READINESS_EVALUATION_LOG"]
+    assert not log.exists() or log.read_text() == ""
 
 
 def test_a_collector_killed_before_its_manifest_leaves_no_visible_snapshot(s3: str, repo: Path) -> None:
