@@ -170,9 +170,9 @@ def mirror(url: str, *, full: bool = True, clusters: Iterable[str] | None = None
     except Exception as err:  # the storage library's own errors (botocore, aiohttp, ...): one line
         raise _failure(url, err) from None
     _synced.add((url, local, full, wanted))
-    if wanted is None:
+    if wanted is None and full:
         _partial.discard(local)
-    elif not any(s[:2] == (url, local) and s[3] is None for s in _synced):
+    elif not any(s[:2] == (url, local) and s[2] and s[3] is None for s in _synced):  # no whole mirror here
         _partial.add(local)
     return local
 
