@@ -1,8 +1,9 @@
 """``--engine dask``: snapshots evaluated as tasks of a real Dask cluster give the in-process findings.
 
 The cluster is a ``dask.distributed.LocalCluster`` with a real scheduler and two worker processes
-(one thread each) that this module starts. The client's own ``evaluate_batch`` is replaced by one
-that fails, so a finding can only come from a worker process.
+(one thread each) that this module starts. The client's own ``evaluate_batch`` and
+``findings.save`` are replaced by ones that fail, so a finding can only be evaluated, and
+stored, by a worker process.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from readiness.assess import rubric  # noqa: E402
 from readiness.assess._dask import batches  # noqa: E402
 from readiness.assess.assessment import history  # noqa: E402
 from readiness.cli import main  # noqa: E402
+from readiness.store import findings as fs  # noqa: E402
 from readiness.store import schema  # noqa: E402
 from readiness.store.findings import DIR  # noqa: E402
 
@@ -61,6 +63,7 @@ def _on_workers(log: Path, scheduler: str) -> Iterator[list[dict]]:
     tasks: list[dict] = []
     with pytest.MonkeyPatch.context() as mp, distributed.Client(scheduler, set_as_default=False) as client:
         mp.setattr(ev, "evaluate_batch", refuse)
+        mp.setattr(fs, "save", refuse)  # each worker stores its own findings
         with distributed.get_task_stream(client) as stream, ev.engine("dask", scheduler):
             yield tasks
         tasks += [t for t in stream.data if str(t["key"]).startswith("_run_batch")]
@@ -91,6 +94,10 @@ def test_history_of_the_demo_fleet_on_dask_equals_in_process(demo_dir: Path, tmp
     evaluated = _evaluated(log)
     assert len(evaluated) == 90 and len(set(evaluated)) == 90  # each snapshot once, each on a worker
     assert len(tasks) == len(batches(90, 2)) == 8  # 4 batches per worker, 12 snapshots or fewer each
+    segments = list((on_dask / DIR).glob("digest=*/*.parquet"))
+    assert len(segments) == 8  # one per task, each written by its worker (not more than MAX_SEGMENTS: not merged)
+    assert sorted(pl.concat([pl.read_parquet(f) for f in segments])["snapshot_id"].unique()) == sorted(
+        expected["snapshot_id"].unique())
     # Stored like in-process findings: a second run (in this process) evaluates nothing and reads the same.
     log.write_text("")
     again, _ = history(on_dask)
@@ -131,13 +138,17 @@ def _small(data: Path) -> Path:
     return data
 
 
-def test_a_small_fleet_on_dask_equals_in_process(tmp_path: Path, scheduler: str, log: Path) -> None:
+def test_a_small_fleet_on_dask_equals_in_process(tmp_path: Path, scheduler: str, log: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = _small(tmp_path / "data")
     expected = ev.evaluate(data, rubric.load(data=data), history=True)
     shutil.rmtree(data / DIR)
+    monkeypatch.setattr(fs, "MAX_SEGMENTS", 2)  # the three tasks' segments are more: merged at the end
     with _on_workers(log, scheduler) as tasks:
         got = ev.evaluate(data, rubric.load(data=data), history=True)
     assert len(_evaluated(log)) == 3 and len(tasks) == 3  # air's two live snapshots, pi's reachable one
+    (merged,) = (data / DIR).glob("digest=*/*.parquet")
+    assert_frame_equal(_sorted(pl.read_parquet(merged).select(list(schema.FINDINGS))), _sorted(expected))
     assert_frame_equal(_sorted(got), _sorted(expected))
     velero = got.filter(pl.col("check_id") == "backup_velero_installed").sort("cluster", "collected_at")
     assert velero["status"].to_list() == ["pass", "waived", "pass"]  # air fails in week 2, waived

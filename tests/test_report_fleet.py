@@ -101,8 +101,18 @@ def test_heatmap_has_group_rows_not_cluster_rows(assessed: tuple) -> None:  # ty
     z = dict(zip(rows, fig.data[0].z, strict=True))["production / payments (4)"]
     members = [c for c, g in grouping.groups.items() if g == "production / payments"]
     assert z[-1] == pytest.approx(sum(a.score(cluster=c) for c in members) / len(members))
-    trend = charts.clusters_trend(readiness.history(a.data_dir)[1], grouping)
-    assert {t.name for t in trend.data} == {FLEET, *grouping.groups.values()}
+    scores = readiness.history(a.data_dir)[1]
+    trend = charts.clusters_trend(scores, grouping)
+    lines = {t.name: t for t in trend.data}
+    band = lines.pop("range of the 18 groups")  # 18 groups: a band over all, lines for the lowest and highest
+    assert FLEET in lines and len(lines) == 1 + 2 * charts.TREND_SHOWN
+    assert set(lines) - {FLEET} < set(grouping.groups.values())
+    overall = (scores.filter((pl.col("category") == "overall") & (pl.col("cluster") != FLEET))
+               .join(grouping.frame(), on="cluster").group_by("date", "group").agg(pl.col("score").mean()))
+    newest = overall.filter(pl.col("date") == overall["date"].max()).sort("score", "group")["group"].to_list()
+    assert set(lines) - {FLEET} == {*newest[:charts.TREND_SHOWN], *newest[-charts.TREND_SHOWN:]}
+    first = overall.filter(pl.col("date") == overall["date"].min())["score"]
+    assert band.y[0] == pytest.approx(first.max()) and band.y[-1] == pytest.approx(first.min())
 
 
 def test_below_the_threshold_the_report_is_as_before(fleet: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]

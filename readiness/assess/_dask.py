@@ -3,9 +3,13 @@
 Used only through ``readiness.assess.evaluate.engine("dask", scheduler)`` (``--engine dask``);
 nothing else imports Dask. Each task is one call of ``evaluate.evaluate_batch`` on up to
 ``BATCH`` consecutive points (one cluster's snapshots in time order, mostly): the worker reads
-those points' objects and coverage files from the data directory itself and returns their
-``findings.STORED`` rows; the client gathers them as they finish (so no worker holds more than
-its own batches) and stores them as one segment, as in-process evaluation does.
+those points' objects and coverage files from the data directory itself, stores their
+``findings.STORED`` rows as a segment of its own (``findings.save``; uploaded too when the data
+directory mirrors object storage) and returns only the segment's path. The client reads each
+segment back as its task finishes (so no worker holds more than its own batches, and no
+findings travel through Dask) and merges the segments once at the end (``findings.compact``).
+A worker that cannot write the data directory returns its rows instead, and the client stores
+them, as in-process evaluation does.
 
 The inputs (rubric, roles, attestations, waivers, digest) go to every worker once
 (``Client.scatter(broadcast=True)``). A worker first loads the installed check plugins and
@@ -44,8 +48,10 @@ class _Shipped:
     plugins: tuple[str, ...]
 
 
-def _run_batch(data_dir: str, todo: list[ev.EvaluatedSnapshot], stamps: list[str], shipped: _Shipped) -> pl.DataFrame:
-    """One task, on a worker: ``evaluate_batch`` after checking the worker runs the client's code."""
+def _run_batch(data_dir: str, todo: list[ev.EvaluatedSnapshot], stamps: list[str],
+               shipped: _Shipped) -> tuple[str | None, pl.DataFrame | None]:
+    """One task, on a worker: ``evaluate_batch`` after checking the worker runs the client's code,
+    its rows stored as a new segment. (segment path, None); (None, rows) when it was not stored."""
     from readiness.assess.checks import plugins
 
     try:
@@ -58,7 +64,9 @@ def _run_batch(data_dir: str, todo: list[ev.EvaluatedSnapshot], stamps: list[str
                 f"Dask worker pid {os.getpid()} runs other readiness code or check plugins than the client "
                 f"(code {fs.code_version()[:12]} vs {shipped.code_version[:12]})",
                 hint="install the same readiness version and plugins on the workers as where the command runs")
-        return ev.evaluate_batch(Path(data_dir), todo, stamps, shipped.inputs)
+        rows = ev.evaluate_batch(Path(data_dir), todo, stamps, shipped.inputs)
+        saved = fs.save(Path(data_dir), shipped.inputs.key, rows, merge=False)
+        return (str(saved), None) if saved is not None else (None, rows)
     except ReadinessError as err:
         # Re-raised as the base class: its subclasses take other constructor arguments and would not
         # unpickle on the client; the one-line message stays the same.
@@ -129,7 +137,9 @@ class DaskEngine:
     def evaluate(self, data_dir: Path, todo: list[ev.EvaluatedSnapshot], stamps: list[str],
                  inputs: ev.Inputs) -> pl.DataFrame:
         """``evaluate_batch(data_dir, todo, stamps, inputs)``, computed as Dask tasks: the same rows
-        in the same order."""
+        in the same order, already stored (each task's own segment, or here when a worker could
+        not write). ``ReadinessError`` when a worker's segment cannot be read here (the workers
+        see the data directory at another path)."""
         from distributed import as_completed
 
         client = self.client()
@@ -142,9 +152,19 @@ class DaskEngine:
         index = {f.key: i for i, f in enumerate(futures)}
         frames: list[pl.DataFrame | None] = [None] * len(futures)
         try:
-            for future, frame in as_completed(futures, with_results=True, loop=client.loop):
-                frames[index[future.key]] = frame
+            for future, (segment, rows) in as_completed(futures, with_results=True, loop=client.loop):
+                at = index[future.key]
                 future.release()  # the worker may drop it: memory stays at the batches in flight
+                if segment is None:  # the worker could not write: stored here, as in-process evaluation does
+                    fs.save(data_dir, inputs.key, rows, merge=False)
+                else:
+                    rows = fs.read_segment(Path(segment))
+                    if rows is None:
+                        raise ReadinessError(
+                            f"the findings a Dask worker stored in {segment} cannot be read here",
+                            hint="the workers must see the data directory at the same path as the command "
+                                 "(a shared volume)")
+                frames[at] = rows
         except BaseException:
             client.cancel(futures)  # a failed batch (or ^C) stops the others; the error is the task's own
             raise

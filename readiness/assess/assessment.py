@@ -160,8 +160,9 @@ def assess(
     rubric: Rubric | Path | str | None = None,
     clusters: list[str] | None = None,
 ) -> Assessment:
-    """Assess the fleet in ``data`` as of ``as_of`` (default: the newest snapshot's day)."""
-    data_dir = paths.data_dir(data)
+    """Assess the fleet in ``data`` as of ``as_of`` (default: the newest snapshot's day).
+    ``clusters``: those clusters only (of object storage, only their snapshots are downloaded)."""
+    data_dir = paths.data_dir(data, clusters)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     snaps = store.snapshots(data_dir, clusters)
     day = as_of or cast(datetime, snaps["collected_at"].max()).date()  # a Datetime column's max
@@ -193,7 +194,7 @@ def history(
     unknown), so clusters collected on different days still make one fleet. Rescoring with
     another rubric version is this one call, so trends stay comparable.
     """
-    data_dir = paths.data_dir(data)
+    data_dir = paths.data_dir(data, clusters)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
     findings = evaluate(data_dir, rub, clusters=clusters, history=True, as_of=until)
     days = sorted(set(findings["collected_at"].dt.date().to_list()))

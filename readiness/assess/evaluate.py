@@ -41,7 +41,7 @@ from readiness.assess.checks.base import (
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
 from readiness.store import findings as fs
-from readiness.store import schema
+from readiness.store import paths, schema
 
 if TYPE_CHECKING:
     from readiness.assess._dask import DaskEngine
@@ -473,7 +473,8 @@ def engine(name: str = "local", scheduler: str | None = None) -> Iterator[None]:
     per core) started when the first snapshot needs evaluating and closed when the block ends.
     The workers must read the same data directory (an absolute path or URL) and run the same
     readiness code and check plugins (checked: ``ReadinessError`` naming the worker otherwise).
-    Findings are identical to in-process evaluation and are stored by this process as usual.
+    Findings are identical to in-process evaluation; each task stores its own (a segment per task,
+    merged by this process at the end, ``readiness.store.findings.compact``).
 
     Raises ``ReadinessError``: ``name`` unknown, ``scheduler`` without ``dask``, Dask not installed
     (``pip install 'readiness[dask]'``), the scheduler unreachable.
@@ -506,7 +507,8 @@ def _inputs(data_dir: Path, rubric: Rubric, snapshots: pl.DataFrame | None = Non
     attestations = att.load_attestations(data_dir, facts)
     roles = att.load_roles(data_dir)
     every = snapshots if snapshots is not None else store.read(data_dir, "snapshots")
-    waivers = _checked(att.load_waivers(data_dir), rubric, set(every["cluster"]) | set(roles))
+    known = set(every["cluster"]) | set(roles) | paths.fleet_clusters(data_dir)  # the last: a mirror of some clusters
+    waivers = _checked(att.load_waivers(data_dir), rubric, known)
     return attestations, roles, waivers, fs.digest(rubric, attestations, waivers, roles)
 
 
@@ -558,7 +560,7 @@ def evaluate(
             return _engine.evaluate(data_dir, todo, stamps, inputs)
         return evaluate_batch(data_dir, todo, stamps, inputs)
 
-    stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing)
+    stored = fs.stored_rows(data_dir, key, wanted, evaluate_missing, saves=_engine is not None)
     order = {cid: i for i, cid in enumerate(rubric.checks)}
     stored = stored.sort(pl.col("_point"), pl.col("check_id").replace_strict(order, return_dtype=pl.Int64))
     if history or as_of is None:  # each snapshot as of its own day: the stored findings as they are

@@ -155,21 +155,41 @@ def trend(scores: pl.DataFrame, rubric: Rubric, cluster: str = FLEET) -> go.Figu
     return fig
 
 
+TREND_LINES = 8  # groups drawn as lines at most; beyond, the lowest and highest and a band over all of them
+TREND_SHOWN = 3  # beyond TREND_LINES: this many lowest and this many highest groups (by their newest score)
+
+
 def clusters_trend(scores: pl.DataFrame, grouping: Any = None) -> go.Figure:
     """Overall score over time per cluster; with ``grouping`` (``context.Grouping``) of a large
-    fleet, per group (the unweighted mean of its clusters' overall scores each day)."""
+    fleet, per group (the unweighted mean of its clusters' overall scores each day). Beyond
+    ``TREND_LINES`` groups, lines only for the fleet and the ``TREND_SHOWN`` lowest and highest
+    groups on the newest day, and a band from the lowest to the highest group mean of each day
+    (``range of N groups``): 18 overlapping lines and a legend longer than the plot are not legible."""
     s = scores.filter(pl.col("category") == OVERALL).sort("date")
     large = grouping is not None and grouping.large
     title = "Overall score per group of clusters over time (mean)" if large else "Overall score per cluster over time"
     if (few := _one_day(s, title)) is not None:
         return few
+    fig = go.Figure()
     if large:
         per = (s.filter(pl.col("cluster") != FLEET).join(grouping.frame(), on="cluster", how="left")
                .with_columns(pl.col("group").fill_null("ungrouped"))
-               .group_by("date", "group").agg(pl.col("score").mean()).rename({"group": "cluster"}))
+               .group_by("date", "group").agg(pl.col("score").mean()).rename({"group": "cluster"}).sort("date"))
+        groups = sorted(per["cluster"].unique().to_list())
+        if len(groups) > TREND_LINES:
+            newest = per.filter(pl.col("date") == per["date"].max()).sort("score", "cluster")["cluster"].to_list()
+            picked = list(dict.fromkeys(newest[:TREND_SHOWN] + newest[-TREND_SHOWN:]))
+            band = per.group_by("date").agg(pl.col("score").min().alias("low"),
+                                            pl.col("score").max().alias("high")).sort("date")
+            days = band["date"].to_list()
+            fig.add_scatter(x=days + days[::-1], y=band["high"].to_list() + band["low"].to_list()[::-1],
+                            fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(99, 110, 250, 0.15)",
+                            name=f"range of the {len(groups)} groups", hoverinfo="skip")
+            title = (f"Overall score per group of clusters over time (mean; the {TREND_SHOWN} lowest and "
+                     f"{TREND_SHOWN} highest of {len(groups)} groups)")
+            per = per.filter(pl.col("cluster").is_in(picked))
         s = pl.concat([s.filter(pl.col("cluster") == FLEET).select("date", "cluster", "score"),
                        per.select("date", "cluster", "score")]).sort("date")
-    fig = go.Figure()
     names = sorted(s["cluster"].unique().to_list())
     if large:  # the fleet first in a long legend
         names = sorted(names, key=lambda n: n != FLEET)

@@ -13,8 +13,12 @@ Layout under the URL (see docs/storage.md):
 
 Commands work on a local mirror of the URL (``mirror``): each committed snapshot's files are
 downloaded once (names are never reused, so a downloaded file never goes stale), a snapshot whose
-manifest changed is downloaded again, one whose manifest is gone is removed; then every reader
-sees the usual local layout (``full=False``, a writer's view, brings only the snapshots table).
+manifest changed is downloaded again, one whose manifest is gone is removed (each file's
+modification time derived from its key, so that the findings one machine stores are reused by
+all: ``_same_stamp``); then every reader
+sees the usual local layout (``full=False``, a writer's view, brings only the snapshots table;
+``clusters=[...]``, a reader of some clusters such as ``metrics --cluster C``, brings only their
+snapshots and no stored findings, and stores none: ``partial``).
 Writes go to the mirror first, then up (``commit_snapshot``,
 ``upload``). Credentials come from the filesystem library's usual chain (for S3: AWS_* variables,
 profiles, web identity, instance roles); none is ever written, to the bucket or the mirror (the
@@ -45,7 +49,9 @@ REMOTE_FILE = ".remote"  # in a mirror: the URL it mirrors (never a credential)
 _STATE = ".mirrored.json"  # in a mirror: manifest key -> its ETag/size and the local files it brought
 _TABLES = ("objects", "coverage", "snapshots")
 _TOP = re.compile(r"[^/]+\.(ya?ml|csv|md)$")
-_synced: set[tuple[str, Path, bool]] = set()  # (URL, mirror, full) brought up to date in this process
+_FLEET = ".clusters.json"  # in a mirror: every cluster with a manifest, as last listed
+_synced: set[tuple[str, Path, bool, tuple[str, ...] | None]] = set()  # (URL, mirror, full, clusters) synced here
+_partial: set[Path] = set()  # mirrors this process synced for some clusters only (``partial``)
 
 
 def is_url(value: str | os.PathLike[str] | None) -> bool:
@@ -118,6 +124,15 @@ def shown(data_dir: Path | str) -> str:
     return remote_of(data_dir) or str(data_dir)
 
 
+def _same_stamp(path: Path, key: str) -> None:
+    """Give the mirrored file ``path`` of the object ``key`` a modification time derived from the
+    key alone, so that every mirror of the URL (the writer's included) gives a snapshot the same
+    evidence stamp (``findings.stamp``: size and mtime) and reuses the findings any of them
+    stored. Keys are never reused: a snapshot written again gets another key, another stamp."""
+    seconds = int(hashlib.sha256(key.encode()).hexdigest()[:7], 16)  # < 2**28 s: a valid time anywhere
+    os.utime(path, ns=(seconds * 1_000_000_000, seconds * 1_000_000_000))
+
+
 def _write_local(path: Path, data: bytes) -> None:
     """Write a downloaded file into the mirror atomically (a temporary file, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,28 +144,52 @@ def _write_local(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def mirror(url: str, *, full: bool = True) -> Path:
+def mirror(url: str, *, full: bool = True, clusters: Iterable[str] | None = None) -> Path:
     """The local mirror of ``url``, brought up to date with the committed snapshots, the stored
     findings and the top-level input files (once per process and URL). ``full=False`` (a
     writer's view: what ``collect`` needs to refuse mixing and overwriting) brings only the
-    snapshots table, not the objects, coverage and findings of the whole fleet. ``ReadinessError``
-    with a one-line reason when the storage cannot be read."""
+    snapshots table, not the objects, coverage and findings of the whole fleet. ``clusters``: a
+    reader of those clusters only: only their manifests are listed and only their snapshots'
+    files downloaded (every table), no stored findings (the mirror is then ``partial``: findings
+    evaluated here are not stored, which would upload a segment per cluster and run); the
+    fleet's cluster names are listed (``fleet_clusters``). ``ReadinessError`` with a one-line
+    reason when the storage cannot be read."""
     url = _clean(url)
     local = cache_dir(url)
-    if (url, local, True) in _synced or (url, local, full) in _synced:
+    wanted = tuple(sorted(set(clusters))) if clusters else None
+    if (url, local, True, None) in _synced or (url, local, full, wanted) in _synced:
         return local
     local.mkdir(parents=True, exist_ok=True)
     if remote_of(local) != url:
         (local / REMOTE_FILE).write_text(url + "\n", encoding="utf-8")
     fs, root = _filesystem(url)
     try:
-        _sync(fs, root, local, full)
+        _sync(fs, root, local, full, wanted)
     except ReadinessError:
         raise
     except Exception as err:  # the storage library's own errors (botocore, aiohttp, ...): one line
         raise _failure(url, err) from None
-    _synced.add((url, local, full))
+    _synced.add((url, local, full, wanted))
+    if wanted is None and full:
+        _partial.discard(local)
+    elif not any(s[:2] == (url, local) and s[2] and s[3] is None for s in _synced):  # no whole mirror here
+        _partial.add(local)
     return local
+
+
+def partial(local: Path | str) -> bool:
+    """True when this process brought the mirror ``local`` up to date for some clusters only
+    (``mirror(clusters=...)``): findings evaluated on it are not stored."""
+    return Path(local) in _partial
+
+
+def fleet_clusters(local: Path | str) -> set[str]:
+    """Every cluster with a committed snapshot, as the last ``mirror(clusters=...)`` of ``local``
+    listed them (without downloading their snapshots); empty for an ordinary data directory."""
+    try:
+        return set(json.loads((Path(local) / _FLEET).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return set()
 
 
 def _listing(fs: Any, root: str, sub: str) -> dict[str, dict[str, Any]]:
@@ -171,20 +210,34 @@ def _tag(info: dict[str, Any]) -> str:
     return f"{info.get('ETag') or info.get('etag') or ''}:{info.get('size')}"
 
 
-def _sync(fs: Any, root: str, local: Path, full: bool) -> None:
+def _sync(fs: Any, root: str, local: Path, full: bool, clusters: tuple[str, ...] | None = None) -> None:
     fs.invalidate_cache()  # other processes write here: never trust a listing cached earlier
     state_path = local / _STATE
     try:
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         state = {}
-    manifests = {k: v for k, v in _listing(fs, root, MANIFESTS).items() if k.endswith(".json")}
+    if clusters is None:
+        manifests = {k: v for k, v in _listing(fs, root, MANIFESTS).items() if k.endswith(".json")}
+        ours = set(state)
+    else:  # only these clusters' manifests are listed, and only their snapshots may be gone
+        prefixes = tuple(f"{MANIFESTS}/cluster={c}/" for c in clusters)
+        manifests = {k: v for c in clusters for k, v in _listing(fs, root, f"{MANIFESTS}/cluster={c}").items()
+                     if k.endswith(".json")}
+        ours = {k for k in state if k.startswith(prefixes)}
+        try:
+            listed = fs.ls(f"{root}/{MANIFESTS}", detail=False)
+        except FileNotFoundError:
+            listed = []
+        fleet = sorted(p.rstrip("/").rsplit("/", 1)[-1].removeprefix("cluster=") for p in listed
+                       if p.rstrip("/").rsplit("/", 1)[-1].startswith("cluster="))
+        _write_local(local / _FLEET, json.dumps(fleet).encode())
     if not manifests and not fs.exists(root.split("/")[0]):
         raise ReadinessError(f"{shown(local)}: the bucket {root.split('/')[0]} does not exist (or is not visible "
                              "with these credentials)", hint="create the bucket, or check the URL and AWS_PROFILE")
     changed = [k for k, info in manifests.items()
                if state.get(k, {}).get("tag") != _tag(info) or (full and not state[k].get("full"))]
-    for gone in sorted(set(state) - set(manifests)):  # a snapshot removed from the storage
+    for gone in sorted(ours - set(manifests)):  # a snapshot removed from the storage
         for rel in state.pop(gone).get("files", []):
             (local / rel).unlink(missing_ok=True)
     if changed:
@@ -201,6 +254,7 @@ def _sync(fs: Any, root: str, local: Path, full: bool) -> None:
         blobs = fs.cat([f"{root}/{key}" for key in wanted])
         for key, rel in wanted.items():
             _write_local(local / rel, blobs[f"{root}/{key}"])
+            _same_stamp(local / rel, key)
         for k in changed:
             state[k] = {"tag": _tag(manifests[k]), "files": per_manifest[k], "full": full}
     committed = {rel for entry in state.values() for rel in entry.get("files", [])}
@@ -208,7 +262,7 @@ def _sync(fs: Any, root: str, local: Path, full: bool) -> None:
         for f in (local / table).glob("cluster=*/date=*/*.parquet"):
             if f.relative_to(local).as_posix() not in committed:
                 f.unlink(missing_ok=True)
-    if full:
+    if full and clusters is None:
         _sync_findings(fs, root, local)
     _sync_top(fs, root, local)
     _write_local(state_path, json.dumps(state, sort_keys=True).encode())
@@ -256,6 +310,7 @@ def commit_snapshot(local: Path | str, files: Iterable[Path]) -> None:
             key = f"{table}/{cluster_part}/{date_part}/{sid}.{unique}.parquet"
             fs.pipe_file(f"{root}/{key}", by_table[table].read_bytes())
             keys[table] = key
+            _same_stamp(by_table[table], key)
         import polars as pl
 
         row = pl.read_parquet(snap).row(0, named=True)
@@ -265,8 +320,8 @@ def commit_snapshot(local: Path | str, files: Iterable[Path]) -> None:
                      json.dumps(doc, sort_keys=True).encode())
     except Exception as err:
         raise _failure(url, err) from None
-    for full in (True, False):  # our own manifest: the next mirror() records it
-        _synced.discard((url, local, full))
+    for synced in [s for s in _synced if s[:2] == (url, local)]:  # our own manifest: the next mirror() records it
+        _synced.discard(synced)
 
 
 def upload(local: Path | str, path: Path | str) -> None:

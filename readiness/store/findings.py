@@ -29,7 +29,8 @@ forces every snapshot to be evaluated again.
 A data directory in object storage (``--data s3://...``, docs/storage.md) works on a local mirror:
 each new segment is also uploaded under its unique name (a failed upload is a "not stored"
 warning, as above), and segments are never merged there (merging would need a lock the bucket
-does not have); the mirror downloads the segments other machines stored.
+does not have); the mirror downloads the segments other machines stored. A mirror brought up to
+date for some clusters only (``metrics --cluster C``) has no stored findings and stores none.
 
 ``READINESS_EVALUATION_LOG``: when set to a file path, every evaluation of one snapshot appends
 one line ``DIGEST CLUSTER SNAPSHOT_ID`` to it (from any process, e.g. the report's notebook
@@ -214,14 +215,15 @@ def _lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def save(data_dir: Path | str, key: str, rows: pl.DataFrame) -> Path | None:
+def save(data_dir: Path | str, key: str, rows: pl.DataFrame, *, merge: bool = True) -> Path | None:
     """Store ``rows`` (``STORED``) as a new segment of digest ``key``; merge the segments when
-    there are more than ``MAX_SEGMENTS``. Returns the segment written, or None when the data
-    directory cannot be written (one warning per process; the findings are still returned to
-    the caller, only not kept)."""
+    there are more than ``MAX_SEGMENTS`` (unless ``merge`` is False: a Dask worker, whose
+    command merges once at the end, ``compact``). Returns the segment written, or None when the
+    data directory cannot be written (one warning per process; the findings are still returned
+    to the caller, only not kept)."""
     from readiness import store
 
-    if rows.is_empty():
+    if rows.is_empty() or _remote.partial(data_dir):  # a mirror of some clusters only: a reader's view
         return None
     folder = directory(data_dir, key)
     target = folder / f"{uuid.uuid4().hex}.parquet"
@@ -235,7 +237,7 @@ def save(data_dir: Path | str, key: str, rows: pl.DataFrame) -> Path | None:
             except ReadinessError as err:
                 target.unlink(missing_ok=True)
                 raise OSError(str(err)) from None
-        elif len(_segments(folder)) > MAX_SEGMENTS:
+        elif merge and len(_segments(folder)) > MAX_SEGMENTS:
             _merge(folder)
     except OSError as err:
         where = str(Path(data_dir))
@@ -244,6 +246,23 @@ def save(data_dir: Path | str, key: str, rows: pl.DataFrame) -> Path | None:
             warn(f"{folder}: findings not stored ({err.strerror or err}); they are evaluated again next time")
         return None
     return target
+
+
+def read_segment(path: Path) -> pl.DataFrame | None:
+    """The rows (``STORED``) of the segment ``path`` (one ``save`` wrote), or None when it cannot
+    be read or was merged away since (a warning for the former, as ``load`` gives)."""
+    read = _read_segment(Path(path))
+    return read if isinstance(read, pl.DataFrame) else None
+
+
+def compact(data_dir: Path | str, key: str) -> None:
+    """Merge the segments of digest ``key`` into one when there are more than ``MAX_SEGMENTS``
+    (after Dask workers each stored their own; never in object storage, as ``save``). A data
+    directory that cannot be written is left as it is."""
+    folder = directory(data_dir, key)
+    if _remote.remote_of(data_dir) is None and len(_segments(folder)) > MAX_SEGMENTS:
+        with contextlib.suppress(OSError):
+            _merge(folder)
 
 
 def _merge(folder: Path) -> None:
@@ -275,14 +294,17 @@ def stored_rows(
     key: str,
     wanted: pl.DataFrame,
     evaluate: Callable[[list[int]], pl.DataFrame],
+    *,
+    saves: bool = False,
 ) -> pl.DataFrame:
     """The stored rows (``STORED``) of every snapshot in ``wanted``, evaluating only the missing ones.
 
     ``wanted``: one row per snapshot to evaluate, columns cluster, snapshot_id, repo_snapshot_id,
     evidence_stamp, in order. A stored snapshot whose repo snapshot or evidence stamp differs is
     missing. ``evaluate(indexes)`` evaluates the snapshots at those rows of ``wanted`` and returns
-    their ``STORED`` rows; they are saved as a new segment. Raises ``FindingsNotStoredError`` when
-    ``expect`` promised they were all stored.
+    their ``STORED`` rows; they are saved as a new segment (``saves``: ``evaluate`` stored them
+    itself, as Dask workers do, and the segments are only ``compact``-ed). Raises
+    ``FindingsNotStoredError`` when ``expect`` promised they were all stored.
     """
     have = load(data_dir, key, sorted(set(wanted["snapshot_id"].to_list())))
     keys = ["cluster", "snapshot_id", "repo_snapshot_id", "evidence_stamp"]
@@ -297,7 +319,10 @@ def stored_rows(
                 f"(the report computed digest {promised}): the rubric, waivers, attestations or data changed "
                 "while the report ran")
         new = evaluate(missing).cast(STORED)
-        save(data_dir, key, new)
+        if saves:
+            compact(data_dir, key)
+        else:
+            save(data_dir, key, new)
         new = new.join(indexed.select("_point", "cluster", "snapshot_id"), on=["cluster", "snapshot_id"])
         found = pl.concat([found, new.select(found.columns)])
     return found

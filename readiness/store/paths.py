@@ -43,13 +43,22 @@ def shown(data_dir: Path | str) -> str:
     return _remote.shown(data_dir)
 
 
-def _directory(path: Path | str, source: str, *, full: bool = True) -> Path:
+def fleet_clusters(data_dir: Path | str) -> set[str]:
+    """Every cluster with a committed snapshot in the object storage ``data_dir`` mirrors, as listed
+    when it was brought up to date for some clusters only (``data_dir(url, clusters)``); empty
+    otherwise (then the snapshots table names them all)."""
+    from readiness.store import _remote
+
+    return _remote.fleet_clusters(data_dir)
+
+
+def _directory(path: Path | str, source: str, *, full: bool = True, clusters: list[str] | None = None) -> Path:
     """``path`` unless it exists and is not a directory (``ReadinessError`` naming ``source``); for
     a URL, its local mirror brought up to date (``readiness.store._remote``, docs/storage.md)."""
     if is_url(path):
         from readiness.store import _remote
 
-        return _remote.mirror(str(path), full=full)
+        return _remote.mirror(str(path), full=full, clusters=clusters)
     path = Path(path)
     if path.exists() and not path.is_dir():
         from readiness.errors import ReadinessError
@@ -59,15 +68,16 @@ def _directory(path: Path | str, source: str, *, full: bool = True) -> Path:
     return path
 
 
-def data_dir(explicit: str | Path | None = None) -> Path:
+def data_dir(explicit: str | Path | None = None, clusters: list[str] | None = None) -> Path:
     """The data directory to use: ``--data``, else ``$READINESS_DATA``, else ``data/`` when it
     holds collected snapshots or a cluster is configured there (``collect.yaml``), else the
     demo fleet's ``data/demo``. An object-storage URL (``s3://bucket/prefix``) stands for its local
-    mirror, brought up to date with the committed snapshots (docs/storage.md)."""
+    mirror, brought up to date with the committed snapshots (docs/storage.md); ``clusters``: of
+    those clusters only (nothing of the others is downloaded, and findings are not stored)."""
     if explicit:
-        return _directory(explicit, "--data")
+        return _directory(explicit, "--data", clusters=clusters)
     if os.environ.get(DATA_ENV):
-        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}")
+        return _directory(os.environ[DATA_ENV], f"${DATA_ENV}", clusters=clusters)
     base = DEFAULT_DATA
     project = PACKAGE.parent / "data"
     if not base.is_dir() and project.is_dir():  # e.g. a notebook opened from notebooks/

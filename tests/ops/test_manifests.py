@@ -208,7 +208,9 @@ def test_the_dask_job_scores_on_the_dask_clusters_scheduler(rendered: dict[str, 
     assert worker["image"] == container["image"] == cluster["spec"]["scheduler"]["spec"]["containers"][0]["image"]
     claims = {v["persistentVolumeClaim"]["claimName"] for v in workers["volumes"] + pod["volumes"]
               if "persistentVolumeClaim" in v}
-    [claim] = claims  # workers read the data directory the Job stores findings in
+    [claim] = claims  # workers read the data directory, and store their findings in it
+    [mount] = [m for m in worker["volumeMounts"] if m["mountPath"] == "/data"]
+    assert not mount.get("readOnly")  # a read-only mount would send every finding back through the Job
     [pvc] = [d for d in docs if d["kind"] == "PersistentVolumeClaim" and d["metadata"]["name"] == claim]
     assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
     # the namespace denies all traffic: the Job and the Dask pods may reach each other

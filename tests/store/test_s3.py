@@ -176,9 +176,15 @@ def test_collect_into_s3_then_score_gives_the_local_numbers(s3: str, repo: Path,
         assert all(f in stored and f.startswith(f"{t}/cluster={doc['cluster']}/") for t, f in doc["files"].items())
     assert any(k.startswith("findings/digest=") for k in stored)  # stored findings live in the bucket too
 
-    # A second machine (an empty mirror) reads the same numbers from the bucket alone.
+    # A second machine (an empty mirror) reads the same numbers from the bucket alone, and the
+    # findings the first one stored there: it evaluates nothing.
     os.environ["READINESS_CACHE"] = str(tmp_path / "another-cache")
-    assert _numbers(_score(url)) == _numbers(here)
+    os.environ["READINESS_EVALUATION_LOG"] = str(log := tmp_path / "evaluations")
+    try:
+        assert _numbers(_score(url)) == _numbers(here)
+    finally:
+        del os.environ["READINESS_EVALUATION_LOG"]
+    assert not log.exists() or log.read_text() == ""
 
 
 def test_a_collector_killed_before_its_manifest_leaves_no_visible_snapshot(s3: str, repo: Path) -> None:
@@ -267,3 +273,92 @@ def test_a_local_data_directory_never_imports_the_storage_libraries(demo_dir: Pa
     proc = subprocess.run([sys.executable, "-c", code, "score", "--data", str(demo_dir)],
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("clean"), proc.stderr
+
+
+def _metrics(data: str, *options: str) -> dict[str, float]:
+    """Series -> value of ``readiness metrics``, without the evidence's time and age (each
+    directory collected its own, seconds apart), values to 12 significant digits (a sum's last
+    bit depends on the order of its terms)."""
+    out = CliRunner().invoke(main, ["metrics", "--data", data, *options])
+    assert out.exit_code == 0, out.output
+    series = [line.rsplit(" ", 1) for line in out.stdout.splitlines() if line and not line.startswith("#")]
+    return {name: float(f"{float(value):.12g}") for name, value in series
+            if not name.startswith("readiness_evidence_")}
+
+
+def test_metrics_of_one_cluster_downloads_only_that_cluster(s3: str, repo: Path, tmp_path: Path) -> None:
+    import s3fs
+
+    url, local = f"{s3}/fleet", tmp_path / "local"
+    for data in (url, str(local)):
+        _collect(data, repo, "studio")
+        _collect(data, repo, "pi")
+    waivers = ("waivers:\n  - {check: backup_velero_installed, cluster: studio, reason: x, owner: me, "
+               "expires: 2099-01-01}\n")
+    (local / "waivers.yaml").write_text(waivers, encoding="utf-8")  # names the other cluster: still valid
+    s3fs.S3FileSystem().pipe_file(f"{url.removeprefix('s3://')}/waivers.yaml", waivers.encode())
+    before = sorted(_objects(url))
+
+    cache = tmp_path / "pi-metrics"  # the pi CronJob's pod: an empty mirror
+    os.environ["READINESS_CACHE"] = str(cache)
+    got = _metrics(url, "--cluster", "pi")
+    assert got == _metrics(str(local), "--cluster", "pi")
+    assert 0 < got['readiness_score_ratio{category="overall",cluster="pi"}'] < 1
+    assert not [name for name in got if 'cluster="studio"' in name]
+    mirrored = {p.relative_to(cache).parts[1:3] for p in cache.rglob("*.parquet")}
+    assert mirrored == {(table, "cluster=pi") for table in ("objects", "coverage", "snapshots")}
+    assert sorted(_objects(url)) == before  # nothing stored: a segment per cluster and run would pile up
+
+    from readiness.store import _remote
+
+    _remote._synced.clear()  # the whole fleet next (a report): everything comes down, findings are stored again
+    assert len(_score(url)["clusters"]) == 2 and list(cache.glob("*/objects/cluster=studio"))
+    assert any(k.startswith("findings/") and k not in before for k in _objects(url))
+
+
+MONTH = "2026-02"  # one month of the demo fleet: 5 clusters x 4 weeks, the report stays as short as it gets
+
+
+def _numbers_of_report(out: Path) -> tuple[object, ...]:
+    """What a report says, by number: report.json, clusters.csv and every number in the Markdown."""
+    import re
+
+    md = (out / MONTH / "production-readiness.md").read_text(encoding="utf-8")
+    number = re.compile(r"(?<![\w.\-/:#])[-+]?\d+(?:\.\d+)?(?![\w\-/:])")  # as tests/test_report.py reads them
+    return (json.loads((out / MONTH / "report.json").read_text(encoding="utf-8")),
+            (out / MONTH / "clusters.csv").read_text(encoding="utf-8"), number.findall(md))
+
+
+@pytest.mark.slow
+def test_report_from_s3_gives_the_local_numbers(s3: str, demo_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("papermill", reason="the report's toolchain (papermill) is not installed")
+    pytest.importorskip("pypandoc", reason="the report's toolchain (pypandoc-binary) is not installed")
+    import polars as pl
+    import s3fs
+
+    monkeypatch.setenv("READINESS_NO_CHROMIUM", "1")  # numbers only: figures stay interactive
+    url, local = f"{s3}/fleet", tmp_path / "local"
+    mirror = paths.own_data_dir(url)  # as a collector writes: each snapshot committed by its manifest
+    for snap in sorted((demo_dir / "snapshots").glob(f"cluster=*/date={MONTH}-*/*.parquet")):
+        part = snap.relative_to(demo_dir / "snapshots")
+        tables = {t: pl.read_parquet(demo_dir / t / part) for t in ("objects", "coverage", "snapshots")}
+        store.write_snapshot(mirror, tables["objects"], tables["snapshots"], tables["coverage"])
+        store.write_snapshot(local, tables["objects"], tables["snapshots"], tables["coverage"])
+    bucket = s3fs.S3FileSystem()
+    for own in demo_dir.glob("*.y*ml"):  # fleet.yaml, waivers.yaml, attestations.yaml: as `aws s3 cp` puts them
+        (local / own.name).write_bytes(own.read_bytes())
+        bucket.pipe_file(f"{url.removeprefix('s3://')}/{own.name}", own.read_bytes())
+    os.environ["READINESS_CACHE"] = str(tmp_path / "report-machine")  # another machine: an empty mirror
+
+    reports = {}
+    for name, data in (("s3", url), ("local", str(local))):
+        out = tmp_path / f"reports-{name}"
+        run = CliRunner().invoke(main, ["report", "--data", data, "--out", str(out), "--month", MONTH, "--no-pdf",
+                                        "--renderer", "pandoc", "--no-collect"])
+        assert run.exit_code == 0, run.output
+        reports[name] = _numbers_of_report(out)
+    assert reports["s3"] == reports["local"]
+    score = reports["s3"][0]["score"]  # type: ignore[index]
+    assert score["overall"] > 0 and len(score["clusters"]) == 5
+    assert any(k.startswith("findings/digest=") for k in _objects(url))  # the report's findings went up
