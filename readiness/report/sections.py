@@ -164,6 +164,17 @@ def _where(names: list[str], grouping: Any) -> str:
     return f"{len(names)} of {len(grouping.groups)} clusters: {text}{more}"
 
 
+def _not_on(r: dict[str, Any], grouping: Any) -> str:
+    """``not on air; unknown on pro, studio``: the clusters a fleet check row does not hold on, those
+    where it is unknown (evidence missing) counted apart from those where it fails."""
+    unsure = set(r.get("unknown_clusters") or ())
+    failing = [c for c in r["failing_clusters"] if c not in unsure]
+    parts = [f"not on {_where(failing, grouping)}"] if failing else []
+    if unsure:
+        parts.append(f"unknown on {_where(sorted(unsure), grouping)}")
+    return "; ".join(parts)
+
+
 def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> str:
     """Per category: what's working and what's missing, each line naming its check; with ``recs``
     (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake.
@@ -189,9 +200,9 @@ def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> 
         if missing:
             out.append("**What's missing**:\n")
             for r in missing:
-                where = _where(r["failing_clusters"], grouping)
                 out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
-                           f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
+                           f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; "
+                           f"{_not_on(r, grouping)}")
             out.append("")
         if cid in gaps:
             out += [_assessment_line(a, gaps[cid], score, target), "",

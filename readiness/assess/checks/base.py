@@ -277,6 +277,7 @@ class ClusterSnapshot:
         self._coverage = coverage
         self._attestations = tuple(attestations)
         self._outcomes: dict[tuple[str, str], str] = {}
+        self._asked: set[tuple[str, str]] | None = None
 
     @cached_property
     def by_kind(self) -> Objects:
@@ -299,8 +300,17 @@ class ClusterSnapshot:
         return self._coverage.frame() if isinstance(self._coverage, Coverage) else self._coverage
 
     def items(self, group: str, kind: str) -> list[KubeObject]:
-        """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both."""
+        """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both (and, while
+        ``recording``, noted as read)."""
+        if self._asked is not None:
+            self._asked.add((group, kind))
         return self.by_kind.items(group, kind)
+
+    def recording(self) -> set[tuple[str, str]]:
+        """Start noting the (API group, kind) pairs ``items`` is asked for from now on: the set
+        returned fills as a check reads (``run`` uses it to know which kinds a verdict rests on)."""
+        self._asked = set()
+        return self._asked
 
     @property
     def declared_only(self) -> bool:
@@ -540,9 +550,13 @@ def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
     ``MalformedFieldError`` names the object and field itself; for any other exception the
     reason names the error and the first templated (``${...}``) field of the snapshot, if any.
+    A ``fail`` or ``partial`` of a repository snapshot whose kinds read could hide in what the
+    collector could not read (a Kustomization that does not build, a skipped file) becomes
+    ``unknown`` or ``partial`` naming it (``common.unseen``).
     """
+    read = ev.recording()
     try:
-        return fn(ev, cfg)
+        result = fn(ev, cfg)
     except MalformedFieldError as err:
         return unknown(err.message, [err.ref])
     except Exception as err:
@@ -550,3 +564,8 @@ def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         suspect = _suspect(ev)
         where = f"; suspect {suspect}" if suspect else ""
         return unknown(f"could not read the snapshot ({type(err).__name__}: {text}){where}")
+    finally:
+        ev._asked = None
+    from readiness.assess.checks.common import unseen  # common imports this module
+
+    return unseen(result, ev, read)
