@@ -247,7 +247,8 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
         pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list())).collect()
     cov = cov.group_by("cluster", "snapshot_id").agg(
         (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
-        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).alias("unreadable"))
+        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).unique(maintain_order=True)
+        .alias("unreadable"))
     rows = []
     for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
             cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):
