@@ -80,6 +80,8 @@ class RepoResult:
         if self.unfollowed:
             n = len(self.unfollowed)
             line += f"; {n} Argo CD source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]} ...)"
+        if not self.objects:
+            line += "; no Kubernetes manifest: checks of cluster objects will be unknown"
         if self.skipped:
             shown = ", ".join(p for p, _ in self.skipped[:3]) + (" ..." if len(self.skipped) > 3 else "")
             line += f"; {len(self.skipped)} file{'s' if len(self.skipped) > 1 else ''} skipped ({shown})"
@@ -118,7 +120,8 @@ def _relative(root: Path, sub: str, cluster: str) -> str:
 def _no_manifests(root: Path, prefixes: tuple[str, ...], skipped: list[str], reader: Files) -> str:
     """Why a files view found nothing to assess: where it looked, and the first skipped file with its reason."""
     where = f"{root}" + (f" (under {', '.join(p.rstrip('/') for p in prefixes)})" if prefixes != ("",) else "")
-    text = f"{where} holds no Kubernetes manifest (no YAML document with apiVersion and kind)"
+    text = (f"{where} holds no Kubernetes manifest (no YAML document with apiVersion and kind), no CI workflow "
+            "and no document")
     if skipped:
         first = skipped[0]
         text += (f"; {len(skipped)} file{'s' if len(skipped) > 1 else ''} could not be read, first {first}: "
@@ -240,19 +243,18 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
             for i, obj in enumerate(manifests(reader.yaml(rel) or [])):
                 snap.add(obj, rel, i)
         result.objects = snap.writer.count
+        found, _ = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
         skipped = [p for p in reader.skipped if p not in reader.links or p.startswith(prefixes)]
-        if not result.objects:
+        if not result.objects and not found:
             raise CollectError(cluster, _no_manifests(root, prefixes, skipped, reader),
                                hint="point --repo at a GitOps repository checkout (Flux clusters/<name>/, Argo CD "
                                     "Applications or Kubernetes manifests)" + (", or fix the files named" if skipped
                                                                               else ""))
-        found, _ = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
         for kind, name, spec in found:
             snap.fact(kind, name, spec)
         snap.fact("View", cluster, {"view": "files", "tool": None, "roots": [p.rstrip("/") or "." for p in prefixes],
                                     "renderer": None, "builds": 0, "failed_builds": 0})
         result.facts = len(found)
-        skipped = [p for p in reader.skipped if p not in reader.links or p.startswith(prefixes)]
         result.files, result.skipped = snap.finish(reader, skipped)
     except BaseException:
         snap.writer.abort()

@@ -461,7 +461,6 @@ def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
 def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    (empty / "README.md").write_text("# notes\n", encoding="utf-8")
     with pytest.raises(CollectError, match=r"empty holds no Kubernetes manifest .* nothing to assess"):
         collect_repo(empty, "empty", tmp_path / "d")
     assert not list((tmp_path / "d").rglob("*.parquet"))  # no snapshot of nothing
@@ -472,6 +471,21 @@ def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> 
     (empty / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n", encoding="utf-8")
     with pytest.raises(CollectError, match=r"1 file could not be read, first a.yaml: duplicated key"):
         collect_repo(empty, "empty", tmp_path / "f")
+
+
+def test_a_repository_of_documents_only_leaves_cluster_checks_unknown(tmp_path: Path) -> None:
+    from readiness.assess.assessment import assess
+
+    docs = build(tmp_path / "docs", {"docs/runbooks/restore.md": "# Restore the database\n\n## Steps\n\n1. Stop writes.\n"})
+    result = collect_repo(docs, "docs", tmp_path / "d")
+    assert result.objects == 0 and "; no Kubernetes manifest: checks of cluster objects will be unknown" in result.summary()
+    found = assess(tmp_path / "d").findings
+    velero = found.filter(check_id="backup_velero_installed").row(0, named=True)
+    assert velero["status"] == "unknown" and "the repository declares no Kubernetes object" in velero["reason"]
+    rules = found.filter(check_id="obs_alert_rules_count").row(0, named=True)
+    assert (rules["status"], rules["reason"].split(";")[0]) == ("unknown", "0 alert rules of 15 wanted")
+    # a check of the repository's own documents is judged: the runbook is there, and read
+    assert found.filter(check_id="backup_dr_runbook")["status"].to_list() == ["pass"]
 
 
 def test_skipped_files_and_broken_links_are_printed_with_their_reason(tmp_path: Path) -> None:
@@ -499,8 +513,8 @@ def test_skipped_files_and_broken_links_are_printed_with_their_reason(tmp_path: 
 def test_the_summary_counts_in_the_singular_and_plural() -> None:
     from readiness.collect.repo import RepoResult
 
-    one = RepoResult("pro", "s", "deployed", failed_builds=[("Kustomization flux-system/apps", "boom")],
+    one = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization flux-system/apps", "boom")],
                      skipped=[("a.yaml", "does not parse (line 2)")])
     assert "; 1 Kustomization does not build (Kustomization flux-system/apps); 1 file skipped (a.yaml)" in one.summary()
-    two = RepoResult("pro", "s", "deployed", failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
+    two = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
     assert "; 2 Kustomizations do not build (Kustomization a ...)" in two.summary()

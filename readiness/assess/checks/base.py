@@ -167,6 +167,10 @@ class Objects:
     def __len__(self) -> int:
         return len(self._all)
 
+    def types(self) -> set[tuple[str, str]]:
+        """The (API group, kind) pairs of the objects stored."""
+        return set(self._rows)
+
     def has(self, group: str, kind: str) -> bool:
         """Whether any object of ``kind`` in API group ``group`` was stored."""
         return (group, kind) in self._rows

@@ -184,12 +184,17 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
     (no evidence) becomes ``unknown``; a ``fail`` that names objects read (its evidence) becomes
     ``partial`` at its score, since those failures are real but the whole is not known; a
     ``partial`` keeps its score. The reason gains what was not read; a live snapshot is unchanged.
+    A repository snapshot without any Kubernetes object (only CI workflows and documents) makes
+    every such fail or partial ``unknown``: the repository says nothing about the cluster.
     """
     if result.status not in ("fail", "partial") or not declared_only(ev):
         return result
     kinds = list(dict.fromkeys(kind for group, kind in read if group != REPO_GROUP))
     if not kinds:
         return result
+    if all(group == REPO_GROUP for group, _ in ev.by_kind.types()):
+        return unknown(f"{result.reason}; the repository declares no Kubernetes object (only its CI workflows "
+                       "and documents were read), so this cannot be judged from it", result.evidence)
     blind, missed = blind_spots(ev, *kinds)
     broken = [b for b in failed_builds(ev) if b not in result.reason]
     parts = [blind] if blind and not any(m in result.reason for m in missed) else []
