@@ -76,6 +76,19 @@ def test_a_check_holds_for_the_fleet_only_as_far_as_on_every_cluster() -> None:
     assert _score(sc.scores(f, R), "fleet", "backup") == pytest.approx(100 * 2 / 3)
 
 
+def test_clusters_where_a_check_is_unknown_are_counted_apart_from_failing_ones() -> None:
+    from readiness.report import sections
+
+    f = _findings([("air", "backup_velero_installed", "fail", 0.0, False),
+                   ("pro", "backup_velero_installed", "unknown", 0.0, False),
+                   ("studio", "backup_velero_installed", "unknown", 0.0, False),
+                   ("pi", "backup_velero_installed", "pass", 1.0, False)])
+    row = sc.fleet_checks(f).row(0, named=True)
+    assert row["failing_clusters"] == ["air", "pro", "studio"] and row["unknown_clusters"] == ["pro", "studio"]
+    assert sections._not_on(row, None) == "not on air; unknown on pro, studio"
+    assert sections._not_on({**row, "failing_clusters": ["pro"], "unknown_clusters": ["pro"]}, None) == "unknown on pro"
+
+
 def test_overall_uses_category_weights() -> None:
     f = _findings([("air", "backup_velero_installed", "pass", 1.0, False),  # backup 100
                    ("air", "infra_nodes_ready", "fail", 0.0, False)])  # infrastructure 0

@@ -53,7 +53,8 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
 
     Columns: date, check_id, category, weight (the check's rubric weight), score and
     score_without_waivers (means over the clusters it applies to, in [0, 1]; a waived finding counts 1
-    in ``score``), evaluated (share of those clusters not ``unknown``), holds, failing_clusters,
+    in ``score``), evaluated (share of those clusters not ``unknown``), holds, failing_clusters
+    (not passing: failed, partial or unknown), unknown_clusters (those of them ``unknown``),
     waived_clusters, clusters (how many it applies to), status (pass/partial/fail/unknown).
     ``on`` dates every finding on that day (each cluster's newest snapshot, as of ``on``).
     """
@@ -66,6 +67,7 @@ def fleet_checks(findings: pl.DataFrame, on: date | None = None) -> pl.DataFrame
             pl.col("evaluated").mean(),
             PASSING.all().alias("holds"),
             pl.col("cluster").filter(~PASSING).sort().alias("failing_clusters"),
+            pl.col("cluster").filter(pl.col("status") == "unknown").sort().alias("unknown_clusters"),
             pl.col("cluster").filter(pl.col("waived")).sort().alias("waived_clusters"),
             pl.len().alias("clusters"),
         )

@@ -202,11 +202,15 @@ def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, rende
         name = clusters[0] if clusters else lib.cluster_name(repo.resolve().name)
         result = lib.collect_repo(repo, name, data_dir, subdirs, catalogue=catalogue)
         click.echo(f"{result.summary()} -> {paths.shown(data_dir)} ({result.snapshot_id})")
+        for line in result.skipped_lines():
+            click.echo(line, err=True)
         return
     results = lib.collect_deployed(repo, data_dir, clusters, catalogue=catalogue, renderer=renderer)
     for r in results:
         click.echo(r.summary())
         for by, error in r.failed_builds:
             click.echo(f"  {r.cluster}: {by} does not build: {error}", err=True)
+        for line in r.skipped_lines():
+            click.echo(line, err=True)
     click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) (deployed view) -> "
                f"{paths.shown(data_dir)}")

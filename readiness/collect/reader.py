@@ -25,25 +25,48 @@ YAML = (".yaml", ".yml")
 
 def walk(root: Path) -> list[str]:
     """Repository-relative POSIX paths of its files, without VCS, dependency and cache directories."""
-    out = []
+    return _walk(root)[0]
+
+
+def _walk(root: Path) -> tuple[list[str], dict[str, str]]:
+    """``walk``'s files, and the YAML symbolic links not read with the reason (path -> reason): one
+    whose target does not exist or lies outside the repository. Symbolic links are not followed
+    (they could point outside the repository); one to a file of the repository is read there."""
+    out, links = [], {}
     for here, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and (not d.startswith(".") or d in SHOWN_HIDDEN))
         rel = Path(here).relative_to(root)
-        # Symbolic links are not followed: they could point outside the repository.
-        out += [(rel / f).as_posix() for f in files if (Path(here) / f).is_file() and not (Path(here) / f).is_symlink()]
-    return sorted(out)
+        for f in files:
+            path = Path(here) / f
+            if not path.is_symlink():
+                if path.is_file():
+                    out.append((rel / f).as_posix())
+                continue
+            if f.endswith(YAML):
+                target = path.resolve()
+                if not target.exists():
+                    links[(rel / f).as_posix()] = f"a symbolic link to {os.readlink(path)}, which does not exist"
+                elif not target.is_relative_to(root.resolve()):
+                    links[(rel / f).as_posix()] = (f"a symbolic link to {target}, outside the repository "
+                                                   "(not followed)")
+    return sorted(out), dict(sorted(links.items()))
 
 
 class Files:
     """Reads repository files once, recording the ones that cannot be used.
 
     ``skipped`` maps a path to (reason, raw text): the text lets coverage name the kinds it held.
+    A YAML symbolic link that is broken or points outside the repository is skipped from the start.
     """
 
     def __init__(self, root: Path, files: list[str] | None = None) -> None:
         self.root = root
-        self.files = walk(root) if files is None else files
-        self.skipped: dict[str, tuple[str, str]] = {}
+        links: dict[str, str] = {}
+        if files is None:
+            files, links = _walk(root)
+        self.files = files
+        self.links = set(links)  # the symbolic links skipped from the start
+        self.skipped: dict[str, tuple[str, str]] = {rel: (why, "") for rel, why in links.items()}
         self.touched: set[str] = set()
         self._yaml: dict[str, list[Any] | None] = {}
         self._charts = {str(PurePosixPath(f).parent) for f in self.files if PurePosixPath(f).name == "Chart.yaml"}

@@ -45,6 +45,7 @@ from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS, RepoPa
 SOURCE_ANNOTATION = "readiness.dev/source-path"
 APPLIED_BY_ANNOTATION = "readiness.dev/applied-by"
 _TOP_API = re.compile(r"^apiVersion:\s*[\"']?([A-Za-z0-9.\-]+(?:/[A-Za-z0-9.\-]+)?)[\"']?\s*$", re.MULTILINE)
+_LINE_AT_END = re.compile(r" \(line (\d+)\)(?=;|$)")
 _TOP_KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z][A-Za-z0-9]*)[\"']?\s*$", re.MULTILINE)
 _NOT_ALERTS = frozenset({"Secret", "ServiceAccount", "ReplicaSet", "PersistentVolume", "StorageClass",
                          "ClusterRole", "ClusterRoleBinding", "RoleBinding", "ConfigMap", "GitHub", "GitLab",
@@ -73,13 +74,31 @@ class RepoResult:
         line = f"{self.cluster}: repo ({self.view} view), {self.objects} manifests and {self.facts} repository " \
                f"facts in {self.seconds:.1f}s"
         if self.failed_builds:
-            line += f"; {len(self.failed_builds)} Kustomizations do not build ({self.failed_builds[0][0]} ...)"
+            n = len(self.failed_builds)
+            line += (f"; {n} Kustomization{'s do' if n > 1 else ' does'} not build ({self.failed_builds[0][0]}"
+                     f"{' ...' if n > 1 else ''})")
         if self.unfollowed:
-            line += f"; {len(self.unfollowed)} Argo CD sources not followed ({self.unfollowed[0].split(' (')[0]} ...)"
+            n = len(self.unfollowed)
+            line += f"; {n} Argo CD source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]} ...)"
+        if not self.objects:
+            line += "; no Kubernetes manifest: checks of cluster objects will be unknown"
         if self.skipped:
             shown = ", ".join(p for p, _ in self.skipped[:3]) + (" ..." if len(self.skipped) > 3 else "")
-            line += f"; {len(self.skipped)} files skipped ({shown})"
+            line += f"; {len(self.skipped)} file{'s' if len(self.skipped) > 1 else ''} skipped ({shown})"
         return line
+
+    def skipped_lines(self, limit: int = 20) -> list[str]:
+        """One line per skipped file, ``  air: skipped flux/a.yaml:8: duplicated key: ...`` (the line
+        the reason names, when it names one), at most ``limit`` and then how many more."""
+        out = []
+        for rel, reason in self.skipped[:limit]:
+            at = _LINE_AT_END.search(reason)
+            place = f"{rel}:{at.group(1)}" if at else rel
+            out.append(f"  {self.cluster}: skipped {place}: {_LINE_AT_END.sub('', reason) if at else reason}")
+        if len(self.skipped) > limit:
+            out.append(f"  {self.cluster}: and {len(self.skipped) - limit} more skipped files "
+                       "(the snapshot's coverage rows name each with its reason)")
+        return out
 
 
 def _group(api_version: str) -> str:
@@ -96,6 +115,18 @@ def _relative(root: Path, sub: str, cluster: str) -> str:
     if not path.is_dir():
         raise CollectError(cluster, f"--path {sub} is not a directory of {root}", hint="give it relative to --repo")
     return rel
+
+
+def _no_manifests(root: Path, prefixes: tuple[str, ...], skipped: list[str], reader: Files) -> str:
+    """Why a files view found nothing to assess: where it looked, and the first skipped file with its reason."""
+    where = f"{root}" + (f" (under {', '.join(p.rstrip('/') for p in prefixes)})" if prefixes != ("",) else "")
+    text = (f"{where} holds no Kubernetes manifest (no YAML document with apiVersion and kind), no CI workflow "
+            "and no document")
+    if skipped:
+        first = skipped[0]
+        text += (f"; {len(skipped)} file{'s' if len(skipped) > 1 else ''} could not be read, first {first}: "
+                 f"{reader.skipped[first][0]}")
+    return text + ", so there is nothing to assess"
 
 
 def _skipped_coverage(rel: str, reason: str, text: str) -> list[dict[str, Any]]:
@@ -213,12 +244,18 @@ def collect_repo(repo: Path | str, cluster: str, data_dir: Path | str, subdirs: 
                 snap.add(obj, rel, i)
         result.objects = snap.writer.count
         found, _ = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
+        skipped = [p for p in reader.skipped if p not in reader.links or p.startswith(prefixes)]
+        if not result.objects and not found:
+            raise CollectError(cluster, _no_manifests(root, prefixes, skipped, reader),
+                               hint="point --repo at a GitOps repository checkout (Flux clusters/<name>/, Argo CD "
+                                    "Applications or Kubernetes manifests)" + (", or fix the files named" if skipped
+                                                                              else ""))
         for kind, name, spec in found:
             snap.fact(kind, name, spec)
         snap.fact("View", cluster, {"view": "files", "tool": None, "roots": [p.rstrip("/") or "." for p in prefixes],
                                     "renderer": None, "builds": 0, "failed_builds": 0})
         result.facts = len(found)
-        result.files, result.skipped = snap.finish(reader, list(reader.skipped))
+        result.files, result.skipped = snap.finish(reader, skipped)
     except BaseException:
         snap.writer.abort()
         raise

@@ -43,6 +43,19 @@ NO_CHROMIUM_NOTE = (
     "static figures unavailable: no Chromium found; install Debian's chromium "
     "(apt-get install chromium) or set BROWSER_PATH to a Chrome/Chromium executable"
 )
+NO_CHROMIUM_ASKED_NOTE = f"static figures off: {NO_CHROMIUM_ENV}=1 is set (unset it to export them with Chromium)"
+
+
+def chromium_off() -> bool:
+    """Whether ``READINESS_NO_CHROMIUM`` asks for no Chromium (set to anything but empty or 0)."""
+    return os.environ.get(NO_CHROMIUM_ENV, "").strip() not in ("", "0")
+
+
+def no_chromium_note() -> str:
+    """Why there are no static figures: the variable asked for none, or no Chromium was found."""
+    return NO_CHROMIUM_ASKED_NOTE if chromium_off() else NO_CHROMIUM_NOTE
+
+
 # Debian/Ubuntu names first: Debian's `chromium` package is the supported one.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "chrome")
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 900, 500
@@ -61,7 +74,7 @@ def find_chromium() -> str | None:
     variable); then Debian's ``chromium`` and other usual names on ``PATH``; then choreographer's
     search (a Chrome fetched by ``kaleido_get_chrome``, the platform's usual install paths).
     """
-    if os.environ.get(NO_CHROMIUM_ENV, "").strip() not in ("", "0"):
+    if chromium_off():
         return None
     explicit = os.environ.get("BROWSER_PATH")
     if explicit and _executable(explicit):
@@ -282,7 +295,7 @@ def export_figures(
         return result
     result.chromium = chromium = chromium or find_chromium()
     if chromium is None:
-        result.note = NO_CHROMIUM_NOTE
+        result.note = no_chromium_note()
         result.seconds = time.perf_counter() - started
         return result
     result.browser_launches = 1

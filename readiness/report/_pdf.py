@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readiness.errors import ReportError
-from readiness.report._export import browser_session, find_chromium
+from readiness.report._export import NO_CHROMIUM_ENV, browser_session, chromium_off, find_chromium
 
 NO_PDF_NOTE = "no PDF: no Chromium found to print the HTML with (apt-get install chromium, or set BROWSER_PATH)"
 DRAW_BUDGET_MS = 20_000  # virtual time for the page's scripts (plotly) before printing
@@ -40,7 +40,7 @@ def print_pdf(html: Path, pdf: Path) -> PdfResult:
     started = time.perf_counter()
     chromium = find_chromium()
     if chromium is None:
-        return PdfResult(None, 0.0, NO_PDF_NOTE)
+        return PdfResult(None, 0.0, f"no PDF: {NO_CHROMIUM_ENV}=1 is set" if chromium_off() else NO_PDF_NOTE)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness.errors import ReportError
-from readiness.report._export import NO_CHROMIUM_NOTE, find_chromium
+from readiness.report._export import find_chromium, no_chromium_note
 from readiness.report._source import Embedder, Source, project_root, read_source
 
 RENDERERS = ("auto", "quarto", "pandoc")
@@ -137,7 +137,7 @@ def _render_builtin(source: Source, staging: Path, stem: str) -> tuple[Path, boo
     gfm_body = embedder.expand("gfm")
     notes: tuple[str, ...] = ()
     if embedder.linked_figures:
-        why = NO_CHROMIUM_NOTE if find_chromium() is None else NOT_EXPORTED_NOTE
+        why = no_chromium_note() if find_chromium() is None else NOT_EXPORTED_NOTE
         notes = (why,)
         gfm_body = f"> **Note:** {why}. Each figure links to an interactive HTML page instead.\n\n{gfm_body}"
     static = not embedder.linked_figures

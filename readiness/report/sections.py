@@ -164,6 +164,17 @@ def _where(names: list[str], grouping: Any) -> str:
     return f"{len(names)} of {len(grouping.groups)} clusters: {text}{more}"
 
 
+def _not_on(r: dict[str, Any], grouping: Any) -> str:
+    """``not on air; unknown on pro, studio``: the clusters a fleet check row does not hold on, those
+    where it is unknown (evidence missing) counted apart from those where it fails."""
+    unsure = set(r.get("unknown_clusters") or ())
+    failing = [c for c in r["failing_clusters"] if c not in unsure]
+    parts = [f"not on {_where(failing, grouping)}"] if failing else []
+    if unsure:
+        parts.append(f"unknown on {_where(sorted(unsure), grouping)}")
+    return "; ".join(parts)
+
+
 def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> str:
     """Per category: what's working and what's missing, each line naming its check; with ``recs``
     (``recommend.Recommendations``) an assessment line and a gap analysis with the points at stake.
@@ -189,9 +200,9 @@ def ready_and_missing(a: Assessment, recs: Any = None, grouping: Any = None) -> 
         if missing:
             out.append("**What's missing**:\n")
             for r in missing:
-                where = _where(r["failing_clusters"], grouping)
                 out.append(f"- {_STATUS_MARK.get(r['status'], tables.BAD)} **{a.rubric.checks[r['check_id']].title}** "
-                           f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; not on {where}")
+                           f"(`{r['check_id']}`): {r['status']}, {r['score']:.0%} across the fleet; "
+                           f"{_not_on(r, grouping)}")
             out.append("")
         if cid in gaps:
             out += [_assessment_line(a, gaps[cid], score, target), "",
@@ -236,7 +247,8 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
         pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list())).collect()
     cov = cov.group_by("cluster", "snapshot_id").agg(
         (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
-        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).alias("unreadable"))
+        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).unique(maintain_order=True)
+        .alias("unreadable"))
     rows = []
     for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
             cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):

@@ -456,3 +456,65 @@ def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
     # headings inside code fences are not headings
     assert doc_type("docs/e.md", "# Notes\n```\n# Troubleshooting\n```\n") == "other"
 
+
+
+def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CollectError, match=r"empty holds no Kubernetes manifest .* nothing to assess"):
+        collect_repo(empty, "empty", tmp_path / "d")
+    assert not list((tmp_path / "d").rglob("*.parquet"))  # no snapshot of nothing
+    run = CliRunner().invoke(main, ["collect", "--repo", str(empty), "--data", str(tmp_path / "e")])
+    assert run.exit_code != 0 and f"{empty} holds no Kubernetes manifest" in run.output
+    assert "point --repo at a GitOps repository checkout" in run.output
+    # only broken files: the error names the first with its reason, and says to fix them
+    (empty / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n", encoding="utf-8")
+    with pytest.raises(CollectError, match=r"1 file could not be read, first a.yaml: duplicated key"):
+        collect_repo(empty, "empty", tmp_path / "f")
+
+
+def test_a_repository_of_documents_only_leaves_cluster_checks_unknown(tmp_path: Path) -> None:
+    from readiness.assess.assessment import assess
+
+    docs = build(tmp_path / "docs", {"docs/runbooks/restore.md": "# Restore the database\n\n## Steps\n\n1. Stop writes.\n"})
+    result = collect_repo(docs, "docs", tmp_path / "d")
+    assert result.objects == 0 and "; no Kubernetes manifest: checks of cluster objects will be unknown" in result.summary()
+    found = assess(tmp_path / "d").findings
+    velero = found.filter(check_id="backup_velero_installed").row(0, named=True)
+    assert velero["status"] == "unknown" and "the repository declares no Kubernetes object" in velero["reason"]
+    rules = found.filter(check_id="obs_alert_rules_count").row(0, named=True)
+    assert (rules["status"], rules["reason"].split(";")[0]) == ("unknown", "0 alert rules of 15 wanted")
+    # a check of the repository's own documents is judged: the runbook is there, and read
+    assert found.filter(check_id="backup_dr_runbook")["status"].to_list() == ["pass"]
+
+
+def test_skipped_files_and_broken_links_are_printed_with_their_reason(tmp_path: Path) -> None:
+    root = build(tmp_path / "r", {
+        "apps/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\n",
+        "apps/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+    })
+    (root / "apps" / "gone.yaml").symlink_to("../nowhere.yaml")
+    (root / "apps" / "same.yaml").symlink_to("web.yaml")  # a link inside the repository: read as web.yaml
+    result = collect_repo(root, "r", tmp_path / "d")
+    assert result.objects == 1
+    assert dict(result.skipped) == {
+        "apps/dup.yaml": "duplicated key: key 'name' appears twice (first on line 4) (line 5); "
+                         "kubectl and Flux reject this file",
+        "apps/gone.yaml": "a symbolic link to ../nowhere.yaml, which does not exist"}
+    assert result.skipped_lines() == [
+        "  r: skipped apps/dup.yaml:5: duplicated key: key 'name' appears twice (first on line 4); "
+        "kubectl and Flux reject this file",
+        "  r: skipped apps/gone.yaml: a symbolic link to ../nowhere.yaml, which does not exist"]
+    run = CliRunner().invoke(main, ["collect", "--repo", str(root), "--data", str(tmp_path / "e")])
+    assert run.exit_code == 0 and "; 2 files skipped (apps/dup.yaml, apps/gone.yaml)" in run.stdout
+    assert "  r: skipped apps/dup.yaml:5: duplicated key" in run.stderr
+
+
+def test_the_summary_counts_in_the_singular_and_plural() -> None:
+    from readiness.collect.repo import RepoResult
+
+    one = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization flux-system/apps", "boom")],
+                     skipped=[("a.yaml", "does not parse (line 2)")])
+    assert "; 1 Kustomization does not build (Kustomization flux-system/apps); 1 file skipped (a.yaml)" in one.summary()
+    two = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
+    assert "; 2 Kustomizations do not build (Kustomization a ...)" in two.summary()

@@ -15,6 +15,7 @@ from readiness.errors import ReportError
 from readiness.report._export import (
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
+    NO_CHROMIUM_ASKED_NOTE,
     NO_CHROMIUM_NOTE,
     export_figures,
     find_chromium,
@@ -107,7 +108,7 @@ def test_without_chromium_nothing_is_written(project: Path, no_chromium: None) -
     before = notebook.read_bytes()
     result = export_figures([notebook])
     assert (result.figures, result.exported, result.browser_launches) == (2, 0, 0)
-    assert not result.static and result.note == NO_CHROMIUM_NOTE
+    assert not result.static and result.note == NO_CHROMIUM_ASKED_NOTE
     assert notebook.read_bytes() == before
 
 
@@ -153,3 +154,12 @@ def test_exported_project_fixture_is_real(exported: Path) -> None:
     for png, meta in pngs(exported.parent / "notebooks" / "trends.ipynb"):
         assert png_size(png) == (2 * meta["width"], 2 * meta["height"])
 
+
+
+def test_the_note_says_why_there_is_no_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
+    from readiness.report._export import no_chromium_note
+
+    monkeypatch.setenv("READINESS_NO_CHROMIUM", "1")
+    assert no_chromium_note() == NO_CHROMIUM_ASKED_NOTE and "READINESS_NO_CHROMIUM=1 is set" in NO_CHROMIUM_ASKED_NOTE
+    monkeypatch.setenv("READINESS_NO_CHROMIUM", "0")
+    assert no_chromium_note() == NO_CHROMIUM_NOTE

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from readiness.errors import ReportError
-from readiness.report._export import NO_CHROMIUM_NOTE, export_figures
+from readiness.report._export import NO_CHROMIUM_ASKED_NOTE, export_figures
 from readiness.report._render import render
 from tests.render.conftest import SCORECARD, code_cell, error_output, markdown_output, write_notebook
 
@@ -73,10 +73,10 @@ def test_without_chromium_markdown_links_interactive_figures(project: Path, tmp_
     notebooks = sorted((project.parent / "notebooks").glob("*.ipynb"))
     assert export_figures(notebooks).exported == 0
     result = render(project, tmp_path / "report", renderer="pandoc")
-    assert not result.static_figures and result.notes == (NO_CHROMIUM_NOTE,)
+    assert not result.static_figures and result.notes == (NO_CHROMIUM_ASKED_NOTE,)
     md = out(tmp_path / "report", "md")
     # Pandoc's (and Quarto's) smart punctuation curls the apostrophe.
-    note = NO_CHROMIUM_NOTE.replace("'", "\N{RIGHT SINGLE QUOTATION MARK}")
+    note = NO_CHROMIUM_ASKED_NOTE.replace("'", "\N{RIGHT SINGLE QUOTATION MARK}")
     assert f"> **Note:** {note}. Each figure links to an interactive HTML page instead." in md
     assert "[Open findings per week (interactive figure)](figures/fig-burndown.html)" in md
     assert "[Score by category (interactive figure)](figures/fig-categories.html)" in md

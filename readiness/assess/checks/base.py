@@ -199,6 +199,10 @@ class Objects:
     def __len__(self) -> int:
         return len(self._all)
 
+    def types(self) -> set[tuple[str, str]]:
+        """The (API group, kind) pairs of the objects stored."""
+        return set(self._rows)
+
     def has(self, group: str, kind: str) -> bool:
         """Whether any object of ``kind`` in API group ``group`` was stored."""
         return (group, kind) in self._rows
@@ -333,18 +337,27 @@ class ClusterSnapshot:
         self._coverage = coverage
         self._attestations = tuple(attestations)
         self._outcomes: dict[tuple[str, str], str] = {}
-        self._shared: dict[str, Any] = {}
+        self._shared: dict[str, tuple[Any, frozenset[tuple[str, str]]]] = {}
+        self._asked: set[tuple[str, str]] | None = None
 
     def shared(self, name: str, build: Callable[[ClusterSnapshot], Any]) -> Any:
         """``build(self)``, built once per snapshot under ``name`` and shared by every later caller:
         how the checks' helpers keep a structure derived from the objects (the workloads, their
-        names) instead of working it out again in each check. A ``build`` that raises stores
-        nothing (the next caller raises the same). Callers must not change what they get."""
-        try:
-            return self._shared[name]
-        except KeyError:
-            found = self._shared[name] = build(self)
-            return found
+        names) instead of working it out again in each check. The kinds ``build`` read are kept
+        with it and noted as read by every caller while ``recording``, as if it had read them
+        itself. A ``build`` that raises stores nothing (the next caller raises the same).
+        Callers must not change what they get."""
+        if name not in self._shared:
+            outer, self._asked = self._asked, set()
+            try:
+                value = build(self)
+            finally:
+                kinds, self._asked = frozenset(self._asked), outer
+            self._shared[name] = (value, kinds)
+        value, kinds = self._shared[name]
+        if self._asked is not None:
+            self._asked |= kinds
+        return value
 
     @cached_property
     def by_kind(self) -> Objects:
@@ -367,8 +380,17 @@ class ClusterSnapshot:
         return self._coverage.frame() if isinstance(self._coverage, Coverage) else self._coverage
 
     def items(self, group: str, kind: str) -> list[KubeObject]:
-        """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both."""
+        """Objects of ``kind`` in API group ``group`` (``""`` for core), matched by both (and, while
+        ``recording``, noted as read)."""
+        if self._asked is not None:
+            self._asked.add((group, kind))
         return self.by_kind.items(group, kind)
+
+    def recording(self) -> set[tuple[str, str]]:
+        """Start noting the (API group, kind) pairs ``items`` is asked for from now on: the set
+        returned fills as a check reads (``run`` uses it to know which kinds a verdict rests on)."""
+        self._asked = set()
+        return self._asked
 
     @property
     def declared_only(self) -> bool:
@@ -610,9 +632,13 @@ def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
     ``MalformedFieldError`` names the object and field itself; for any other exception the
     reason names the error and the first templated (``${...}``) field of the snapshot, if any.
+    A ``fail`` or ``partial`` of a repository snapshot whose kinds read could hide in what the
+    collector could not read (a Kustomization that does not build, a skipped file) becomes
+    ``unknown`` or ``partial`` naming it (``common.unseen``).
     """
+    read = ev.recording()
     try:
-        return fn(ev, cfg)
+        result = fn(ev, cfg)
     except MalformedFieldError as err:
         return unknown(err.message, [err.ref])
     except Exception as err:
@@ -620,3 +646,8 @@ def run(fn: CheckFn, ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         suspect = _suspect(ev)
         where = f"; suspect {suspect}" if suspect else ""
         return unknown(f"could not read the snapshot ({type(err).__name__}: {text}){where}")
+    finally:
+        ev._asked = None
+    from readiness.assess.checks.common import unseen  # common imports this module
+
+    return unseen(result, ev, read)

@@ -200,6 +200,48 @@ def blind_spots(ev: ClusterSnapshot, *kinds: str) -> tuple[str, list[str]]:
     return "; ".join(parts), skipped + sources
 
 
+def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> Result:
+    """``result`` of a check that read the kinds ``read`` ((API group, kind) pairs), judged against
+    what a repository snapshot could not read that may hold objects of those kinds: skipped files
+    holding them and Argo CD sources not followed (``blind_spots``), and the Flux Kustomizations of
+    the cluster that do not build (``failed_builds``: they may hold any kind but the repository's
+    own facts, CI workflows and documents).
+
+    A pass, unknown or not_applicable is kept (what was found stays found). A ``fail`` on absence
+    (no evidence) becomes ``unknown``; a ``fail`` that names objects read (its evidence) becomes
+    ``partial`` at its score, since those failures are real but the whole is not known; a
+    ``partial`` keeps its score. The reason gains what was not read; a live snapshot is unchanged.
+    A repository snapshot without any Kubernetes object (only CI workflows and documents) makes
+    every such fail or partial ``unknown``: the repository says nothing about the cluster.
+    """
+    if result.status not in ("fail", "partial") or not declared_only(ev):
+        return result
+    kinds = list(dict.fromkeys(kind for group, kind in read if group != REPO_GROUP))
+    if not kinds:
+        return result
+    if all(group == REPO_GROUP for group, _ in ev.by_kind.types()):
+        return unknown(f"{result.reason}; the repository declares no Kubernetes object (only its CI workflows "
+                       "and documents were read), so this cannot be judged from it", result.evidence)
+    blind, missed = blind_spots(ev, *kinds)
+    broken = [b for b in failed_builds(ev) if b not in result.reason]
+    parts = [blind] if blind and not any(m in result.reason for m in missed) else []
+    if broken:
+        parts.append(f"{plural(len(broken), 'Kustomization')} of this cluster "
+                     f"{'does' if len(broken) == 1 else 'do'} not build ({listing(broken)})")
+    if not parts:
+        return result
+    reason = f"{result.reason}; not read, and could hold more: {'; '.join(parts)}"
+    evidence = list(result.evidence) + [m for m in missed if m not in result.evidence] + broken
+    if result.status == "fail" and not result.evidence:
+        return unknown(reason, evidence)
+    return Result("partial", result.score, reason, tuple(evidence))
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 Kustomization``, ``2 Kustomizations``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def ready_detail(w: KubeObject) -> str:
     """``Kind ns/name ready/wanted ready`` for a reason (replicas, or a DaemonSet's scheduled pods)."""
     ready, want = ready_count(w)

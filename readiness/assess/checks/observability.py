@@ -429,7 +429,8 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if unresolved or orphans:
         reason += f"; without: {listing(unresolved + orphans, 5)}"
     targets = sorted({str(link["target"]) for link in resolved if link.get("target")})
-    return fraction(len(resolved) / len(alerts), reason, targets)
+    # With none resolving, the evidence is the rule objects whose alerts were judged.
+    return fraction(len(resolved) / len(alerts), reason, targets or sorted({item.ref for item, _ in alerts}))
 
 
 def _slo_services(ev: ClusterSnapshot) -> tuple[dict[str, list[str]], list[str]]:
