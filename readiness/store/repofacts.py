@@ -48,6 +48,14 @@ REPO_API = "repo.readiness.dev/v1"
 # (outcome ``partial``): ``"<Kind ns/name> in <file>" + UNFOLLOWED + "<why>"``.
 UNFOLLOWED = ": not followed: "
 
+# Annotations of a deployed-view object declared only for clusters carrying labels no cluster of the
+# repository shows (an ApplicationSet whose cluster generators select by labels, and what it generates):
+# the labels as a set-based selector ("enable_velero in (true), aws_cluster_name": no "key=value", which the
+# sanitizer scrubs when the key looks secret) and where the selector says so (the file, and the line apart).
+LABELS_ANNOTATION = "readiness.dev/only-clusters-labelled"
+LABELS_AT_ANNOTATION = "readiness.dev/only-clusters-labelled-file"
+LABELS_LINE_ANNOTATION = "readiness.dev/only-clusters-labelled-line"
+
 KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
 VIEWS = ("deployed", "files")
 # Where an alert's runbook_url points (``RunbookLinks``).
