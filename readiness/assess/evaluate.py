@@ -4,9 +4,10 @@ A cluster's evidence at a moment is its newest usable cluster snapshot (``live``
 merged with its newest ``repo`` snapshot at or before that moment. A collection that found the
 cluster unreachable is not evidence: the last good snapshot stays the evidence until it goes
 stale (only a cluster that was never reached is evaluated on its unreachable snapshot). Checks
-that do not apply to the cluster's role are ``not_applicable``; a snapshot older than the
-rubric's ``stale_after_days`` (relative to the as-of date) or from an unreachable cluster makes
-every check ``unknown``; active waivers turn a non-passing status into ``waived``.
+that do not apply to the cluster's role are ``not_applicable``; a check scoped to roles
+(``applies_to``) is ``unknown`` on a cluster whose role ``fleet.yaml`` does not declare (it may or
+may not apply); a snapshot older than the rubric's ``stale_after_days`` (relative to the as-of date)
+or from an unreachable cluster makes every check ``unknown``; active waivers turn a non-passing status into ``waived``.
 """
 
 from __future__ import annotations
@@ -301,6 +302,8 @@ def evaluate_point(
         applicable = spec.applies(role)
         if not applicable:
             result = Result("not_applicable", 0.0, f"does not apply to role '{role}'")
+        elif role is None and spec.applies_to is not None:  # whether it applies is not known
+            result = unknown(_undeclared_role(p.cluster, spec.applies_to))
         elif p.status == "unreachable":
             result = unknown("cluster was unreachable at collection")
         else:
@@ -312,6 +315,13 @@ def evaluate_point(
                    applicable=applicable)
         rows.append(row)
     return rows
+
+
+def _undeclared_role(cluster: str, roles: tuple[str, ...]) -> str:
+    """The reason of a role-scoped check on a cluster whose role ``fleet.yaml`` does not declare."""
+    return (f"roles of cluster {cluster} are not declared in fleet.yaml; declare "
+            f"'clusters: {{{cluster}: {{role: ...}}}}' in DATA/fleet.yaml (this check applies to role "
+            f"{' or '.join(roles)} only)")
 
 
 def _as_of(p: EvaluatedSnapshot, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver],
