@@ -87,7 +87,9 @@ def test_role_scoped_check_is_unknown_where_the_role_is_not_declared(data: Path)
     assert _status(f, "air", "backup_offsite")[0] == "fail"
     assert _status(f, "pi", "backup_offsite")[0] == "not_applicable"
     (data / "fleet.yaml").unlink()  # no fleet.yaml at all: no cluster has a declared role
-    assert _status(evaluate(data, _rubric(backup_offsite=("production",))), "air", "backup_offsite")[0] == "unknown"
+    f = evaluate(data, _rubric(backup_offsite=("production",), backup_velero_installed=("production",)))
+    assert _status(f, "air", "backup_offsite")[0] == "unknown"
+    assert _status(f, "air", "backup_velero_installed")[0] == "pass"  # met whatever the role: a pass stands
 
 
 def test_waiver_until_expiry(data: Path) -> None:

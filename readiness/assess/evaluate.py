@@ -5,9 +5,10 @@ merged with its newest ``repo`` snapshot at or before that moment. A collection 
 cluster unreachable is not evidence: the last good snapshot stays the evidence until it goes
 stale (only a cluster that was never reached is evaluated on its unreachable snapshot). Checks
 that do not apply to the cluster's role are ``not_applicable``; a check scoped to roles
-(``applies_to``) is ``unknown`` on a cluster whose role ``fleet.yaml`` does not declare (it may or
-may not apply); a snapshot older than the rubric's ``stale_after_days`` (relative to the as-of date)
-or from an unreachable cluster makes every check ``unknown``; active waivers turn a non-passing status into ``waived``.
+(``applies_to``) that fails (or partly) on a cluster whose role ``fleet.yaml`` does not declare is
+``unknown`` (it may or may not apply; a pass or not_applicable stands); a snapshot older than the
+rubric's ``stale_after_days`` (relative to the as-of date) or from an unreachable cluster makes
+every check ``unknown``; active waivers turn a non-passing status into ``waived``.
 """
 
 from __future__ import annotations
@@ -302,12 +303,13 @@ def evaluate_point(
         applicable = spec.applies(role)
         if not applicable:
             result = Result("not_applicable", 0.0, f"does not apply to role '{role}'")
-        elif role is None and spec.applies_to is not None:  # whether it applies is not known
-            result = unknown(_undeclared_role(p.cluster, spec.applies_to))
         elif p.status == "unreachable":
             result = unknown("cluster was unreachable at collection")
         else:
             result = run(get(check_id), ev, configs[check_id])
+            if role is None and spec.applies_to is not None and result.status in ("fail", "partial"):
+                # a shortfall counts only where the check applies, which the undeclared role leaves open
+                result = unknown(_undeclared_role(p.cluster, spec.applies_to), result.evidence)
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
         row = _finding(p, check_id, rubric, result, waived)

@@ -91,7 +91,7 @@ class CheckSpec:
 
     def applies(self, role: str | None) -> bool:
         """Whether the check may apply to a cluster of ``role`` (every role when ``applies_to`` is unset; an
-        undeclared role, None, may be any: ``evaluate`` makes a role-scoped check ``unknown`` there)."""
+        undeclared role, None, may be any: ``evaluate`` makes a role-scoped check failing there ``unknown``)."""
         return self.applies_to is None or role is None or role in self.applies_to
 
 
