@@ -27,7 +27,8 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   LINK_OUTCOME, "target": repository file | None}]}``, one link per alert carrying a runbook_url.
 - ``View`` (one per snapshot, name = the cluster): ``{"view": "deployed"|"files", "tool":
   "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int,
-  "unfollowed": int}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``).
+  "unfollowed": int, "clusters": [str]}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``;
+  every cluster the repository declares, this one among them).
 - ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
