@@ -1,6 +1,7 @@
 """The deployed view of a repository: which clusters it declares, and what each of them gets.
 
-Clusters are discovered as Flux does them (``discover``): every directory ``<...>/clusters/<name>/``
+Clusters are discovered as Flux does them (``discover``), never from examples, docs or test fixtures
+(``repofacts.not_deployed``): every directory ``<...>/clusters/<name>/``
 holding YAML is the root a cluster's Flux is bootstrapped on; without any, every Argo CD
 Application whose source ``path`` is a directory of this repository declares a cluster (its
 destination's name, ``in-cluster`` for the local API server), and so does every Application an
@@ -35,7 +36,7 @@ from typing import Any
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, repo_names
-from readiness.store.repofacts import LABELS_ANNOTATION, LABELS_AT_ANNOTATION, LABELS_LINE_ANNOTATION
+from readiness.store.repofacts import LABELS_ANNOTATION, LABELS_AT_ANNOTATION, LABELS_LINE_ANNOTATION, not_deployed
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 # On an object whose Kustomization does not build (it is declared, but Flux would not apply it).
@@ -107,7 +108,7 @@ def discover(files: Files) -> list[Cluster]:
     roots: dict[str, list[str]] = {}
     for rel in files.files:
         parts = PurePosixPath(rel).parts
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab", ".woodpecker")):
+        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab", ".woodpecker")) or not_deployed(rel):
             continue
         for i in range(len(parts) - 2):
             if parts[i] == "clusters":
@@ -127,7 +128,7 @@ def discover(files: Files) -> list[Cluster]:
     apps: dict[str, list[str]] = {}
     any_cluster: list[tuple[str, dict[str, Any]]] = []  # (file, ApplicationSet) generating per registered cluster
     for rel in files.files:
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")):
+        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")) or not_deployed(rel):
             continue
         text = files.text(rel)
         if text is None or "argoproj.io" not in text or "kind: Application" not in text:

@@ -49,6 +49,17 @@ REPO_API = "repo.readiness.dev/v1"
 # (outcome ``partial``): ``"<Kind ns/name> in <file>" + UNFOLLOWED + "<why>"``.
 UNFOLLOWED = ": not followed: "
 
+# Repository directories that show how to use the project or test it, not what it deploys: examples,
+# documentation, test fixtures. Their manifests are read in the files view (every YAML document as written)
+# but declare no cluster for the deployed view and are no GitOps evidence.
+NOT_DEPLOYED = re.compile(r"(^|/)(examples?|docs?|tests?|testdata|fixtures|e2e)/")
+
+
+def not_deployed(path: str) -> bool:
+    """Whether a repository path lies under an examples, docs or test-fixture directory (``NOT_DEPLOYED``)."""
+    return bool(NOT_DEPLOYED.search(path))
+
+
 # Annotations of a deployed-view object declared only for clusters carrying labels no cluster of the
 # repository shows (an ApplicationSet whose cluster generators select by labels, and what it generates):
 # the labels as a set-based selector ("enable_velero in (true), aws_cluster_name": no "key=value", which the

@@ -36,6 +36,7 @@ from readiness.assess.checks.common import (
     where,
     workloads,
 )
+from readiness.store.repofacts import not_deployed
 
 FLUX_SOURCE = "source.toolkit.fluxcd.io"
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
@@ -138,9 +139,12 @@ FLUX_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 def _sync_declared(ev: ClusterSnapshot) -> Result:
     """On a repository snapshot: GitOps is declared when Flux Kustomizations or Argo CD
     Applications / ApplicationSets are (their sync state is observed only in a cluster)."""
-    sources = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)]
-    kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
-    apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
+    every = ([o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)] + ev.items(FLUX_KUSTOMIZE, "Kustomization")
+             + ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet"))
+    examples = [where(o) for o in every if not_deployed(where(o))]  # how to use the project, not its state
+    sources = [o for o in every if o.kind in FLUX_SOURCES and not not_deployed(where(o))]
+    kustomizations = [o for o in every if o.api_version.startswith(FLUX_KUSTOMIZE) and not not_deployed(where(o))]
+    apps = [o for o in every if o.kind in ("Application", "ApplicationSet") and not not_deployed(where(o))]
     if not (kustomizations or apps):
         blind, skipped = blind_spots(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
         if blind:
@@ -148,7 +152,10 @@ def _sync_declared(ev: ClusterSnapshot) -> Result:
         if sources:
             return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
                           [where(o) for o in sources])
-        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository")
+        also = (f" (only examples, docs or test fixtures declare some: {listing(examples)}; they are not "
+                "what the repository deploys)") if examples else ""
+        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository"
+                      + also, examples)
     parts = []
     for label, objs in (("Flux Kustomizations", kustomizations), ("Argo CD Applications/ApplicationSets", apps),
                         ("Flux sources", sources)):
