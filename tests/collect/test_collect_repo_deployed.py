@@ -420,16 +420,20 @@ def test_application_sets_generate_applications_from_lists_and_git_directories(t
         "Application argocd/cluster-lab")
 
 
+# An Argo CD Application declaring cluster hub (its source a directory of the repository).
+HUB_ROOT = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata: {name: hub-base, namespace: argocd}
+    spec:
+      source: {repoURL: "https://github.com/acme/hub.git", path: base}
+      destination: {name: hub, namespace: default}
+    """
+
+
 def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_path: Path) -> None:
     repo = build(tmp_path / "hub", {
-        "argocd/root.yaml": """
-            apiVersion: argoproj.io/v1alpha1
-            kind: Application
-            metadata: {name: hub-base, namespace: argocd}
-            spec:
-              source: {repoURL: "https://github.com/acme/hub.git", path: base}
-              destination: {name: hub, namespace: default}
-            """,
+        "argocd/root.yaml": HUB_ROOT,
         # generates per registered cluster from a path its cluster annotations give: not followed
         "argocd/exclude/bootstrap.yaml": """
             apiVersion: argoproj.io/v1alpha1
@@ -535,14 +539,7 @@ def test_application_sets_selecting_clusters_by_labels_no_cluster_shows_are_cond
               destination: {{name: "{{{{name}}}}", namespace: {name}}}
         """
     repo = build(tmp_path / "hub", {
-        "argocd/root.yaml": """
-            apiVersion: argoproj.io/v1alpha1
-            kind: Application
-            metadata: {name: hub-base, namespace: argocd}
-            spec:
-              source: {repoURL: "https://github.com/acme/hub.git", path: base}
-              destination: {name: hub, namespace: default}
-            """,
+        "argocd/root.yaml": HUB_ROOT,
         "base/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: base}\n",
         "argocd/velero.yaml": appset.format(name="velero", generators="""- merge:
               mergeKeys: [server]
