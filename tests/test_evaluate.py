@@ -75,6 +75,23 @@ def test_role_applicability(data: Path) -> None:
     assert _status(f, "air", "backup_offsite")[0] == "fail"
 
 
+def test_role_scoped_check_is_unknown_where_the_role_is_not_declared(data: Path) -> None:
+    _write(data, "lab", "live", [])  # absent from fleet.yaml
+    f = evaluate(data, _rubric(backup_offsite=("production", "staging")))
+    status, score, _, reason = _status(f, "lab", "backup_offsite")
+    assert (status, score) == ("unknown", 0.0)
+    assert reason.startswith("roles of cluster lab are not declared in fleet.yaml; "
+                             "declare 'clusters: {lab: {role: ...}}'")
+    assert "applies to role production or staging only" in reason
+    assert _status(f, "lab", "backup_velero_installed")[0] == "fail"  # a check for every role still runs
+    assert _status(f, "air", "backup_offsite")[0] == "fail"
+    assert _status(f, "pi", "backup_offsite")[0] == "not_applicable"
+    (data / "fleet.yaml").unlink()  # no fleet.yaml at all: no cluster has a declared role
+    f = evaluate(data, _rubric(backup_offsite=("production",), backup_velero_installed=("production",)))
+    assert _status(f, "air", "backup_offsite")[0] == "unknown"
+    assert _status(f, "air", "backup_velero_installed")[0] == "pass"  # met whatever the role: a pass stands
+
+
 def test_waiver_until_expiry(data: Path) -> None:
     (data / "waivers.yaml").write_text(
         "waivers:\n  - {check: backup_velero_installed, cluster: pi, reason: edge, owner: me, expires: 2026-01-31}\n")

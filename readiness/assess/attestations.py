@@ -125,7 +125,8 @@ def load_waivers(data_dir: Path | str) -> list[Waiver]:
 
 
 def load_roles(data_dir: Path | str) -> dict[str, str]:
-    """Cluster -> role from ``data_dir/fleet.yaml`` (empty when absent: every check applies)."""
+    """Cluster -> role from ``data_dir/fleet.yaml`` (empty when absent: checks for every role
+    apply, and a failing check scoped to roles is ``unknown``, see ``readiness.assess.evaluate``)."""
     path = Path(data_dir) / FLEET_FILE
     if not path.is_file():
         return {}

@@ -4,7 +4,9 @@ A cluster's evidence at a moment is its newest usable cluster snapshot (``live``
 merged with its newest ``repo`` snapshot at or before that moment. A collection that found the
 cluster unreachable is not evidence: the last good snapshot stays the evidence until it goes
 stale (only a cluster that was never reached is evaluated on its unreachable snapshot). Checks
-that do not apply to the cluster's role are ``not_applicable``; a snapshot older than the
+that do not apply to the cluster's role are ``not_applicable``; a check scoped to roles
+(``applies_to``) that fails (or partly) on a cluster whose role ``fleet.yaml`` does not declare is
+``unknown`` (it may or may not apply; a pass or not_applicable stands); a snapshot older than the
 rubric's ``stale_after_days`` (relative to the as-of date) or from an unreachable cluster makes
 every check ``unknown``; active waivers turn a non-passing status into ``waived``.
 """
@@ -371,10 +373,20 @@ def evaluate_point(
             result = unknown("cluster was unreachable at collection")
         else:
             result = run(get(check_id), ev, configs[check_id])
+            if role is None and spec.applies_to is not None and result.status in ("fail", "partial"):
+                # a shortfall counts only where the check applies, which the undeclared role leaves open
+                result = unknown(_undeclared_role(p.cluster, spec.applies_to), result.evidence)
         # A waiver accepts a known failure; it never turns missing evidence (unknown) into a pass.
         waived = result.status in ("fail", "partial") and any(w.covers(check_id, p.cluster, ev.day) for w in waivers)
         out.append((result, waived, applicable))
     return out
+
+
+def _undeclared_role(cluster: str, roles: tuple[str, ...]) -> str:
+    """The reason of a role-scoped check on a cluster whose role ``fleet.yaml`` does not declare."""
+    return (f"roles of cluster {cluster} are not declared in fleet.yaml; declare "
+            f"'clusters: {{{cluster}: {{role: ...}}}}' in DATA/fleet.yaml (this check applies to role "
+            f"{' or '.join(roles)} only)")
 
 
 def _as_of(p: EvaluatedSnapshot, row: dict[str, Any], rubric: Rubric, waivers: list[att.Waiver],

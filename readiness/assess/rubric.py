@@ -90,7 +90,8 @@ class CheckSpec:
     blockers: tuple[str, ...] = ()
 
     def applies(self, role: str | None) -> bool:
-        """Whether the check applies to a cluster of ``role`` (every role when ``applies_to`` is unset)."""
+        """Whether the check may apply to a cluster of ``role`` (every role when ``applies_to`` is unset; an
+        undeclared role, None, may be any: ``evaluate`` makes a role-scoped check failing there ``unknown``)."""
         return self.applies_to is None or role is None or role in self.applies_to
 
 

@@ -2,8 +2,8 @@
 configures (which may hold credentials) and what the checks may read (which never does).
 
 An *extractor* reads one raw object, before it is sanitized, and returns a small dict of derived,
-non-secret facts: booleans, counts, names, receiver types, schedule strings. Never a value copied
-from the configuration that could be a credential (no URLs, keys, tokens, free text).
+non-secret facts: booleans, counts, names, receiver types, schedule strings, host names. Never a value
+copied from the configuration that could be a credential (no URLs, keys, tokens, free text).
 
 The merged facts of all extractors registered for the object's (API group, kind) are stored in the
 object row's ``status`` JSON under ``FACTS_KEY``; checks read them through ``KubeObject.facts``. The
@@ -27,7 +27,7 @@ FACTS_KEY = "readiness.dev/facts"
 Extractor = Callable[[dict[str, Any]], dict[str, Any]]
 EXTRACTORS: dict[tuple[str, str], list[Extractor]] = {}
 # Modules whose import registers the built-in extractors (imported on first use, not at import time).
-BUILTIN_MODULES = ("readiness.collect.helmfacts",)
+BUILTIN_MODULES = ("readiness.collect.helmfacts", "readiness.collect.logfacts")
 _loaded = False
 
 

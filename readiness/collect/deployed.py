@@ -1,6 +1,7 @@
 """The deployed view of a repository: which clusters it declares, and what each of them gets.
 
-Clusters are discovered as Flux does them (``discover``): every directory ``<...>/clusters/<name>/``
+Clusters are discovered as Flux does them (``discover``), never from examples, docs or test fixtures
+(``repofacts.not_deployed``): every directory ``<...>/clusters/<name>/``
 holding YAML is the root a cluster's Flux is bootstrapped on; without any, every Argo CD
 Application whose source ``path`` is a directory of this repository declares a cluster (its
 destination's name, ``in-cluster`` for the local API server), and so does every Application an
@@ -8,6 +9,10 @@ ApplicationSet generates from ``list`` elements or ``git`` directories and files
 An ApplicationSet with a ``clusters`` generator (also inside ``matrix`` / ``merge``) generates for
 clusters registered in Argo CD, which no repository shows: it is a root of every Argo CD cluster
 discovered (unless its selector excludes the name), and what it generates there is not followed.
+When its selectors require labels (``matchLabels``, ``matchExpressions`` ``In``/``Exists``...) that no
+cluster of the repository shows (``shown_labels``: Argo CD cluster Secrets, the argo-cd chart's
+``configs.clusterCredentials``), the ApplicationSet is declared only for clusters carrying them
+(``label_condition``): annotations ``LABELS_ANNOTATION`` / ``LABELS_AT_ANNOTATION`` say which and where.
 
 ``deployed`` follows what a cluster gets from its root: the root is built
 (``readiness.collect.kustomize.build``), then every Flux Kustomization among the objects is
@@ -31,10 +36,12 @@ from typing import Any
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, repo_names
+from readiness.store.repofacts import LABELS_ANNOTATION, LABELS_AT_ANNOTATION, LABELS_LINE_ANNOTATION, not_deployed
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 # On an object whose Kustomization does not build (it is declared, but Flux would not apply it).
 BUILD_ANNOTATION = "readiness.dev/build"
+CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 ARGO = "argoproj.io"
 _TEMPLATED = re.compile(r"\{\{|\$\{")
 _LOCAL_SERVERS = ("https://kubernetes.default.svc", "https://kubernetes.default.svc/")
@@ -101,7 +108,7 @@ def discover(files: Files) -> list[Cluster]:
     roots: dict[str, list[str]] = {}
     for rel in files.files:
         parts = PurePosixPath(rel).parts
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab", ".woodpecker")):
+        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab", ".woodpecker")) or not_deployed(rel):
             continue
         for i in range(len(parts) - 2):
             if parts[i] == "clusters":
@@ -121,7 +128,7 @@ def discover(files: Files) -> list[Cluster]:
     apps: dict[str, list[str]] = {}
     any_cluster: list[tuple[str, dict[str, Any]]] = []  # (file, ApplicationSet) generating per registered cluster
     for rel in files.files:
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")):
+        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")) or not_deployed(rel):
             continue
         text = files.text(rel)
         if text is None or "argoproj.io" not in text or "kind: Application" not in text:
@@ -422,6 +429,13 @@ class _Follower:
         self.seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
         self.git: dict[str, str] = {}  # GitRepository name -> url
         self.names = repo_names(files.root)
+        self._labels: list[dict[str, str]] | None = None
+
+    def labels(self) -> list[dict[str, str]]:
+        """The label sets of the clusters the repository registers (``shown_labels``), read once."""
+        if self._labels is None:
+            self._labels = shown_labels(self.files)
+        return self._labels
 
     def resolve(self, kind: str, name: str, path: str) -> tuple[str | None, str]:
         """(repository path, source description) of ``path`` in source ``kind``/``name``."""
@@ -537,12 +551,17 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         queue.append((record, variables, spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str)
                       else None))
     elif group == ARGO and kind == "ApplicationSet":
+        condition = label_condition(follow.files, obj, origin, follow.labels())
+        if condition:
+            _mark(obj, condition)
         generated = expand_appset(follow.files, obj)
         if out.cluster.tool == "argocd" and _every_cluster(obj) and not any(
                 _destination(a) == out.cluster.name for a in generated):
             generated.append(_for_cluster(obj, out.cluster.name))
         for app in generated:
             if out.cluster.tool == "flux" or _destination(app) == out.cluster.name:
+                if condition:
+                    _mark(app, condition)
                 _add(out, seen, follow, app, origin, f"ApplicationSet {name}", queue)
         _unfollowed(out, follow.files, obj, generated, f"ApplicationSet {name}", origin)
     elif group == ARGO and kind == "Application":
@@ -566,3 +585,101 @@ def _unfollowed(out: Deployed, files: Files, obj: dict[str, Any], generated: lis
                        else spec)
         out.builds.append(BuildRecord(by, None, "this repository", "none", origin=origin, unfollowed=why,
                                       notes=[f"source path {paths[0] if paths else '?'} not followed"]))
+
+
+def shown_labels(files: Files) -> list[dict[str, str]]:
+    """The label sets the repository gives clusters registered in Argo CD, one per cluster: the
+    ``metadata.labels`` of every Argo CD cluster Secret (label ``argocd.argoproj.io/secret-type: cluster``;
+    only its labels are read, never its data), and the ``labels`` of every entry of the argo-cd chart's
+    ``configs.clusterCredentials`` (a list or a mapping) in a values file."""
+    out: list[dict[str, str]] = []
+    for rel in files.files:
+        if not rel.endswith(YAML):
+            continue
+        text = files.text(rel)
+        if text is None or (CLUSTER_SECRET_LABEL not in text and "clusterCredentials" not in text):
+            continue
+        for doc in files.yaml(rel) or []:
+            doc = _dict(doc)
+            labels = _dict(_meta(doc).get("labels"))
+            if doc.get("kind") == "Secret" and labels.get(CLUSTER_SECRET_LABEL) == "cluster":
+                out.append({str(k): str(v) for k, v in labels.items()})
+            creds = _dict(doc.get("configs")).get("clusterCredentials")
+            entries = creds.values() if isinstance(creds, dict) else creds if isinstance(creds, list) else []
+            out += [{str(k): str(v) for k, v in _dict(_dict(e).get("labels")).items()} for e in entries
+                    if _dict(e).get("labels")]
+    return out
+
+
+def _requirements(selector: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(key, operator, values) of a label selector, ``matchLabels`` as ``In``; requirements that only
+    rule a cluster out by name (``NotIn`` on a key naming the cluster, see ``_excludes``) are left out."""
+    out = [(str(k), "In", [str(v)]) for k, v in _dict(selector.get("matchLabels")).items()]
+    for expr in selector.get("matchExpressions") or []:
+        expr = _dict(expr)
+        key, op = str(expr.get("key", "")), str(expr.get("operator", ""))
+        if op == "NotIn" and "name" in key.lower():
+            continue
+        out.append((key, op, [str(v) for v in expr.get("values") or []]))
+    return out
+
+
+def _matches(labels: dict[str, str], reqs: list[tuple[str, str, list[str]]]) -> bool:
+    """Whether a cluster's labels satisfy every requirement (Kubernetes label selector semantics)."""
+    for key, op, values in reqs:
+        ok = {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}.get(op, False)
+        if not ok:
+            return False
+    return True
+
+
+def _wording(reqs: list[tuple[str, str, list[str]]]) -> str:
+    """Requirements in the Kubernetes set-based selector syntax: ``k in (a,b)``, ``k notin (a)``, ``k``, ``!k``."""
+    parts = []
+    for key, op, values in reqs:
+        parts.append({"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
+                      "Exists": key, "DoesNotExist": f"!{key}"}.get(op, f"{key} {op}"))
+    return ", ".join(parts)
+
+
+def _gen_condition(gen: dict[str, Any], shown: list[dict[str, str]]) -> list[tuple[str, str, list[str]]] | None:
+    """The label requirements a generator's clusters must meet that no shown cluster meets (None: it
+    generates without them). ``merge`` generates for the clusters of its first generator, ``matrix``
+    for those all of its generators select."""
+    if "clusters" in gen:
+        reqs = _requirements(_dict(_dict(gen.get("clusters")).get("selector")))
+        return reqs if reqs and not any(_matches(labels, reqs) for labels in shown) else None
+    children = [_dict(g) for g in _dict(gen.get("merge") or gen.get("matrix")).get("generators") or []]
+    if "merge" in gen:
+        return _gen_condition(children[0], shown) if children else None
+    if "matrix" in gen:
+        found = [c for c in (_gen_condition(g, shown) for g in children) if c]
+        return [r for c in found for r in c] or None
+    return None
+
+
+def label_condition(files: Files, appset: dict[str, Any], origin: str,
+                    shown: list[dict[str, str]]) -> tuple[str, str, int] | None:
+    """(labels, path, line) when every generator of ``appset`` selects clusters by labels that none of
+    the ``shown`` label sets carries (``shown_labels``): it installs only on clusters labelled so, which the
+    repository does not show. None when a generator needs no such label. ``line`` is the first line of
+    ``origin`` naming one of the labels' keys (1 when the file does not show it)."""
+    conditions = [_gen_condition(_dict(g), shown) for g in _dict(appset.get("spec")).get("generators") or []]
+    if not conditions or any(c is None for c in conditions):
+        return None
+    reqs = list(dict.fromkeys((k, op, tuple(v)) for c in conditions for k, op, v in c or []))
+    text = files.text(origin) or ""
+    line = 1
+    for number, row in enumerate(text.splitlines(), 1):
+        if any(re.search(rf"(^|[\s'\"-]){re.escape(k)}['\"]?\s*(:|$)", row) for k, _, _ in reqs):
+            line = number
+            break
+    return _wording([(k, op, list(v)) for k, op, v in reqs]), origin, line
+
+
+def _mark(obj: dict[str, Any], condition: tuple[str, str, int]) -> None:
+    meta = obj.setdefault("metadata", {})
+    if isinstance(meta, dict):
+        meta["annotations"] = {**_dict(meta.get("annotations")), LABELS_ANNOTATION: condition[0],
+                               LABELS_AT_ANNOTATION: condition[1], LABELS_LINE_ANNOTATION: str(condition[2])}

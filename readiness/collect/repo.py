@@ -302,7 +302,7 @@ def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str]
         result = RepoResult(cluster.name, sid, "deployed")
         snap = _Snapshot(data, cluster.name, sid, at, by_kind)
         try:
-            _write_deployed(snap, got, result)
+            _write_deployed(snap, got, result, [c.name for c in found])
             touched = set(reader.touched)
             if repo_facts is None:
                 repo_facts, fact_files = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
@@ -319,7 +319,7 @@ def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str]
     return results
 
 
-def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult) -> None:
+def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult, fleet: list[str]) -> None:
     index: Counter[str] = Counter()
     valuesfrom.resolve([obj for obj, _, _ in got.objects])  # chart values kept in ConfigMaps become facts too
     for obj, origin, by in got.objects:
@@ -342,4 +342,4 @@ def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult) -> None:
     c = got.cluster
     snap.fact("View", c.name, {"view": "deployed", "tool": c.tool, "roots": list(c.roots), "renderer": renderers,
                                "builds": len(got.builds), "failed_builds": len(result.failed_builds),
-                               "unfollowed": len(result.unfollowed)})
+                               "unfollowed": len(result.unfollowed), "clusters": fleet})

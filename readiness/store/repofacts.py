@@ -27,7 +27,8 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   LINK_OUTCOME, "target": repository file | None}]}``, one link per alert carrying a runbook_url.
 - ``View`` (one per snapshot, name = the cluster): ``{"view": "deployed"|"files", "tool":
   "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int,
-  "unfollowed": int}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``).
+  "unfollowed": int, "clusters": [str]}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``;
+  every cluster the repository declares, this one among them).
 - ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
@@ -47,6 +48,25 @@ REPO_API = "repo.readiness.dev/v1"
 # Coverage detail of an Argo CD Application / ApplicationSet whose source the deployed view could not follow
 # (outcome ``partial``): ``"<Kind ns/name> in <file>" + UNFOLLOWED + "<why>"``.
 UNFOLLOWED = ": not followed: "
+
+# Repository directories that show how to use the project or test it, not what it deploys: examples,
+# documentation, test fixtures. Their manifests are read in the files view (every YAML document as written)
+# but declare no cluster for the deployed view and are no GitOps evidence.
+NOT_DEPLOYED = re.compile(r"(^|/)(examples?|docs?|tests?|testdata|fixtures|e2e)/")
+
+
+def not_deployed(path: str) -> bool:
+    """Whether a repository path lies under an examples, docs or test-fixture directory (``NOT_DEPLOYED``)."""
+    return bool(NOT_DEPLOYED.search(path))
+
+
+# Annotations of a deployed-view object declared only for clusters carrying labels no cluster of the
+# repository shows (an ApplicationSet whose cluster generators select by labels, and what it generates):
+# the labels as a set-based selector ("enable_velero in (true), aws_cluster_name": no "key=value", which the
+# sanitizer scrubs when the key looks secret) and where the selector says so (the file, and the line apart).
+LABELS_ANNOTATION = "readiness.dev/only-clusters-labelled"
+LABELS_AT_ANNOTATION = "readiness.dev/only-clusters-labelled-file"
+LABELS_LINE_ANNOTATION = "readiness.dev/only-clusters-labelled-line"
 
 KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
 VIEWS = ("deployed", "files")

@@ -420,16 +420,20 @@ def test_application_sets_generate_applications_from_lists_and_git_directories(t
         "Application argocd/cluster-lab")
 
 
+# An Argo CD Application declaring cluster hub (its source a directory of the repository).
+HUB_ROOT = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata: {name: hub-base, namespace: argocd}
+    spec:
+      source: {repoURL: "https://github.com/acme/hub.git", path: base}
+      destination: {name: hub, namespace: default}
+    """
+
+
 def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_path: Path) -> None:
     repo = build(tmp_path / "hub", {
-        "argocd/root.yaml": """
-            apiVersion: argoproj.io/v1alpha1
-            kind: Application
-            metadata: {name: hub-base, namespace: argocd}
-            spec:
-              source: {repoURL: "https://github.com/acme/hub.git", path: base}
-              destination: {name: hub, namespace: default}
-            """,
+        "argocd/root.yaml": HUB_ROOT,
         # generates per registered cluster from a path its cluster annotations give: not followed
         "argocd/exclude/bootstrap.yaml": """
             apiVersion: argoproj.io/v1alpha1
@@ -515,3 +519,85 @@ def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_
         "argocd/root.yaml": (repo / "argocd/root.yaml").read_text().replace("name: hub,", "name: local,"),
         "argocd/exclude/bootstrap.yaml": (repo / "argocd/exclude/bootstrap.yaml").read_text(),
         "base/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: base}\n"}))[0].roots == ("argocd/root.yaml",)
+
+
+def test_application_sets_selecting_clusters_by_labels_no_cluster_shows_are_conditional(tmp_path: Path) -> None:
+    """Argo CD cluster generators with label selectors (merge: its first generator decides; matrix: every one):
+    declared only for clusters labelled so, unless a cluster Secret or the argo-cd chart's clusterCredentials
+    in the repository carries the labels."""
+    appset = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {{name: {name}, namespace: argocd}}
+        spec:
+          generators:
+          {generators}
+          template:
+            metadata: {{name: "{name}-{{{{name}}}}"}}
+            spec:
+              source: {{repoURL: "https://charts.example.org", chart: {name}, targetRevision: 1.0.0}}
+              destination: {{name: "{{{{name}}}}", namespace: {name}}}
+        """
+    repo = build(tmp_path / "hub", {
+        "argocd/root.yaml": HUB_ROOT,
+        "base/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: base}\n",
+        "argocd/velero.yaml": appset.format(name="velero", generators="""- merge:
+              mergeKeys: [server]
+              generators:
+              - clusters:
+                  selector:
+                    matchExpressions:
+                    - {key: akuity.io/argo-cd-cluster-name, operator: NotIn, values: [in-cluster]}
+                    - key: enable_velero
+                      operator: In
+                      values: ['true']
+              - clusters: {selector: {matchLabels: {environment: prod}}}"""),
+        "argocd/grafana.yaml": appset.format(name="grafana", generators="""- matrix:
+              generators:
+              - clusters: {selector: {matchLabels: {tier: gold}}}
+              - list: {elements: [{team: a}]}"""),
+        # shown by the cluster Secret below: not conditional
+        "argocd/loki.yaml": appset.format(name="loki", generators="""- clusters:
+              selector: {matchLabels: {enable_loki: "true"}}"""),
+        # every registered cluster but in-cluster: not conditional
+        "argocd/vector.yaml": appset.format(name="vector", generators="""- clusters:
+              selector:
+                matchExpressions: [{key: akuity.io/argo-cd-cluster-name, operator: NotIn, values: [in-cluster]}]"""),
+        "argocd/cluster-hub.yaml": """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: hub
+              labels: {argocd.argoproj.io/secret-type: cluster, enable_loki: "true"}
+            stringData: {name: hub, server: "https://hub.example.org", config: "{\\"bearerToken\\": \\"s3cr3t\\"}"}
+            """,
+    })
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    hub = rows(tmp_path / "d", "hub")
+    velero = obj(hub, "ApplicationSet", "velero")["annotations"]
+    assert velero["readiness.dev/only-clusters-labelled"] == "enable_velero in (true)"
+    assert (velero["readiness.dev/only-clusters-labelled-file"], velero["readiness.dev/only-clusters-labelled-line"]) \
+        == ("argocd/velero.yaml", "13")  # the line of "key: enable_velero"
+    grafana = obj(hub, "ApplicationSet", "grafana")["annotations"]
+    assert grafana["readiness.dev/only-clusters-labelled"] == "tier in (gold)"
+    for shown in ("loki", "vector"):
+        assert "readiness.dev/only-clusters-labelled" not in obj(hub, "ApplicationSet", shown)["annotations"]
+    assert "s3cr3t" not in hub.write_json()  # the Secret's labels were read, never its data
+
+
+def test_cluster_labels_shown_by_the_argo_cd_chart_values(tmp_path: Path) -> None:
+    from readiness.collect.deployed import shown_labels
+    from readiness.collect.reader import Files
+    repo = build(tmp_path / "hub", {
+        "argocd/values.yaml": """
+            configs:
+              clusterCredentials:
+                east: {server: "https://east.example.org", labels: {tier: gold}, config: {bearerToken: s3cr3t}}
+            """,
+        "argocd/values-list.yaml": """
+            configs:
+              clusterCredentials:
+              - {name: west, server: "https://west.example.org", labels: {enable_velero: "true"}}
+            """,
+    })
+    assert sorted(shown_labels(Files(repo)), key=str) == [{"enable_velero": "true"}, {"tier": "gold"}]

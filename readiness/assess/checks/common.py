@@ -8,7 +8,13 @@ from typing import Any
 
 from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
 from readiness.errors import MalformedFieldError
-from readiness.store.repofacts import REPO_API, UNFOLLOWED
+from readiness.store.repofacts import (
+    LABELS_ANNOTATION,
+    LABELS_AT_ANNOTATION,
+    LABELS_LINE_ANNOTATION,
+    REPO_API,
+    UNFOLLOWED,
+)
 
 REPO_GROUP = REPO_API.split("/")[0]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -270,10 +276,41 @@ def component(ev: ClusterSnapshot, role: str, apps: Iterable[str], kinds: Iterab
     return declared_result(ev, role, apps, declared(ev, apps), kinds)
 
 
+def condition(item: KubeObject) -> str | None:
+    """Why a declared object may not be installed on this cluster: ``declared only for clusters labelled
+    <labels, set-based selector syntax> (<file:line>); no cluster in this repository carries the label``,
+    from the deployed view's ``repofacts.LABELS_ANNOTATION`` (an ApplicationSet selecting clusters by labels);
+    None when unconditional."""
+    labels = item.annotations.get(LABELS_ANNOTATION)
+    if not labels:
+        return None
+    return (f"declared only for clusters labelled {labels} ({labelled_at(item)}); "
+            "no cluster in this repository carries the label")
+
+
+def labelled_at(item: KubeObject) -> str:
+    """``file:line`` of the label selector that makes ``item`` conditional (``condition``)."""
+    line = item.annotations.get(LABELS_LINE_ANNOTATION)
+    return f"{item.annotations.get(LABELS_AT_ANNOTATION) or where(item)}" + (f":{line}" if line else "")
+
+
+def conditional_result(role: str, decl: list[KubeObject]) -> Result | None:
+    """Unknown when every object of ``decl`` is declared only for labelled clusters (``condition``), naming
+    the first one's file:line and labels; None when one is declared unconditionally (or none is)."""
+    if not decl or any(condition(d) is None for d in decl):
+        return None
+    places = list(dict.fromkeys(labelled_at(d) for d in decl))
+    return unknown(f"{role} {condition(decl[0])}", places)
+
+
 def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[KubeObject],
                     kinds: Iterable[str]) -> Result:
     """On a repository snapshot: pass on ``decl``, unknown when skipped files or Argo CD sources not
-    followed may hold it (``blind_spots``), else fail."""
+    followed may hold it (``blind_spots``) or when it is declared only for labelled clusters
+    (``conditional_result``), else fail."""
+    if (only_labelled := conditional_result(role, decl)) is not None:
+        return only_labelled
+    decl = [d for d in decl if condition(d) is None]  # what is declared for labelled clusters only does not count
     if decl:
         places = list(dict.fromkeys(where(d) for d in decl))  # overlays declare one thing in several files
         return passed(f"{role} declared in {listing(places)}", places)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from readiness.assess.checks.common import (
     where,
     workloads,
 )
+from readiness.store.repofacts import not_deployed
 
 FLUX_SOURCE = "source.toolkit.fluxcd.io"
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
@@ -137,9 +139,12 @@ FLUX_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 def _sync_declared(ev: ClusterSnapshot) -> Result:
     """On a repository snapshot: GitOps is declared when Flux Kustomizations or Argo CD
     Applications / ApplicationSets are (their sync state is observed only in a cluster)."""
-    sources = [o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)]
-    kustomizations = ev.items(FLUX_KUSTOMIZE, "Kustomization")
-    apps = ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet")
+    every = ([o for k in FLUX_SOURCES for o in ev.items(FLUX_SOURCE, k)] + ev.items(FLUX_KUSTOMIZE, "Kustomization")
+             + ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet"))
+    examples = [where(o) for o in every if not_deployed(where(o))]  # how to use the project, not its state
+    sources = [o for o in every if o.kind in FLUX_SOURCES and not not_deployed(where(o))]
+    kustomizations = [o for o in every if o.api_version.startswith(FLUX_KUSTOMIZE) and not not_deployed(where(o))]
+    apps = [o for o in every if o.kind in ("Application", "ApplicationSet") and not not_deployed(where(o))]
     if not (kustomizations or apps):
         blind, skipped = blind_spots(ev, "Kustomization", "Application", "ApplicationSet", *FLUX_SOURCES)
         if blind:
@@ -147,7 +152,10 @@ def _sync_declared(ev: ClusterSnapshot) -> Result:
         if sources:
             return failed(f"{sources[0].kind} {sources[0].name} declared but no Kustomization applies it",
                           [where(o) for o in sources])
-        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository")
+        also = (f" (only examples, docs or test fixtures declare some: {listing(examples)}; they are not "
+                "what the repository deploys)") if examples else ""
+        return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository"
+                      + also, examples)
     parts = []
     for label, objs in (("Flux Kustomizations", kustomizations), ("Argo CD Applications/ApplicationSets", apps),
                         ("Flux sources", sources)):
@@ -308,6 +316,19 @@ def auto_dev(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         for e in envs:
             if env == e.lower():
                 target.setdefault(e, _ref(wf, job))
+    have = _environments(ev)
+    tools = {str((v.spec or {}).get("tool")) for v in repo(ev, "View") if (v.spec or {}).get("view") == "deployed"}
+    clusters = {str(c).lower() for v in repo(ev, "View") for c in (v.spec or {}).get("clusters") or []}
+    for e in envs:  # a cluster of the deployed view is deployed by its GitOps tool: Flux syncs on every commit
+        if e not in auto and e.lower() in clusters and "flux" in tools:
+            auto[e] = f"Flux (cluster {e})"
+        elif e not in auto and e.lower() in clusters:
+            unnamed.append(f"Argo CD (cluster {e}, its sync policy observed only in Argo CD)")
+    absent = [e for e in envs if have is not None and e not in auto and e not in manual and e.lower() not in have]
+    if absent and have is not None:  # never name an environment the repository does not have as "never" deployed
+        envs = [e for e in envs if e not in absent]
+        if not envs:
+            return _stand_ins(ev, absent, have)
     missing = [e for e in envs if e not in auto]
     reason = f"{len(auto)}/{len(envs)} environments deployed automatically"
     if auto:
@@ -320,7 +341,42 @@ def auto_dev(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         reason += (f"; {listing(unnamed)} deploy{'s' if len(unnamed) == 1 else ''} automatically to an environment "
                    "chosen at run time (no environment: key), which may be one of them")
         return share(len(auto), len(envs), len(missing), reason, evidence + unnamed)
+    if absent:
+        reason += f"; the repository has no {listing(absent)} environment"
     return fraction(len(auto) / len(envs) if envs else 1.0, reason, evidence)
+
+
+_PRODUCTION = re.compile(r"prod", re.I)
+
+
+def _environments(ev: ClusterSnapshot) -> set[str] | None:
+    """The environments a repository snapshot has, lower case: those its CI deploy jobs name and the clusters
+    its deployed view declares (``View`` fact ``clusters``; the files view's cluster is named by whoever
+    collected it, not by the repository); None on a cluster's own snapshot (not known there)."""
+    if not declared_only(ev):
+        return None
+    views = [v for v in repo(ev, "View") if (v.spec or {}).get("view") == "deployed"]
+    names = {str(c).lower() for v in views for c in (v.spec or {}).get("clusters") or [ev.cluster]}
+    return names | {str(j.get("environment")).lower() for _, j in _releases(ev) if j.get("environment")}
+
+
+def _stand_ins(ev: ClusterSnapshot, absent: list[str], have: set[str]) -> Result:
+    """When the repository has none of the wanted environments: its non-production environments (a name
+    without "prod") stand in, as Flux clusters of the deployed view, which Flux syncs on every commit."""
+    views = [v.spec or {} for v in repo(ev, "View")]
+    flux = any(v.get("tool") == "flux" for v in views)
+    others = sorted(e for e in have if not _PRODUCTION.search(e))
+    none = f"the repository has no {listing(absent)} environment"
+    if others and flux:
+        return passed(f"{none}; its non-production environment{'s' if len(others) > 1 else ''} {listing(others)} "
+                      f"{'are' if len(others) > 1 else 'is'} synced automatically by Flux on every commit",
+                      [f"cluster {e}" for e in others])
+    if others:
+        return unknown(f"{none}; it has {listing(others)}: name the non-production environments to judge in the "
+                       "rubric (deploy_auto_dev thresholds.environments)", others)
+    named = f" (it names: {listing(sorted(have))})" if have else ""
+    return unknown(f"{none} and no other non-production one{named}: which environments it deploys, and how, "
+                   "is not declared")
 
 
 @check("deploy_prod_approval", thresholds=ProductionEnvironments)

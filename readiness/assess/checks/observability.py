@@ -73,6 +73,10 @@ class LogStores:
 
     tools: tuple[str, ...] = ("loki", "loki-distributed", "elasticsearch", "opensearch", "victoria-logs",
                               "victoria-logs-single", "vlsingle", "quickwit")
+    # The score when no store is here but a log shipper's configuration ships logs to one outside
+    # (a store elsewhere is not seen, so not known to keep them): 1 makes it a pass.
+    shipped_score: float = 0.5
+    shippers: tuple[str, ...] = ("fluent-bit", "fluentbit", "fluentd", "vector", "promtail", "alloy")
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,30 @@ def loki(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
     A workload of the rubric's ``tools`` (Loki, VictoriaLogs, Elasticsearch / OpenSearch, ...) or
     a Ready ECK Elasticsearch; on a repository, one of them declared."""
-    return _tool(ev, "log store", _tools(cfg),
-                 [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
+    result = _tool(ev, "log store", _tools(cfg),
+                   [("elasticsearch.k8s.elastic.co", "Elasticsearch", _eck_ready)])
+    return _shipped(ev, cfg, result) if result.status == "fail" else result
+
+
+def _shipped(ev: ClusterSnapshot, cfg: CheckThresholds, result: Result) -> Result:
+    """``result`` (no log store here), or the rubric's ``shipped_score`` when a ConfigMap configures a log
+    shipper with an output to a store (facts ``log_outputs``, ``readiness.collect.logfacts``): declared, on a
+    repository; on a cluster, with a shipper of ``shippers`` running."""
+    maps = [c for c in ev.items("", "ConfigMap") if isinstance(c.facts.get("log_outputs"), list)]
+    if not declared_only(ev):
+        if not running(ev, [str(s) for s in cfg["shippers"]]):
+            return result
+        maps = [c for c in maps if not c.declared]
+    outputs = [(c, o) for c in maps for o in c.facts["log_outputs"] if isinstance(o, dict) and o.get("store")]
+    if not outputs:
+        return result
+    c, o = outputs[0]
+    at = f" at {o['host']}" if o.get("host") else ""
+    here = "declared in the repository" if declared_only(ev) else "running in this cluster"
+    more = f" (and {len(outputs) - 1} more output(s))" if len(outputs) > 1 else ""
+    return fraction(float(cfg["shipped_score"]),
+                    f"logs shipped by {o.get('shipper')} to {o['store']}{at} ({where(c)}){more}; "
+                    f"the store is not {here}", list(dict.fromkeys(where(m) for m, _ in outputs)))
 
 
 @check("obs_tempo", thresholds=TraceStores)

@@ -29,6 +29,7 @@ from readiness.assess.checks.common import (
     WORKLOAD_KINDS,
     attested,
     blind_spots,
+    conditional_result,
     declared,
     declared_only,
     documents,
@@ -123,6 +124,9 @@ def _eso_declared(ev: ClusterSnapshot) -> Result:
     controller = declared(ev, ["external-secrets"])
     stores = ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore")
     evidence = [where(i) for i in controller + stores]
+    only_labelled = conditional_result("ESO", controller)
+    if only_labelled is not None:
+        return only_labelled
     if controller and stores:
         return passed(f"ESO declared in {where(controller[0])} with store {listing(s.name for s in stores)} "
                       "declared; Ready is observed only in a cluster", evidence)
