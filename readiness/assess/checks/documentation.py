@@ -147,8 +147,9 @@ def escalation(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     contacts = covering(ev, "escalation_contact")
     if result.status == "fail" and contacts:
         names = [d.name for d in contacts]
-        return failed(f"no escalation matrix: {listing(names)} say{'s' if len(names) == 1 else ''} how to escalate "
-                      "but name no levels (who is called at each step, and when)", names)
+        one = len(names) == 1
+        return failed(f"no escalation matrix: {listing(names)} say{'s' if one else ''} how to escalate "
+                      f"but name{'s' if one else ''} no levels (who is called at each step, and when)", names)
     return result
 
 
