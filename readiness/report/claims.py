@@ -17,6 +17,14 @@ shape) maps its subject to:
   presence claim lists beside its partial or unknown checks those that fail ("ESO declared on studio
   without a secret store", and "no ExternalSecrets declared" on every cluster).
 
+The policy refines these (``_refine``): a claim's text naming another entry's terms ("service mesh with
+mTLS") is decided by that entry's checks too, and is supported only when both hold; a presence that
+holds on some clusters only says on which (and which not); an entry's ``needs`` failing on every
+cluster contradicts a presence ("ESO operational" with no secret store declared anywhere); an entry's
+``confirmed_by`` not passing keeps a declared thing from contradicting an absence (a PagerDuty receiver
+whose key lives outside the repository and whose contract is not attested: undecided, saying what is
+declared and what is not verifiable).
+
 Every decision carries its evidence: the check, the clusters, the check's own reason (which says
 ``declared in`` for a repository and what runs for a cluster) and the files the objects were read
 from (annotation ``readiness.dev/source-path``).
