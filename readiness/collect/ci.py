@@ -152,7 +152,7 @@ def _job_lines(text: str | None) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for key, node in jobs.value if isinstance(jobs, yaml.MappingNode) else []:
         lines = {"line": key.start_mark.line + 1}
-        for k, v in node.value if isinstance(node, yaml.MappingNode) else []:
+        for k, _ in node.value if isinstance(node, yaml.MappingNode) else []:
             if k.value == "if":
                 lines["if_line"] = k.start_mark.line + 1
         out[str(key.value)] = lines
@@ -164,7 +164,7 @@ def _condition(job: dict[str, Any], lines: dict[str, int]) -> dict[str, Any]:
     skip it), ``runs_anyway`` (``always()`` / ``!failure()`` / ``!cancelled()``: it runs when a job it
     needs was skipped or failed), and ``if_line``. Only these facts are stored, never the expression."""
     cond = job.get("if")
-    if cond is None or isinstance(cond, bool) and cond:
+    if cond is None or (isinstance(cond, bool) and cond):
         return {}
     text = str(cond).strip().removeprefix("${{").removesuffix("}}").strip()
     bare = re.fullmatch(r"(?:always|success|failure|cancelled)\(\)|true", text) is not None

@@ -294,8 +294,7 @@ def _refine(claim: dict[str, Any], verdict: str, reason: str, deciding: list[dic
             applicable: list[dict[str, Any]], entries: list[Entry], more: list[Entry],
             by_check: dict[str, list[dict[str, Any]]], decides: set[str],
             files_of: Callable[[dict[str, Any]], list[str]]) -> tuple[str, str, list[dict[str, Any]], list[str]]:
-    """The policy's further rules over ``_decide``'s (verdict, reason, deciding rows), plus evidence lines said
-    first:
+    """The policy's further rules over ``_decide``'s verdict: (verdict, reason, deciding rows, more evidence lines).
 
     - ``confirmed_by``: a passing check contradicts an absence only when these pass too (a receiver is
       declared, but whether it pages needs its key, kept outside the repository, and an attested contract);
@@ -335,7 +334,8 @@ def _refine(claim: dict[str, Any], verdict: str, reason: str, deciding: list[dic
         if sub != SUPPORTED:
             said = [f"(holds) {line}" for line in _evidence_lines(deciding, files_of)] if verdict == SUPPORTED else []
             text = (claim["claim"] or "").lower()
-            what = "'" + next((t for t in e.terms if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text)), e.terms[0]) + "'"
+            term = next((t for t in e.terms if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text)), e.terms[0])
+            what = f"'{term}'"
             if verdict == SUPPORTED:
                 return sub, f"it also says {what}, which decides it: {sub_reason}", sub_rows, said
             return verdict, f"{reason}; and {what}: {sub_reason}", deciding, said

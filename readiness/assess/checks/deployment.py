@@ -282,7 +282,7 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return passed(f"every change{but} is built ({_ref(bw, bj)}) and tested ({_ref(tw, tj)})",
                       [_ref(bw, bj), _ref(tw, tj)])
     if builds and tests:
-        limited = {}
+        limited: dict[str, dict[str, None]] = {}
         for wf, j in builds + tests:
             paths = _limits(wf, j)[0]
             if paths:
@@ -291,7 +291,7 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         missing = " and ".join(w for w, found in (("built", everywhere[0]), ("tested", everywhere[1])) if not found)
         return Result("partial", PATH_LIMITED_SCORE,
                       f"changes are {missing} only under some paths: {named}; changes elsewhere are never "
-                      f"{missing} in CI", list(limited))
+                      f"{missing} in CI", tuple(limited))
     if not workflows:
         return failed("no CI workflows in the repository")
     missing = " and ".join(what for what, found in (("built", builds), ("tested", tests)) if not found)
