@@ -201,6 +201,7 @@ def test_two_properties_scope_needs_and_unverifiable_absence(tmp_path: Path) -> 
         "evidence"]
     pd = got["PagerDuty"]
     assert pd["verdict"] == "undecided" and "`obs_incident_management` does not pass" in pd["reason"]
+    assert pd["checks"] == ["obs_paging_receiver", "obs_incident_management"]
     assert pd["evidence"] == ["`obs_incident_management` on edge: fail: not attested: pagerduty_contract",
                               "(declared) `obs_paging_receiver` on edge: pass: pagerduty receiver routed"]
     # attested: the passing receiver contradicts the absence

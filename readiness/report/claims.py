@@ -391,7 +391,8 @@ def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = 
             verdict, reason, deciding = _decide(claim["polarity"], claim["subject"], applicable, decides, files_of)
             verdict, reason, deciding, said = _refine(claim, verdict, reason, deciding, applicable, entries, more,
                                                       by_check, decides, files_of)
-            checks = checks + [c for e in more for c in e.checks if c not in checks]
+            consulted = [c for e in more for c in e.checks] + [c for e in entries for c in (*e.needs, *e.confirmed_by)]
+            checks = checks + [c for c in dict.fromkeys(consulted) if c not in checks]
         evidence = _evidence_lines(deciding, files_of) + said
         if verdict == CONTRADICTED and claim["polarity"] == "absent":
             others = [r for r in applicable if r["check_id"] not in {d["check_id"] for d in deciding}]
