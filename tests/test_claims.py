@@ -164,6 +164,52 @@ def test_what_the_repository_holds_itself_decides_a_presence_claim(tmp_path: Pat
                                                              "not applicable: no documents here")
 
 
+def test_two_properties_scope_needs_and_unverifiable_absence(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "## Platform\n\n- ✅ **Linkerd**: service mesh with mTLS\n- ✅ **Loki**: log aggregation\n"
+        "- ✅ **ESO**: secret management operational\n- ❌ **PagerDuty**: No incident management\n"
+        "- ✅ **Tempo**: tracing\n", encoding="utf-8")
+    got = _judge(tmp_path / "a.md", [
+        _finding("edge", "infra_service_mesh", "pass", "mesh declared"),
+        _finding("core", "infra_service_mesh", "pass", "mesh declared"),
+        _finding("edge", "sec_mtls", "partial", "1/5 namespaces meshed"),
+        _finding("core", "sec_mtls", "fail", "0/4 namespaces meshed"),
+        _finding("edge", "obs_loki", "pass", "log store declared"),
+        _finding("core", "obs_loki", "fail", "no log store declared in the repository"),
+        _finding("edge", "obs_tempo", "pass", "trace store declared"),
+        _finding("core", "obs_tempo", "pass", "trace store declared"),
+        _finding("edge", "sec_eso_installed", "partial", "ESO declared but no secret store declared"),
+        _finding("core", "sec_eso_installed", "fail", "ESO is not declared in the repository"),
+        _finding("edge", "sec_externalsecrets_synced", "fail", "no ExternalSecrets declared"),
+        _finding("core", "sec_externalsecrets_synced", "fail", "no ExternalSecrets declared"),
+        _finding("edge", "obs_paging_receiver", "pass", "pagerduty receiver routed"),
+        _finding("edge", "obs_incident_management", "fail", "not attested: pagerduty_contract"),
+    ])
+    mesh = got["Linkerd"]  # the mesh holds, mTLS (the claim's own words) does not: not supported
+    assert (mesh["verdict"], mesh["checks"]) == ("undecided", ["infra_service_mesh", "sec_mtls"])
+    assert mesh["reason"] == ("it also says 'mtls', which decides it: no deciding check fails everywhere: "
+                              "some are partial")
+    assert "(holds) `infra_service_mesh` on core, edge: pass: mesh declared" in mesh["evidence"]
+    loki = got["Loki"]
+    assert (loki["verdict"], loki["reason"]) == ("supported", "it says present; it holds on edge only, not on core")
+    assert loki["evidence"][-1] == ("(does not hold) `obs_loki` on core: fail: no log store declared in the "
+                                    "repository")
+    assert got["Tempo"]["reason"] == "it says present and a deciding check holds"  # everywhere: no scope said
+    eso = got["ESO"]
+    assert eso["verdict"] == "contradicted" and "`sec_externalsecrets_synced`" in eso["reason"]
+    assert "(declared) `sec_eso_installed` on edge: partial: ESO declared but no secret store declared" in eso[
+        "evidence"]
+    pd = got["PagerDuty"]
+    assert pd["verdict"] == "undecided" and "`obs_incident_management` does not pass" in pd["reason"]
+    assert pd["checks"] == ["obs_paging_receiver", "obs_incident_management"]
+    assert pd["evidence"] == ["`obs_incident_management` on edge: fail: not attested: pagerduty_contract",
+                              "(declared) `obs_paging_receiver` on edge: pass: pagerduty receiver routed"]
+    # attested: the passing receiver contradicts the absence
+    attested = _judge(tmp_path / "a.md", [_finding("edge", "obs_paging_receiver", "pass", "routed"),
+                                          _finding("edge", "obs_incident_management", "pass", "attested")])
+    assert attested["PagerDuty"]["verdict"] == "contradicted"
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
     ("marks: {'✅': there}\n", 1, "marks map a status mark"),
     ("claims:\n  - {terms: [x]}\n", 2, "'checks' must be a non-empty list"),
@@ -249,10 +295,15 @@ HOMELAB_CONTRADICTED = {
     # flux/infrastructure/prometheus-operator/helmrelease.yaml: values.alertmanager.enabled: true, in
     # 02-observability of air, pro and studio
     "AlertManager",
-    # the same file: receiver 'pagerduty' (pagerduty_configs) routed for severity: critical
-    "PagerDuty",
-    # .github/workflows/agent-bruno-ci-cd.yml calls _reusable-agent-cicd.yml: lint, pytest, build and push
-    "CI/CD pipelines", "CI/CD Pipelines",
+    # Not "PagerDuty: No incident management": the receiver 'pagerduty' is routed in the same file, but its
+    # key is a service_key_file from Secret alertmanager-pagerduty (helmrelease.yaml:287-288), made by a Job,
+    # and no PagerDuty contract is attested: undecided. Not the CI/CD claims ("No automated build/test/deploy"):
+    # every workflow builds and tests only its own paths (agent-bruno-ci-cd.yml on flux/ai/agent-bruno/**,
+    # infra-homepage.yml on flux/apps/homepage/..., operator-knative-lambda.yml on
+    # flux/infrastructure/knative-lambda-operator/**): partial, undecided.
+    # "ESO (GitHub): Secret management operational": no SecretStore, ClusterSecretStore or ExternalSecret in
+    # any file (grep of kind:), and ESO only in flux/clusters/studio/deploy/01-core (pro's line is commented)
+    "ESO (GitHub)",
     # .github/workflows/operator-knative-lambda.yml "Scan built image": aquasecurity/trivy-action, image-ref
     "Container scanning", "Trivy scanning",
     # HelmReleases with upgrade.remediation.retries: 3 (Flux rolls a failed upgrade back), e.g.
@@ -300,12 +351,25 @@ def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_pat
     assert ("docs/sre/homepage-reliability-plan.md §5.1 Backup Strategy (line 560): PostgreSQL RTO 0.5 h / RPO 1 h, "
             "PostgreSQL WAL RTO 0.25 h / RPO 0.083 h") in rto[0]
     # ESO: declared on studio only (commented out in pro's 01-core), with no SecretStore/ClusterSecretStore
-    # (no GitHub backend) and no ExternalSecret anywhere: the operator is partly there, nothing syncs; whether
-    # a store was applied by hand is for a cluster snapshot to show, so undecided, saying all of it
+    # (no GitHub backend) and no ExternalSecret anywhere: "operational" needs a store, so contradicted, saying
+    # what is declared
     eso = by[(53, "ESO (GitHub)")]
-    assert eso["verdict"] == "undecided"
-    assert ("studio: partial: ESO declared in flux/infrastructure/external-secrets/helmrelease.yaml but no "
-            "secret store") in eso["evidence"][0]
-    assert any(e.startswith("(does not hold) `sec_externalsecrets_synced` on air, pro, studio: fail: no "
-                            "ExternalSecrets") for e in eso["evidence"])
-    assert any(e.startswith("(does not hold) `sec_eso_installed` on air, pro: fail") for e in eso["evidence"])
+    assert eso["verdict"] == "contradicted"
+    assert eso["evidence"][0].startswith("`sec_externalsecrets_synced` on air, pro, studio: fail: no ExternalSecrets")
+    assert any(e.startswith("(declared) `sec_eso_installed` on studio: partial: ESO declared in "
+                            "flux/infrastructure/external-secrets/helmrelease.yaml but no secret store")
+               for e in eso["evidence"])
+    # "Linkerd: Multi-cluster service mesh with mTLS": the mesh is declared, but 0/24 studio and 1/19 pro
+    # namespaces are meshed: the mTLS part does not hold, so the claim is not supported
+    mesh = by[(55, "Linkerd")]
+    assert mesh["verdict"] == "undecided" and "sec_mtls" in mesh["checks"]
+    assert mesh["reason"].startswith("it also says 'mtls', which decides it: ")
+    assert any(e.startswith("(holds) `infra_service_mesh` on air, pro, studio: pass") for e in mesh["evidence"])
+    # Loki is declared in 02-observability of pro and studio, not air's: supported, saying where
+    loki = by[(71, "Loki")]
+    assert loki["verdict"] == "supported" and "holds on pro, studio only, not on air" in loki["reason"]
+    # PagerDuty: the receiver is declared; its key and contract are not verifiable here
+    pd = by[(78, "PagerDuty")]
+    assert pd["verdict"] == "undecided" and "not verifiable" in pd["reason"]
+    assert pd["evidence"][0].startswith("`obs_incident_management` on air, pro, studio: fail: not attested")
+    assert any(e.startswith("(declared) `obs_paging_receiver` on air, pro, studio: pass") for e in pd["evidence"])

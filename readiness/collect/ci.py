@@ -114,12 +114,75 @@ def _names(value: Any) -> list[str]:
     return [str(i.get("job")) if isinstance(i, dict) else str(i) for i in items if i is not None]
 
 
-def github_workflow(path: str, doc: Any) -> dict[str, Any] | None:
-    """The Workflow spec of a GitHub Actions file, or None when ``doc`` is not a workflow."""
+def _globs(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    return [str(v) for v in items if v is not None]
+
+
+def _github_paths(on: Any) -> dict[str, list[str]]:
+    """``paths`` / ``paths_ignore`` of a GitHub workflow's change triggers (push, pull_request,
+    pull_request_target): set only when every change trigger it has is limited (one unfiltered trigger
+    runs the workflow on every change); the globs of all of them together."""
+    if not isinstance(on, dict):
+        return {}
+    changes = [v if isinstance(v, dict) else {} for k, v in on.items() if k in GITHUB_CHANGE_EVENTS]
+    out: dict[str, list[str]] = {}
+    if changes and all(c.get("paths") for c in changes):
+        out["paths"] = list(dict.fromkeys(g for c in changes for g in _globs(c.get("paths"))))
+    elif changes and all(c.get("paths-ignore") or c.get("paths") for c in changes):
+        out["paths_ignore"] = list(dict.fromkeys(g for c in changes for g in _globs(c.get("paths-ignore"))))
+    return out
+
+
+GITHUB_CHANGE_EVENTS = ("push", "pull_request", "pull_request_target")
+_STATUS_ANYWAY = re.compile(r"\balways\(\)|!\s*failure\(\)|!\s*cancelled\(\)")
+
+
+def _job_lines(text: str | None) -> dict[str, dict[str, int]]:
+    """1-based lines of each GitHub job's key and of its ``if:`` ({job: {"line": n, "if_line": m}})."""
+    import yaml
+
+    if not text:
+        return {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    jobs = next((v for k, v in getattr(root, "value", []) if getattr(k, "value", None) == "jobs"), None)
+    out: dict[str, dict[str, int]] = {}
+    for key, node in jobs.value if isinstance(jobs, yaml.MappingNode) else []:
+        lines = {"line": key.start_mark.line + 1}
+        for k, _ in node.value if isinstance(node, yaml.MappingNode) else []:
+            if k.value == "if":
+                lines["if_line"] = k.start_mark.line + 1
+        out[str(key.value)] = lines
+    return out
+
+
+def _condition(job: dict[str, Any], lines: dict[str, int]) -> dict[str, Any]:
+    """What a GitHub job's ``if:`` says: ``skippable`` (a condition other than a bare status function can
+    skip it), ``runs_anyway`` (``always()`` / ``!failure()`` / ``!cancelled()``: it runs when a job it
+    needs was skipped or failed), and ``if_line``. Only these facts are stored, never the expression."""
+    cond = job.get("if")
+    if cond is None or (isinstance(cond, bool) and cond):
+        return {}
+    text = str(cond).strip().removeprefix("${{").removesuffix("}}").strip()
+    bare = re.fullmatch(r"(?:always|success|failure|cancelled)\(\)|true", text) is not None
+    out: dict[str, Any] = {"skippable": not bare, "runs_anyway": bool(_STATUS_ANYWAY.search(text))}
+    if "if_line" in lines:
+        out["if_line"] = lines["if_line"]
+    return out
+
+
+def github_workflow(path: str, doc: Any, text: str | None = None) -> dict[str, Any] | None:
+    """The Workflow spec of a GitHub Actions file, or None when ``doc`` is not a workflow.
+
+    ``text`` (the file's text) gives the lines of the jobs' ``if:`` conditions."""
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
         return None
     on = doc.get("on", doc.get("true"))  # YAML 1.1 reads the key `on` as true
     triggers = [on] if isinstance(on, str) else list(on) if isinstance(on, list | dict) else []
+    lines = _job_lines(text)
     jobs = []
     for job_id, job in doc["jobs"].items():
         if not isinstance(job, dict):
@@ -133,8 +196,10 @@ def github_workflow(path: str, doc: Any) -> dict[str, Any] | None:
         uses = job.get("uses")
         calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
         jobs.append({"name": str(job_id), "does": activities("\n".join(parts), env), "environment": env,
-                     "needs": _names(job.get("needs")), **({"calls": calls} if calls else {})})
-    return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs}
+                     "needs": _names(job.get("needs")), **({"calls": calls} if calls else {}),
+                     **_condition(job, lines.get(str(job_id), {}))})
+    return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs,
+            **_github_paths(on)}
 
 
 def _inline_calls(specs: list[dict[str, Any]]) -> None:
@@ -180,6 +245,22 @@ def gitlab_includes(doc: Any) -> list[str]:
     return out
 
 
+def _gitlab_changes(value: Any) -> list[str]:
+    return _globs(value.get("paths") if isinstance(value, dict) else value)
+
+
+def _gitlab_paths(job: dict[str, Any]) -> dict[str, list[str]]:
+    """``paths`` of a GitLab job that runs only when files change (every rule it runs under has
+    ``changes:``, or ``only: changes:``); {} when some rule runs it on any change."""
+    rules = [r for r in _list(job.get("rules")) if isinstance(r, dict) and r.get("when") != "never"]
+    if rules and all(r.get("changes") for r in rules):
+        return {"paths": list(dict.fromkeys(g for r in rules for g in _gitlab_changes(r["changes"])))}
+    only = job.get("only")
+    if not rules and isinstance(only, dict) and only.get("changes"):
+        return {"paths": _gitlab_changes(only["changes"])}
+    return {}
+
+
 def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
     """The Workflow spec of a GitLab CI pipeline: ``docs`` are ``.gitlab-ci.yml`` and its local includes."""
     defs: dict[str, dict[str, Any]] = {}
@@ -221,7 +302,8 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env,
                      "needs": _names(merged.get("needs")) if "needs" in merged else None, "stage": stage,
                      "manual": manual, "manual_rules": manual_rules,
-                     "auto_rules": [] if merged.get("when") == "manual" else auto_rules})
+                     "auto_rules": [] if merged.get("when") == "manual" else auto_rules,
+                     **_gitlab_paths(merged)})
         sources_text += "\n" + _text(merged.get("rules"))
         for item in _list(merged.get("only")):
             if str(item) in _ONLY:
@@ -248,6 +330,23 @@ def _when_values(when: Any, key: str) -> list[str]:
     return out
 
 
+def _woodpecker_paths(when: Any) -> dict[str, list[str]]:
+    """``paths`` / ``paths_ignore`` of a Woodpecker ``when:`` whose every condition has ``path:`` (a glob,
+    a list, or ``{include, exclude}``); {} when one condition runs on any change."""
+    items = [w for w in (when if isinstance(when, list) else [when]) if isinstance(w, dict)]
+    if not items or not all(w.get("path") for w in items):
+        return {}
+    include: list[str] = []
+    exclude: list[str] = []
+    for w in items:
+        value = w["path"]
+        include += _globs(value.get("include")) if isinstance(value, dict) else _globs(value)
+        exclude += _globs(value.get("exclude")) if isinstance(value, dict) else []
+    if include:
+        return {"paths": list(dict.fromkeys(include))}
+    return {"paths_ignore": list(dict.fromkeys(exclude))} if exclude else {}
+
+
 def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
     """The Workflow spec of a Woodpecker CI file (``steps:`` as a list or a mapping, or the older ``pipeline:``)."""
     if not isinstance(doc, dict):
@@ -270,11 +369,19 @@ def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
         needs = _names(step.get("depends_on")) if "depends_on" in step else list(previous)
         branches = _when_values(step.get("when"), "branch")
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env, "needs": needs,
-                     **({"branches": branches} if branches else {})})
+                     **({"branches": branches} if branches else {}), **_woodpecker_paths(step.get("when"))})
         previous = [name]
         events += step_events
     triggers = list(dict.fromkeys(WOODPECKER_EVENTS.get(e, e) for e in events)) or ["push"]
-    return {"system": "woodpecker", "path": path, "triggers": triggers, "jobs": jobs}
+    return {"system": "woodpecker", "path": path, "triggers": triggers, "jobs": jobs,
+            **_woodpecker_paths(doc.get("when"))}
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def workflows(root: Path, files: list[str], load: Callable[[str], list[Any] | None]) -> list[dict[str, Any]]:
@@ -286,7 +393,7 @@ def workflows(root: Path, files: list[str], load: Callable[[str], list[Any] | No
     for rel in files:
         if rel.startswith(".github/workflows/") and rel.endswith((".yml", ".yaml")) and rel.count("/") == 2:
             docs = load(rel)
-            spec = github_workflow(rel, docs[0]) if docs else None
+            spec = github_workflow(rel, docs[0], _read(root / rel)) if docs else None
             if spec:
                 out.append(spec)
     _inline_calls(out)

@@ -114,7 +114,7 @@ def doc_type(path: str, text: str = "") -> str:
     found = headings(body)
     title = next((t for level, t in found if level == 1), str(meta.get("title") or "").lower())
     for kind, pattern in _HEADING_TYPES:
-        if title and pattern.search(title):
+        if title and pattern.search(title) and (kind != "escalation" or escalation_levels(body)):
             return kind
     sections = [t for level, t in found if level > 1]
     if sum(bool(_RUNBOOK_SECTIONS.match(t)) for t in sections) >= 2:
@@ -124,7 +124,7 @@ def doc_type(path: str, text: str = "") -> str:
         return "architecture"
     for kind, pattern in _HEADING_TYPES:
         if kind != "runbook" and sum(bool(pattern.search(t)) for t in sections[:3]) >= 1 and kind in (
-                "oncall", "escalation", "topology"):
+                "oncall", "escalation", "topology") and (kind != "escalation" or escalation_levels(body)):
             return kind
     return "other"
 
@@ -203,6 +203,41 @@ SECTION_TOPICS = ("topology", "network", "runbook", "oncall", "escalation", "tro
                   *_SUBJECTS)
 
 
+# An escalation matrix has levels: who is called at each step (L1/L2, Tier 1/2, Level 1/2, SEV1/SEV2,
+# P1/P2, primary/secondary, first/second line).
+_LEVEL = re.compile(r"\b(?:level|tier|l|t|sev|severity|p)\s*-?\s*([0-5])\b|"
+                    r"\b(primary|secondary|tertiary)\b|\b(first|second|third|1st|2nd|3rd)[- ](?:line|level|tier)\b",
+                    re.IGNORECASE)
+_ORDINAL = {"first": "1", "1st": "1", "primary": "1", "second": "2", "2nd": "2", "secondary": "2",
+            "third": "3", "3rd": "3", "tertiary": "3"}
+
+
+def escalation_levels(text: str) -> bool:
+    """Whether ``text`` names at least two escalation levels (L1 and L2, Tier 1 and 2, primary and
+    secondary...): a matrix of who is called when, not one channel to contact."""
+    found = {m.group(1) or _ORDINAL[(m.group(2) or m.group(3)).lower()] for m in _LEVEL.finditer(text)}
+    return len(found) >= 2
+
+
+def _section_texts(body: str, pattern: re.Pattern[str]) -> list[str]:
+    """The text under each heading (level 2 or deeper) matching ``pattern``, down to the next heading of
+    its level or higher, outside code fences."""
+    lines = body.splitlines()
+    marks = []
+    fenced = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (m := _HEADING.match(line)):
+            marks.append((i, len(m.group(1)), headings(line)[0][1] if headings(line) else ""))
+    out = []
+    for n, (i, level, text) in enumerate(marks):
+        if level > 1 and pattern.search(text):
+            end = next((j for j, lv, _ in marks[n + 1:] if lv <= level), len(lines))
+            out.append("\n".join(lines[i:end]))
+    return out
+
+
 def covers(body: str) -> list[str]:
     """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
     heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
@@ -216,6 +251,8 @@ def covers(body: str) -> list[str]:
     sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
     out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
+    if "escalation" in out and not any(escalation_levels(t) for t in _section_texts(body, patterns["escalation"])):
+        out[out.index("escalation")] = "escalation_contact"  # how to escalate, one channel: no matrix
     if _NOT_PROCEDURES.search(title):
         return out
     subjects = [t for _, t in found if not _SCHEDULE_ITEM.match(t)]

@@ -17,6 +17,14 @@ shape) maps its subject to:
   presence claim lists beside its partial or unknown checks those that fail ("ESO declared on studio
   without a secret store", and "no ExternalSecrets declared" on every cluster).
 
+The policy refines these (``_refine``): a claim's text naming another entry's terms ("service mesh with
+mTLS") is decided by that entry's checks too, and is supported only when both hold; a presence that
+holds on some clusters only says on which (and which not); an entry's ``needs`` failing on every
+cluster contradicts a presence ("ESO operational" with no secret store declared anywhere); an entry's
+``confirmed_by`` not passing keeps a declared thing from contradicting an absence (a PagerDuty receiver
+whose key lives outside the repository and whose contract is not attested: undecided, saying what is
+declared and what is not verifiable).
+
 Every decision carries its evidence: the check, the clusters, the check's own reason (which says
 ``declared in`` for a repository and what runs for a cluster) and the files the objects were read
 from (annotation ``readiness.dev/source-path``).
@@ -60,6 +68,8 @@ class Entry:
     terms: tuple[str, ...]
     checks: tuple[str, ...]
     repository_decides: bool
+    needs: tuple[str, ...] = ()
+    confirmed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,16 @@ class Policy:
     def match(self, subject: str) -> tuple[list[str], set[str]]:
         """(checks, those a repository decides) for ``subject``: the entries of the longest
         non-overlapping terms found in it, case-insensitively and as whole words."""
+        checks: list[str] = []
+        decides: set[str] = set()
+        for entry in self.entries_in(subject):
+            checks += [c for c in entry.checks if c not in checks]
+            decides |= set(entry.checks) if entry.repository_decides else set()
+        return checks, decides
+
+    def entries_in(self, subject: str) -> list[Entry]:
+        """The entries of the longest non-overlapping terms found in ``subject`` (case-insensitively, as
+        whole words), in the order they appear."""
         text = subject.lower()
         found = []
         for entry in self.entries:
@@ -85,12 +105,7 @@ class Policy:
         for start, end, entry in sorted(found, key=lambda f: (-(f[1] - f[0]), f[0])):
             if all(end <= s or start >= e for s, e, _ in taken):
                 taken.append((start, end, entry))
-        checks: list[str] = []
-        decides: set[str] = set()
-        for _, _, entry in sorted(taken, key=lambda t: t[0]):
-            checks += [c for c in entry.checks if c not in checks]
-            decides |= set(entry.checks) if entry.repository_decides else set()
-        return checks, decides
+        return list(dict.fromkeys(entry for _, _, entry in sorted(taken, key=lambda t: t[0])))
 
 
 def _strings(src: SourceFile, raw: Any, at: tuple[str | int, ...]) -> tuple[str, ...]:
@@ -119,11 +134,13 @@ def load_policy(path: Path | None = None) -> Policy:
             raise src.error(("heading_claims", i), f"not a regular expression: {err}") from None
     entries = []
     for i, raw in enumerate(doc.get("claims") or []):
-        if not isinstance(raw, dict) or set(raw) - {"terms", "checks", "repository_decides"}:
-            raise src.error(("claims", i), f"claims item {i + 1}: keys are terms, checks, repository_decides")
+        if not isinstance(raw, dict) or set(raw) - {"terms", "checks", "repository_decides", "needs", "confirmed_by"}:
+            raise src.error(("claims", i), f"claims item {i + 1}: keys are terms, checks, repository_decides, "
+                                           "needs, confirmed_by")
+        extra = {k: _strings(src, raw[k], ("claims", i, k)) for k in ("needs", "confirmed_by") if k in raw}
         entries.append(Entry(_strings(src, raw.get("terms"), ("claims", i, "terms")),
                              _strings(src, raw.get("checks"), ("claims", i, "checks")),
-                             bool(raw.get("repository_decides", False))))
+                             bool(raw.get("repository_decides", False)), **extra))
     return Policy({str(k): str(v) for k, v in marks.items()},
                   _strings(src, doc.get("absent_prefixes") or ["no "], ("absent_prefixes",)),
                   tuple(patterns), tuple(entries), src.path)
@@ -269,6 +286,70 @@ def _decide(polarity: str, subject: str, rows: list[dict[str, Any]], decides: se
     return CONTRADICTED, "it says present; every deciding check fails where it applies", failing
 
 
+def _applicable(by_check: dict[str, list[dict[str, Any]]], checks: Iterable[str]) -> list[dict[str, Any]]:
+    return [r for c in dict.fromkeys(checks) for r in by_check.get(c, []) if r["status"] != "not_applicable"]
+
+
+def _refine(claim: dict[str, Any], verdict: str, reason: str, deciding: list[dict[str, Any]],
+            applicable: list[dict[str, Any]], entries: list[Entry], more: list[Entry],
+            by_check: dict[str, list[dict[str, Any]]], decides: set[str],
+            files_of: Callable[[dict[str, Any]], list[str]]) -> tuple[str, str, list[dict[str, Any]], list[str]]:
+    """The policy's further rules over ``_decide``'s verdict: (verdict, reason, deciding rows, more evidence lines).
+
+    - ``confirmed_by``: a passing check contradicts an absence only when these pass too (a receiver is
+      declared, but whether it pages needs its key, kept outside the repository, and an attested contract);
+    - ``needs``: a presence is contradicted when what it needs to operate fails on every cluster (an
+      operator without any secret store declared is not operational);
+    - more properties the claim's text names ("mesh with mTLS"): each is decided too, and all must hold;
+    - scope: a presence that holds on some clusters only says on which, and on which not."""
+    polarity = claim["polarity"]
+    said: list[str] = []
+    if verdict == CONTRADICTED and polarity == "absent":
+        unconfirmed = []
+        for e in entries:
+            confirm = _applicable(by_check, e.confirmed_by)
+            if confirm and any(r["status"] != "pass" for r in confirm):
+                unconfirmed.append((e, confirm))
+        passing = {r["check_id"] for r in deciding}
+        if unconfirmed and passing <= {c for e, _ in unconfirmed for c in e.checks}:
+            confirm = [r for _, rs in unconfirmed for r in rs if r["status"] != "pass"]
+            names = ", ".join(f"`{c}`" for c in dict.fromkeys(r["check_id"] for r in confirm))
+            said = [f"(declared) {line}" for line in _evidence_lines(deciding, files_of)]
+            return (UNDECIDED, f"it says absent; the repository declares it, but whether it works is not verifiable "
+                    f"here: {names} do{'es' if ',' not in names else ''} not pass", confirm, said)
+    if polarity not in ("present", "partial") or verdict == CONTRADICTED:
+        return verdict, reason, deciding, said
+    needed = _applicable(by_check, [c for e in entries for c in e.needs])
+    if needed and all(r["status"] == "fail" for r in needed):
+        names = ", ".join(f"`{c}`" for c in dict.fromkeys(r["check_id"] for r in needed))
+        said = [f"(declared) {line}" for line in _evidence_lines([r for r in applicable if r["status"] != "fail"],
+                                                                   files_of)]
+        return (CONTRADICTED, f"it says present, but what it needs to operate fails on every cluster: {names}",
+                needed, said)
+    for e in more:
+        rows = _applicable(by_check, e.checks)
+        if not rows:
+            continue
+        sub, sub_reason, sub_rows = _decide(polarity, e.terms[0], rows, decides, files_of)
+        if sub != SUPPORTED:
+            said = [f"(holds) {line}" for line in _evidence_lines(deciding, files_of)] if verdict == SUPPORTED else []
+            text = (claim["claim"] or "").lower()
+            term = next((t for t in e.terms if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text)), e.terms[0])
+            what = f"'{term}'"
+            if verdict == SUPPORTED:
+                return sub, f"it also says {what}, which decides it: {sub_reason}", sub_rows, said
+            return verdict, f"{reason}; and {what}: {sub_reason}", deciding, said
+    if verdict == SUPPORTED and polarity == "present":
+        held = sorted({r["cluster"] for r in deciding})
+        missing = sorted({r["cluster"] for r in applicable} - set(held))
+        if missing:
+            said = [f"(does not hold) {line}" for line in _evidence_lines(
+                [r for r in applicable if r["cluster"] in missing], files_of)]
+            return (SUPPORTED, f"it says present; it holds on {', '.join(held)} only, not on {', '.join(missing)}",
+                    deciding, said)
+    return verdict, reason, deciding, said
+
+
 def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = None,
           files_of: Callable[[dict[str, Any]], list[str]] | None = None) -> pl.DataFrame:
     """``claims`` (``parse``) decided from ``findings``: ``JUDGED`` columns, one row per claim.
@@ -288,10 +369,15 @@ def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = 
     out = []
     for claim in claims.iter_rows(named=True):
         checks, decides = policy.match(claim["subject"])
+        entries = policy.entries_in(claim["subject"])
+        # what the claim's text says beside its subject ("service mesh with mTLS"): each more property must hold too
+        more = [e for e in policy.entries_in(claim["claim"] or "") if not set(e.checks) <= set(checks)] if (
+            checks and claim["polarity"] in ("present", "partial")) else []
         rows = [r for c in checks for r in by_check.get(c, [])]
         applicable = [r for r in rows if r["status"] != "not_applicable"]
         status = _status([r["status"] for r in applicable]) if checks else None
         deciding: list[dict[str, Any]] = []
+        said: list[str] = []
         if not checks:
             verdict, reason = UNDECIDED, f"no check of the claims policy matches '{claim['subject']}'"
         elif claim["polarity"] == "gap":
@@ -303,7 +389,11 @@ def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = 
             verdict, reason = UNDECIDED, "not applicable: " + "; ".join(dict.fromkeys(r["reason"] for r in rows))
         else:
             verdict, reason, deciding = _decide(claim["polarity"], claim["subject"], applicable, decides, files_of)
-        evidence = _evidence_lines(deciding, files_of)
+            verdict, reason, deciding, said = _refine(claim, verdict, reason, deciding, applicable, entries, more,
+                                                      by_check, decides, files_of)
+            consulted = [c for e in more for c in e.checks] + [c for e in entries for c in (*e.needs, *e.confirmed_by)]
+            checks = checks + [c for c in dict.fromkeys(consulted) if c not in checks]
+        evidence = _evidence_lines(deciding, files_of) + said
         if verdict == CONTRADICTED and claim["polarity"] == "absent":
             others = [r for r in applicable if r["check_id"] not in {d["check_id"] for d in deciding}]
             evidence += [f"(does not hold) {line}" for line in _evidence_lines(others, files_of)]

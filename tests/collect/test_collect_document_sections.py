@@ -37,7 +37,8 @@ def test_a_fenced_heading_is_not_a_section() -> None:
 
 
 def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
-    ops = ("# Operations\n\n## On-call rotation\n\n## Escalation matrix\n\n## Troubleshooting\n\n"
+    ops = ("# Operations\n\n## On-call rotation\n\n## Escalation matrix\n\n| Level | Who | After |\n|---|---|---|\n"
+           "| L1 | on-call engineer | at once |\n| L2 | platform lead | 30 min |\n\n## Troubleshooting\n\n"
            "## Runbook: disk full\n\n## Restoring a cluster from backup\n\n## Postmortems\n")
     assert covers(ops) == ["runbook", "oncall", "escalation", "troubleshooting", "disaster_recovery",
                            "incident_response"]
@@ -59,3 +60,16 @@ def test_covers_names_what_headings_treat_beyond_the_documents_type() -> None:
     # an incident-response section of a security document is a security incident's
     assert covers("# Security monitoring guide\n\n## Incident response\n") == ["incident_response",
                                                                                 "security_incident"]
+
+
+def test_an_escalation_section_is_a_matrix_only_with_levels() -> None:
+    one_channel = ("# Troubleshooting\n\n## Escalation\n\n### When to escalate\n\n- the platform is down\n\n"
+                   "### How to escalate\n\n1. Collect logs\n2. Open an issue\n3. Contact `#incidents` on Slack\n\n"
+                   "## Appendix\n\n| Tier 1 | Tier 2 |\n")  # levels outside the section do not count
+    assert covers(one_channel) == ["escalation_contact"]
+    tiers = "# Ops\n\n## Escalation path\n\n1. Primary on-call (page)\n2. Secondary on-call after 15 minutes\n"
+    assert covers(tiers) == ["escalation"]
+    # a document titled as a matrix is one only when it names levels
+    assert document("docs/escalation.md", "# Escalation matrix\n\nAsk in #ops.\n")[2]["type"] == "other"
+    assert document("docs/escalation.md", "# Escalation matrix\n\n| SEV1 | page |\n| SEV2 | ticket |\n")[2][
+        "type"] == "escalation"

@@ -238,7 +238,7 @@ FACTS = {
     "docs/architecture/cluster-topology.md": "# Cluster topology\n",
     "docs/architecture/network-design.md": "# Network design\n",
     "docs/operations/on-call.md": "# On-call procedures\n",
-    "docs/operations/escalation-matrix.md": "# Escalation matrix\n",
+    "docs/operations/escalation-matrix.md": "# Escalation matrix\n\n| L1 | on-call |\n| L2 | platform lead |\n",
     "docs/operations/troubleshooting.md": "# Troubleshooting guide\n",
     "docs/guides/secret-management.md": "Intro first.\n\n# How to manage secrets\n",
     "node_modules/pkg/README.md": "# vendored, not ours\n",

@@ -176,3 +176,92 @@ def test_woodpecker_pipelines(tmp_path: Path) -> None:
 ])
 def test_activities(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does
+
+
+def test_path_filters_of_github_gitlab_and_woodpecker(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/api.yml": """
+            on:
+              push: {branches: [main], paths: ["services/api/**", .github/workflows/api.yml]}
+              pull_request: {paths: ["services/api/**"]}
+              workflow_dispatch: {}
+            jobs:
+              test: {steps: [{run: go test ./...}]}
+            """,
+        # one change trigger without a filter: the workflow runs on every change
+        ".github/workflows/mixed.yml": """
+            on:
+              push: {paths: [web/**]}
+              pull_request: {}
+            jobs:
+              test: {steps: [{run: npm test}]}
+            """,
+        ".github/workflows/docs-ignored.yml": """
+            on: {push: {paths-ignore: [docs/**]}}
+            jobs:
+              build: {steps: [{run: docker build .}]}
+            """,
+        ".gitlab-ci.yml": """
+            unit:
+              stage: test
+              script: [pytest]
+              rules:
+                - {if: '$CI_PIPELINE_SOURCE == "merge_request_event"', changes: {paths: ["src/**/*"]}}
+                - {changes: [pyproject.toml]}
+                - {when: never}
+            build:
+              stage: build
+              script: [docker build .]
+              rules:
+                - changes: [Dockerfile]
+                - if: '$CI_COMMIT_BRANCH == "main"'
+            """,
+        ".woodpecker/ci.yml": """
+            when: [{event: push, path: {include: ["app/**"], exclude: ["app/docs/**"]}}]
+            steps:
+              - {name: test, image: golang, commands: [go test ./...], when: {path: "app/core/**"}}
+              - {name: build, image: golang, commands: [go build ./...]}
+            """,
+    })
+    assert found[".github/workflows/api.yml"]["paths"] == ["services/api/**", ".github/workflows/api.yml"]
+    assert "paths" not in found[".github/workflows/mixed.yml"]
+    assert found[".github/workflows/docs-ignored.yml"]["paths_ignore"] == ["docs/**"]
+    gitlab = jobs(found[".gitlab-ci.yml"])
+    assert gitlab["unit"]["paths"] == ["src/**/*", "pyproject.toml"]
+    assert "paths" not in gitlab["build"]  # the main-branch rule runs it on any change
+    woodpecker = found[".woodpecker/ci.yml"]
+    assert woodpecker["paths"] == ["app/**"]
+    assert jobs(woodpecker)["test"]["paths"] == ["app/core/**"]
+    assert "paths" not in jobs(woodpecker)["build"]
+
+
+def test_github_job_conditions_give_skippable_runs_anyway_and_line(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/op.yml": """
+            on:
+              workflow_dispatch: {inputs: {skip-tests: {type: boolean}}}
+              push: {branches: [main]}
+            jobs:
+              test:
+                if: github.event.inputs.skip-tests != 'true'
+                steps: [{run: go test ./...}]
+              image:
+                needs: [test]
+                if: |
+                  always() &&
+                  (needs.test.result == 'success' || needs.test.result == 'skipped')
+                steps: [{run: docker build .}]
+              report:
+                needs: [image]
+                if: ${{ always() }}
+                steps: [{run: echo done}]
+              plain:
+                steps: [{run: echo hi}]
+            """,
+    })
+    op = jobs(found[".github/workflows/op.yml"])
+    assert (op["test"]["skippable"], op["test"]["runs_anyway"], op["test"]["if_line"]) == (True, False, 6)
+    # a block scalar: the line of its `if: |`
+    assert (op["image"]["skippable"], op["image"]["runs_anyway"], op["image"]["if_line"]) == (True, True, 10)
+    assert (op["report"]["skippable"], op["report"]["runs_anyway"]) == (False, True)
+    assert "skippable" not in op["plain"] and "if_line" not in op["plain"]

@@ -253,18 +253,53 @@ def workloads_gitops_managed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Resul
     return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [w.ref for w in manual])
 
 
+def _limits(wf: KubeObject, job: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(paths, paths_ignore) a job runs on changes to: its own (GitLab ``rules: changes``, a Woodpecker
+    step's ``when: path``), else its workflow's (GitHub ``on.<event>.paths``/``paths-ignore``,
+    Woodpecker's ``when: path``); ([], []) for every change."""
+    spec = wf.spec or {}
+    if job.get("paths") or job.get("paths_ignore"):
+        return list(job.get("paths") or []), list(job.get("paths_ignore") or [])
+    return list(spec.get("paths") or []), list(spec.get("paths_ignore") or [])
+
+
+PATH_LIMITED_SCORE = 0.5  # some changes are built and tested, the others never are
+
+
 @check("deploy_ci_pipeline")
 def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Workflows triggered by push or pull request build and test every change (a job doing build
-    and a job doing tests, in one workflow or two)."""
+    and a job doing tests, in one workflow or two).
+
+    Path filters count: a job limited to some paths (GitHub ``paths``, GitLab ``rules: changes``,
+    Woodpecker ``when: path``) builds or tests only changes there. ``pass`` when a build job and a test
+    job run on every change (a ``paths-ignore`` is named in the reason); ``partial`` (score
+    ``PATH_LIMITED_SCORE``) when the only ones are path-limited, naming each workflow and its paths."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     workflows = repo(ev, "Workflow")
     on_change = [wf for wf in workflows if set(_triggers(wf)) & set(CHANGE_TRIGGERS)]
-    builds = [_ref(wf, j) for wf in on_change for j in (wf.spec or {}).get("jobs") or [] if _does(j, "build")]
-    tests = [_ref(wf, j) for wf in on_change for j in (wf.spec or {}).get("jobs") or [] if _does(j, *TEST_ACTIVITIES)]
+    pairs = [(wf, j) for wf in on_change for j in (wf.spec or {}).get("jobs") or []]
+    builds = [(wf, j) for wf, j in pairs if _does(j, "build")]
+    tests = [(wf, j) for wf, j in pairs if _does(j, *TEST_ACTIVITIES)]
+    everywhere = [[(wf, j) for wf, j in found if not _limits(wf, j)[0]] for found in (builds, tests)]
+    if all(everywhere):
+        (bw, bj), (tw, tj) = everywhere[0][0], everywhere[1][0]
+        ignored = list(dict.fromkeys(g for wf, j in ((bw, bj), (tw, tj)) for g in _limits(wf, j)[1]))
+        but = f" except changes to {listing(ignored)} (paths-ignore)" if ignored else ""
+        return passed(f"every change{but} is built ({_ref(bw, bj)}) and tested ({_ref(tw, tj)})",
+                      [_ref(bw, bj), _ref(tw, tj)])
     if builds and tests:
-        return passed(f"every change is built ({builds[0]}) and tested ({tests[0]})", [builds[0], tests[0]])
+        limited: dict[str, dict[str, None]] = {}
+        for wf, j in builds + tests:
+            paths = _limits(wf, j)[0]
+            if paths:
+                limited.setdefault(wf.name, {}).update(dict.fromkeys(paths))
+        named = "; ".join(f"{name} only on {', '.join(paths)}" for name, paths in limited.items())
+        missing = " and ".join(w for w, found in (("built", everywhere[0]), ("tested", everywhere[1])) if not found)
+        return Result("partial", PATH_LIMITED_SCORE,
+                      f"changes are {missing} only under some paths: {named}; changes elsewhere are never "
+                      f"{missing} in CI", tuple(limited))
     if not workflows:
         return failed("no CI workflows in the repository")
     missing = " and ".join(what for what, found in (("built", builds), ("tested", tests)) if not found)
@@ -273,25 +308,65 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                   f"push/pull_request: {names})", [wf.name for wf in workflows])
 
 
+def _at(wf: KubeObject, job: dict[str, Any]) -> str:
+    """file:line of a job's ``if:`` (the file alone when the line is not known)."""
+    return f"{wf.name}:{job['if_line']}" if job.get("if_line") else wf.name
+
+
+def _bypass(ev: ClusterSnapshot, chain: list[Job], test: Job) -> list[str] | None:
+    """How a deploy runs without ``test``: the test job can be skipped by its ``if:`` and a job of the
+    chain that waits for it runs anyway (``always()`` / ``!failure()`` / ``!cancelled()``), so a skipped
+    test result lets the chain go on; None when the test job gates."""
+    tw, tj = test
+    if not tj.get("skippable"):
+        return None
+    for w, j in chain:
+        if j.get("runs_anyway") and _ref(tw, tj) in {_ref(*u) for u in _upstream(ev, w, j)}:
+            return [f"{_at(tw, tj)} ({tj['name']} can be skipped by its if:)",
+                    f"{_at(w, j)} ({j['name']} runs anyway and accepts a skipped {tj['name']})"]
+    return None
+
+
+SKIPPABLE_GATE = 0.5  # the share of a gate a deploy earns when the tests it waits for can be skipped
+
+
 @check("deploy_tests_gate_deploys")
 def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of deploy jobs that wait for tests: they test themselves, need a test job (through
-    ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out."""
+    ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out.
+
+    A test job is no gate when its ``if:`` can skip it and a job between it and the deploy runs
+    anyway (``always()``, ``!failure()``, ``!cancelled()``): such a deploy counts ``SKIPPABLE_GATE``
+    and the evidence gives both ``if:`` lines (file:line)."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     releases = _releases(ev)
     if not releases:
         return failed("no deploy job in CI")
     testing = any(_does(j, *TEST_ACTIVITIES) for _, j in jobs(ev))
-    ungated = []
+    ungated, bypassed = [], []
+    bypass_evidence: list[str] = []
     for wf, job in releases:
         after_ci = testing and bool(set(_triggers(wf)) & set(AFTER_CI_TRIGGERS))
-        if not (_does(job, *TEST_ACTIVITIES) or after_ci
-                or any(_does(j, *TEST_ACTIVITIES) for _, j in _upstream(ev, wf, job))):
+        chain = [(wf, job), *_upstream(ev, wf, job)]
+        gates = [(w, j) for w, j in chain[1:] if _does(j, *TEST_ACTIVITIES)]
+        if _does(job, *TEST_ACTIVITIES) or after_ci:
+            continue
+        if not gates:
             ungated.append(_ref(wf, job))
-    reason = f"{len(releases) - len(ungated)}/{len(releases)} deploy jobs wait for tests"
+            continue
+        bypasses = [_bypass(ev, chain, t) for t in gates]
+        if all(bypasses):
+            bypassed.append(_ref(wf, job))
+            bypass_evidence += [e for b in bypasses if b for e in b if e not in bypass_evidence]
+    gated = len(releases) - len(ungated) - len(bypassed)
+    reason = f"{gated}/{len(releases)} deploy jobs wait for tests"
     reason += f"; not: {listing(ungated)}" if ungated else ""
-    return fraction(1 - len(ungated) / len(releases), reason, ungated or [_ref(wf, j) for wf, j in releases])
+    if bypassed:
+        reason += (f"; {listing(bypassed)} wait{'s' if len(bypassed) == 1 else ''} for tests that can be skipped: "
+                   + "; ".join(bypass_evidence))
+    score = (gated + SKIPPABLE_GATE * len(bypassed)) / len(releases)
+    return fraction(score, reason, ungated + bypassed + bypass_evidence or [_ref(wf, j) for wf, j in releases])
 
 
 @check("deploy_auto_dev", thresholds=AutoDeployEnvironments)

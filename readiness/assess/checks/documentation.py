@@ -140,8 +140,17 @@ def oncall(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("docs_escalation")
 def escalation(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """An escalation matrix is documented (a Document of type escalation, or a section on it)."""
-    return _document(ev, "escalation", "escalation matrix")
+    """An escalation matrix is documented (a Document of type escalation, or a section on it): levels
+    (L1/L2, tiers, primary/secondary) of who is called when. A section on how to escalate that names
+    no levels (one channel to contact; ``covers`` ``escalation_contact``) is no matrix: ``fail``, naming it."""
+    result = _document(ev, "escalation", "escalation matrix")
+    contacts = covering(ev, "escalation_contact")
+    if result.status == "fail" and contacts:
+        names = [d.name for d in contacts]
+        one = len(names) == 1
+        return failed(f"no escalation matrix: {listing(names)} say{'s' if one else ''} how to escalate "
+                      f"but name{'s' if one else ''} no levels (who is called at each step, and when)", names)
+    return result
 
 
 @check("docs_troubleshooting")
