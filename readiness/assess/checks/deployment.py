@@ -421,7 +421,9 @@ def auto_dev(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return fraction(len(auto) / len(envs) if envs else 1.0, reason, evidence)
 
 
-_PRODUCTION = re.compile(r"prod", re.I)
+_NON_PRODUCTION = re.compile(
+    r"(?<![a-z])(dev|develop|development|stag|stage|staging|stg|test|testing|qa|uat|preview|sandbox|non-?prod)(?![a-z])",
+    re.I)
 
 
 def _environments(ev: ClusterSnapshot) -> set[str] | None:
@@ -436,12 +438,17 @@ def _environments(ev: ClusterSnapshot) -> set[str] | None:
 
 
 def _stand_ins(ev: ClusterSnapshot, absent: list[str], have: set[str]) -> Result:
-    """When the repository has none of the wanted environments: its non-production environments (a name
-    without "prod") stand in, as Flux clusters of the deployed view, which Flux syncs on every commit."""
+    """When the repository has none of the wanted environments: its environments named as non-production
+    (staging, test, qa, ...) stand in, as Flux clusters of the deployed view, which Flux syncs on every
+    commit. A name that does not say (``studio``, ``pro``) is no evidence either way: ``unknown``."""
     views = [v.spec or {} for v in repo(ev, "View")]
     flux = any(v.get("tool") == "flux" for v in views)
-    others = sorted(e for e in have if not _PRODUCTION.search(e))
+    others = sorted(e for e in have if _NON_PRODUCTION.search(e))
     none = f"the repository has no {listing(absent)} environment"
+    if not others and have:
+        return unknown(f"{none} and none of its environments ({listing(sorted(have))}) is named as a non-production "
+                       "one: name those to judge in the rubric (deploy_auto_dev thresholds.environments)",
+                       sorted(have))
     if others and flux:
         return passed(f"{none}; its non-production environment{'s' if len(others) > 1 else ''} {listing(others)} "
                       f"{'are' if len(others) > 1 else 'is'} synced automatically by Flux on every commit",
