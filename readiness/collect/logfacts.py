@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -52,8 +53,10 @@ def host_of(value: Any) -> str | None:
     value = value.strip().strip("\"'")
     if _VARIABLE.match(value):
         return str(value)
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value, flags=re.I).split("/")[0].split("?")[0].rsplit("@", 1)[-1]
-    host = re.sub(r":\d+$", "", host)
+    try:  # a bare host ("es.logging:9200") is read as a network location
+        host = urlsplit(value if "://" in value else f"//{value}").hostname or ""
+    except ValueError:  # a port that is not a number
+        return None
     return host if _HOST.match(host) else None
 
 
