@@ -468,7 +468,8 @@ def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> 
     assert run.exit_code != 0 and f"{empty} holds no Kubernetes manifest" in run.output
     assert "point --repo at a GitOps repository checkout" in run.output
     # only broken files: the error names the first with its reason, and says to fix them
-    (empty / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n", encoding="utf-8")
+    (empty / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+                                  encoding="utf-8")
     with pytest.raises(CollectError, match=r"1 file could not be read, first a.yaml: duplicated key"):
         collect_repo(empty, "empty", tmp_path / "f")
 
@@ -476,9 +477,11 @@ def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> 
 def test_a_repository_of_documents_only_leaves_cluster_checks_unknown(tmp_path: Path) -> None:
     from readiness.assess.assessment import assess
 
-    docs = build(tmp_path / "docs", {"docs/runbooks/restore.md": "# Restore the database\n\n## Steps\n\n1. Stop writes.\n"})
+    docs = build(tmp_path / "docs",
+                 {"docs/runbooks/restore.md": "# Restore the database\n\n## Steps\n\n1. Stop writes.\n"})
     result = collect_repo(docs, "docs", tmp_path / "d")
-    assert result.objects == 0 and "; no Kubernetes manifest: checks of cluster objects will be unknown" in result.summary()
+    assert result.objects == 0
+    assert "; no Kubernetes manifest: checks of cluster objects will be unknown" in result.summary()
     found = assess(tmp_path / "d").findings
     velero = found.filter(check_id="backup_velero_installed").row(0, named=True)
     assert velero["status"] == "unknown" and "the repository declares no Kubernetes object" in velero["reason"]
@@ -516,5 +519,6 @@ def test_the_summary_counts_in_the_singular_and_plural() -> None:
     one = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization flux-system/apps", "boom")],
                      skipped=[("a.yaml", "does not parse (line 2)")])
     assert "; 1 Kustomization does not build (Kustomization flux-system/apps); 1 file skipped (a.yaml)" in one.summary()
-    two = RepoResult("pro", "s", "deployed", objects=3, failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
+    two = RepoResult("pro", "s", "deployed", objects=3,
+                     failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
     assert "; 2 Kustomizations do not build (Kustomization a ...)" in two.summary()
