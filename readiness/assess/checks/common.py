@@ -214,8 +214,8 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
     own facts, CI workflows and documents).
 
     A pass, unknown or not_applicable is kept (what was found stays found). A ``fail`` on absence
-    (no evidence) becomes ``unknown``; a ``fail`` that names objects read (its evidence) becomes
-    ``partial`` at its score, since those failures are real but the whole is not known; a
+    (no evidence) becomes ``unknown``; a ``fail`` that names objects read (its evidence) stays a
+    ``fail``, since those failures are real and what was not read cannot undo them, and a
     ``partial`` keeps its score. The reason gains what was not read; a live snapshot is unchanged.
     A repository snapshot without any Kubernetes object (only CI workflows and documents) makes
     every such fail or partial ``unknown``: the repository says nothing about the cluster.
@@ -240,7 +240,7 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
     evidence = list(result.evidence) + [m for m in missed if m not in result.evidence] + broken
     if result.status == "fail" and not result.evidence:
         return unknown(reason, evidence)
-    return Result("partial", result.score, reason, tuple(evidence))
+    return Result(result.status, result.score, reason, tuple(evidence))
 
 
 def plural(n: int, noun: str) -> str:
