@@ -362,7 +362,8 @@ def evaluate_point(
     waivers of that day (``_as_of``).
     """
     fs.log_evaluation(key, p.cluster, p.snapshot_id)
-    ev = ClusterSnapshot(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations)
+    ev = ClusterSnapshot(p.cluster, p.collected_at, objs, role=role, coverage=cov, attestations=attestations,
+                         observed=p.repo_snapshot_id is not None)  # a repo snapshot is merged only into a live one
     configs = _configs(rubric)
     out = []
     for check_id, spec in rubric.checks.items():

@@ -317,7 +317,9 @@ class ClusterSnapshot:
 
     ``objects`` and ``coverage`` are frames (``schema.OBJECTS`` / ``schema.COVERAGE`` columns)
     or indexes already built (``Objects``, ``Coverage``); a frame is read once, into an index,
-    the first time a check asks, and every check of the snapshot shares that index.
+    the first time a check asks, and every check of the snapshot shares that index. ``observed``
+    says a collection from the cluster itself is part of it (a repository snapshot merged into a
+    live one), so it is never declared state only, even when the live collection found no object.
     """
 
     def __init__(
@@ -329,8 +331,10 @@ class ClusterSnapshot:
         role: str | None = None,
         coverage: pl.DataFrame | Coverage | None = None,
         attestations: Iterable[Attestation] = (),
+        observed: bool = False,
     ) -> None:
         self.cluster = cluster
+        self.observed = observed
         self.role = role
         self.collected_at = collected_at
         self._objects = objects
@@ -394,8 +398,9 @@ class ClusterSnapshot:
 
     @property
     def declared_only(self) -> bool:
-        """Whether the snapshot is a repository's declared state only (every object read from a repository)."""
-        return self.by_kind.declared_only
+        """Whether the snapshot is a repository's declared state only: not ``observed``, and every object
+        read from a repository."""
+        return not self.observed and self.by_kind.declared_only
 
     def _coverage_rows(self, group: str, kind: str) -> list[tuple[str, int | None, str | None]]:
         return self.by_type.rows(group, kind)
