@@ -301,10 +301,11 @@ HOMELAB_CONTRADICTED = {
     # every workflow builds and tests only its own paths (agent-bruno-ci-cd.yml on flux/ai/agent-bruno/**,
     # infra-homepage.yml on flux/apps/homepage/..., operator-knative-lambda.yml on
     # flux/infrastructure/knative-lambda-operator/**): partial, undecided.
-    # "ESO (GitHub): Secret management operational" is not here: no manifest holds a SecretStore,
-    # ClusterSecretStore or ExternalSecret (grep of kind: finds them only in two Markdown files), but pro's and
-    # studio's 07-apps Kustomizations do not build, and the snapshot does not record which kinds their files
-    # hold, so what they could declare is unknown there (asserted below)
+    # "ESO (GitHub): Secret management operational": no manifest holds a SecretStore, ClusterSecretStore or
+    # ExternalSecret (grep of kind: finds them only in two Markdown files); pro's and studio's 07-apps
+    # Kustomizations do not build, but only flux/infrastructure/postgres's configMapGenerator is beyond what
+    # the built-in reader read of them (a ConfigMap), so they cannot hide one either
+    "ESO (GitHub)",
     # .github/workflows/operator-knative-lambda.yml "Scan built image": aquasecurity/trivy-action, image-ref
     "Container scanning", "Trivy scanning",
     # HelmReleases with upgrade.remediation.retries: 3 (Flux rolls a failed upgrade back), e.g.
@@ -351,15 +352,14 @@ def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_pat
     assert rto[0].startswith("`backup_rto_rpo_declared` on air, pro, studio: pass: ")
     assert ("docs/sre/homepage-reliability-plan.md §5.1 Backup Strategy (line 560): PostgreSQL RTO 0.5 h / RPO 1 h, "
             "PostgreSQL WAL RTO 0.25 h / RPO 0.083 h") in rto[0]
-    # ESO: declared on studio only (commented out in pro's 01-core), with no SecretStore/ClusterSecretStore:
-    # "operational" needs a store, which fails on air and is unknown where a Kustomization does not build
+    # ESO: declared on studio only (commented out in pro's 01-core), with no SecretStore/ClusterSecretStore
+    # and no ExternalSecret anywhere: "operational" does not hold on any cluster
     eso = by[(53, "ESO (GitHub)")]
-    assert eso["verdict"] == "undecided"
-    assert ("(does not hold) `sec_externalsecrets_synced` on air: fail: no ExternalSecrets declared: application "
+    assert eso["verdict"] == "contradicted" and "`sec_externalsecrets_synced`" in eso["reason"]
+    assert ("`sec_externalsecrets_synced` on air, pro, studio: fail: no ExternalSecrets declared: application "
             "secrets do not come from a secret store") in eso["evidence"]
-    assert any(e.startswith("`sec_eso_installed` on studio: partial: ESO declared in "
-                            "flux/infrastructure/external-secrets/helmrelease.yaml but no secret store")
-               for e in eso["evidence"])
+    assert ("(declared) `sec_eso_installed` on studio: partial: ESO declared in "
+            "flux/infrastructure/external-secrets/helmrelease.yaml but no secret store declared") in eso["evidence"]
     # "Linkerd: Multi-cluster service mesh with mTLS": the mesh is declared, but 0/24 studio and 1/19 pro
     # namespaces are meshed: the mTLS part does not hold, so the claim is not supported
     mesh = by[(55, "Linkerd")]

@@ -36,7 +36,13 @@ from typing import Any
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, repo_names
-from readiness.store.repofacts import LABELS_ANNOTATION, LABELS_AT_ANNOTATION, LABELS_LINE_ANNOTATION, not_deployed
+from readiness.store.repofacts import (
+    ANY_KIND,
+    LABELS_ANNOTATION,
+    LABELS_AT_ANNOTATION,
+    LABELS_LINE_ANNOTATION,
+    not_deployed,
+)
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 # On an object whose Kustomization does not build (it is declared, but Flux would not apply it).
@@ -71,6 +77,9 @@ class BuildRecord:
     notes: list[str] = field(default_factory=list)
     origin: str | None = None      # the file declaring the Application/ApplicationSet
     unfollowed: str | None = None  # why its source was not followed ("path '{{...}}' is set per cluster ...")
+    # When it does not build: the kinds the objects Flux would apply could hold beyond those read anyway
+    # (kustomize.ANY_KIND: any), sorted; None when it builds.
+    hides: list[str] | None = None
 
     def spec(self) -> dict[str, Any]:
         """The record as the spec of its ``BuildRecord`` fact row: every field, ``ok`` when the build had
@@ -78,7 +87,7 @@ class BuildRecord:
         return {"by": self.by, "path": self.path, "source": self.source, "renderer": self.renderer,
                 "objects": self.objects, "ok": self.error is None, "error": self.error,
                 "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5],
-                "origin": self.origin, "unfollowed": self.unfollowed}
+                "origin": self.origin, "unfollowed": self.unfollowed, "hides": self.hides}
 
 
 @dataclass
@@ -498,6 +507,8 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         built = build(files, record.path, renderer)
         record.renderer, record.notes = built.renderer, built.notes
         record.error = built.error
+        if built.error:
+            record.hides = sorted(built.unread) if built.fallback else [ANY_KIND]
         if built.error and not built.fallback:
             continue
         if built.fallback:

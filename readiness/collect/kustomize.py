@@ -24,8 +24,12 @@ import yaml
 
 from readiness.collect.manifestfile import load_all, manifests, problem
 from readiness.collect.reader import YAML, Files
+from readiness.store.repofacts import ANY_KIND
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Fields of a kustomization.yaml whose output the built-in reader does not produce, and the kinds they make.
+UNREAD_FIELDS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret", "helmCharts": ANY_KIND,
+                 "helmChartInflationGenerator": ANY_KIND, "generators": ANY_KIND, "transformers": ANY_KIND}
 RENDERERS = ("auto", "kubectl", "builtin")
 TIMEOUT = 120
 # Kinds kustomize never gives a namespace.
@@ -46,6 +50,9 @@ class Built:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     fallback: bool = False   # objects read by the built-in reader although the build failed
+    # Kinds the built-in reader could not produce from what it read: "ConfigMap"/"Secret" for generators,
+    # ANY_KIND for chart inflation, remote or missing resources, plugins, or a directory it could not read.
+    unread: set[str] = field(default_factory=set)
 
 
 def kustomization_file(files: Files, rel_dir: str) -> str | None:
@@ -90,6 +97,8 @@ def build(files: Files, rel_dir: str, renderer: str = "auto") -> Built:
         return Built(rel_dir or ".", "none", error=f"path {rel_dir or '.'} is not a directory of the repository")
     own = _builtin(files, rel_dir, set(), renderer)
     own.fallback = own.error is not None
+    if own.error:
+        own.unread.add(ANY_KIND)  # what the built-in reader could not follow may hold anything
     kubectl = _kubectl(renderer)
     if own.renderer != "kustomize-builtin" or kubectl is None or any("remote" in n for n in own.notes):
         return own
@@ -169,6 +178,7 @@ def _builtin(files: Files, rel_dir: str, seen: set[str], renderer: str = "builti
         out.error = f"{kfile}: {files.skipped.get(kfile, ('unreadable', ''))[0]}"
         return out
     spec = docs[0] if docs and isinstance(docs[0], dict) else {}
+    out.unread |= {kind for key, kind in UNREAD_FIELDS.items() if spec.get(key)}
     for key in ("resources", "bases", "components"):
         refs = spec.get(key) or []
         for ref in refs if isinstance(refs, list) else []:
@@ -176,6 +186,7 @@ def _builtin(files: Files, rel_dir: str, seen: set[str], renderer: str = "builti
                 continue
             if _remote(ref):
                 out.notes.append(f"{kfile}: remote {key} {ref} not read")
+                out.unread.add(ANY_KIND)
                 continue
             target = repo_path(rel_dir, ref)
             if target.startswith("/.."):
@@ -201,5 +212,6 @@ def _builtin(files: Files, rel_dir: str, seen: set[str], renderer: str = "builti
 def _merge(into: Built, part: Built) -> None:
     into.objects += part.objects
     into.notes += part.notes
+    into.unread |= part.unread
     if part.error and not into.error:
         into.error = part.error

@@ -49,6 +49,10 @@ REPO_API = "repo.readiness.dev/v1"
 # (outcome ``partial``): ``"<Kind ns/name> in <file>" + UNFOLLOWED + "<why>"``.
 UNFOLLOWED = ": not followed: "
 
+# In a ``Build`` fact's ``hides`` (the kinds a Kustomization that does not build could hold beyond what was
+# read of it anyway): any kind.
+ANY_KIND = "*"
+
 # Repository directories that show how to use the project or test it, not what it deploys: examples,
 # documentation, test fixtures. Their manifests are read in the files view (every YAML document as written)
 # but declare no cluster for the deployed view and are no GitOps evidence.

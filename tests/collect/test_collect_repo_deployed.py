@@ -601,3 +601,55 @@ def test_cluster_labels_shown_by_the_argo_cd_chart_values(tmp_path: Path) -> Non
             """,
     })
     assert sorted(shown_labels(Files(repo)), key=str) == [{"enable_velero": "true"}, {"tier": "gold"}]
+
+
+UNBUILT = {
+    "deploy/clusters/gamma/apps.yaml": "\n---\n".join(f"""
+        apiVersion: {FLUX}
+        kind: Kustomization
+        metadata: {{name: {name}, namespace: flux-system}}
+        spec:
+          path: ./deploy/{name}
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+        """ for name in ("db", "charts", "gone")),
+    # every resource is there; only the generator's file is missing (kustomize fails, the reader reads it all)
+    "deploy/db/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [db.yaml]
+        configMapGenerator:
+        - {name: schema, files: [schema.sql]}
+        """,
+    "deploy/db/db.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: db}\n",
+    # a chart inflated by kustomize: what it renders could be any kind
+    "deploy/charts/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [ns.yaml]
+        helmCharts:
+        - {name: web, repo: "https://charts.example.org", version: 1.0.0}
+        """,
+    "deploy/charts/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n",
+    "deploy/gone/kustomization.yaml": "resources: [missing.yaml]\n",
+}
+
+
+def test_a_build_that_fails_records_what_it_could_hide(tmp_path: Path) -> None:
+    # What Flux would apply of a Kustomization that does not build, beyond what the built-in reader read
+    # anyway, is recorded as kinds (Build fact `hides`), so a check knows whether its subject could be there.
+    from readiness.collect.kustomize import build as build_dir
+    from readiness.collect.reader import Files
+
+    repo = build(tmp_path / "repo", UNBUILT)
+    files = Files(repo)
+    assert build_dir(files, "deploy/db", "builtin").unread == {"ConfigMap"}
+    assert build_dir(files, "deploy/charts", "builtin").unread == {"*"}
+    assert build_dir(files, "deploy/gone", "builtin").unread == {"*"}
+    if not shutil.which("kubectl"):
+        pytest.skip("kubectl is not on PATH: without it the generator's missing file does not fail the build")
+    (result,) = collect_deployed(repo, tmp_path / "data", renderer="kubectl")
+    assert sorted(by for by, _ in result.failed_builds) == [
+        "Kustomization flux-system/charts", "Kustomization flux-system/db", "Kustomization flux-system/gone"]
+    hides = {b["by"]: b["hides"] for b in fact_specs(rows(tmp_path / "data", "gamma"), "Build")}
+    assert hides == {"Kustomization flux-system/db": ["ConfigMap"], "Kustomization flux-system/charts": ["*"],
+                     "Kustomization flux-system/gone": ["*"], "cluster root": None}

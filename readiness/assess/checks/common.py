@@ -9,6 +9,7 @@ from typing import Any
 from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
 from readiness.errors import MalformedFieldError
 from readiness.store.repofacts import (
+    ANY_KIND,
     LABELS_ANNOTATION,
     LABELS_AT_ANNOTATION,
     LABELS_LINE_ANNOTATION,
@@ -179,10 +180,19 @@ def hidden(ev: ClusterSnapshot, *kinds: str) -> list[str]:
     return sorted({d.split(":", 1)[0] for d in ev.by_type.details("skipped", kinds)})
 
 
-def failed_builds(ev: ClusterSnapshot) -> list[str]:
+def failed_builds(ev: ClusterSnapshot, *kinds: str) -> list[str]:
     """The Flux Kustomizations of a repository's deployed view that do not build (coverage rows with
-    outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``)."""
-    return sorted({d.split(" (path ", 1)[0] for d in ev.by_type.details("error", ("Kustomization",))})
+    outcome ``error`` of kind Kustomization, detail ``Kustomization ns/name (path ...): ...``).
+
+    With ``kinds``, only those that could hold objects of ``kinds`` beyond what was read of them anyway:
+    their ``Build`` fact's ``hides`` (the kinds of generators the built-in reader does not apply, ``*``
+    for anything) names one of ``kinds`` or ``*``; a build without that record could hold any kind."""
+    broken = sorted({d.split(" (path ", 1)[0] for d in ev.by_type.details("error", ("Kustomization",))})
+    if not kinds or not broken:
+        return broken
+    hides = {str((b.spec or {}).get("by")): (b.spec or {}).get("hides") for b in repo(ev, "Build")}
+    wanted = set(kinds) | {ANY_KIND}
+    return [b for b in broken if not isinstance(h := hides.get(b), list) or wanted & set(h)]
 
 
 def unfollowed(ev: ClusterSnapshot) -> list[str]:
@@ -229,7 +239,7 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
         return unknown(f"{result.reason}; the repository declares no Kubernetes object (only its CI workflows "
                        "and documents were read), so this cannot be judged from it", result.evidence)
     blind, missed = blind_spots(ev, *kinds)
-    broken = [b for b in failed_builds(ev) if b not in result.reason]
+    broken = [b for b in failed_builds(ev, *kinds) if b not in result.reason]
     parts = [blind] if blind and not any(m in result.reason for m in missed) else []
     if broken:
         parts.append(f"{plural(len(broken), 'Kustomization')} of this cluster "
@@ -317,10 +327,11 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
     blind, where_ = blind_spots(ev, *kinds, *WORKLOAD_KINDS)
     if blind:
         return unknown(f"no {role} declared in what was read; {blind}", where_)
-    broken = failed_builds(ev)
+    broken = failed_builds(ev, *kinds, *WORKLOAD_KINDS)
     if broken:
-        return unknown(f"no {role} declared in what was read; {len(broken)} Kustomization(s) of this cluster "
-                       f"do not build, and could declare it ({listing(broken)})", broken)
+        return unknown(f"no {role} declared in what was read; {plural(len(broken), 'Kustomization')} of this "
+                       f"cluster {'does' if len(broken) == 1 else 'do'} not build, and could declare it "
+                       f"({listing(broken)})", broken)
     return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
 
 
