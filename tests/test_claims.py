@@ -210,6 +210,30 @@ def test_two_properties_scope_needs_and_unverifiable_absence(tmp_path: Path) -> 
     assert attested["PagerDuty"]["verdict"] == "contradicted"
 
 
+def test_what_is_there_in_part_contradicts_an_absence(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "## Deployment\n\n- ❌ **CI/CD pipelines**: No automated build/test/deploy\n"
+        "- ❌ **Automated testing**: No unit, integration, or E2E tests\n", encoding="utf-8")
+    partial = _finding("edge", "deploy_ci_pipeline", "partial", "changes are built and tested only under some paths")
+    got = _judge(tmp_path / "a.md", [
+        partial,
+        _finding("edge", "test_unit_coverage", "unknown", "CI measures coverage but no report is here"),
+        _finding("edge", "test_integration", "fail", "no CI job does integration-test"),
+        _finding("edge", "test_e2e", "fail", "no CI job does e2e-test")])
+    ci, tests = got["CI/CD pipelines"], got["Automated testing"]
+    assert (ci["verdict"], ci["reason"]) == (
+        "contradicted", "it says absent, but `deploy_ci_pipeline` shows it is there, at least in part")
+    assert ci["evidence"] == ["`deploy_ci_pipeline` on edge: partial: changes are built and tested only under "
+                              "some paths"]
+    assert tests["verdict"] == "contradicted" and "deploy_ci_pipeline" in tests["checks"]
+    assert "(does not hold) `test_e2e` on edge: fail: no CI job does e2e-test" in tests["evidence"]
+    # no CI job builds or tests anything: the absence is supported
+    none = _judge(tmp_path / "a.md", [_finding("edge", "deploy_ci_pipeline", "fail", "changes are not built"),
+                                      _finding("edge", "test_integration", "fail", "none"),
+                                      _finding("edge", "test_e2e", "fail", "none")])
+    assert none["CI/CD pipelines"]["verdict"] == none["Automated testing"]["verdict"] == "supported"
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
     ("marks: {'✅': there}\n", 1, "marks map a status mark"),
     ("claims:\n  - {terms: [x]}\n", 2, "'checks' must be a non-empty list"),
@@ -297,10 +321,15 @@ HOMELAB_CONTRADICTED = {
     "AlertManager",
     # Not "PagerDuty: No incident management": the receiver 'pagerduty' is routed in the same file, but its
     # key is a service_key_file from Secret alertmanager-pagerduty (helmrelease.yaml:287-288), made by a Job,
-    # and no PagerDuty contract is attested: undecided. Not the CI/CD claims ("No automated build/test/deploy"):
-    # every workflow builds and tests only its own paths (agent-bruno-ci-cd.yml on flux/ai/agent-bruno/**,
+    # and no PagerDuty contract is attested: undecided.
+    # "CI/CD pipelines: No automated build/test/deploy" and blocker #1 "No CI/CD Pipelines": workflows on push
+    # build and test, if only their own paths (agent-bruno-ci-cd.yml on flux/ai/agent-bruno/**,
     # infra-homepage.yml on flux/apps/homepage/..., operator-knative-lambda.yml on
-    # flux/infrastructure/knative-lambda-operator/**): partial, undecided.
+    # flux/infrastructure/knative-lambda-operator/**)
+    "CI/CD pipelines", "CI/CD Pipelines",
+    # "Automated testing: No unit, integration, or E2E tests" and blocker #4: those jobs run unit tests
+    # (_reusable-go-ci.yml: go test -race -coverprofile; operator-knative-lambda.yml: go test ./tests/unit/...)
+    "Automated testing", "Automated Testing",
     # "ESO (GitHub): Secret management operational": no manifest holds a SecretStore, ClusterSecretStore or
     # ExternalSecret (grep of kind: finds them only in two Markdown files); pro's and studio's 07-apps
     # Kustomizations do not build, but only flux/infrastructure/postgres's configMapGenerator is beyond what

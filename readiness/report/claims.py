@@ -23,7 +23,8 @@ holds on some clusters only says on which (and which not); an entry's ``needs`` 
 cluster contradicts a presence ("ESO operational" with no secret store declared anywhere); an entry's
 ``confirmed_by`` not passing keeps a declared thing from contradicting an absence (a PagerDuty receiver
 whose key lives outside the repository and whose contract is not attested: undecided, saying what is
-declared and what is not verifiable).
+declared and what is not verifiable); an entry's ``shown_by`` passing or partial contradicts an absence
+(CI that builds and tests only some paths still contradicts "No automated build/test/deploy").
 
 Every decision carries its evidence: the check, the clusters, the check's own reason (which says
 ``declared in`` for a repository and what runs for a cluster) and the files the objects were read
@@ -70,6 +71,7 @@ class Entry:
     repository_decides: bool
     needs: tuple[str, ...] = ()
     confirmed_by: tuple[str, ...] = ()
+    shown_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,11 @@ def load_policy(path: Path | None = None) -> Policy:
             raise src.error(("heading_claims", i), f"not a regular expression: {err}") from None
     entries = []
     for i, raw in enumerate(doc.get("claims") or []):
-        if not isinstance(raw, dict) or set(raw) - {"terms", "checks", "repository_decides", "needs", "confirmed_by"}:
+        lists = ("needs", "confirmed_by", "shown_by")
+        if not isinstance(raw, dict) or set(raw) - {"terms", "checks", "repository_decides", *lists}:
             raise src.error(("claims", i), f"claims item {i + 1}: keys are terms, checks, repository_decides, "
-                                           "needs, confirmed_by")
-        extra = {k: _strings(src, raw[k], ("claims", i, k)) for k in ("needs", "confirmed_by") if k in raw}
+                                           "needs, confirmed_by, shown_by")
+        extra = {k: _strings(src, raw[k], ("claims", i, k)) for k in lists if k in raw}
         entries.append(Entry(_strings(src, raw.get("terms"), ("claims", i, "terms")),
                              _strings(src, raw.get("checks"), ("claims", i, "checks")),
                              bool(raw.get("repository_decides", False)), **extra))
@@ -298,12 +301,20 @@ def _refine(claim: dict[str, Any], verdict: str, reason: str, deciding: list[dic
 
     - ``confirmed_by``: a passing check contradicts an absence only when these pass too (a receiver is
       declared, but whether it pages needs its key, kept outside the repository, and an attested contract);
+    - ``shown_by``: a pass or a partial of these shows the thing is there, at least in part, and so
+      contradicts a claim that it is absent (CI that builds and tests some paths: "No automated build/test");
     - ``needs``: a presence is contradicted when what it needs to operate fails on every cluster (an
       operator without any secret store declared is not operational);
     - more properties the claim's text names ("mesh with mTLS"): each is decided too, and all must hold;
     - scope: a presence that holds on some clusters only says on which, and on which not."""
     polarity = claim["polarity"]
     said: list[str] = []
+    shown = [r for r in _applicable(by_check, [c for e in entries for c in e.shown_by])
+             if r["status"] in ("pass", "partial")]
+    if verdict != CONTRADICTED and polarity == "absent" and shown:
+        names = ", ".join(f"`{c}`" for c in dict.fromkeys(r["check_id"] for r in shown))
+        return (CONTRADICTED, f"it says absent, but {names} show{'s' if ',' not in names else ''} it is there, "
+                "at least in part", shown, [])
     if verdict == CONTRADICTED and polarity == "absent":
         unconfirmed = []
         for e in entries:
@@ -391,7 +402,8 @@ def judge(claims: pl.DataFrame, findings: pl.DataFrame, policy: Policy | None = 
             verdict, reason, deciding = _decide(claim["polarity"], claim["subject"], applicable, decides, files_of)
             verdict, reason, deciding, said = _refine(claim, verdict, reason, deciding, applicable, entries, more,
                                                       by_check, decides, files_of)
-            consulted = [c for e in more for c in e.checks] + [c for e in entries for c in (*e.needs, *e.confirmed_by)]
+            consulted = [c for e in more for c in e.checks] + [c for e in entries
+                                                               for c in (*e.needs, *e.confirmed_by, *e.shown_by)]
             checks = checks + [c for c in dict.fromkeys(consulted) if c not in checks]
         evidence = _evidence_lines(deciding, files_of) + said
         if verdict == CONTRADICTED and claim["polarity"] == "absent":
