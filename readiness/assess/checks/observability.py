@@ -433,7 +433,7 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
     A URL resolves in any case, with or without ``.md``, to a folder's README/index, or under Hugo's
     ``content/``; the reason says how many alerts carry a runbook_url, how many resolve, and where
-    the rest point (a file missing here, another repository, a placeholder, another site).
+    the others point (a file missing here, another repository, a placeholder, another site).
     """
     if blind := _rules_unreadable(ev):
         return blind
@@ -448,8 +448,11 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     reason = (f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a file of this repository; "
               f"{len(links)} carry one")
     rest = Counter(str(link.get("outcome")) for link in links if link.get("outcome") != "resolves")
-    if rest:
-        reason += "; the rest point " + ", ".join(f"{n} {_WHERE.get(k, k)}" for k, n in rest.most_common())
+    if rest:  # "3 carry one, of which 1 points to another repository, 1 to a placeholder"
+        where_ = [f"{n} {_WHERE.get(k, k)}" for k, n in rest.most_common()]
+        first, n = where_[0].split(" ", 1), rest.most_common(1)[0][1]
+        where_[0] = f"{first[0]} point{'s' if n == 1 else ''} {first[1]}"
+        reason += ", of which " + ", ".join(where_)
     orphans = [str(r["alert"]) for _, r in alerts if str(r["alert"]) not in linked]
     unresolved = [str(link.get("alert")) for link in links if link.get("outcome") != "resolves"]
     if unresolved or orphans:
