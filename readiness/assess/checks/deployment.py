@@ -82,6 +82,14 @@ class CanaryServices:
 
 
 @dataclass(frozen=True)
+class CiPipeline:
+    """deploy_ci_pipeline: the score (0..1) when only path-limited workflows build and test: some changes
+    are built and tested, the others never are."""
+
+    path_limited_score: float = 0.5
+
+
+@dataclass(frozen=True)
 class UnitCoverage:
     """test_unit_coverage: the line coverage wanted (0..1)."""
 
@@ -263,10 +271,9 @@ def _limits(wf: KubeObject, job: dict[str, Any]) -> tuple[list[str], list[str]]:
     return list(spec.get("paths") or []), list(spec.get("paths_ignore") or [])
 
 
-PATH_LIMITED_SCORE = 0.5  # some changes are built and tested, the others never are
 
 
-@check("deploy_ci_pipeline")
+@check("deploy_ci_pipeline", thresholds=CiPipeline)
 def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Workflows triggered by push or pull request build and test every change (a job doing build
     and a job doing tests, in one workflow or two).
@@ -274,7 +281,8 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     Path filters count: a job limited to some paths (GitHub ``paths``, GitLab ``rules: changes``,
     Woodpecker ``when: path``) builds or tests only changes there. ``pass`` when a build job and a test
     job run on every change (a ``paths-ignore`` is named in the reason); ``partial`` (score
-    ``PATH_LIMITED_SCORE``) when the only ones are path-limited, naming each workflow and its paths."""
+    ``path_limited_score``, a threshold of the rubric) when the only ones are path-limited, naming each
+    workflow and its paths."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     workflows = repo(ev, "Workflow")
@@ -297,7 +305,7 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                 limited.setdefault(wf.name, {}).update(dict.fromkeys(paths))
         named = "; ".join(f"{name} only on {', '.join(paths)}" for name, paths in limited.items())
         missing = " and ".join(w for w, found in (("built", everywhere[0]), ("tested", everywhere[1])) if not found)
-        return Result("partial", PATH_LIMITED_SCORE,
+        return Result("partial", float(cfg["path_limited_score"]),
                       f"changes are {missing} only under some paths: {named}; changes elsewhere are never "
                       f"{missing} in CI", tuple(limited))
     if not workflows:
