@@ -56,3 +56,37 @@ def test_unknown_checks_says_when_everything_was_judged(demo_dir: Path) -> None:
     a = assess(demo_dir, as_of=date(2025, 12, 30))
     judged = a.findings.with_columns(pl.col("status").replace("unknown", "fail"))
     assert sections.unknown_checks(dataclasses.replace(a, findings=judged)).startswith("Every check could be judged")
+
+
+def test_what_was_not_read_lists_unbuilt_kustomizations_and_skipped_files(demo_dir: Path, tmp_path: Path) -> None:
+    from textwrap import dedent
+
+    from readiness.collect import collect_deployed
+
+    flux = "kustomize.toolkit.fluxcd.io/v1"
+    files = {
+        "clusters/edge/apps.yaml": "\n---\n".join(f"""
+            apiVersion: {flux}
+            kind: Kustomization
+            metadata: {{name: {name}, namespace: flux-system}}
+            spec: {{path: ./apps/{name}, sourceRef: {{kind: GitRepository, name: flux-system}}}}
+            """ for name in ("web", "gone")),
+        "apps/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\n",
+        # a duplicated key: kubectl rejects the file, so it is skipped with its line
+        "apps/web/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\nmetadata: {name: b}\n",
+        "apps/gone/kustomization.yaml": "resources: [missing.yaml]\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    collect_deployed(tmp_path / "repo", tmp_path / "data", renderer="builtin")
+    text = sections.not_read(assess(tmp_path / "data"))
+    lines = text.splitlines()
+    gone = [ln for ln in lines if ln.startswith("- **Kustomization flux-system/gone** (path apps/gone)")]
+    assert len(gone) == 1 and "missing.yaml does not exist" in gone[0]
+    assert "nothing of it was read; it could hold: any kind (on edge)" in gone[0]
+    skipped = [ln for ln in lines if ln.startswith("- `apps/web/sa.yaml`: ")]
+    assert len(skipped) == 1 and "duplicated key" in skipped[0] and "line 4" in skipped[0]
+    assert not any("flux-system/web" in ln for ln in lines)  # it builds: nothing to say
+    # the demo's live snapshots: nothing of a repository was left unread
+    assert sections.not_read(assess(demo_dir)) == sections.NOTHING_UNREAD

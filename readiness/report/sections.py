@@ -5,6 +5,7 @@ Sentences are templates filled with computed numbers; nothing here is typed in b
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -14,9 +15,12 @@ from readiness import store
 from readiness.assess import attestations as att
 from readiness.assess.assessment import Assessment
 from readiness.report import tables
+from readiness.store.repofacts import ANY_KIND, REPO_API, UNFOLLOWED
 from readiness.store.schema import FLEET, OVERALL
 
 REVIEW_EVERY = timedelta(days=28)
+NOTHING_UNREAD = ("Nothing was left unread: every Kustomization built, every Argo CD source was followed and every "
+                  "file was read (resource types a cluster did not let us read are under Unreadable above).\n")
 
 
 def _ready(a: Assessment) -> bool:
@@ -266,6 +270,76 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
     return (table + f"\nAges are counted on the as-of day ({a.as_of}); a snapshot older than "
             f"{stale} days counts as unknown on every check. Today ({today}) the newest snapshot in the data is "
             f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
+
+
+def not_read(a: Assessment, most: int = 20) -> str:
+    """What the repository collector could not read in the snapshots the assessment uses: each Flux
+    Kustomization that does not build (its path, the error, the clusters, and the kinds it could hold
+    beyond the objects read anyway: its ``Build`` fact's ``hides``), each Argo CD source not followed,
+    then each skipped file with its reason (at most ``most`` files, then how many more). One bullet per
+    item, its clusters beside it; ``NOTHING_UNREAD`` when nothing was missed (a live snapshot's unreadable
+    resource types are in ``freshness``).
+
+    Source: the ``coverage`` rows with outcome ``error`` (kind Kustomization), ``partial`` (Argo CD,
+    ``repofacts.UNFOLLOWED``) and ``skipped``, and the ``Build`` facts of those snapshots."""
+    used = a.findings.select("cluster", "snapshot_id").unique()
+    clusters = sorted(set(used["cluster"].to_list()))
+    if not clusters:
+        return NOTHING_UNREAD
+    ids = used["snapshot_id"].unique().to_list()
+    cov = (store.scan(a.data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids))
+           .filter(pl.col("outcome").is_in(["error", "partial", "skipped"]) & pl.col("detail").is_not_null())
+           .select("cluster", "kind", "outcome", "detail").collect())
+    if cov.is_empty():
+        return NOTHING_UNREAD
+    builds = (store.scan(a.data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids))
+              .filter((pl.col("api_version") == REPO_API) & (pl.col("kind") == "Build")).select("spec").collect())
+    failed: dict[str, dict[str, Any]] = {}
+    for spec in builds["spec"].to_list():
+        b = json.loads(spec or "{}")
+        if not b.get("ok"):
+            failed[str(b.get("by"))] = b
+    items: dict[tuple[int, str], list[str]] = {}
+    for r in cov.sort("cluster").iter_rows(named=True):
+        detail = str(r["detail"])
+        if r["outcome"] == "error" and r["kind"] == "Kustomization" and " (path " in detail:
+            by = detail.split(" (path ", 1)[0]
+            b = failed.get(by, {})
+            h, n = b.get("hides"), int(b.get("objects") or 0)
+            more = ("nothing" if h == [] else "any kind" if not isinstance(h, list) or ANY_KIND in h
+                    else ", ".join(map(str, h)))
+            read = (f"the built-in reader read its {n} object{'s' if n != 1 else ''} as declared (checks count "
+                    f"them), and it could hold more of: {more}" if n else f"nothing of it was read; it could hold: "
+                    f"{more}")
+            text = f"**{by}** (path {detail.split(' (path ', 1)[1]}; Flux applies none of it; {read}"
+            key = (0, text)
+        elif r["outcome"] == "partial" and UNFOLLOWED in detail:
+            what, why = detail.split(UNFOLLOWED, 1)
+            key = (1, f"**{what}**: not followed: {why}")
+        elif r["outcome"] == "skipped":
+            path, _, why = detail.partition(": ")
+            key = (2, f"`{path}`: {why or 'skipped'}")
+        else:
+            continue
+        if r["cluster"] not in items.setdefault(key, []):
+            items[key].append(r["cluster"])
+    if not items:
+        return NOTHING_UNREAD
+    every = len(clusters)
+    lines = ["What the repository collector could not read; a check whose kinds could hide there is unknown, "
+             "or its reason names what was not read:\n"]
+    files = 0
+    for (order, text), on in sorted(items.items()):
+        if order == 2:
+            files += 1
+            if files > most:
+                continue
+        where = "every cluster" if len(on) == every and every > 1 else ", ".join(on)
+        lines.append(f"- {text} (on {where})")
+    if files > most:
+        lines.append(f"- and {files - most} more file{'s' if files - most != 1 else ''} "
+                     "(`readiness collect` prints each)")
+    return "\n".join(lines) + "\n"
 
 
 def _freshness_groups(rows: list[dict[str, Any]], grouping: Any) -> str:
