@@ -24,6 +24,8 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    ARGO,
+    HELM,
     LINKERD_CONTROL_PLANE,
     REPO_GROUP,
     WORKLOAD_KINDS,
@@ -35,6 +37,7 @@ from readiness.assess.checks.common import (
     documents,
     job_present,
     listing,
+    plural,
     repo,
     runbook_about,
     running,
@@ -399,17 +402,44 @@ def _pod_problems(w: KubeObject) -> list[str]:
     return out
 
 
+def _chart_releases(ev: ClusterSnapshot, cfg: CheckThresholds, labels: Mapping[str, Any]) -> list[str]:
+    """Flux HelmReleases and Argo CD Applications with a Helm chart source that install into an
+    application namespace (a HelmRelease's ``targetNamespace``, else its own; an Application's
+    ``destination.namespace``), as refs."""
+    out = []
+    for r in ev.items(HELM, "HelmRelease"):
+        ns = str((r.spec or {}).get("targetNamespace") or r.namespace or "")
+        if not is_system_namespace(cfg, ns, labels.get(ns)):
+            out.append(where(r))
+    for app in ev.items(ARGO, "Application"):
+        spec = mapping(app, "spec", app.spec)
+        sources = [s for s in [spec.get("source"), *(spec.get("sources") or [])] if isinstance(s, dict)]
+        ns = str(mapping(app, "spec.destination", spec.get("destination")).get("namespace") or "")
+        if any(s.get("chart") or s.get("helm") for s in sources) and not is_system_namespace(
+                cfg, ns, labels.get(ns)):
+            out.append(where(app))
+    return list(dict.fromkeys(out))  # overlays declare one release in several files
+
+
 @check("sec_pod_security", thresholds=PlatformNamespaces)
 def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of application workloads (Deployments, StatefulSets, DaemonSets and CronJobs) whose
     containers are not privileged and run as non-root (``runAsNonRoot`` or a non-zero
-    ``runAsUser``, on the container or the pod)."""
+    ``runAsUser``, on the container or the pod).
+
+    Not applicable without application workloads; on a repository whose applications are only Helm
+    chart releases (their workloads exist once rendered), unknown naming them."""
     if ev.unreadable(NAMESPACE, *APPS, CRONJOB):
         return unknown("namespaces or workloads could not be read")
     labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
     apps = [w for w in [*workloads(ev), *ev.items(*CRONJOB)]
             if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""))]
     if not apps:
+        charts = _chart_releases(ev, cfg, labels) if declared_only(ev) else []
+        if charts:  # their workloads exist only once the charts are rendered: not seen, not absent
+            return unknown(f"no application workload manifest; {plural(len(charts), 'chart release')} "
+                           f"render{'s' if len(charts) == 1 else ''} theirs ({listing(charts)}), which a repository "
+                           "does not show: their pod security is observed in a cluster snapshot", charts)
         return not_applicable("no application workloads")
     bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
     reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted{_declared_note(ev)}"
