@@ -141,9 +141,13 @@ def test_production_criteria_are_met_only_by_passing_checks() -> None:
         c = _criteria(R, sc.fleet_checks(_findings(rows)), 95.0, 0)
         return dict(zip(c["id"].to_list(), c["met"].to_list(), strict=True))
 
-    passing = [("air", cid, "pass", 1.0, False) for cid in ("obs_alertmanager_running", "obs_paging_receiver")]
+    passing = [("air", cid, "pass", 1.0, False) for cid in ("obs_alertmanager_running", "obs_paging_receiver",
+                                                             "obs_alert_rules_count")]
     assert met(passing)["alerting"] is True
-    assert met([*passing[:1], ("air", "obs_paging_receiver", "not_applicable", 0.0, False)])["alerting"] is False
-    assert met([*passing[:1], ("air", "obs_paging_receiver", "unknown", 0.0, False)])["alerting"] is False
-    assert met(passing[:1])["alerting"] is False  # no finding at all for a named check
+    # an Alertmanager routed to a pager, without the alert rules that would page: not operational
+    assert met([*passing[:2], ("air", "obs_alert_rules_count", "fail", 0.0, False)])["alerting"] is False
+    assert met([*passing[:1], ("air", "obs_paging_receiver", "not_applicable", 0.0, False), passing[2]])[
+        "alerting"] is False
+    assert met([*passing[:1], ("air", "obs_paging_receiver", "unknown", 0.0, False), passing[2]])["alerting"] is False
+    assert met([passing[0], passing[2]])["alerting"] is False  # no finding at all for a named check
     assert met(passing)["overall"] is True and met(passing)["blockers"] is True
