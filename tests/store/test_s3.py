@@ -295,6 +295,15 @@ def test_storage_errors_are_one_line(s3: str) -> None:
     assert out.exit_code != 0 and SECRET not in out.output and "credentials in the --data URL" in out.output
 
 
+def test_doctor_names_the_url_not_the_mirror(s3: str, repo: Path, tmp_path: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    out = CliRunner().invoke(main, ["doctor", "--data", url])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[-1] == f"{url}: healthy"  # collected just now: nothing to warn of
+    assert str(tmp_path / "cache") not in out.output
+
+
 def test_a_local_data_directory_never_imports_the_storage_libraries(demo_dir: Path) -> None:
     code = ("import sys; from readiness.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
