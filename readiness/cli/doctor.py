@@ -38,11 +38,12 @@ def doctor(data: Path | None, repair: bool, rubric: Path | None) -> None:
         click.echo(p.line())
     errors = [p for p in problems if p.severity == doc.ERROR and not p.repaired]
     repaired = sum(p.repaired for p in problems)
-    summary = (f"{data_dir}: {len(errors)} error(s), {sum(p.severity == doc.WARNING for p in problems)} warning(s)"
+    name = paths.shown(data_dir)  # the URL, not its local mirror, for object storage
+    summary = (f"{name}: {len(errors)} error(s), {sum(p.severity == doc.WARNING for p in problems)} warning(s)"
                + (f", {repaired} repaired (moved aside into {data_dir / doc.QUARANTINE})" if repaired else ""))
-    click.echo(summary if problems else f"{data_dir}: healthy")
+    click.echo(summary if problems else f"{name}: healthy")
     if errors:
         fixable = any(p.repairable for p in errors)
-        click.echo("run 'readiness doctor --data {}{}".format(data_dir, " --repair'" if fixable else "' after fixing "
+        click.echo("run 'readiness doctor --data {}{}".format(name, " --repair'" if fixable else "' after fixing "
                    "the input files named above"), err=True)
         sys.exit(EXIT_PROBLEMS)

@@ -30,6 +30,7 @@ from readiness.store import paths  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 KEY_ID = "AKIAREADINESSTEST0042"  # moto accepts any credentials: these must never be stored
 SECRET = "readiness-test-secret-9f8e7d6c5b4a"
+TOKEN = "readiness-test-session-token-31d2c0"  # as IRSA or an assumed role gives it
 
 REPO = {
     "apps/web.yaml": """
@@ -111,7 +112,7 @@ def endpoint() -> Iterator[str]:
 def s3(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh bucket; the AWS_* environment a CronJob would have; a mirror of our own. Returns ``s3://bucket``."""
     env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET,
-           "AWS_DEFAULT_REGION": "us-east-1", "READINESS_CACHE": str(tmp_path / "cache")}
+           "AWS_SESSION_TOKEN": TOKEN, "AWS_DEFAULT_REGION": "us-east-1", "READINESS_CACHE": str(tmp_path / "cache")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("READINESS_DATA", raising=False)
@@ -244,8 +245,38 @@ def test_no_credential_is_stored(s3: str, repo: Path, tmp_path: Path) -> None:
     mirrored = {str(p): p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file()}
     assert any(p.endswith(".parquet") for p in mirrored)
     for where, blob in {**stored, **mirrored}.items():
-        for secret in (KEY_ID, SECRET):
-            assert secret.encode() not in blob, f"{where} holds a credential"
+        text = _text(blob)
+        for secret in (KEY_ID, SECRET, TOKEN):
+            assert secret not in text, f"{where} holds a credential"
+
+
+def _text(blob: bytes) -> str:
+    """What a stored file says, to search for a credential: its bytes as text and, for Parquet, every
+    value and the key-value metadata (its pages are compressed: a stored string need not appear in
+    the file's bytes)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    text = blob.decode("utf-8", "replace")
+    if not blob.startswith(b"PAR1"):
+        return text
+    meta = pq.read_metadata(io.BytesIO(blob)).metadata or {}
+    rows = pq.read_table(io.BytesIO(blob)).to_pylist()
+    return "\n".join([text, *(f"{k!r}: {v!r}" for k, v in meta.items()), json.dumps(rows, default=str)])
+
+
+def test_the_credential_search_reads_inside_compressed_parquet(tmp_path: Path) -> None:
+    import polars as pl
+
+    leaky, clean = tmp_path / "leaky.parquet", tmp_path / "clean.parquet"
+    reasons = [f"check {i}: {i % 3} of 3 replicas ready" for i in range(300)]
+    pl.DataFrame({"reason": reasons}).write_parquet(clean)  # zstd, as every stored table
+    reasons[150] = f"check 150: token {KEY_ID} {SECRET}"  # neither the column's min nor its max (statistics)
+    pl.DataFrame({"reason": reasons}).write_parquet(leaky)
+    assert KEY_ID.encode() not in leaky.read_bytes()  # a search of the bytes alone misses it ...
+    assert KEY_ID in _text(leaky.read_bytes()) and SECRET in _text(leaky.read_bytes())  # ... not of the values
+    assert KEY_ID not in _text(clean.read_bytes()) and "check 150: 0 of 3 replicas ready" in _text(clean.read_bytes())
 
 
 def test_storage_errors_are_one_line(s3: str) -> None:
@@ -262,6 +293,15 @@ def test_storage_errors_are_one_line(s3: str) -> None:
         assert out.exit_code == 1 and "object storage does not support" in out.output.replace("\n", " ")
     out = CliRunner().invoke(main, ["score", "--data", f"s3://{KEY_ID}:{SECRET}@bucket/fleet"])
     assert out.exit_code != 0 and SECRET not in out.output and "credentials in the --data URL" in out.output
+
+
+def test_doctor_names_the_url_not_the_mirror(s3: str, repo: Path, tmp_path: Path) -> None:
+    url = f"{s3}/fleet"
+    _collect(url, repo, "studio")
+    out = CliRunner().invoke(main, ["doctor", "--data", url])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[-1] == f"{url}: healthy"  # collected just now: nothing to warn of
+    assert str(tmp_path / "cache") not in out.output
 
 
 def test_a_local_data_directory_never_imports_the_storage_libraries(demo_dir: Path) -> None:
