@@ -255,7 +255,7 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     by_ns: dict[str, list[KubeObject]] = {}
     for w in workloads(ev):
         by_ns.setdefault(w.namespace or "", []).append(w)
-    meshed, asked = [], []
+    meshed, asked, evidence = [], [], []
     mislabelled: list[str] = []  # linkerd.io/inject set as a label: Linkerd only reads the annotation
     for n in spaces:
         wanted = _injected(n.annotations, n.labels)
@@ -267,14 +267,16 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
             if "linkerd.io/inject" in (meta.get("labels") or {}) and "linkerd.io/inject" not in (
                     meta.get("annotations") or {}) and "linkerd.io/inject" not in n.annotations:
                 mislabelled.append(f"{where(w) if w.declared else w.ref} (pod template)")
+        asking = [n.ref]  # what asks for injection: the namespace, else each of its pod templates
         if not wanted and pods:
             per_pod = [_injected((_template(w).get("metadata") or {}).get("annotations") or {},
                                  (_template(w).get("metadata") or {}).get("labels") or {}) for w in pods]
-            wanted = set.intersection(*per_pod)
+            wanted, asking = set.intersection(*per_pod), [w.ref for w in pods]
         if wanted:
             asked.append(n)
         if wanted & meshes:
             meshed.append(n)
+            evidence += asking
     unmeshed = [n.name for n in spaces if n not in meshed]
     mesh = ", ".join(sorted(meshes)) or "no mesh runs"
     if declared_only(ev):
@@ -287,7 +289,7 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if mislabelled:
         reason += (f"; linkerd.io/inject is a label, not an annotation, on {listing(dict.fromkeys(mislabelled))}: "
                    "Linkerd reads only the annotation, so it does not inject there")
-    return fraction(len(meshed) / len(spaces), reason, [n.ref for n in meshed] + list(dict.fromkeys(mislabelled)))
+    return fraction(len(meshed) / len(spaces), reason, evidence + list(dict.fromkeys(mislabelled)))
 
 
 def _renew_margin(c: KubeObject, status: Mapping[str, Any], not_after: datetime) -> timedelta:
