@@ -172,11 +172,12 @@ class Objects:
     in stored row order.
     """
 
-    __slots__ = ("_all", "_declared_only", "_groups", "_parsed", "_rows")
+    __slots__ = ("_all", "_declared_only", "_groups", "_parsed", "_rows", "_unapplied")
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         self._all = list(rows)
         self._declared_only: bool | None = None
+        self._unapplied: dict[str, str] | None = None
         self._groups: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Sequence[Any]]] = {}
         self._parsed: dict[tuple[str, str], list[KubeObject]] = {}
@@ -228,6 +229,38 @@ class Objects:
         if found is None:
             found = self._declared_only = bool(self._all) and all(row[8] == "repo" for row in self._all
                                                                   if row[8] is not None)
+        return found
+
+    def unapplied(self, file_annotations: Sequence[str]) -> dict[str, str]:
+        """What a repository's deployed view read from Kustomizations that do not build (annotation
+        ``readiness.dev/build: failed``; Flux applies none of their objects), as evidence names it -> the
+        Kustomization (``readiness.dev/applied-by``): each such object's ref, and its file (the first of
+        ``file_annotations`` it carries) unless an object applied by a build that works was read from the
+        same file. Worked out once; empty without such objects."""
+        found = self._unapplied
+        if found is None:
+            found, applied = {}, set()
+            for _, kind, ns, name, _, annotations, _, _, _ in self._all:
+                if not annotations or "readiness.dev/" not in annotations:
+                    continue
+                try:
+                    notes = _loads(annotations)
+                except ValueError:
+                    continue
+                if not isinstance(notes, dict):
+                    continue
+                path = next((str(notes[k]) for k in file_annotations if notes.get(k)), None)
+                if notes.get("readiness.dev/build") != "failed":
+                    if path:
+                        applied.add(path)
+                    continue
+                by = str(notes.get("readiness.dev/applied-by") or "a Kustomization that does not build")
+                found[f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"] = by
+                if path:
+                    found.setdefault(path, by)
+            for path in applied:
+                found.pop(path, None)
+            self._unapplied = found
         return found
 
     def suspect(self) -> str:

@@ -223,13 +223,17 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
     the cluster that do not build (``failed_builds``: they may hold any kind but the repository's
     own facts, CI workflows and documents).
 
-    A pass, unknown or not_applicable is kept (what was found stays found). A ``fail`` on absence
+    A pass or partial resting on objects read from Kustomizations that do not build is ``unknown``, or says
+    which of them the cluster does not get (``_unapplied``). Otherwise a pass, unknown or not_applicable
+    is kept (what was found stays found). A ``fail`` on absence
     (no evidence) becomes ``unknown``; a ``fail`` that names objects read (its evidence) stays a
     ``fail``, since those failures are real and what was not read cannot undo them, and a
     ``partial`` keeps its score. The reason gains what was not read; a live snapshot is unchanged.
     A repository snapshot without any Kubernetes object (only CI workflows and documents) makes
     every such fail or partial ``unknown``: the repository says nothing about the cluster.
     """
+    if result.status in ("pass", "partial") and declared_only(ev):
+        result = _unapplied(result, ev)
     if result.status not in ("fail", "partial") or not declared_only(ev):
         return result
     kinds = list(dict.fromkeys(kind for group, kind in read if group != REPO_GROUP))
@@ -251,6 +255,25 @@ def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]])
     if result.status == "fail" and not result.evidence:
         return unknown(reason, evidence)
     return Result(result.status, result.score, reason, tuple(evidence))
+
+
+def _unapplied(result: Result, ev: ClusterSnapshot) -> Result:
+    """A pass or partial of a repository's deployed view judged against the Kustomizations that do not
+    build: Flux applies none of their objects (``Objects.unapplied``). When everything the result names
+    comes from them, it is ``unknown`` (declared, but not what the cluster gets until they build); when
+    part of it does, the reason says which. Anything else is unchanged."""
+    cut = ev.by_kind.unapplied(FILE_ANNOTATIONS)
+    named = [e for e in result.evidence if e in cut]
+    if not named:
+        return result
+    builds = list(dict.fromkeys(cut[e] for e in named))
+    build = "do" if len(builds) > 1 else "does"
+    clause = (f"{listing(named)} come{'s' if len(named) == 1 else ''} only from {listing(builds)}, which "
+              f"{build} not build, and Flux applies none of {'their' if len(builds) > 1 else 'its'} objects")
+    if len(named) == len(result.evidence):
+        return unknown(f"{result.reason}; but {clause}", list(result.evidence) + builds)
+    return Result(result.status, result.score, f"{result.reason}; of what it names, {clause}",
+                  tuple(result.evidence))
 
 
 def plural(n: int, noun: str) -> str:
