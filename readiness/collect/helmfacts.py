@@ -16,10 +16,20 @@ Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Hel
     prometheus_enabled: bool                 kube-prometheus-stack: prometheus.enabled
     velero_schedules: list[{name, schedule, paused, ttl}]   Velero chart ``schedules:``
     velero_backup_storage_locations: list[{name, provider}]  Velero chart ``configuration.backupStorageLocation``
+    log_outputs: list[{shipper, output, store, host}]  a log shipper chart's outputs to a log store, read by
+                                             ``readiness.collect.logfacts`` from the configuration in its values:
+                                             fluent-bit ``config.outputs`` and ``config.extraFiles``, fluentd
+                                             ``fileConfigs``, alloy ``alloy.configMap.content``, vector
+                                             ``customConfig`` (``sinks``), promtail ``config.clients`` (or
+                                             ``config.lokiAddress``); host names only
 
 A component a chart enables by default (kube-prometheus-stack's Alertmanager, Grafana, Prometheus)
 counts as enabled unless the values switch it off. Names are chart keys, schedules cron strings,
-providers plugin names: never URLs, buckets, keys or free text.
+providers plugin names, hosts bare host names (a URL's user, password, port, path and query are never
+read): never URLs, buckets, keys or free text. A log shipper chart's outputs are the ones its values
+write; the chart's own defaults (fluent-bit's and fluentd's ``elasticsearch-master``, promtail's
+``loki-gateway``) are not claimed, and values this reader cannot see (``values_from``, ``values_files``)
+may configure more.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from typing import Any
 
 import yaml
 
+from readiness.collect import logfacts
 from readiness.collect.configfacts import extractor
 
 # Charts that bundle Prometheus, Alertmanager and Grafana, each on unless values say enabled: false.
@@ -96,6 +107,35 @@ def _velero_facts(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _fluent_bit(values: dict[str, Any]) -> list[dict[str, Any]]:
+    config = _dict(values.get("config"))  # classic-format texts: outputs, and whole extra files
+    return logfacts.log_outputs({"outputs": config.get("outputs"), **_dict(config.get("extraFiles"))})
+
+
+def _alloy(values: dict[str, Any]) -> list[dict[str, Any]]:
+    settings = _dict(values.get("alloy") or values.get("agent"))  # "agent": the chart's older name for it
+    return logfacts.log_outputs({"config.alloy": _dict(settings.get("configMap")).get("content")})
+
+
+def _promtail(values: dict[str, Any]) -> list[dict[str, Any]]:
+    config = _dict(values.get("config"))
+    address = config.get("lokiAddress")  # older charts: the one client's URL, also templated into clients
+    given = config.get("clients")
+    clients: list[Any] = given if isinstance(given, list) else [{"url": address}]
+    clients = [{"url": address} if address and "lokiAddress" in str(_dict(c).get("url")) else c for c in clients]
+    return logfacts.structured_outputs({"clients": clients})
+
+
+# Log shipper chart -> the outputs its values configure (readiness.collect.logfacts parses them).
+LOG_SHIPPER_CHARTS = {
+    "fluent-bit": _fluent_bit,
+    "fluentd": lambda values: logfacts.log_outputs(_dict(values.get("fileConfigs"))),
+    "alloy": _alloy,
+    "vector": lambda values: logfacts.structured_outputs(values.get("customConfig")),
+    "promtail": _promtail,
+}
+
+
 def chart_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
     """The facts of one chart installed with ``values`` (see the module docstring for the keys)."""
     out: dict[str, Any] = {"chart": chart} if chart else {}
@@ -103,6 +143,8 @@ def chart_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
         out.update(_stack_facts(chart, values))
     if chart in VELERO_CHARTS:
         out.update(_velero_facts(values))
+    if chart in LOG_SHIPPER_CHARTS and (shipped := LOG_SHIPPER_CHARTS[chart](values)):
+        out["log_outputs"] = shipped
     return out
 
 

@@ -1,6 +1,7 @@
 """Facts of a log shipper's configuration held in a ConfigMap: where it ships logs.
 
-A ConfigMap extractor (``readiness.collect.configfacts``) reads each data value as the
+The parsers here also read a shipper chart's Helm values (``readiness.collect.helmfacts``), which hold
+the same configuration. A ConfigMap extractor (``readiness.collect.configfacts``) reads each data value as the
 configuration of one of the shippers below and returns ``{"log_outputs": [{"shipper", "output",
 "store", "host"}]}``, one entry per output to a log store outside the shipper (``stdout``, ``null``,
 files and counters are not stores), in the order written:
@@ -95,8 +96,8 @@ def _fluentd(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def _structured(doc: Any) -> list[dict[str, Any]]:
-    """Vector ``sinks`` and Promtail ``clients`` of a parsed YAML/TOML document."""
+def structured_outputs(doc: Any) -> list[dict[str, Any]]:
+    """The log-store outputs of a parsed YAML/TOML document: Vector ``sinks``, Promtail ``clients``."""
     out: list[dict[str, Any]] = []
     if not isinstance(doc, dict):
         return out
@@ -134,7 +135,8 @@ def _parsed(key: str, text: str) -> Any:
 
 
 def log_outputs(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The log-store outputs of a ConfigMap's ``data`` (see the module docstring)."""
+    """The log-store outputs of configuration files, ``{file name: text}`` (a ConfigMap's ``data``, a chart's
+    files in its values); the shipper is told by the text (see the module docstring)."""
     out: list[dict[str, Any]] = []
     for key, text in data.items():
         if not isinstance(text, str):
@@ -146,7 +148,7 @@ def log_outputs(data: dict[str, Any]) -> list[dict[str, Any]]:
         elif key.endswith(".alloy") or "loki.write" in text:
             out += _alloy(text)
         elif "sinks" in text or "clients" in text:
-            out += _structured(_parsed(str(key), text))
+            out += structured_outputs(_parsed(str(key), text))
     return out
 
 

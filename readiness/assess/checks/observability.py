@@ -28,6 +28,7 @@ from readiness.assess.checks.common import (
     WORKLOAD_KINDS,
     attested,
     blind_spots,
+    chart_of,
     declared,
     declared_only,
     declared_result,
@@ -208,20 +209,30 @@ def loki(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 
 def _shipped(ev: ClusterSnapshot, cfg: CheckThresholds, result: Result) -> Result:
-    """``result`` (no log store here), or the rubric's ``shipped_score`` when a ConfigMap configures a log
-    shipper with an output to a store (facts ``log_outputs``, ``readiness.collect.logfacts``): declared, on a
-    repository; on a cluster, with a shipper of ``shippers`` running."""
-    maps = [c for c in ev.items("", "ConfigMap") if isinstance(c.facts.get("log_outputs"), list)]
+    """``result`` (no log store here), or the rubric's ``shipped_score`` when a log shipper's configuration
+    has an output to a store (facts ``log_outputs``): a ConfigMap's (``readiness.collect.logfacts``) or a
+    shipper chart's values in a HelmRelease / Argo CD Application (``readiness.collect.helmfacts``);
+    declared, on a repository; on a cluster, with a shipper of ``shippers`` running. ``unknown`` when none
+    is read but a release of a shipper chart takes values this reader cannot see."""
+    shippers = [str(s) for s in cfg["shippers"]]
+    configs = [c for c in ev.items("", "ConfigMap") + installers(ev) if isinstance(c.facts.get("log_outputs"), list)]
+    releases = [i for i in installers(ev) if chart_of(i) in shippers]
     if not declared_only(ev):
-        if not running(ev, [str(s) for s in cfg["shippers"]]):
+        if not running(ev, shippers):
             return result
-        maps = [c for c in maps if not c.declared]
-    outputs = [(c, o) for c in maps for o in c.facts["log_outputs"] if isinstance(o, dict) and o.get("store")]
+        configs, releases = [c for c in configs if not c.declared], [r for r in releases if not r.declared]
+    outputs = [(c, o) for c in configs for o in c.facts["log_outputs"] if isinstance(o, dict) and o.get("store")]
+    here = "declared in the repository" if declared_only(ev) else "running in this cluster"
     if not outputs:
+        unseen = [r for r in releases if r.facts.get("values_from") or r.facts.get("values_files")
+                  or r.facts.get("values_unreadable")]
+        if unseen:
+            return unknown(f"no log store {here}; {listing(where(r) for r in unseen)} installs a log shipper with "
+                           "values from files or references readiness does not read, so where it ships logs "
+                           "cannot be seen", [where(r) for r in unseen])
         return result
     c, o = outputs[0]
     at = f" at {o['host']}" if o.get("host") else ""
-    here = "declared in the repository" if declared_only(ev) else "running in this cluster"
     more = f" (and {len(outputs) - 1} more output(s))" if len(outputs) > 1 else ""
     return fraction(float(cfg["shipped_score"]),
                     f"logs shipped by {o.get('shipper')} to {o['store']}{at} ({where(c)}){more}; "
