@@ -164,6 +164,10 @@ def _sync_declared(ev: ClusterSnapshot) -> Result:
                 "what the repository deploys)") if examples else ""
         return failed("no GitOps declared: no Flux Kustomization and no Argo CD Application in the repository"
                       + also, examples)
+    # the sources Kustomizations sync from, not the chart sources HelmReleases pull from
+    synced = {(str(r.get("kind")), str(r.get("name"))) for k in kustomizations
+              if isinstance(r := (k.spec or {}).get("sourceRef"), dict)}
+    sources = [o for o in sources if (o.kind, o.name) in synced] if kustomizations else sources
     parts = []
     for label, objs in (("Flux Kustomizations", kustomizations), ("Argo CD Applications/ApplicationSets", apps),
                         ("Flux sources", sources)):
@@ -172,7 +176,7 @@ def _sync_declared(ev: ClusterSnapshot) -> Result:
             parts.append(f"{len(objs)} {label}" + (f" ({', '.join(kinds)})" if kinds else ""))
     suspended = [o.name for o in kustomizations + sources if (o.spec or {}).get("suspend")]
     reason = f"declared: {', '.join(parts)}; sync state is observed only in a cluster"
-    evidence = [where(o) for o in (kustomizations + apps)[:10]]
+    evidence = list(dict.fromkeys(where(o) for o in kustomizations + apps))[:10]  # one file may declare several
     if suspended:
         return fraction(1 - len(suspended) / len(kustomizations + sources),
                         f"{reason}; suspended: {listing(suspended)}", evidence)
