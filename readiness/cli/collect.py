@@ -210,6 +210,8 @@ def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, rende
         click.echo(r.summary())
         for by, error in r.failed_builds:
             click.echo(f"  {r.cluster}: {by} does not build: {error}", err=True)
+        for source in r.unfollowed:
+            click.echo(f"  {r.cluster}: not followed: {source}", err=True)
         for line in r.skipped_lines():
             click.echo(line, err=True)
     click.echo(f"snapshot {results[0].snapshot_id} of {len(results)} cluster(s) (deployed view) -> "

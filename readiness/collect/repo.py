@@ -79,7 +79,8 @@ class RepoResult:
                      f"{' ...' if n > 1 else ''})")
         if self.unfollowed:
             n = len(self.unfollowed)
-            line += f"; {n} Argo CD source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]} ...)"
+            line += (f"; {n} Argo CD source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]}"
+                     f"{' ...' if n > 1 else ''})")
         if not self.objects:
             line += "; no Kubernetes manifest: checks of cluster objects will be unknown"
         if self.skipped:

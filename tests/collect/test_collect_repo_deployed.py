@@ -510,6 +510,15 @@ def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_
     ]
     assert "'{{metadata.annotations.root}}'" in unfollowed[0]
     assert "addons/* in https://git.example.org/vendor/addons.git" in unfollowed[1]
+    # the terminal names each one: both in the summary's count, each on its own line
+    run = CliRunner().invoke(main, ["collect", "--repo", str(repo), "--data", str(tmp_path / "cli"),
+                                    "--render", "builtin"])
+    assert run.exit_code == 0, run.output
+    first = result.unfollowed[0].split(" (")[0]
+    assert f"2 Argo CD sources not followed ({first} ...)" in run.stdout
+    assert sorted(ln.split(" (")[0] for ln in run.stderr.splitlines() if ": not followed: " in ln) == [
+        "  hub: not followed: ApplicationSet argocd/bootstrap in argocd/exclude/bootstrap.yaml",
+        "  hub: not followed: ApplicationSet argocd/vendor in argocd/tiers.yaml"]
     cov = store.read(tmp_path / "d", "coverage").filter(pl.col("outcome") == "partial")
     assert sorted(cov["kind"]) == ["ApplicationSet", "ApplicationSet"]
     builds = [b for b in fact_specs(got, "Build") if b["unfollowed"]]
