@@ -197,7 +197,8 @@ def github_workflow(path: str, doc: Any, text: str | None = None) -> dict[str, A
         calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
         jobs.append({"name": str(job_id), "does": activities("\n".join(parts), env), "environment": env,
                      "needs": _names(job.get("needs")), **({"calls": calls} if calls else {}),
-                     **_condition(job, lines.get(str(job_id), {}))})
+                     **_condition(job, lines.get(str(job_id), {})),
+                     **_ignores_failure(job.get("continue-on-error") is True, "continue-on-error: true")})
     return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs,
             **_github_paths(on)}
 
@@ -303,7 +304,8 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
                      "needs": _names(merged.get("needs")) if "needs" in merged else None, "stage": stage,
                      "manual": manual, "manual_rules": manual_rules,
                      "auto_rules": [] if merged.get("when") == "manual" else auto_rules,
-                     **_gitlab_paths(merged)})
+                     **_gitlab_paths(merged),
+                     **_ignores_failure(bool(merged.get("allow_failure")), "allow_failure")})
         sources_text += "\n" + _text(merged.get("rules"))
         for item in _list(merged.get("only")):
             if str(item) in _ONLY:
@@ -347,6 +349,12 @@ def _woodpecker_paths(when: Any) -> dict[str, list[str]]:
     return {"paths_ignore": list(dict.fromkeys(exclude))} if exclude else {}
 
 
+def _ignores_failure(ignored: bool, setting: str) -> dict[str, str]:
+    """``{"ignores_failure": setting}`` for a job whose failure does not stop what waits for it (GitHub
+    ``continue-on-error: true``, GitLab ``allow_failure``, Woodpecker ``failure: ignore``), else ``{}``."""
+    return {"ignores_failure": setting} if ignored else {}
+
+
 def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
     """The Workflow spec of a Woodpecker CI file (``steps:`` as a list or a mapping, or the older ``pipeline:``)."""
     if not isinstance(doc, dict):
@@ -369,7 +377,8 @@ def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
         needs = _names(step.get("depends_on")) if "depends_on" in step else list(previous)
         branches = _when_values(step.get("when"), "branch")
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env, "needs": needs,
-                     **({"branches": branches} if branches else {}), **_woodpecker_paths(step.get("when"))})
+                     **({"branches": branches} if branches else {}), **_woodpecker_paths(step.get("when")),
+                     **_ignores_failure(step.get("failure") == "ignore", "failure: ignore")})
         previous = [name]
         events += step_events
     triggers = list(dict.fromkeys(WOODPECKER_EVENTS.get(e, e) for e in events)) or ["push"]

@@ -265,3 +265,29 @@ def test_github_job_conditions_give_skippable_runs_anyway_and_line(tmp_path: Pat
     assert (op["image"]["skippable"], op["image"]["runs_anyway"], op["image"]["if_line"]) == (True, True, 10)
     assert (op["report"]["skippable"], op["report"]["runs_anyway"]) == (False, True)
     assert "skippable" not in op["plain"] and "if_line" not in op["plain"]
+
+
+def test_a_test_job_whose_failure_is_ignored_is_recorded_per_system(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/ci.yml": """
+            on: push
+            jobs:
+              test: {runs-on: ubuntu-latest, continue-on-error: true, steps: [{run: go test ./...}]}
+              strict: {continue-on-error: "${{ matrix.experimental }}", steps: [{run: make test}]}
+            """,
+        ".gitlab-ci.yml": """
+            unit: {stage: test, script: [make test], allow_failure: true}
+            lint: {stage: test, script: [make lint], allow_failure: false}
+            """,
+        ".woodpecker.yml": """
+            steps:
+              - {name: unit, image: golang, commands: [go test ./...], failure: ignore}
+              - {name: vet, image: golang, commands: [go vet ./...], failure: fail}
+            """,
+    })
+    github, gitlab, woodpecker = (jobs(found[p]) for p in (".github/workflows/ci.yml", ".gitlab-ci.yml",
+                                                            ".woodpecker.yml"))
+    assert github["test"]["ignores_failure"] == "continue-on-error: true"
+    assert "ignores_failure" not in github["strict"]  # an expression: not known to be true
+    assert gitlab["unit"]["ignores_failure"] == "allow_failure" and "ignores_failure" not in gitlab["lint"]
+    assert woodpecker["unit"]["ignores_failure"] == "failure: ignore" and "ignores_failure" not in woodpecker["vet"]

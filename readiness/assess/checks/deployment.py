@@ -326,10 +326,13 @@ def _at(wf: KubeObject, job: dict[str, Any]) -> str:
 
 
 def _bypass(ev: ClusterSnapshot, chain: list[Job], test: Job) -> list[str] | None:
-    """How a deploy runs without ``test``: the test job can be skipped by its ``if:`` and a job of the
-    chain that waits for it runs anyway (``always()`` / ``!failure()`` / ``!cancelled()``), so a skipped
-    test result lets the chain go on; None when the test job gates."""
+    """How a deploy runs without ``test`` passing: the test job's failure is ignored (GitHub
+    ``continue-on-error``, GitLab ``allow_failure``, Woodpecker ``failure: ignore``), or it can be skipped
+    by its ``if:`` and a job of the chain that waits for it runs anyway (``always()`` / ``!failure()`` /
+    ``!cancelled()``), so a skipped test result lets the chain go on; None when the test job gates."""
     tw, tj = test
+    if tj.get("ignores_failure"):  # it runs, but its failure stops nothing that waits for it
+        return [f"{tw.name} ({tj['name']}: {tj['ignores_failure']}, so a failing test does not stop the deploy)"]
     if not tj.get("skippable"):
         return None
     for w, j in chain:
@@ -339,17 +342,23 @@ def _bypass(ev: ClusterSnapshot, chain: list[Job], test: Job) -> list[str] | Non
     return None
 
 
-SKIPPABLE_GATE = 0.5  # the share of a gate a deploy earns when the tests it waits for can be skipped
+@dataclass(frozen=True)
+class DeployGate:
+    """deploy_tests_gate_deploys: the share of a gate (0..1) a deploy earns when the tests it waits for
+    can be skipped or their failure is ignored."""
+
+    skippable_gate_score: float = 0.5
 
 
-@check("deploy_tests_gate_deploys")
+@check("deploy_tests_gate_deploys", thresholds=DeployGate)
 def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of deploy jobs that wait for tests: they test themselves, need a test job (through
     ``needs``), or run on ``workflow_run`` after a workflow that tests. Rollbacks and previews are left out.
 
-    A test job is no gate when its ``if:`` can skip it and a job between it and the deploy runs
-    anyway (``always()``, ``!failure()``, ``!cancelled()``): such a deploy counts ``SKIPPABLE_GATE``
-    and the evidence gives both ``if:`` lines (file:line)."""
+    A test job is no gate when its failure is ignored (``continue-on-error``, ``allow_failure``,
+    ``failure: ignore``), or when its ``if:`` can skip it and a job between it and the deploy runs anyway
+    (``always()``, ``!failure()``, ``!cancelled()``): such a deploy counts the rubric's
+    ``skippable_gate_score`` and the evidence says why (the ``if:`` lines as file:line)."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     releases = _releases(ev)
@@ -375,9 +384,10 @@ def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     reason = f"{gated}/{len(releases)} deploy jobs wait for tests"
     reason += f"; not: {listing(ungated)}" if ungated else ""
     if bypassed:
-        reason += (f"; {listing(bypassed)} wait{'s' if len(bypassed) == 1 else ''} for tests that can be skipped: "
+        reason += (f"; {listing(bypassed)} wait{'s' if len(bypassed) == 1 else ''} for tests that can be skipped "
+                   "or fail: "
                    + "; ".join(bypass_evidence))
-    score = (gated + SKIPPABLE_GATE * len(bypassed)) / len(releases)
+    score = (gated + float(cfg["skippable_gate_score"]) * len(bypassed)) / len(releases)
     return fraction(score, reason, ungated + bypassed + bypass_evidence or [_ref(wf, j) for wf, j in releases])
 
 
