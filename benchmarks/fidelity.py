@@ -17,7 +17,9 @@ A fact reads the deployed view's snapshot of ``cluster`` (the default view), or 
 snapshot (``view: files``). Queries (all on stored rows, see ``evaluate``): ``clusters``,
 ``count: {kind, group?}``, ``names: {kind, group?}``, ``has: {kind, name, namespace?}``,
 ``alerts``, ``runbook_links: OUTCOME | all``, ``jobs_doing: ACTIVITY``, ``workflows``,
-``documents: TYPE``, ``recovery_targets`` (``path:line subject RTO/RPO h`` of each declared, not planned,
+``documents: TYPE``, ``runbooks`` (``path:line heading`` of each procedure under a "Runbooks" heading, the
+path of each runbook document without), ``runbook_alerts`` (``path:line alert`` of the alerts they name),
+``recovery_targets`` (``path:line subject RTO/RPO h`` of each declared, not planned,
 target), ``failed_builds``, ``not_followed`` (sources outside the repository),
 ``skipped: PATH`` (the reason of a skipped file, or None).
 
@@ -86,6 +88,13 @@ def evaluate(query: dict[str, Any], df: pl.DataFrame, coverage: pl.DataFrame, cl
         return sorted(w["path"] for w in _facts(df, "Workflow"))
     if op == "documents":
         return sum(1 for d in _facts(df, "Document") if d["type"] == arg)
+    if op == "runbooks":  # as docs_runbooks_count counts them: whole runbook documents, procedures under "Runbooks"
+        docs = _facts(df, "Document")
+        return sorted([f"{d['path']}:{r['line']} {r['heading']}" for d in docs for r in d.get("runbooks") or []]
+                      + [d["path"] for d in docs if d["type"] == "runbook" and not d.get("runbooks")])
+    if op == "runbook_alerts":
+        return sorted(f"{d['path']}:{r['line']} {a}" for d in _facts(df, "Document") for r in d.get("runbooks") or []
+                      for a in r["answers_alerts"])
     if op == "recovery_targets":
         return sorted(f"{d['path']}:{t['line']} {t['subject'] or '-'} "
                       + "/".join("-" if t[k] is None else f"{t[k]:g}" for k in ("rto_hours", "rpo_hours")) + " h"

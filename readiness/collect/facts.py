@@ -3,7 +3,8 @@
 Shapes are those of ``readiness.store.repofacts``. A document is what its headings show (``doc_type``;
 a runbook may also be filed under a ``runbooks/`` directory), its title is its first ``# ``
 heading, and the alerts it answers are listed in its front matter (``alerts:``) or named in
-backticks (``NodeNotReady``). ``runbook_links`` says, per alert ``runbook_url``, whether it resolves
+backticks (``NodeNotReady``); the procedures under a "Runbooks" heading of any document are runbooks of
+their own (``readiness.collect.runbooks``). ``runbook_links`` says, per alert ``runbook_url``, whether it resolves
 to a file of this repository and, if not, where it points.
 """
 
@@ -19,6 +20,7 @@ import yaml
 
 from readiness.collect.manifestfile import Loader, jsonable
 from readiness.collect.recovery import recovery_targets
+from readiness.collect.runbooks import section_runbooks
 from readiness.store.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
@@ -161,10 +163,14 @@ def _tested(value: Any) -> str | None:
         return None
 
 
-def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> Fact:
+def document(path: str, text: str, not_alerts: frozenset[str] = frozenset(),
+             declared_alerts: frozenset[str] = frozenset()) -> Fact:
     """The Document fact of a markdown file; ``not_alerts`` are CamelCase words that are not alerts (kinds).
-    Its ``recovery_targets`` are the RTO/RPO targets it declares (``readiness.collect.recovery``)."""
+    Its ``recovery_targets`` are the RTO/RPO targets it declares (``readiness.collect.recovery``); its
+    ``runbooks`` the procedures under a "Runbooks" heading (``readiness.collect.runbooks``), with the alerts
+    of ``declared_alerts`` (the repository's rules) each names; those alerts join its ``answers_alerts``."""
     meta, body = _front_matter(text)
+    inside = section_runbooks(body, declared_alerts, text[:len(text) - len(body)].count("\n") + 1)
     kind = doc_type(path, text)
     alerts: list[str] = []
     if kind == "runbook":
@@ -175,9 +181,10 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset()) -> 
             alerts = [w for w in _BACKTICKED.findall(body) if _is_alert_name(w, not_alerts)]
     tested = meta.get("last_tested", meta.get("last-tested", meta.get("lastTested")))
     title = _title(body) or (str(meta["title"]) if meta.get("title") else PurePosixPath(path).stem)
+    alerts += [a for r in inside for a in r["answers_alerts"]]
     return ("Document", path, {"path": path, "title": title, "type": kind, "covers": covers(body),
                                "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested),
-                               "recovery_targets": recovery_targets(body)})
+                               "recovery_targets": recovery_targets(body), "runbooks": inside})
 
 
 # Subjects a document can treat without being of a type of its own: what its title or a section says.

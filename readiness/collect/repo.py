@@ -36,6 +36,7 @@ from readiness.collect.live import snapshot_id
 from readiness.collect.manifestfile import manifests
 from readiness.collect.policy import version_of as policy_version
 from readiness.collect.reader import YAML, Files, repo_names, walk
+from readiness.collect.runbooks import rule_alerts
 from readiness.collect.sanitize import fact_fields, row_fields
 from readiness.collect.targets import check_name
 from readiness.collect.writer import SnapshotWriter, check_target
@@ -137,6 +138,19 @@ def _skipped_coverage(rel: str, reason: str, text: str) -> list[dict[str, Any]]:
             for av, kind in pairs]
 
 
+_RUNBOOKS_WORD = re.compile(r"^#{1,6}.*\b(?:runbooks?|playbooks?)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _declared_alerts(reader: Files) -> frozenset[str]:
+    """The alerts the repository's rules declare (PrometheusRules and Prometheus rule files), in any YAML file
+    outside CI directories: what a runbook inside a larger document may name (``readiness.collect.runbooks``)."""
+    names: set[str] = set()
+    for rel in reader.files:
+        if rel.endswith(YAML) and not rel.startswith((".github/", ".gitlab", ".woodpecker")):
+            names.update(a for doc in reader.yaml(rel) or [] for a in rule_alerts(doc))
+    return frozenset(names)
+
+
 def _repo_facts(root: Path, reader: Files, not_alerts: frozenset[str]) -> tuple[list[facts.Fact], list[str]]:
     """Facts of the whole repository, and the files they were read from (for coverage)."""
     files = reader.files
@@ -144,9 +158,14 @@ def _repo_facts(root: Path, reader: Files, not_alerts: frozenset[str]) -> tuple[
     found += facts.dependency_bots(set(files))
     found += facts.infrastructure(files)
     found += facts.charts(files, reader.yaml)
+    markdown: dict[str, str] = {}
     for rel in files:
         if rel.lower().endswith(facts.MARKDOWN) and (text := reader.text(rel)) is not None:
-            found.append(facts.document(rel, text, not_alerts))
+            markdown[rel] = text
+    declared = _declared_alerts(reader) if any(_RUNBOOKS_WORD.search(t) for t in markdown.values()) else frozenset()
+    for rel in files:
+        if rel in markdown:
+            found.append(facts.document(rel, markdown[rel], not_alerts, declared))
         elif PurePosixPath(rel).name in facts.COVERAGE_FILES:
             report = facts.coverage_report(root, rel)
             if isinstance(report, str):

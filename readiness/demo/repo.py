@@ -62,7 +62,7 @@ def workflows(week: int) -> list[Obj]:
 def _doc(path: str, title: str, kind: str, alerts: tuple[str, ...] = (), tested: str | None = None) -> Obj:
     return obj(REPO_API, "Document", path,
                spec={"path": path, "title": title, "type": kind, "covers": [], "answers_alerts": list(alerts),
-                     "last_tested": tested, "recovery_targets": []})
+                     "last_tested": tested, "recovery_targets": [], "runbooks": []})
 
 
 def documents(week: int) -> list[Obj]:

@@ -19,6 +19,8 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   "last_tested": "YYYY-MM-DD"|None, "recovery_targets": [{"line", "section", "subject", "rto_hours",
   "rpo_hours", "planned": bool}]}``: the RTO/RPO targets it declares, in hours, one per table row or
   list (``readiness.collect.recovery``); ``planned`` when they sit under planned work ("Week 2", "Deliverables").
+  ``runbooks``: ``[{"heading", "line", "answers_alerts": [str]}]``, the procedures under a "Runbooks" heading,
+  each a runbook of its own (``readiness.collect.runbooks``); their alerts are in the document's ``answers_alerts``.
 - ``CoverageReport``: ``{"path", "line_rate": float in [0, 1]}``
 - ``Chart``: ``{"path", "name", "version", "dependencies": [{"name", "version", "alias", "condition"}]}``:
   a Helm chart of the repository; its dependencies are components it declares (facts, not objects).

@@ -45,3 +45,18 @@ def test_the_shared_matcher_reads_path_and_title_case_insensitively() -> None:
     assert runbook_about(ev, "HIGH cpu", "x", "none").status == "pass"  # title, any case
     assert runbook_about(ev, r"runbooks/high-", "x", "none").status == "pass"  # path
     assert runbook_about(ev, "disk", "x", "none").reason == "none"
+
+
+def test_runbooks_inside_larger_documents_are_named_by_their_heading() -> None:
+    plan = {"apiVersion": f"{REPO_GROUP}/v1", "kind": "Document", "metadata": {"name": "docs/plan.md"},
+            "spec": {"path": "docs/plan.md", "title": "Shop plan", "type": "runbook",
+                     "runbooks": [{"heading": "7.1 Restore", "line": 3, "answers_alerts": []},
+                                  {"heading": "7.2 API down", "line": 9, "answers_alerts": ["ApiDown"]}]}}
+    ev = ClusterSnapshot("c", DEFAULT_TIME, rows([RUNBOOK, plan], "c", DEFAULT_TIME, "repo"))
+    result = run(REGISTRY["docs_runbooks_count"], ev, CheckThresholds("docs_runbooks_count", {"min_runbooks": 4}))
+    # a runbook document holding procedures under "Runbooks" counts them, not itself once more
+    assert result.evidence == ("docs/runbooks/high-cpu.md", "docs/plan.md#7.1 Restore", "docs/plan.md#7.2 API down")
+    assert result.reason == "3 runbooks of 4 wanted (2 of them sections of 1 larger document)"
+    assert result.score == 0.75
+    sec = run(REGISTRY["sec_incident_runbook"], ev, CheckThresholds("sec_incident_runbook"))
+    assert sec.reason == "no security incident runbook (3 runbooks in the repository)"

@@ -367,7 +367,7 @@ def test_bots_iac_coverage_and_documents(collected: tuple[Path, pl.DataFrame]) -
     assert docs["docs/runbooks/node-not-ready.md"] == {
         "path": "docs/runbooks/node-not-ready.md", "title": "Node not ready", "type": "runbook", "covers": [],
         "answers_alerts": ["NodeNotReady", "KubeNodeUnreachable"], "last_tested": "2026-02-20",
-        "recovery_targets": []}
+        "recovery_targets": [], "runbooks": []}
     backup = docs["docs/runbooks/backup-failed.md"]
     assert (backup["title"], backup["last_tested"]) == ("Backup failed", None)
     # backticked CamelCase names are alerts; Kubernetes kinds are not
@@ -375,7 +375,7 @@ def test_bots_iac_coverage_and_documents(collected: tuple[Path, pl.DataFrame]) -
     # a README's claims are not evidence: it is a document of type other, answering nothing
     assert docs["README.md"] == {"path": "README.md", "title": "Homelab", "type": "other", "covers": [],
                                  "answers_alerts": [],
-                                 "last_tested": None, "recovery_targets": []}
+                                 "last_tested": None, "recovery_targets": [], "runbooks": []}
     types = {p: d["type"] for p, d in docs.items()}
     assert types["docs/architecture/overview.md"] == "architecture"
     assert types["docs/architecture/cluster-topology.md"] == "topology"

@@ -384,6 +384,27 @@ def documents(ev: ClusterSnapshot, *types: str) -> list[KubeObject]:
     return [d for d in repo(ev, "Document") if (d.spec or {}).get("type") in types]
 
 
+def runbooks(ev: ClusterSnapshot) -> list[tuple[str, KubeObject]]:
+    """(name, document) of every runbook in the repository, as a reader counts them: each procedure under a
+    "Runbooks" heading (Document ``runbooks``, ``readiness.collect.runbooks``) is one, named
+    ``path#heading``; a Document of type ``runbook`` without such procedures is one, named by its path.
+    ``MalformedFieldError`` when ``runbooks`` is not a list of objects with a string heading."""
+    out: list[tuple[str, KubeObject]] = []
+    for d in repo(ev, "Document"):
+        spec = mapping(d, "spec", d.spec)
+        inside = spec.get("runbooks") or []
+        if not isinstance(inside, list):
+            raise MalformedFieldError(d.ref, "spec.runbooks", inside, "a list")
+        for r in inside:
+            heading = mapping(d, "spec.runbooks", r).get("heading")
+            if not isinstance(heading, str) or not heading:
+                raise MalformedFieldError(d.ref, "spec.runbooks.heading", heading, "a heading's text")
+            out.append((f"{d.name}#{heading}", d))
+        if not inside and spec.get("type") == "runbook":
+            out.append((d.name, d))
+    return out
+
+
 def covering(ev: ClusterSnapshot, topic: str) -> list[KubeObject]:
     """Documents in the repository about ``topic``: of that type, or with a heading on it (their
     ``covers``, ``readiness.collect.facts.SECTION_TOPICS``: an operations guide's "## Escalation
@@ -412,20 +433,21 @@ def recovery_targets(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
 
 
 def runbook_about(ev: ClusterSnapshot, pattern: str, what: str, none: str, topic: str | None = None) -> Result:
-    """Whether a runbook on a subject exists in the repository: a Document of type ``runbook``
-    whose path or title matches ``pattern`` (a regular expression, case-insensitive), or any
-    Document whose headings treat ``topic`` (its ``covers``, e.g. ``disaster_recovery``).
+    """Whether a runbook on a subject exists in the repository: a runbook (``runbooks``: a Document of type
+    ``runbook``, or a procedure under a document's "Runbooks" heading) whose name (path, or ``path#heading``)
+    or document title matches ``pattern`` (a regular expression, case-insensitive), or any Document whose
+    headings treat ``topic`` (its ``covers``, e.g. ``disaster_recovery``).
 
-    Pass naming the first such document (``what`` + its path; evidence: every match);
+    Pass naming the first such runbook or document (``what`` + its name; evidence: every match);
     ``unknown`` when the repository's documents could not be read (forbidden, error, partial),
     since the runbook may be among them; else fail with the reason ``none``. A Document whose
     spec is not an object raises ``MalformedFieldError`` (the evaluation's unknown).
     """
-    found = [d for d in documents(ev, "runbook")
-             if re.search(pattern, f"{d.name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
-    found += [d for d in (covering(ev, topic) if topic else []) if d not in found]
+    found = [name for name, d in runbooks(ev)
+             if re.search(pattern, f"{name} {mapping(d, 'spec', d.spec).get('title', '')}", re.I)]
+    found += [d.name for d in (covering(ev, topic) if topic else []) if d.name not in found]
     if found:
-        return passed(f"{what} {found[0].name}", [d.name for d in found])
+        return passed(f"{what} {found[0]}", found)
     if ev.unreadable((REPO_GROUP, "Document")):
         return unknown("repository documents could not be read")
     return failed(none)

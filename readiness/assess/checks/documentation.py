@@ -16,7 +16,7 @@ from readiness.assess.checks.base import (
     passed,
     unknown,
 )
-from readiness.assess.checks.common import REPO_GROUP, attested, covering, documents, listing, repo
+from readiness.assess.checks.common import REPO_GROUP, attested, covering, listing, repo, runbooks
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,20 @@ def topology(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("docs_runbooks_count", thresholds=RunbooksCount)
 def runbooks_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks)."""
+    """At least min_runbooks runbooks in the repository (partial: runbooks / min_runbooks), counted as a
+    reader does (``runbooks``): a runbook document is one, each procedure under a document's "Runbooks"
+    heading is one (evidence ``path#heading``)."""
     if blind := _blind(ev):
         return blind
-    runbooks = documents(ev, "runbook")
+    found = [name for name, _ in runbooks(ev)]
     wanted = cfg["min_runbooks"]
-    return fraction(len(runbooks) / wanted if wanted else 1.0,
-                    f"{len(runbooks)} runbooks of {wanted} wanted", [d.name for d in runbooks])
+    inside = sum("#" in name for name in found)
+    reason = f"{len(found)} runbooks of {wanted} wanted"
+    if inside:
+        docs = len({name.split("#", 1)[0] for name in found if "#" in name})
+        where = f"{docs} larger document{'s' if docs > 1 else ''}"
+        reason += f" (sections of {where})" if inside == len(found) else f" ({inside} of them sections of {where})"
+    return fraction(len(found) / wanted if wanted else 1.0, reason, found)
 
 
 def _tested(doc: KubeObject) -> date | None:
@@ -103,21 +110,22 @@ def _tested(doc: KubeObject) -> date | None:
 
 @check("docs_runbooks_tested", thresholds=RunbooksTested)
 def runbooks_tested(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """At least min_share of the runbooks were tested within max_age_days (partial below)."""
+    """At least min_share of the runbooks (``runbooks``; a runbook inside a larger document was tested when
+    that document was) were tested within max_age_days (partial below)."""
     if blind := _blind(ev):
         return blind
-    runbooks = documents(ev, "runbook")
-    if not runbooks:
+    found = runbooks(ev)
+    if not found:
         return failed("no runbooks, so none was tested")
     since = ev.day - timedelta(days=cfg["max_age_days"])
-    tested = [d for d in runbooks if (t := _tested(d)) is not None and since <= t <= ev.day]
-    share = len(tested) / len(runbooks)
-    reason = f"{len(tested)}/{len(runbooks)} runbooks tested in the last {cfg['max_age_days']} days"
-    untested = [d for d in runbooks if d not in tested]
-    reason += f"; not: {listing((d.name for d in untested), 2)}" if untested else ""
+    tested = [name for name, d in found if (t := _tested(d)) is not None and since <= t <= ev.day]
+    share = len(tested) / len(found)
+    reason = f"{len(tested)}/{len(found)} runbooks tested in the last {cfg['max_age_days']} days"
+    untested = [name for name, _ in found if name not in tested]
+    reason += f"; not: {listing(untested, 2)}" if untested else ""
     if share >= cfg["min_share"]:
-        return passed(reason, [d.name for d in tested])
-    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, [d.name for d in untested])
+        return passed(reason, tested)
+    return fraction(share / cfg["min_share"] if cfg["min_share"] else 1.0, reason, untested)
 
 
 @check("docs_oncall")

@@ -34,12 +34,12 @@ from readiness.assess.checks.common import (
     conditional_result,
     declared,
     declared_only,
-    documents,
     job_present,
     listing,
     plural,
     repo,
     runbook_about,
+    runbooks,
     running,
     where,
     workloads,
@@ -536,5 +536,5 @@ def incident_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     or a document whose heading treats a security incident (Document ``covers``
     ``security_incident``), exists in the repository; unknown when its documents could not be read."""
     return runbook_about(ev, cfg["pattern"], "security runbook",
-                         f"no security incident runbook ({len(documents(ev, 'runbook'))} runbooks in the repository)",
+                         f"no security incident runbook ({len(runbooks(ev))} runbooks in the repository)",
                          topic="security_incident")
