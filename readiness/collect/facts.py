@@ -166,7 +166,8 @@ def _tested(value: Any) -> str | None:
 def document(path: str, text: str, not_alerts: frozenset[str] = frozenset(),
              declared_alerts: frozenset[str] = frozenset()) -> Fact:
     """The Document fact of a markdown file; ``not_alerts`` are CamelCase words that are not alerts (kinds).
-    Its ``recovery_targets`` are the RTO/RPO targets it declares (``readiness.collect.recovery``); its
+    Its ``recovery_targets`` are the RTO/RPO targets it declares (``readiness.collect.recovery``), ``draft``
+    (present only when true) whether it says it is a draft or a proposal ("**Status:** Draft"); its
     ``runbooks`` the procedures under a "Runbooks" heading (``readiness.collect.runbooks``), with the alerts
     of ``declared_alerts`` (the repository's rules) each names; those alerts join its ``answers_alerts``."""
     meta, body = _front_matter(text)
@@ -184,7 +185,21 @@ def document(path: str, text: str, not_alerts: frozenset[str] = frozenset(),
     alerts += [a for r in inside for a in r["answers_alerts"]]
     return ("Document", path, {"path": path, "title": title, "type": kind, "covers": covers(body),
                                "answers_alerts": list(dict.fromkeys(alerts)), "last_tested": _tested(tested),
-                               "recovery_targets": recovery_targets(body), "runbooks": inside})
+                               "recovery_targets": recovery_targets(body), "runbooks": inside,
+                               **({"draft": True} if _draft(meta, body) else {})})
+
+
+# "**Status:** Draft", "Status: Proposed", "| Status | WIP |" near the top, or front matter ``status: draft``.
+_DRAFT = r"(?:draft|proposed|proposal|wip|work in progress|rfc|in review|under review)\b"
+_STATUS_LINE = re.compile(r"^\W*status\W*[:|]\W*" + _DRAFT, re.I)
+
+
+def _draft(meta: dict[str, Any], body: str) -> bool:
+    """Whether a document says it is a draft (not adopted): its front matter's ``status``, or a status line
+    among its first 15 lines."""
+    if re.match(_DRAFT, str(meta.get("status") or ""), re.I):
+        return True
+    return any(_STATUS_LINE.match(line) for line in body.splitlines()[:15])
 
 
 # Subjects a document can treat without being of a type of its own: what its title or a section says.

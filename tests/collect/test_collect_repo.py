@@ -457,6 +457,20 @@ def test_doc_types_by_folder_and_headings_never_by_file_name() -> None:
     assert doc_type("docs/e.md", "# Notes\n```\n# Troubleshooting\n```\n") == "other"
 
 
+def test_a_document_that_says_it_is_a_draft() -> None:
+    from readiness.collect.facts import document
+
+    def draft(text: str) -> bool:
+        return document("docs/plan.md", text)[2].get("draft") is True
+
+    assert draft("# Reliability plan\n\n**Author:** SRE  \n**Status:** Draft  \n\n## Targets\n")
+    assert draft("---\nstatus: proposed\n---\n# Plan\n")
+    assert draft("# Plan\n\n| Field | Value |\n|---|---|\n| Status | WIP |\n")
+    assert not draft("# Plan\n\n**Status:** Approved\n")
+    assert not draft("# Status of the migration\n\nThe draft was merged.\n")  # words, not a status line
+    assert not draft("# Plan\n" + "text\n" * 20 + "Status: draft\n")  # far below the top: not its status
+
+
 
 def test_a_directory_without_manifests_is_an_error_naming_it(tmp_path: Path) -> None:
     empty = tmp_path / "empty"

@@ -418,6 +418,10 @@ def _documented(targets: list[tuple[str, dict[str, Any]]], cfg: CheckThresholds)
         reason += f"; no {' or '.join(missing)} declared"
     if not over and not missing:
         reason += f"; every target within RTO {_hours(limit['rto'])} / RPO {_hours(limit['rpo'])}"
+    drafts = list(dict.fromkeys(p for p, t in targets if t.get("draft")))
+    if drafts:
+        reason += (f"; {listing(drafts)} {'says it is a draft' if len(drafts) == 1 else 'say they are drafts'}: "
+                   "proposed targets, not adopted ones")
     score = (len(targets) - len(over)) / len(targets) * (0.5 if missing else 1.0)
     return fraction(score, reason, files)
 

@@ -416,7 +416,8 @@ def covering(ev: ClusterSnapshot, topic: str) -> list[KubeObject]:
 def recovery_targets(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
     """(document path, target) for every RTO/RPO target the repository's documents declare or plan
     (Document ``recovery_targets``: ``line``, ``section``, ``subject``, ``rto_hours``, ``rpo_hours``,
-    ``planned``; ``readiness.collect.recovery``). ``MalformedFieldError`` for a target that is not an
+    ``planned``; ``readiness.collect.recovery``; and ``draft``: its document says it is a draft).
+    ``MalformedFieldError`` for a target that is not an
     object or an hours value that is not a number."""
     out = []
     for d in repo(ev, "Document"):
@@ -428,7 +429,7 @@ def recovery_targets(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
             for key in ("rto_hours", "rpo_hours"):
                 if t.get(key) is not None and (isinstance(t[key], bool) or not isinstance(t[key], int | float)):
                     raise MalformedFieldError(d.ref, f"spec.recovery_targets.{key}", t[key], "a number of hours")
-            out.append((d.name, t))
+            out.append((d.name, {**t, "draft": mapping(d, "spec", d.spec).get("draft") is True}))
     return out
 
 
