@@ -8,9 +8,11 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 
 - ``Workflow``: ``{"system": "github-actions"|"gitlab-ci"|"woodpecker", "path", "triggers": [str],
   "jobs": [{"name", "does": [ACTIVITY...], "environment": str|None, "needs": [str]}]}``; jobs may
-  also carry ``calls`` (GitHub: reusable workflows of this repository it calls; their activities
-  are in ``does``), ``stage``, ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the
-  ``rules: if:`` under which it waits for a person, and those under which it runs by itself),
+  also carry ``sast`` (GitHub: [{"tool", "analyser", "config", "blocking"}], linters whose configuration in
+  the repository enables a security analyser, ``readiness.collect.lintconfig``), ``calls`` (GitHub:
+  reusable workflows of this repository it calls; their activities are in ``does``), ``stage``,
+  ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the ``rules: if:`` under which it waits for
+  a person, and those under which it runs by itself),
   ``branches`` (Woodpecker). A reusable GitHub workflow has the trigger ``workflow_call``. GitLab
   ``needs`` without an explicit list are the jobs of the earlier stages.
 - ``DependencyBot``: ``{"tool": "renovate"|"dependabot", "path"}``

@@ -265,3 +265,60 @@ def test_github_job_conditions_give_skippable_runs_anyway_and_line(tmp_path: Pat
     assert (op["image"]["skippable"], op["image"]["runs_anyway"], op["image"]["if_line"]) == (True, True, 10)
     assert (op["report"]["skippable"], op["report"]["runs_anyway"]) == (False, True)
     assert "skippable" not in op["plain"] and "if_line" not in op["plain"]
+
+
+def test_linters_whose_configuration_enables_a_security_analyser_do_sast(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/go.yml": """
+            on: [push]
+            env: {SVC: services/api}
+            jobs:
+              lint:
+                defaults: {run: {working-directory: "${{ env.SVC }}/cmd"}}
+                steps:
+                - uses: golangci/golangci-lint-action@v6
+                  with: {working-directory: "${{ env.SVC }}/cmd", args: --timeout=5m --config=../lint.yml}
+                  continue-on-error: true
+              vet:
+                steps:
+                - run: golangci-lint run ./...
+                  working-directory: tools/cmd
+              everything:
+                steps: [{run: golangci-lint run -c tools/all.yml}]
+              cli:
+                steps: [{run: golangci-lint run -E gosec,errcheck}]
+              unresolved:
+                steps:
+                - uses: golangci/golangci-lint-action@v6
+                  with: {working-directory: "${{ inputs.dir }}", args: --config=../lint.yml}
+            """,
+        ".github/workflows/py.yml": """
+            on: [push]
+            jobs:
+              ruff:
+                steps: [{run: "pip install ruff mypy\\nruff check app", working-directory: app}]
+              plain:
+                steps: [{run: "pip install ruff\\nruff format --check ."}]
+            """,
+        "services/api/lint.yml": "linters:\n  enable: [govet, gosec]\n",
+        # found in the parent of tools/cmd: golangci-lint searches upwards
+        "tools/.golangci.yaml": "linters:\n  enable-all: true\n  disable: [gosec]\n",
+        "tools/all.yml": "version: '2'\nlinters:\n  default: all\n",
+        "app/pyproject.toml": "[project]\nname = 'app'\n",  # no [tool.ruff]: ruff looks further up
+        "ruff.toml": "[lint]\nextend-select = ['S608', 'B']\n",
+    })
+    go = jobs(found[".github/workflows/go.yml"])
+    assert go["lint"]["does"] == ["sast"]
+    assert go["lint"]["sast"] == [{"tool": "golangci-lint", "analyser": "gosec", "config": "services/api/lint.yml",
+                                   "blocking": False}]
+    assert "sast" not in go["vet"]  # enable-all, but gosec disabled in tools/.golangci.yaml
+    assert go["vet"]["does"] == []
+    assert go["everything"]["sast"][0]["config"] == "tools/all.yml"
+    assert go["cli"]["sast"] == [{"tool": "golangci-lint", "analyser": "gosec", "config": "command line",
+                                  "blocking": True}]
+    assert go["unresolved"]["does"] == []  # the working directory is an input: nothing says what it reads
+    py = jobs(found[".github/workflows/py.yml"])
+    assert py["ruff"]["sast"] == [{"tool": "ruff", "analyser": "flake8-bandit (S rules)", "config": "ruff.toml",
+                                   "blocking": True}]
+    assert py["plain"]["does"] == []  # installing ruff and formatting analyse nothing for security
+
