@@ -322,3 +322,20 @@ def test_linters_whose_configuration_enables_a_security_analyser_do_sast(tmp_pat
                                    "blocking": True}]
     assert py["plain"]["does"] == []  # installing ruff and formatting analyse nothing for security
 
+
+@pytest.mark.parametrize(("files", "count"), [
+    ({"apps/podinfo.yaml": "kind: HelmRelease\n", "scripts/validate.sh": "", "hack/gen.py": "",
+      "Makefile": "lint:\n\tyamllint .\nVERSION := 1\n"}, 0),
+    ({"Makefile": "lint:\n\tyamllint .\nbuild: lint\n\tgo build ./...\n"}, 1),
+    ({"api/Dockerfile.dev": "", "cmd/main.go": "", "web/package.json": "{}"}, 3),
+])
+def test_build_inputs(tmp_path: Path, files: dict[str, str], count: int) -> None:
+    from readiness.collect import facts
+    from readiness.collect.reader import walk
+
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    kind, name, spec = facts.build_inputs(tmp_path, walk(tmp_path))
+    assert (kind, name, spec["count"], len(spec["files"])) == ("BuildInputs", "build-inputs", count, count)
+    assert "go.mod" in spec["looked_for"]
