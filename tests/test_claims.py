@@ -360,6 +360,10 @@ HOMELAB_CONTRADICTED = {
     # "RTO/RPO defined: No recovery targets": docs/sre/homepage-reliability-plan.md "### 5.1 Backup Strategy",
     # a table with RTO and RPO columns: PostgreSQL 30 min / 1 hour, PostgreSQL WAL 15 min / 5 min (Redis N/A)
     "RTO/RPO defined",
+    # "SAST: No static application security testing": .github/workflows/operator-knative-lambda.yml:248-256
+    # (job lint) runs golangci-lint with ../.golangci.yml, and flux/infrastructure/knative-lambda-operator/src/
+    # .golangci.yml:18 enables gosec (a security analyser; the step has continue-on-error, so it only reports)
+    "SAST",
 }
 
 

@@ -4,7 +4,9 @@ Woodpecker CI).
 What a job does is detected from the text of its steps (``run``, ``uses``, ``with``, step names;
 GitLab's ``script``s and ``image``; Woodpecker's ``commands`` and ``image``), never from the job's
 id alone and never from a README. SAST is a tool that analyses code (CodeQL's analyze, Semgrep,
-gosec, Bandit...), never an upload of someone else's SARIF. A job that creates a throwaway cluster
+gosec, Bandit...), or a linter whose configuration in the repository enables a security analyser
+(``readiness.collect.lintconfig``: golangci-lint with gosec, ruff with the bandit rules), never an upload
+of someone else's SARIF. A job that creates a throwaway cluster
 (kind, k3d, minikube) and installs into it is an end-to-end test, not a deploy. A job that writes a
 new image tag into the manifests (``kustomize edit set image``, ``yq`` or ``sed`` on an image or
 ``newTag``) and pushes the commit is a deploy: Flux or Argo CD applies what it commits.
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from readiness.collect import lintconfig
 from readiness.store.repofacts import ACTIVITIES
 
 Job = dict[str, Any]
@@ -101,6 +104,10 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _environment(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
@@ -174,10 +181,54 @@ def _condition(job: dict[str, Any], lines: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def github_workflow(path: str, doc: Any, text: str | None = None) -> dict[str, Any] | None:
+_ENV_REF = re.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
+
+
+def _resolved(value: Any, env: dict[str, Any]) -> str | None:
+    """``value`` with its ``${{ env.X }}`` replaced from ``env``; None when another expression remains."""
+    if value is None:
+        return None
+    out = _ENV_REF.sub(lambda m: str(env.get(m.group(1), m.group(0))), str(value))
+    return None if "${{" in out else out
+
+
+def _workdir(value: Any, env: dict[str, Any]) -> str | None:
+    return "." if value in (None, "") else _resolved(value, env)
+
+
+def _run_dir(doc: dict[str, Any]) -> Any:
+    """A workflow's or job's ``defaults.run.working-directory``."""
+    run = (doc.get("defaults") or {}).get("run") if isinstance(doc.get("defaults"), dict) else None
+    return run.get("working-directory") if isinstance(run, dict) else None
+
+
+def _linter_sast(root: Path, doc: dict[str, Any], job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The security analysers a GitHub job's linters run, by the configuration the repository gives them
+    (``readiness.collect.lintconfig``), each with ``blocking``: False under ``continue-on-error: true``."""
+    out = []
+    for step in _list(job.get("steps")):
+        if not isinstance(step, dict):
+            continue
+        env = {**_mapping(doc.get("env")), **_mapping(job.get("env")), **_mapping(step.get("env"))}
+        inputs = _mapping(step.get("with"))
+        if isinstance(step.get("uses"), str):
+            found = lintconfig.in_action(root, step["uses"], inputs, _workdir(inputs.get("working-directory"), env))
+        elif isinstance(step.get("run"), str):
+            where = step.get("working-directory") or _run_dir(job) or _run_dir(doc)
+            found = lintconfig.in_run(root, _workdir(where, env), step["run"])
+        else:
+            continue
+        lenient = step.get("continue-on-error") is True or job.get("continue-on-error") is True
+        out += [{**f, "blocking": not lenient} for f in found]
+    return out
+
+
+def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | None = None) -> dict[str, Any] | None:
     """The Workflow spec of a GitHub Actions file, or None when ``doc`` is not a workflow.
 
-    ``text`` (the file's text) gives the lines of the jobs' ``if:`` conditions."""
+    ``text`` (the file's text) gives the lines of the jobs' ``if:`` conditions; ``root`` (the repository)
+    the linter configurations that make a lint job SAST (its ``sast``: [{"tool", "analyser", "config",
+    "blocking"}])."""
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
         return None
     on = doc.get("on", doc.get("true"))  # YAML 1.1 reads the key `on` as true
@@ -195,7 +246,11 @@ def github_workflow(path: str, doc: Any, text: str | None = None) -> dict[str, A
         env = _environment(job.get("environment"))
         uses = job.get("uses")
         calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
-        jobs.append({"name": str(job_id), "does": activities("\n".join(parts), env), "environment": env,
+        linters = _linter_sast(root, doc, job) if root is not None else []
+        does = activities("\n".join(parts), env)
+        if linters and "sast" not in does:
+            does = [a for a in ACTIVITIES if a in {*does, "sast"}]
+        jobs.append({"name": str(job_id), "does": does, "environment": env, **({"sast": linters} if linters else {}),
                      "needs": _names(job.get("needs")), **({"calls": calls} if calls else {}),
                      **_condition(job, lines.get(str(job_id), {})),
                      **_ignores_failure(job.get("continue-on-error") is True, "continue-on-error: true")})
@@ -402,7 +457,7 @@ def workflows(root: Path, files: list[str], load: Callable[[str], list[Any] | No
     for rel in files:
         if rel.startswith(".github/workflows/") and rel.endswith((".yml", ".yaml")) and rel.count("/") == 2:
             docs = load(rel)
-            spec = github_workflow(rel, docs[0], _read(root / rel)) if docs else None
+            spec = github_workflow(rel, docs[0], _read(root / rel), root) if docs else None
             if spec:
                 out.append(spec)
     _inline_calls(out)

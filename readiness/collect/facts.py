@@ -89,6 +89,41 @@ def infrastructure(files: list[str]) -> list[Fact]:
     return out
 
 
+# What a repository builds from (``build_inputs``): container files, build configurations, and code a
+# compiler reads. Scripts (shell, Python, JavaScript) alone run as they are and are not counted.
+BUILD_FILES = ("Dockerfile", "Containerfile", "go.mod", "package.json", "pyproject.toml", "setup.py", "Cargo.toml",
+               "pom.xml", "build.gradle", "build.gradle.kts", "CMakeLists.txt", "jsonnetfile.json")
+BUILD_SUFFIXES = (".dockerfile", ".containerfile", ".go", ".rs", ".java", ".kt", ".scala", ".c", ".cc", ".cpp",
+                  ".cs", ".csproj", ".swift", ".ts", ".tsx", ".jsonnet", ".libsonnet")
+MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
+_BUILD_TARGET = re.compile(r"^(?:build|all|images?|docker|container|compile|release|dist|package|bin)\b[\w./-]*"
+                           r"(?:\s+[\w./-]+)*\s*::?(?!=)", re.MULTILINE)
+BUILD_LOOKED_FOR = ("Dockerfile or Containerfile", *BUILD_FILES[2:], "a Makefile with a build target",
+                    "compiled source code (" + ", ".join(s for s in BUILD_SUFFIXES if s not in (
+                        ".dockerfile", ".containerfile")) + ")")
+
+
+def _build_input(root: Path, rel: str) -> bool:
+    name = PurePosixPath(rel).name
+    if name in BUILD_FILES or name.lower().endswith(BUILD_SUFFIXES) or name.startswith(("Dockerfile.",
+                                                                                         "Containerfile.")):
+        return True
+    if name in MAKEFILES:
+        try:
+            return bool(_BUILD_TARGET.search((root / rel).read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            return True  # unreadable: it may well build something
+    return False
+
+
+def build_inputs(root: Path, files: list[str], limit: int = 20) -> Fact:
+    """The ``BuildInputs`` fact: the files of the repository something is built from (``BUILD_LOOKED_FOR``),
+    the first ``limit`` of them by path and their count; a repository of manifests only has none."""
+    found = [f for f in files if _build_input(root, f)]
+    return ("BuildInputs", "build-inputs", {"files": found[:limit], "count": len(found),
+                                            "looked_for": list(BUILD_LOOKED_FOR)})
+
+
 def headings(body: str) -> list[tuple[int, str]]:
     """(level, text) of every markdown heading outside code fences, text lowercased without emphasis/emoji
     (a question keeps its ``?``)."""

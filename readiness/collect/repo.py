@@ -213,6 +213,7 @@ class _Snapshot:
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
         self.fact(*facts.runbook_links(self.rules, RepoPaths(reader.files), repo_names(reader.root)))
+        self.fact(*facts.build_inputs(reader.root, reader.files))
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]
         cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}

@@ -8,9 +8,11 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 
 - ``Workflow``: ``{"system": "github-actions"|"gitlab-ci"|"woodpecker", "path", "triggers": [str],
   "jobs": [{"name", "does": [ACTIVITY...], "environment": str|None, "needs": [str]}]}``; jobs may
-  also carry ``calls`` (GitHub: reusable workflows of this repository it calls; their activities
-  are in ``does``), ``stage``, ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the
-  ``rules: if:`` under which it waits for a person, and those under which it runs by itself),
+  also carry ``sast`` (GitHub: [{"tool", "analyser", "config", "blocking"}], linters whose configuration in
+  the repository enables a security analyser, ``readiness.collect.lintconfig``), ``calls`` (GitHub:
+  reusable workflows of this repository it calls; their activities are in ``does``), ``stage``,
+  ``manual``, ``manual_rules`` and ``auto_rules`` (GitLab: the ``rules: if:`` under which it waits for
+  a person, and those under which it runs by itself),
   ``branches`` (Woodpecker). A reusable GitHub workflow has the trigger ``workflow_call``. GitLab
   ``needs`` without an explicit list are the jobs of the earlier stages.
 - ``DependencyBot``: ``{"tool": "renovate"|"dependabot", "path"}``
@@ -35,6 +37,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
   "unfollowed": str | None}``; ``unfollowed`` says why an Argo CD source was not followed.
+- ``BuildInputs`` (one per snapshot, name ``build-inputs``): ``{"files": [path] (the first 20), "count": int,
+  "looked_for": [str]}``: the files something is built from (Dockerfiles, build configurations such as go.mod
+  or package.json, a Makefile with a build target, compiled source code; ``readiness.collect.facts``); a
+  repository of manifests only has none, and nothing for CI to build.
 
 Objects of a repo snapshot carry the annotations ``readiness.dev/source-path`` (the file that
 declared them) and, in the deployed view, ``readiness.dev/applied-by`` (the Kustomization or
@@ -74,7 +80,8 @@ LABELS_ANNOTATION = "readiness.dev/only-clusters-labelled"
 LABELS_AT_ANNOTATION = "readiness.dev/only-clusters-labelled-file"
 LABELS_LINE_ANNOTATION = "readiness.dev/only-clusters-labelled-line"
 
-KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
+KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build",
+         "BuildInputs")
 VIEWS = ("deployed", "files")
 # Where an alert's runbook_url points (``RunbookLinks``).
 LINK_OUTCOMES = ("resolves", "missing-here", "other-repository", "placeholder", "external")

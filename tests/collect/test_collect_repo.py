@@ -309,7 +309,8 @@ def test_templates_and_broken_files_are_skipped_with_their_path(collected: tuple
     assert ok.filter(pl.col("kind") == "Deployment").select("api_version", "count").rows() == [("apps/v1", 1)]
     assert ok.filter(pl.col("kind") == "Namespace").select("api_version", "count").rows() == [("v1", 2)]
     assert ok.filter(pl.col("api_version") == REPO_API).select("kind", "count").sort("kind").rows() == [
-        ("Build", 0), ("Chart", 1), ("CoverageReport", 1), ("DependencyBot", 2), ("Document", 10), ("IaC", 2),
+        ("Build", 0), ("BuildInputs", 1), ("Chart", 1), ("CoverageReport", 1), ("DependencyBot", 2), ("Document", 10),
+        ("IaC", 2),
         ("RunbookLinks", 1), ("View", 1), ("Workflow", 4)]
     skipped = table.filter(pl.col("outcome") == "skipped")
     details = dict(zip(skipped["detail"], zip(skipped["api_version"], skipped["kind"], strict=True), strict=True))

@@ -291,3 +291,76 @@ def test_a_test_job_whose_failure_is_ignored_is_recorded_per_system(tmp_path: Pa
     assert "ignores_failure" not in github["strict"]  # an expression: not known to be true
     assert gitlab["unit"]["ignores_failure"] == "allow_failure" and "ignores_failure" not in gitlab["lint"]
     assert woodpecker["unit"]["ignores_failure"] == "failure: ignore" and "ignores_failure" not in woodpecker["vet"]
+
+def test_linters_whose_configuration_enables_a_security_analyser_do_sast(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/go.yml": """
+            on: [push]
+            env: {SVC: services/api}
+            jobs:
+              lint:
+                defaults: {run: {working-directory: "${{ env.SVC }}/cmd"}}
+                steps:
+                - uses: golangci/golangci-lint-action@v6
+                  with: {working-directory: "${{ env.SVC }}/cmd", args: --timeout=5m --config=../lint.yml}
+                  continue-on-error: true
+              vet:
+                steps:
+                - run: golangci-lint run ./...
+                  working-directory: tools/cmd
+              everything:
+                steps: [{run: golangci-lint run -c tools/all.yml}]
+              cli:
+                steps: [{run: golangci-lint run -E gosec,errcheck}]
+              unresolved:
+                steps:
+                - uses: golangci/golangci-lint-action@v6
+                  with: {working-directory: "${{ inputs.dir }}", args: --config=../lint.yml}
+            """,
+        ".github/workflows/py.yml": """
+            on: [push]
+            jobs:
+              ruff:
+                steps: [{run: "pip install ruff mypy\\nruff check app", working-directory: app}]
+              plain:
+                steps: [{run: "pip install ruff\\nruff format --check ."}]
+            """,
+        "services/api/lint.yml": "linters:\n  enable: [govet, gosec]\n",
+        # found in the parent of tools/cmd: golangci-lint searches upwards
+        "tools/.golangci.yaml": "linters:\n  enable-all: true\n  disable: [gosec]\n",
+        "tools/all.yml": "version: '2'\nlinters:\n  default: all\n",
+        "app/pyproject.toml": "[project]\nname = 'app'\n",  # no [tool.ruff]: ruff looks further up
+        "ruff.toml": "[lint]\nextend-select = ['S608', 'B']\n",
+    })
+    go = jobs(found[".github/workflows/go.yml"])
+    assert go["lint"]["does"] == ["sast"]
+    assert go["lint"]["sast"] == [{"tool": "golangci-lint", "analyser": "gosec", "config": "services/api/lint.yml",
+                                   "blocking": False}]
+    assert "sast" not in go["vet"]  # enable-all, but gosec disabled in tools/.golangci.yaml
+    assert go["vet"]["does"] == []
+    assert go["everything"]["sast"][0]["config"] == "tools/all.yml"
+    assert go["cli"]["sast"] == [{"tool": "golangci-lint", "analyser": "gosec", "config": "command line",
+                                  "blocking": True}]
+    assert go["unresolved"]["does"] == []  # the working directory is an input: nothing says what it reads
+    py = jobs(found[".github/workflows/py.yml"])
+    assert py["ruff"]["sast"] == [{"tool": "ruff", "analyser": "flake8-bandit (S rules)", "config": "ruff.toml",
+                                   "blocking": True}]
+    assert py["plain"]["does"] == []  # installing ruff and formatting analyse nothing for security
+
+
+@pytest.mark.parametrize(("files", "count"), [
+    ({"apps/podinfo.yaml": "kind: HelmRelease\n", "scripts/validate.sh": "", "hack/gen.py": "",
+      "Makefile": "lint:\n\tyamllint .\nVERSION := 1\n"}, 0),
+    ({"Makefile": "lint:\n\tyamllint .\nbuild: lint\n\tgo build ./...\n"}, 1),
+    ({"api/Dockerfile.dev": "", "cmd/main.go": "", "web/package.json": "{}"}, 3),
+])
+def test_build_inputs(tmp_path: Path, files: dict[str, str], count: int) -> None:
+    from readiness.collect import facts
+    from readiness.collect.reader import walk
+
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    kind, name, spec = facts.build_inputs(tmp_path, walk(tmp_path))
+    assert (kind, name, spec["count"], len(spec["files"])) == ("BuildInputs", "build-inputs", count, count)
+    assert "go.mod" in spec["looked_for"]

@@ -277,6 +277,18 @@ def _limits(wf: KubeObject, job: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 
+def _nothing_to_build(ev: ClusterSnapshot) -> str | None:
+    """What the collector looked for when the repository holds nothing to build (its ``BuildInputs`` fact
+    counts none), as a phrase; None when it holds something, or when no such fact was recorded."""
+    found = repo(ev, "BuildInputs")
+    spec = (found[0].spec or {}) if found else None
+    if spec is None or spec.get("count") != 0:
+        return None
+    looked = [str(x) for x in spec.get("looked_for") or []]
+    named = ", ".join(looked[:-1]) + " or " + looked[-1] if len(looked) > 1 else "".join(looked) or "build input"
+    return f"nothing in the repository needs building (no {named})"
+
+
 @check("deploy_ci_pipeline", thresholds=CiPipeline)
 def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Workflows triggered by push or pull request build and test every change (a job doing build
@@ -286,7 +298,11 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     Woodpecker ``when: path``) builds or tests only changes there. ``pass`` when a build job and a test
     job run on every change (a ``paths-ignore`` is named in the reason); ``partial`` (score
     ``path_limited_score``, a threshold of the rubric) when the only ones are path-limited, naming each
-    workflow and its paths."""
+    workflow and its paths.
+
+    A repository that holds nothing to build (its ``BuildInputs`` fact counts no Dockerfile, build
+    configuration or compiled code: manifests only) and has no build job needs only the tests: ``pass`` when
+    a test job runs on every change, the reason naming what was looked for."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     workflows = repo(ev, "Workflow")
@@ -295,6 +311,8 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     builds = [(wf, j) for wf, j in pairs if _does(j, "build")]
     tests = [(wf, j) for wf, j in pairs if _does(j, *TEST_ACTIVITIES)]
     everywhere = [[(wf, j) for wf, j in found if not _limits(wf, j)[0]] for found in (builds, tests)]
+    if workflows and not builds and (nothing := _nothing_to_build(ev)) is not None:
+        return _tests_only(nothing, tests, everywhere[1], cfg, on_change, workflows)
     if all(everywhere):
         (bw, bj), (tw, tj) = everywhere[0][0], everywhere[1][0]
         ignored = list(dict.fromkeys(g for wf, j in ((bw, bj), (tw, tj)) for g in _limits(wf, j)[1]))
@@ -318,6 +336,27 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     names = listing(wf.name for wf in on_change) or "none"
     return failed(f"changes are not {missing} in CI ({len(on_change)}/{len(workflows)} workflows run on "
                   f"push/pull_request: {names})", [wf.name for wf in workflows])
+
+
+def _tests_only(nothing: str, tests: list[Job], everywhere: list[Job], cfg: CheckThresholds,
+                on_change: list[KubeObject], workflows: list[KubeObject]) -> Result:
+    """deploy_ci_pipeline where nothing needs building: the tests alone decide."""
+    if everywhere:
+        tw, tj = everywhere[0]
+        ignored = _limits(tw, tj)[1]
+        but = f" except changes to {listing(ignored)} (paths-ignore)" if ignored else ""
+        return passed(f"{nothing}; every change{but} is tested ({_ref(tw, tj)})", [_ref(tw, tj)])
+    if tests:
+        limited: dict[str, dict[str, None]] = {}
+        for wf, j in tests:
+            limited.setdefault(wf.name, {}).update(dict.fromkeys(_limits(wf, j)[0]))
+        named = "; ".join(f"{name} only on {', '.join(paths)}" for name, paths in limited.items())
+        return Result("partial", float(cfg["path_limited_score"]),
+                      f"{nothing}; changes are tested only under some paths: {named}; changes elsewhere are never "
+                      "tested in CI", tuple(limited))
+    names = listing(wf.name for wf in on_change) or "none"
+    return failed(f"changes are not tested in CI ({len(on_change)}/{len(workflows)} workflows run on "
+                  f"push/pull_request: {names}); {nothing}", [wf.name for wf in workflows])
 
 
 def _at(wf: KubeObject, job: dict[str, Any]) -> str:
