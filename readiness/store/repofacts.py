@@ -33,6 +33,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
   "unfollowed": str | None}``; ``unfollowed`` says why an Argo CD source was not followed.
+- ``Unapplied`` (deployed view, one per manifest file that no cluster of the repository applies, name = its
+  path; ``readiness.collect.unapplied``): ``{"path", "kinds": [{"api_version", "kind", "count"}], "alerts": int
+  (alerting rules of its PrometheusRules), "names": [component names of its HelmReleases, Applications,
+  workloads...]}``. Kinds and counts only, never a value.
 
 Objects of a repo snapshot carry the annotations ``readiness.dev/source-path`` (the file that
 declared them) and, in the deployed view, ``readiness.dev/applied-by`` (the Kustomization or
@@ -72,7 +76,8 @@ LABELS_ANNOTATION = "readiness.dev/only-clusters-labelled"
 LABELS_AT_ANNOTATION = "readiness.dev/only-clusters-labelled-file"
 LABELS_LINE_ANNOTATION = "readiness.dev/only-clusters-labelled-line"
 
-KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build")
+KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build",
+         "Unapplied")
 VIEWS = ("deployed", "files")
 # Where an alert's runbook_url points (``RunbookLinks``).
 LINK_OUTCOMES = ("resolves", "missing-here", "other-repository", "placeholder", "external")
