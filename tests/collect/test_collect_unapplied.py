@@ -107,3 +107,37 @@ def test_the_alert_check_names_the_rules_no_cluster_applies(data: Path) -> None:
     velero = findings.filter(pl.col("check_id") == "backup_velero_installed").row(0, named=True)
     assert velero["status"] == "fail"
     assert "the repository declares it in backup/velero.yaml, which no cluster applies" in velero["reason"]
+
+
+def test_with_one_cluster_asked_for_every_cluster_still_counts(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    files = {"clusters/home/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+             # the lab cluster applies the rules of its own root: they are not unapplied for home's snapshot
+             "clusters/lab/rules.yaml": dedent(RULE.format(name="Lab")),
+             "spare/rules.yaml": dedent(RULE.format(name="Spare"))}
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    collect_deployed(root, tmp_path / "d", ["home"], renderer="builtin")
+    df = store.objects(tmp_path / "d")
+    assert sorted(set(df["cluster"])) == ["home"]
+    assert df.filter(pl.col("kind") == "Unapplied")["name"].to_list() == ["spare/rules.yaml"]
+
+
+@pytest.mark.parametrize(("path", "left"), [
+    ("addons/{{name}}", ["other/rule.yaml"]),  # addons/ could be applied: only other/ is known unapplied
+    ("{{.path}}", []),                          # templated from its start: any file could be applied
+])
+def test_files_an_unfollowed_argo_source_could_apply_are_not_called_unapplied(
+        tmp_path: Path, path: str, left: list[str]) -> None:
+    from readiness.collect.deployed import BuildRecord, Cluster, Deployed
+    from readiness.collect.reader import Files
+    from readiness.collect.unapplied import unapplied
+
+    for rel in ("addons/x/rule.yaml", "other/rule.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(dedent(RULE.format(name="X")), encoding="utf-8")
+    view = Deployed(Cluster("east", "argocd", ("apps.yaml",)))
+    view.builds.append(BuildRecord("ApplicationSet argocd/addons", None, "this repository", "none",
+                                   unfollowed="path set per cluster", notes=[f"source path {path} not followed"]))
+    assert [p for p, _ in unapplied(Files(tmp_path), [view])] == left
