@@ -90,3 +90,38 @@ def test_what_was_not_read_lists_unbuilt_kustomizations_and_skipped_files(demo_d
     assert not any("flux-system/web" in ln for ln in lines)  # it builds: nothing to say
     # the demo's live snapshots: nothing of a repository was left unread
     assert sections.not_read(assess(demo_dir)) == sections.NOTHING_UNREAD
+
+
+def test_what_was_not_read_ends_with_the_files_no_cluster_applies(tmp_path: Path) -> None:
+    from textwrap import dedent
+
+    from readiness.collect import collect_deployed
+
+    rule = """
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {{name: {0}, namespace: monitoring}}
+        spec: {{groups: [{{name: g, rules: [{{alert: {0}Down, expr: up == 0}}, {{record: r, expr: sum(up)}}]}}]}}
+        """
+    files = {
+        "clusters/edge/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\n",
+        "rules/a.yaml": rule.format("a"),
+        "rules/b.yaml": rule.format("b"),
+        "rules/c.yaml": rule.format("c"),
+        "extra/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    collect_deployed(tmp_path / "repo", tmp_path / "data", renderer="builtin")
+    a = assess(tmp_path / "data")
+    text = sections.not_read(a, unapplied_most=2)
+    assert text.startswith(sections.NOTHING_UNREAD)  # every file that was followed could be read
+    assert ("The repository declares 4 manifest files that no cluster applies (no Kustomization or Application of "
+            "any cluster reaches them, so no check counts them): 3 PrometheusRule (3 alerting rules), "
+            "1 ServiceAccount.\n") in text
+    lines = text.splitlines()
+    assert lines[-3:] == ["- `rules/a.yaml`: 1 PrometheusRule (1 alerting rule)",
+                          "- `rules/b.yaml`: 1 PrometheusRule (1 alerting rule)",
+                          "- and 2 more files (the snapshot's `Unapplied` facts name each)"]
+    assert "clusters/edge/web.yaml" not in text

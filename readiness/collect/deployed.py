@@ -29,6 +29,7 @@ saying why: what it applies is unknown, never "not declared".
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -92,11 +93,14 @@ class BuildRecord:
 
 @dataclass
 class Deployed:
-    """What one cluster gets: (object, origin file, applied by) triples, and one record per build."""
+    """What one cluster gets: (object, origin file, applied by) triples, one record per build, and the
+    files its objects were declared in."""
 
     cluster: Cluster
     objects: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)
     builds: list[BuildRecord] = field(default_factory=list)
+    # Every file an object of the view was declared in, also one whose object another file declared first.
+    origins: set[str] = field(default_factory=set)
 
 
 def _group(api_version: Any) -> str:
@@ -489,7 +493,7 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         follow.seen |= {(root, (), "") for root in cluster.roots}
     else:
         for rel in cluster.roots:
-            for obj in manifests(files.yaml(rel) or []):
+            for obj in manifests(deepcopy(files.yaml(rel) or [])):
                 follow.learn(obj)
                 appset = obj.get("kind") == "ApplicationSet"
                 mine = [a for a in (expand_appset(files, obj) if appset else [obj])
@@ -517,6 +521,7 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         for obj, _ in built.objects:
             follow.learn(obj)
         for obj, origin in built.objects:
+            obj = deepcopy(obj)  # the reader's cached documents are shared by every cluster followed
             if variables:
                 obj = substitute(obj, variables)
             if target_ns and obj.get("kind") not in CLUSTER_SCOPED:
@@ -534,6 +539,7 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
     meta = _meta(obj)
     key = (_group(obj.get("apiVersion")), str(obj.get("kind")), str(meta.get("namespace") or ""),
            str(meta.get("name") or ""))
+    out.origins.add(origin)
     if key in seen:
         return
     seen.add(key)

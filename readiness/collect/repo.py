@@ -6,7 +6,8 @@ Two views (``VIEWS``), recorded in every snapshot as a ``View`` fact (``readines
   what that cluster gets (``readiness.collect.deployed``): objects reached from its root through
   Flux Kustomizations and Argo CD Applications, each with the file it was declared in
   (annotation ``readiness.dev/source-path``) and what applied it (``readiness.dev/applied-by``);
-  one ``Build`` fact per Kustomization/Application followed, with its error when it does not build.
+  one ``Build`` fact per Kustomization/Application followed, with its error when it does not build;
+  one ``Unapplied`` fact per manifest file that no cluster applies (``readiness.collect.unapplied``).
 - ``files`` (``collect_repo``): every YAML document of the repository (or of ``--path`` dirs) as one
   snapshot of a named cluster, as the files are written.
 
@@ -39,6 +40,7 @@ from readiness.collect.reader import YAML, Files, repo_names, walk
 from readiness.collect.runbooks import rule_alerts
 from readiness.collect.sanitize import fact_fields, row_fields
 from readiness.collect.targets import check_name
+from readiness.collect.unapplied import unapplied
 from readiness.collect.writer import SnapshotWriter, check_target
 from readiness.errors import CollectError
 from readiness.store.repofacts import KINDS, REPO_API, UNFOLLOWED, VIEWS, RepoPaths
@@ -187,6 +189,7 @@ class _Snapshot:
         self.fact_counts: Counter[str] = Counter()
         self.coverage: list[dict[str, Any]] = []
         self.rules: list[tuple[str, dict[str, Any]]] = []
+        self.deployed = False  # the deployed view: what no cluster applies was looked for
 
     def add(self, obj: dict[str, Any], origin: str, index: int, applied_by: str | None = None) -> None:
         api_version, kind = obj["apiVersion"], obj["kind"]
@@ -217,7 +220,7 @@ class _Snapshot:
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]
         cov += [{"api_version": REPO_API, "kind": k, "outcome": "ok", "count": self.fact_counts[k], "detail": None}
-                for k in KINDS]
+                for k in KINDS if k != "Unapplied" or self.deployed]  # the files view reads every file
         shown = []
         for rel in sorted(skipped):
             reason, text = reader.skipped[rel]
@@ -292,7 +295,9 @@ def clusters(repo: Path | str) -> list[Cluster]:
 def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str] = (), *,
                      catalogue: Sequence[Resource] | None = None, now: datetime | None = None,
                      renderer: str = "auto") -> list[RepoResult]:
-    """The deployed view: one snapshot per cluster the repository declares (``only``: just these).
+    """The deployed view: one snapshot per cluster the repository declares (``only``: just these). Every
+    cluster is followed even with ``only``, so that each snapshot's ``Unapplied`` facts name the manifest
+    files no cluster applies (``readiness.collect.unapplied``).
 
     Raises ``CollectError`` when the repository declares no cluster (use the files view) or ``only``
     names one it does not declare.
@@ -315,21 +320,29 @@ def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str]
     results = []
     repo_facts: list[facts.Fact] | None = None
     fact_files: list[str] = []
-    for cluster in [known[n] for n in only] if only else found:
+    views: dict[str, tuple[Deployed, set[str], float]] = {}
+    for cluster in found:  # every cluster is followed: what none of them applies is a fact of each snapshot
         check_name(cluster.name)
         start = time.monotonic()
         reader.touched = set()
         got = deployed(reader, cluster, renderer)
+        views[cluster.name] = (got, set(reader.touched), time.monotonic() - start)
+    orphans = unapplied(reader, [v for v, _, _ in views.values()])
+    for cluster in [known[n] for n in only] if only else found:
+        got, touched, took = views[cluster.name]
+        start = time.monotonic() - took
         result = RepoResult(cluster.name, sid, "deployed")
         snap = _Snapshot(data, cluster.name, sid, at, by_kind)
         try:
             _write_deployed(snap, got, result, [c.name for c in found])
-            touched = set(reader.touched)
             if repo_facts is None:
                 repo_facts, fact_files = _repo_facts(root, reader, _not_alerts(by_kind, snap.counts))
             for kind, name, spec in repo_facts:
                 snap.fact(kind, name, spec)
-            result.facts = len(repo_facts)
+            snap.deployed = True
+            for path, spec in orphans:
+                snap.fact("Unapplied", path, spec)
+            result.facts = len(repo_facts) + len(orphans)
             skipped = [p for p in reader.skipped if p in touched or p in fact_files]
             result.files, result.skipped = snap.finish(reader, skipped)
         except BaseException:

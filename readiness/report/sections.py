@@ -6,6 +6,7 @@ Sentences are templates filled with computed numbers; nothing here is typed in b
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -272,7 +273,61 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
             f"{(today - newest).days} days old" + (" (demo data: a simulated history)." if a.demo else ".") + "\n")
 
 
-def not_read(a: Assessment, most: int = 20) -> str:
+def not_read(a: Assessment, most: int = 20, unapplied_most: int = 8) -> str:
+    """What the repository collector could not read (``unread``), then the files the repository declares but
+    no cluster applies (``unapplied``, at most ``unapplied_most`` of them) when there are any."""
+    tail = unapplied(a, unapplied_most)
+    return unread(a, most) + (f"\n{tail}" if tail else "")
+
+
+def unapplied(a: Assessment, most: int = 8) -> str:
+    """The manifest files the repository declares but no cluster of its deployed view applies: how many, the
+    kinds they hold (the most common first, with the alerting rules of their PrometheusRules), then the first
+    ``most`` files (PrometheusRule files first, then by path) with their kinds; '' when there are none.
+
+    Source: the ``Unapplied`` facts (``readiness.collect.unapplied``) of the snapshots the assessment uses."""
+    used = a.findings.select("cluster", "snapshot_id").unique()
+    clusters = sorted(set(used["cluster"].to_list()))
+    if not clusters:
+        return ""
+    ids = used["snapshot_id"].unique().to_list()
+    rows = (store.scan(a.data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids))
+            .filter((pl.col("api_version") == REPO_API) & (pl.col("kind") == "Unapplied")).select("spec").collect())
+    files: dict[str, dict[str, Any]] = {}
+    for spec in rows["spec"].to_list():
+        u = json.loads(spec or "{}")
+        files.setdefault(str(u.get("path")), u)
+    if not files:
+        return ""
+    kinds: Counter[str] = Counter()
+    for u in files.values():
+        for k in u.get("kinds") or []:
+            kinds[str(k.get("kind"))] += int(k.get("count") or 0)
+    alerts = sum(int(u.get("alerts") or 0) for u in files.values())
+    order = sorted(kinds.items(), key=lambda kn: (kn[0] != "PrometheusRule", -kn[1], kn[0]))  # rules first
+    held = ", ".join(f"{n} {k}" + (f" ({_rules(alerts)})" if k == "PrometheusRule" and alerts else "")
+                     for k, n in order[:6]) + (f" and {len(kinds) - 6} more kinds" if len(kinds) > 6 else "")
+    n = len(files)
+    lines = [f"The repository declares {n} manifest file{'s' if n != 1 else ''} that no cluster applies (no "
+             f"Kustomization or Application of any cluster reaches {'them' if n != 1 else 'it'}, so no check counts "
+             f"{'them' if n != 1 else 'it'}): {held}.\n"]
+    rules = {p for p, u in files.items() if any(k.get("kind") == "PrometheusRule" for k in u.get("kinds") or [])}
+    first = sorted(files, key=lambda p: (p not in rules, p))
+    for path in first[:most]:
+        u = files[path]
+        what = ", ".join(f"{k.get('count')} {k.get('kind')}" for k in u.get("kinds") or [])
+        lines.append(f"- `{path}`: {what}" + (f" ({_rules(int(u['alerts']))})" if u.get("alerts") else ""))
+    if n > most:
+        lines.append(f"- and {n - most} more file{'s' if n - most != 1 else ''} (the snapshot's `Unapplied` facts "
+                     "name each)")
+    return "\n".join(lines) + "\n"
+
+
+def _rules(n: int) -> str:
+    return f"{n} alerting rule{'s' if n != 1 else ''}"
+
+
+def unread(a: Assessment, most: int = 20) -> str:
     """What the repository collector could not read in the snapshots the assessment uses: each Flux
     Kustomization that does not build (its path, the error, the clusters, and the kinds it could hold
     beyond the objects read anyway: its ``Build`` fact's ``hides``), each Argo CD source not followed,

@@ -36,11 +36,17 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 - ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
-  "unfollowed": str | None}``; ``unfollowed`` says why an Argo CD source was not followed.
+  "unfollowed": str | None, "hides": [kind] | None}``; ``unfollowed`` says why an Argo CD source was not
+  followed; ``hides``, for a Kustomization that does not build, the kinds it could hold beyond the objects
+  read of it anyway (``ANY_KIND`` for any).
 - ``BuildInputs`` (one per snapshot, name ``build-inputs``): ``{"files": [path] (the first 20), "count": int,
   "looked_for": [str]}``: the files something is built from (Dockerfiles, build configurations such as go.mod
   or package.json, a Makefile with a build target, compiled source code; ``readiness.collect.facts``); a
   repository of manifests only has none, and nothing for CI to build.
+- ``Unapplied`` (deployed view, one per manifest file that no cluster of the repository applies, name = its
+  path; ``readiness.collect.unapplied``): ``{"path", "kinds": [{"api_version", "kind", "count"}], "alerts": int
+  (alerting rules of its PrometheusRules), "names": [component names of its HelmReleases, Applications,
+  workloads...]}``. Kinds and counts only, never a value.
 
 Objects of a repo snapshot carry the annotations ``readiness.dev/source-path`` (the file that
 declared them) and, in the deployed view, ``readiness.dev/applied-by`` (the Kustomization or
@@ -81,7 +87,7 @@ LABELS_AT_ANNOTATION = "readiness.dev/only-clusters-labelled-file"
 LABELS_LINE_ANNOTATION = "readiness.dev/only-clusters-labelled-line"
 
 KINDS = ("Workflow", "DependencyBot", "IaC", "Document", "CoverageReport", "Chart", "RunbookLinks", "View", "Build",
-         "BuildInputs")
+         "BuildInputs", "Unapplied")
 VIEWS = ("deployed", "files")
 # Where an alert's runbook_url points (``RunbookLinks``).
 LINK_OUTCOMES = ("resolves", "missing-here", "other-repository", "placeholder", "external")

@@ -216,7 +216,75 @@ def blind_spots(ev: ClusterSnapshot, *kinds: str) -> tuple[str, list[str]]:
     return "; ".join(parts), skipped + sources
 
 
+# Kinds an unapplied-files clause does not count (``elsewhere``): core objects, which nearly every file holds, and
+# what installs a component, which a component check names by the component instead (``declared_result``).
+NAMED_BY_COMPONENT = frozenset({"HelmRelease", "HelmChart", "Application", "ApplicationSet", "Kustomization", "Job",
+                                "CronJob", "Pod", "ReplicaSet", *WORKLOAD_KINDS})
+UNAPPLIED = "that no cluster applies"
+
+
+def _kinds(n: int, kind: str) -> str:
+    """``1 PrometheusRule``, ``2 NetworkPolicies``, ``3 Ingresses``."""
+    if n == 1:
+        return f"1 {kind}"
+    return f"{n} {kind[:-1]}ies" if kind.endswith("y") else f"{n} {kind}es" if kind.endswith("s") else f"{n} {kind}s"
+
+
+def _unapplied_specs(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
+    """(path, spec) of the deployed view's ``Unapplied`` facts (``readiness.collect.unapplied``), by path."""
+    return sorted((str((u.spec or {}).get("path") or u.name), u.spec or {}) for u in repo(ev, "Unapplied"))
+
+
+def elsewhere(ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> str:
+    """What the repository declares of the kinds ``read`` ((API group, kind) pairs) in files that no cluster of
+    its deployed view applies (``Unapplied`` facts), as a clause for a reason: ``the repository holds 17
+    PrometheusRules (133 alerts) that no cluster applies (a.yaml, b.yaml and 15 more)``; PrometheusRules say
+    their alerting rules. Core kinds and installers (``NAMED_BY_COMPONENT``) are not counted. '' when none."""
+    wanted = {(g, k) for g, k in read if g and g != REPO_GROUP and k not in NAMED_BY_COMPONENT}
+    if not wanted:
+        return ""
+    found: dict[str, tuple[int, int, list[str]]] = {}
+    for path, spec in _unapplied_specs(ev):
+        for row in spec.get("kinds") or []:
+            if isinstance(row, dict) and (str(row.get("api_version", "")).rpartition("/")[0],
+                                          str(row.get("kind"))) in wanted:
+                n, alerts, files = found.get(str(row["kind"]), (0, 0, []))
+                more = int(spec.get("alerts") or 0) if row["kind"] == "PrometheusRule" else 0
+                found[str(row["kind"])] = (n + int(row.get("count") or 0), alerts + more, [*files, path])
+    parts = [(f"{_kinds(n, kind)}" + (f" ({plural(alerts, 'alert')})" if alerts else ""), files)
+             for kind, (n, alerts, files) in sorted(found.items())]
+    if len(parts) == 1:
+        return f"the repository holds {parts[0][0]} {UNAPPLIED} ({listing(parts[0][1], 2)})"
+    return f"the repository holds {', '.join(f'{w} ({listing(f, 2)})' for w, f in parts)} {UNAPPLIED}" if parts else ""
+
+
+def unapplied_declarations(ev: ClusterSnapshot, apps: Iterable[str]) -> list[str]:
+    """Files that no cluster of the deployed view applies whose HelmReleases, Applications or workloads install
+    one of ``apps`` (their ``Unapplied`` fact's ``names``, a bundle chart counting as what it can install)."""
+    wanted = {a.lower() for a in apps}
+    out = []
+    for path, spec in _unapplied_specs(ev):
+        names = {str(n).lower() for n in spec.get("names") or []}
+        names |= {part for n in names for part in BUNDLES.get(n, ())}
+        if names & wanted:
+            out.append(path)
+    return out
+
+
 def unseen(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> Result:
+    """``result`` judged against what the repository snapshot did not read (``_unread``), then, when it is
+    still a fail on absence (no evidence) or a partial, against what the repository declares in files no
+    cluster applies: the reason gains that clause (``elsewhere``), the status stays (the cluster does not
+    get them: that is the deployed view's truth)."""
+    read = list(read)
+    result = _unread(result, ev, read)
+    if (result.status == "partial" or (result.status == "fail" and not result.evidence)) and declared_only(ev) \
+            and "no cluster applies" not in result.reason and (clause := elsewhere(ev, read)):
+        return Result(result.status, result.score, f"{result.reason}; {clause}", tuple(result.evidence))
+    return result
+
+
+def _unread(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> Result:
     """``result`` of a check that read the kinds ``read`` ((API group, kind) pairs), judged against
     what a repository snapshot could not read that may hold objects of those kinds: skipped files
     holding them and Argo CD sources not followed (``blind_spots``), and the Flux Kustomizations of
@@ -340,7 +408,8 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
                     kinds: Iterable[str]) -> Result:
     """On a repository snapshot: pass on ``decl``, unknown when skipped files or Argo CD sources not
     followed may hold it (``blind_spots``) or when it is declared only for labelled clusters
-    (``conditional_result``), else fail."""
+    (``conditional_result``), else fail (naming the files that declare it but no cluster applies,
+    ``unapplied_declarations``)."""
     if (only_labelled := conditional_result(role, decl)) is not None:
         return only_labelled
     decl = [d for d in decl if condition(d) is None]  # what is declared for labelled clusters only does not count
@@ -355,6 +424,9 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
         return unknown(f"no {role} declared in what was read; {plural(len(broken), 'Kustomization')} of this "
                        f"cluster {'does' if len(broken) == 1 else 'do'} not build, and could declare it "
                        f"({listing(broken)})", broken)
+    if orphans := unapplied_declarations(ev, apps):
+        return failed(f"no {role} declared in what this cluster gets (looked for {listing(apps, 6)}); the repository "
+                      f"declares it in {listing(orphans, 2)}, which no cluster applies")
     return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
 
 
