@@ -90,6 +90,17 @@ def test_what_was_not_read_lists_unbuilt_kustomizations_and_skipped_files(demo_d
     assert not any("flux-system/web" in ln for ln in lines)  # it builds: nothing to say
     # the demo's live snapshots: nothing of a repository was left unread
     assert sections.not_read(assess(demo_dir)) == sections.NOTHING_UNREAD
+    # which evidence the findings read: the report's status and explain say it for a repository
+    a = assess(tmp_path / "data")
+    assert a.views() == {"edge": "repository, deployed view"}
+    assert "> **Evidence**: edge: the repository's **deployed view**" in sections.status(a)
+    assert "**Evidence**" not in sections.status(assess(demo_dir))
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    run = CliRunner().invoke(main, ["explain", "sec_pod_security", "--data", str(tmp_path / "data")])
+    assert run.exit_code == 0 and "  - edge [repository, deployed view]: " in run.output
 
 
 def test_what_was_not_read_ends_with_the_files_no_cluster_applies(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,6 +76,39 @@ class Assessment:
             lines.append(f"{r['cluster']}: no fresh evidence since {r['evidence_at']:%Y-%m-%d} ({r['age_days']} days "
                          f"old, stale after {self.rubric.stale_after_days}){failed}")
         return lines
+
+    def views(self) -> dict[str, str]:
+        """cluster -> which evidence its findings read, as the report and ``explain`` say it: ``live`` (a
+        cluster's API), ``demo`` (the simulated fleet), or for a repository snapshot ``repository, deployed
+        view`` (what the cluster gets from its Flux Kustomizations / Argo CD Applications) or ``repository,
+        files view`` (every manifest as written). Declared state is never what runs.
+
+        Source: each finding's snapshot's ``source`` (``snapshots``) and, for a repository snapshot, its
+        ``View`` fact (``readiness.store.repofacts``)."""
+        used = self.findings.select("cluster", "snapshot_id").unique()
+        if used.is_empty():
+            return {}
+        rows = used.join(self.snapshots.select("snapshot_id", "cluster", "source"), on=["cluster", "snapshot_id"],
+                         how="left")
+        repo = rows.filter(pl.col("source") == "repo")
+        kinds: dict[tuple[str, str], str] = {}
+        if repo.height:
+            from readiness.store.repofacts import REPO_API
+
+            facts = (store.scan(self.data_dir, "objects", sorted(set(repo["cluster"].to_list())))
+                     .filter(pl.col("snapshot_id").is_in(repo["snapshot_id"].to_list())
+                             & (pl.col("api_version") == REPO_API) & (pl.col("kind") == "View"))
+                     .select("cluster", "snapshot_id", "spec").collect())
+            for r in facts.iter_rows(named=True):
+                view = json.loads(r["spec"] or "{}").get("view")
+                if isinstance(view, str):
+                    kinds[(r["cluster"], r["snapshot_id"])] = view
+        out = {}
+        for r in rows.sort("cluster").iter_rows(named=True):
+            source = str(r["source"] or "live")
+            out[r["cluster"]] = (f"repository, {kinds.get((r['cluster'], r['snapshot_id']), 'files')} view"
+                                 if source == "repo" else source)
+        return out
 
     @property
     def target_overall(self) -> float:

@@ -138,7 +138,10 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
     waivers = load_waivers(a.data_dir)
     rows = a.findings.filter(pl.col("check_id") == check_id).sort("cluster")
+    views = a.views()
+    shown = {c: f" [{v}]" for c, v in views.items()} if any(v.startswith("repository") for v in views.values()) else {}
     for r in rows.iter_rows(named=True):
+        r["cluster"] += shown.get(r["cluster"], "")  # which evidence it read, unless every cluster is live
         if r["waived"]:
             w = next((w for w in waivers if w.covers(check_id, r["cluster"], a.as_of)), None)
             why = f" by {w.owner} until {w.expires}: {w.reason}" if w else ""

@@ -41,6 +41,7 @@ def status(a: Assessment, grouping: Any = None) -> str:
                 "Collect again (`readiness collect`) before relying on this verdict.")
     else:
         demo = ""
+    demo += _evidence_view(a, grouping)
     if missing := a.no_fresh_evidence():  # said first: these clusters' checks are unknown, not failed
         listed = missing if grouping is None or not grouping.large else missing[:grouping.shown]
         more = (f">\n> - and {len(missing) - len(listed)} more (Data Freshness and Coverage lists them)\n"
@@ -52,6 +53,29 @@ def status(a: Assessment, grouping: Any = None) -> str:
     return (f"## Current Status: {tables.pct(a.overall)} → Target: {tables.pct(a.target_overall)}\n\n"
             f"**Verdict**: {mark} **{text}** (as of {a.as_of}, rubric {a.rubric.version}; {rule}; the target "
             f"is what the category targets add up to){demo}\n")
+
+
+_VIEW_WORDS = {
+    "repository, deployed view": "the repository's **deployed view** (what each cluster gets from its Flux "
+                                 "Kustomizations and Argo CD Applications)",
+    "repository, files view": "the repository's **files view** (every manifest as written)",
+}
+
+
+def _evidence_view(a: Assessment, grouping: Any = None) -> str:
+    """A note saying which evidence the findings read when some come from a repository: declared state,
+    not what runs (``Assessment.views``); '' when every cluster was read live or simulated."""
+    views = a.views()
+    by_view: dict[str, list[str]] = {}
+    for cluster, view in views.items():
+        by_view.setdefault(view, []).append(cluster)
+    if not any(v in _VIEW_WORDS for v in by_view):
+        return ""
+    parts = [f"{_where(names, grouping)}: {_VIEW_WORDS.get(view, 'a live collection')}"
+             for view, names in sorted(by_view.items())]
+    return ("\n\n> **Evidence**: " + "; ".join(parts) + ". A repository shows what is *declared*, not what runs: "
+            "a check of running state passes on a declaration, and is unknown where only a cluster can show it "
+            "(collect from the clusters with `readiness collect` to see what runs).")
 
 
 def _category_scores(a: Assessment) -> list[tuple[str, str, float]]:
