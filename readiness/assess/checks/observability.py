@@ -466,8 +466,10 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         reason += ", of which " + ", ".join(where_)
     orphans = [str(r["alert"]) for _, r in alerts if str(r["alert"]) not in linked]
     unresolved = [str(link.get("alert")) for link in links if link.get("outcome") != "resolves"]
-    if unresolved or orphans:
-        reason += f"; without: {listing(unresolved + orphans, 5)}"
+    if unresolved:  # they carry a runbook_url that does not resolve here
+        reason += f"; not resolving: {listing(dict.fromkeys(unresolved), 5)}"
+    if orphans:
+        reason += f"; no runbook_url: {listing(dict.fromkeys(orphans), 5)}"
     targets = sorted({str(link["target"]) for link in resolved if link.get("target")})
     # With none resolving, the evidence is the rule objects whose alerts were judged.
     return fraction(len(resolved) / len(alerts), reason, targets or sorted({item.ref for item, _ in alerts}))
