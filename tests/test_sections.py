@@ -84,10 +84,13 @@ def test_what_was_not_read_lists_unbuilt_kustomizations_and_skipped_files(demo_d
     lines = text.splitlines()
     gone = [ln for ln in lines if ln.startswith("- **Kustomization flux-system/gone** (path apps/gone)")]
     assert len(gone) == 1 and "missing.yaml does not exist" in gone[0]
-    assert "nothing of it was read; it could hold: any kind (on edge)" in gone[0]
+    assert "nothing of it could be read; it could hold objects of any kind (on edge)" in gone[0]
     skipped = [ln for ln in lines if ln.startswith("- `apps/web/sa.yaml`: ")]
     assert len(skipped) == 1 and "duplicated key" in skipped[0] and "line 4" in skipped[0]
     assert not any("flux-system/web" in ln for ln in lines)  # it builds: nothing to say
+    # the coverage table counts the failed build apart from the resource types (every type was read)
+    fresh = sections.freshness(assess(tmp_path / "data"))
+    assert "| 1 Kustomization build failed |" in fresh and "| Kustomization |" not in fresh
     # the demo's live snapshots: nothing of a repository was left unread
     assert sections.not_read(assess(demo_dir)) == sections.NOTHING_UNREAD
     # which evidence the findings read: the report's status and explain say it for a repository

@@ -274,10 +274,14 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
     snaps = a.snapshots.select("cluster", "snapshot_id", "source", "status", "error")
     cov = store.scan(a.data_dir, "coverage", sorted(set(used["cluster"].to_list()))).filter(
         pl.col("snapshot_id").is_in(used["snapshot_id"].unique().to_list())).collect()
+    # a Kustomization that does not build is no resource type left unread ("What Was Not Read" names it)
+    build = (pl.col("outcome") == "error") & pl.col("detail").fill_null("").str.contains(": does not build: ",
+                                                                                          literal=True)
     cov = cov.group_by("cluster", "snapshot_id").agg(
-        (pl.col("outcome").is_in(["ok", "absent"])).mean().alias("readable"),
-        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"])).unique(maintain_order=True)
-        .alias("unreadable"))
+        (pl.col("outcome").is_in(["ok", "absent"])).filter(~build).mean().alias("readable"),
+        pl.col("kind").filter(pl.col("outcome").is_in(["forbidden", "error", "partial"]) & ~build)
+        .unique(maintain_order=True).alias("unreadable"),
+        build.sum().alias("unbuilt"))
     rows = []
     for r in used.join(snaps, on=["cluster", "snapshot_id"], how="left").join(
             cov, on=["cluster", "snapshot_id"], how="left").iter_rows(named=True):
@@ -287,7 +291,9 @@ def freshness(a: Assessment, today: date | None = None, grouping: Any = None) ->
                      "Age": f"{(a.as_of - at.date()).days} d", "Status": r["status"],
                      "Resource types readable": tables.pct(100 * (r["readable"] if r["readable"] is not None else 1)),
                      "Rubric weight evaluated": tables.pct(100 * float(coverage["coverage"][0])),
-                     "Unreadable": ", ".join(r["unreadable"] or []) or "-"})
+                     "Unreadable": ", ".join((r["unreadable"] or []) + (
+                         [f"{r['unbuilt']} Kustomization build{'s' if r['unbuilt'] != 1 else ''} failed"]
+                         if r["unbuilt"] else [])) or "-"})
     stale = a.rubric.stale_after_days
     today = today or datetime.now(UTC).date()
     newest = cast(datetime, a.snapshots["collected_at"].max()).date()  # a Datetime column's max
@@ -387,9 +393,11 @@ def unread(a: Assessment, most: int = 20) -> str:
             h, n = b.get("hides"), int(b.get("objects") or 0)
             more = ("nothing" if h == [] else "any kind" if not isinstance(h, list) or ANY_KIND in h
                     else ", ".join(map(str, h)))
-            read = (f"the built-in reader read its {n} object{'s' if n != 1 else ''} as declared (checks count "
-                    f"them), and it could hold more of: {more}" if n else f"nothing of it was read; it could hold: "
-                    f"{more}")
+            beyond = ("it holds nothing more" if more == "nothing" else
+                      f"beyond them it could hold objects of {more}")
+            read = (f"its {n} object{'s' if n != 1 else ''} were read as declared by the built-in reader (a "
+                    f"finding resting only on them is unknown); {beyond}" if n else
+                    f"nothing of it could be read; it could hold objects of {more}")
             text = f"**{by}** (path {detail.split(' (path ', 1)[1]}; Flux applies none of it; {read}"
             key = (0, text)
         elif r["outcome"] == "partial" and UNFOLLOWED in detail:
