@@ -235,6 +235,11 @@ def _unapplied_specs(ev: ClusterSnapshot) -> list[tuple[str, dict[str, Any]]]:
     return sorted((str((u.spec or {}).get("path") or u.name), u.spec or {}) for u in repo(ev, "Unapplied"))
 
 
+# API groups whose kinds read as something else without the product's name ("1 Cluster": a database cluster).
+PRODUCTS = {"postgresql.cnpg.io": "CloudNativePG", "velero.io": "Velero", "k8up.io": "K8up",
+            "volsync.backube": "VolSync", "chaos-mesh.org": "Chaos Mesh"}
+
+
 def elsewhere(ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> str:
     """What the repository declares of the kinds ``read`` ((API group, kind) pairs) in files that no cluster of
     its deployed view applies (``Unapplied`` facts), as a clause for a reason: ``the repository holds 17
@@ -248,9 +253,11 @@ def elsewhere(ev: ClusterSnapshot, read: Iterable[tuple[str, str]]) -> str:
         for row in spec.get("kinds") or []:
             if isinstance(row, dict) and (str(row.get("api_version", "")).rpartition("/")[0],
                                           str(row.get("kind"))) in wanted:
-                n, alerts, files = found.get(str(row["kind"]), (0, 0, []))
+                group = str(row.get("api_version", "")).rpartition("/")[0]
+                kind = f"{PRODUCTS[group]} {row['kind']}" if group in PRODUCTS else str(row["kind"])
+                n, alerts, files = found.get(kind, (0, 0, []))
                 more = int(spec.get("alerts") or 0) if row["kind"] == "PrometheusRule" else 0
-                found[str(row["kind"])] = (n + int(row.get("count") or 0), alerts + more, [*files, path])
+                found[kind] = (n + int(row.get("count") or 0), alerts + more, [*files, path])
     parts = [(f"{_kinds(n, kind)}" + (f" ({plural(alerts, 'alert')})" if alerts else ""), files)
              for kind, (n, alerts, files) in sorted(found.items())]
     if len(parts) == 1:
