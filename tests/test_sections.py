@@ -139,3 +139,16 @@ def test_what_was_not_read_ends_with_the_files_no_cluster_applies(tmp_path: Path
                           "- `rules/b.yaml`: 1 PrometheusRule (1 alerting rule)",
                           "- and 2 more files (the snapshot's `Unapplied` facts name each)"]
     assert "clusters/edge/web.yaml" not in text
+
+
+def test_each_unmet_production_criterion_says_what_keeps_it_open(demo_dir: Path) -> None:
+    a = assess(demo_dir, as_of=date(2025, 11, 7))
+    text = sections.criteria(a)
+    assert f"- ✗ not met: Production readiness >90% (now {a.overall:.1f}%)" in text
+    assert f"- ✗ not met: All blockers resolved (open: {', '.join(a.open_blockers)})" in text
+    alerting = a.criteria.filter(a.criteria["id"] == "alerting").row(0, named=True)
+    assert not alerting["met"] and alerting["open_checks"]  # the demo's first week pages no one
+    named = ", ".join(f"`{c}`" for c in alerting["open_checks"])
+    assert f"Alerting operational (open: {named})" in text
+    # at the end every criterion holds: nothing is named open
+    assert "(open:" not in sections.criteria(assess(demo_dir))

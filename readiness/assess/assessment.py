@@ -170,9 +170,10 @@ class Assessment:
 
 
 def _criteria(rubric: Rubric, fleet_checks: pl.DataFrame, overall: float, open_blockers: int) -> pl.DataFrame:
-    """The production criteria, each met or not. A criterion naming checks is met only when every
-    one of them passes (or is waived) on every cluster it applies to: a check that is
-    ``not_applicable`` everywhere (absent from ``fleet_checks``) or ``unknown`` never meets it."""
+    """The production criteria, each met or not (columns ``id``, ``text``, ``met``, and ``open_checks``: the
+    checks it names that do not hold). A criterion naming checks is met only when every one of them passes
+    (or is waived) on every cluster it applies to: a check that is ``not_applicable`` everywhere (absent
+    from ``fleet_checks``) or ``unknown`` never meets it."""
     holds = dict(zip(fleet_checks["check_id"].to_list(), fleet_checks["holds"].to_list(), strict=True))
     rows = []
     for c in rubric.criteria:
@@ -183,8 +184,10 @@ def _criteria(rubric: Rubric, fleet_checks: pl.DataFrame, overall: float, open_b
         else:
             ids = c.get("checks") or ()
             met = bool(ids) and all(holds.get(cid, False) for cid in ids)
-        rows.append({"id": str(c.get("id")), "text": str(c.get("text")), "met": met})
-    return pl.DataFrame(rows, schema={"id": pl.String, "text": pl.String, "met": pl.Boolean})
+        rows.append({"id": str(c.get("id")), "text": str(c.get("text")), "met": met,
+                     "open_checks": [str(cid) for cid in c.get("checks") or () if not holds.get(cid, False)]})
+    return pl.DataFrame(rows, schema={"id": pl.String, "text": pl.String, "met": pl.Boolean,
+                                      "open_checks": pl.List(pl.String)})
 
 
 def assess(

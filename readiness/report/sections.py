@@ -261,8 +261,17 @@ def blockers(a: Assessment) -> str:
 
 
 def criteria(a: Assessment) -> str:
-    """The production criteria checklist."""
-    return "\n".join(f"- {tables.met(bool(r['met']))}: {r['text']}" for r in a.criteria.iter_rows(named=True)) + "\n"
+    """The production criteria checklist, each unmet one naming the checks that keep it open (as blockers do)."""
+    kinds = {str(c.get("id")): c for c in a.rubric.criteria}
+    lines = []
+    for r in a.criteria.iter_rows(named=True):
+        extra = f" (open: {', '.join(f'`{c}`' for c in r['open_checks'])})" if r.get("open_checks") else ""
+        if not r["met"] and "overall_above" in kinds.get(r["id"], {}):
+            extra = f" (now {a.overall:.1f}%)"
+        elif not r["met"] and kinds.get(r["id"], {}).get("blockers_resolved"):
+            extra = f" (open: {', '.join(a.open_blockers)})"
+        lines.append(f"- {tables.met(bool(r['met']))}: {r['text']}{extra}")
+    return "\n".join(lines) + "\n"
 
 
 def freshness(a: Assessment, today: date | None = None, grouping: Any = None) -> str:
