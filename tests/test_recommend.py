@@ -80,8 +80,16 @@ def test_without_a_plan_recommendations_say_so_and_order_by_points(tmp_path: Pat
     text = sections.recommendations(r)
     assert text.startswith("No improvement plan (`plan.yaml`) in the data directory")
     assert "per planned hour" not in text and "Not in the plan" not in text
-    points = [float(p) for p in re.findall(r"` \+(\d+\.\d+) points", text)]
-    assert len(points) == len(r.actions) and points == sorted(points, reverse=True)
+    # what fails comes first, then what is unknown wherever it does not hold; each part ordered by points
+    fix, decide = text.split("**To decide first**")
+    assert "**To fix** (failing or partial on some cluster): " in fix
+    for part, undecided in ((fix, False), (decide, True)):
+        points = [float(p) for p in re.findall(r"` \+(\d+\.\d+) points", part)]
+        assert len(points) == len([x for x in r.actions if x.undecided is undecided])
+        assert points == sorted(points, reverse=True)
+    # a repository without any running state: node readiness is unknown (to decide), never to fix
+    assert "`infra_nodes_ready`" in decide and "`infra_nodes_ready`" not in fix
+    assert next(x for x in r.actions if x.check_id == "infra_nodes_ready").undecided
     assert "no plan.yaml, so no planned hours." in sections.ready_and_missing(a, r)
     assert "no work package in the plan" not in sections.ready_and_missing(a, r)
     actions = {row["Action"] for row in tables.targets(a, recs=r)[:-1]}  # the last row is the OVERALL

@@ -52,6 +52,9 @@ class Action:
     clears: tuple[str, ...]
     remediation: str
     failing_clusters: tuple[str, ...]
+    # no cluster fails it: it is unknown where it does not hold (evidence missing: a live collection,
+    # an attestation), so there is nothing to fix until it is decided
+    undecided: bool = False
 
     @property
     def points_per_hour(self) -> float | None:
@@ -67,7 +70,7 @@ class Action:
                 "points_per_hour": None if pph is None else round(pph, 2),
                 "work_packages": list(self.work_packages), "blockers": list(self.blockers),
                 "clears": list(self.clears), "remediation": self.remediation,
-                "failing_clusters": list(self.failing_clusters)}
+                "failing_clusters": list(self.failing_clusters), "undecided": self.undecided}
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,9 @@ def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
     carries = _check_hours(the_plan)
     open_by_blocker = {str(b): set(rows["open_checks"].explode().drop_nulls().to_list())
                        for (b,), rows in a.blockers.group_by("blocker", maintain_order=True)}
+    judged = a.findings.filter(~pl.col("waived").fill_null(False)
+                               & pl.col("status").is_in(["fail", "partial"]))["check_id"].unique().to_list()
+    decided = set(judged)
     actions = []
     for r in fc.filter(~pl.col("holds")).iter_rows(named=True):
         cid, cat = r["check_id"], r["category"]
@@ -136,7 +142,7 @@ def recommend(a: Assessment, plan: Plan | None = None) -> Recommendations:
         left = carried * (1 - states.get(cid, NO_EVIDENCE).score) if wps else None
         clears = tuple(b for b in spec.blockers if open_by_blocker.get(b) == {cid})
         actions.append(Action(cid, spec.title, cat, points, left, wps, spec.blockers, clears, spec.remediation,
-                              tuple(r["failing_clusters"] or ())))
+                              tuple(r["failing_clusters"] or ()), undecided=cid not in decided))
     actions.sort(key=lambda x: (x.points_per_hour is None, -(x.points_per_hour or 0), -x.points, x.check_id))
     return Recommendations(a.as_of, a.overall, a.target_overall, tuple(actions), _gaps(a, actions, big_w, sum_w),
                            _packages(the_plan, actions, open_by_blocker), the_plan is not None)

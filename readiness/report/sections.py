@@ -607,13 +607,23 @@ def recommendations(recs: Any, top: int = 10) -> str:
     if not recs.actions:
         return "Nothing to recommend: every check holds on every cluster.\n"
     if not getattr(recs, "planned", True):
-        return ("No improvement plan (`plan.yaml`) in the data directory, so no hours rank the open checks: "
+        def named(actions: list[Any]) -> str:
+            return "; ".join(f"`{x.check_id}` +{x.points:.2f} points" + (f" ({', '.join(x.blockers)})" if x.blockers
+                                                                          else "")
+                             for x in sorted(actions, key=lambda x: (-x.points, x.check_id))) + "."
+        to_fix = [x for x in recs.actions if not getattr(x, "undecided", False)]
+        undecided = [x for x in recs.actions if getattr(x, "undecided", False)]
+        text = ("No improvement plan (`plan.yaml`) in the data directory, so no hours rank the open checks: "
                 "they are ordered by the readiness points the overall gains when each holds on every cluster "
                 f"(all open checks together: {round(100 - recs.overall, 1):g} points, up to 100%). Write a plan with "
-                "work packages to rank them by points per hour (`readiness recommend` prints the same).\n\n"
-                + "; ".join(f"`{x.check_id}` +{x.points:.2f} points" + (f" ({', '.join(x.blockers)})" if x.blockers
-                                                                         else "")
-                            for x in sorted(recs.actions, key=lambda x: (-x.points, x.check_id))) + ".\n")
+                "work packages to rank them by points per hour (`readiness recommend` prints the same).\n\n")
+        if to_fix:
+            text += f"**To fix** (failing or partial on some cluster): {named(to_fix)}\n\n"
+        if undecided:
+            text += ("**To decide first** (unknown wherever they do not hold: the evidence is missing, e.g. "
+                     f"what only a cluster shows, or an attestation; What Could Not Be Judged says what): "
+                     f"{named(undecided)}\n")
+        return text
     out = [f"Ranked by readiness points gained per planned hour: points are what the overall gains when the "
            f"check holds on every cluster (all open checks together: {round(100 - recs.overall, 1):g} points, "
            "up to 100%), hours are what the plan has left for it (`readiness recommend` prints the same).\n"]
