@@ -2,13 +2,17 @@
 
 The snapshots index (``_tables._indexed``) already holds every snapshots file's rows; assessing one
 day needs few of them: each cluster's newest usable snapshot up to that day, the first failed
-collection after it and its newest repository snapshot (``counting``). ``snapshots_as_of`` narrows
-the index to those rows and checks only the files and date directories they depend on (a stat
-each): the date directories of each cluster from the oldest row kept to the day, and every file
-the index records there. A cluster's date directories are listed by name (one directory read per
-cluster, no stat), so a new date directory is seen. Anything unknown or changed there (no index,
-a new or restamped directory, a file whose stamp differs or is gone) falls back to reading the
-whole table through the index (``_tables.snapshots``), which also brings the index up to date.
+collection after it, its newest repository snapshot, and its oldest row (``counting``).
+``snapshots_as_of`` narrows the index to those rows and checks only what they depend on: each
+cluster's date directories from its oldest evidence row to the day (a stat each; one whose stamp
+differs from the index's, or is too recent to be trusted, is listed instead) and every file the
+index records there, and each oldest row's file (a stat each). A cluster's date directories are
+listed by name (one directory read per cluster, no stat), so a new date directory is seen.
+Anything unknown or changed there (no index, a date directory the index never read, a file added,
+gone or whose stamp differs) falls back to reading the whole table through the index
+(``_tables.snapshots``), which also brings the index up to date. A file outside those directories
+rewritten in place (its directory's stamp unchanged) cannot change the rows that decide the day
+unless its time changes, and the next whole read (a history, a report) sees it.
 """
 
 from __future__ import annotations
@@ -116,14 +120,19 @@ def _narrowed(data_dir: Path, as_of: date | None, clusters: list[str] | None) ->
         rows, checks = pl.collect_all([kept.select(list(schema.SNAPSHOTS)), checked], engine="in-memory")
     except (pl.exceptions.PolarsError, OSError):
         return None
-    folders: dict[str, str] = {}
+    folders: dict[str, tuple[str, set[str]]] = {}  # date directory -> (its stamp, its files), as the index has them
     for file, file_stamp, folder, dir_stamp in checks.iter_rows():
-        if folders.setdefault(folder, dir_stamp) != dir_stamp:
+        if folders.setdefault(folder, (dir_stamp, set()))[0] != dir_stamp:
             return None
+        folders[folder][1].add(file.rsplit("/", 1)[1])
         if _stamp(os.path.join(data_dir, file), with_size=True) != file_stamp:
             return None
-    for folder, dir_stamp in folders.items():
-        if not dir_stamp or _stamp(os.path.join(data_dir, folder), with_size=False) != dir_stamp:
+    for folder, (dir_stamp, files) in folders.items():
+        path = os.path.join(data_dir, folder)
+        if dir_stamp and _stamp(path, with_size=False) == dir_stamp:
+            continue
+        # Changed, or changed too recently for its stamp to be trusted (``_tables._listed``): its files listed.
+        if {n for n in _names(Path(path), "") if n.endswith(".parquet")} != files:
             return None
     return rows, day
 

@@ -27,9 +27,13 @@ def _write(data: Path, cluster: str, source: str, at: datetime, status: str = "o
     return store.partition_path(data, "snapshots", cluster, at, sid)
 
 
-@pytest.fixture
-def trusted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.fixture(autouse=True)
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("READINESS_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_tables, "_RACY_NS", 0)  # trust a directory's stamp at once (the clock here is fine-grained)
 
 
@@ -63,8 +67,8 @@ def test_the_rows_of_one_day_pick_what_the_whole_table_picks(tmp_path: Path) -> 
     # air 3; pi 2 (never reached: its first, the failure after it); edge 2 (its newest, its oldest); late 1.
     assert rows.height == 8
 
-@pytest.mark.usefixtures("trusted")
 def test_assessing_the_newest_day_reads_no_older_snapshot(tmp_path: Path) -> None:
+    # Directories written a moment ago: too recent for their stamps to be trusted, so they are listed.
     data = tmp_path / "data"
     _write(data, "air", "live", _at(1))
     old = _write(data, "air", "live", _at(2))
