@@ -104,7 +104,8 @@ def _narrowed(data_dir: Path, as_of: date | None, clusters: list[str] | None) ->
         return None
     day = as_of or cast(datetime, index["collected_at"].max()).date()  # a Datetime column's max
     unknown = listed - set(index["_dir"].unique().to_list())
-    if any(d.rsplit("date=", 1)[1] <= day.isoformat() for d in unknown):  # a date directory the index never read
+    # A date directory the index never read: it may hold the newest day, or change the day's evidence.
+    if unknown and (as_of is None or any(d.rsplit("date=", 1)[1] <= day.isoformat() for d in unknown)):
         return None
     kept = _counting(index.lazy(), day)
     # Every date directory of a cluster from its oldest row kept to the day, and every file recorded there.

@@ -81,3 +81,6 @@ def test_assessing_the_newest_day_reads_no_older_snapshot(tmp_path: Path) -> Non
     assert store.snapshots_as_of(data, date(2026, 1, 1))[0]["snapshot_id"].to_list() == ["live-20260101T1200Z"]
     with pytest.raises(DataFileError, match=old.name):
         store.snapshots_as_of(data, date(2026, 1, 2))  # the day it decides: read, its damage named
+    old.unlink()
+    _write(data, "air", "live", _at(4))  # a new day, in a date directory the index never read
+    assert store.snapshots_as_of(data)[1] == date(2026, 1, 4)
