@@ -36,9 +36,9 @@ EXPORTED = {
     ],
     "readiness.store": [
         "FILE_MODE", "LOCK_SUFFIX", "TABLES", "TMP_SUFFIX", "atomic_path", "check_files", "cluster_lock", "collect",
-        "commit", "lock_path", "objects", "partition_path", "read", "refuse_mixing", "remove_leftovers",
-        "remove_stale_temporaries", "scan", "set_mode", "snapshots", "temporaries", "unreadable", "write_snapshot",
-        "write_text_atomic",
+        "commit", "end_of", "lock_path", "objects", "partition_path", "read", "refuse_mixing", "remove_leftovers",
+        "remove_stale_temporaries", "scan", "set_mode", "snapshots", "snapshots_as_of", "temporaries", "unreadable",
+        "write_snapshot", "write_text_atomic",
     ],
     "readiness.plan": [
         "BURNDOWN", "HOURS_IN", "NEVER_STALE", "NO_EVIDENCE", "PLAN_FILE", "TOP_KEYS", "WEEKS_IN", "WP_KEYS",

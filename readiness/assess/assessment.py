@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,12 +28,18 @@ class Assessment:
     data_dir: Path
     rubric: Rubric
     demo: bool
-    snapshots: pl.DataFrame
+    clusters: list[str] | None  # the clusters assessed (None: every cluster of ``data_dir``)
     findings: pl.DataFrame
     fleet_checks: pl.DataFrame
     scores: pl.DataFrame
     blockers: pl.DataFrame
     criteria: pl.DataFrame
+
+    @cached_property
+    def snapshots(self) -> pl.DataFrame:
+        """Every snapshot of the assessed clusters (``store.snapshots``), read on first use: assessing
+        one day reads only the snapshots that decide it."""
+        return store.snapshots(self.data_dir, self.clusters)
 
     def score(self, cluster: str = FLEET, category: str = OVERALL, *, waivers: bool = True) -> float:
         """One score (percent) from the scores table."""
@@ -201,8 +208,7 @@ def assess(
     ``clusters``: those clusters only (of object storage, only their snapshots are downloaded)."""
     data_dir = paths.data_dir(data, clusters)
     rub = rubric if isinstance(rubric, Rubric) else rubric_mod.load(rubric, data=data_dir)
-    snaps = store.snapshots(data_dir, clusters)
-    day = as_of or cast(datetime, snaps["collected_at"].max()).date()  # a Datetime column's max
+    snaps, day = store.snapshots_as_of(data_dir, as_of, clusters)  # the rows that decide that day only
     findings = evaluate(data_dir, rub, as_of=day, clusters=clusters, snapshots=snaps)
     fleet_checks = sc.fleet_checks(findings, on=day)
     scores = sc.scores(findings, rub, on=day)
@@ -212,7 +218,7 @@ def assess(
     open_blockers = blockers.filter(~pl.col("resolved"))["blocker"].n_unique()
     return Assessment(
         as_of=day, data_dir=data_dir, rubric=rub, demo=bool((snaps["source"] == "demo").any()),
-        snapshots=snaps, findings=findings, fleet_checks=fleet_checks, scores=scores, blockers=blockers,
+        clusters=clusters, findings=findings, fleet_checks=fleet_checks, scores=scores, blockers=blockers,
         criteria=_criteria(rub, fleet_checks, overall, open_blockers),
     )
 

@@ -42,6 +42,7 @@ from readiness.assess.checks.base import (
 )
 from readiness.assess.rubric import Rubric
 from readiness.errors import DataFileError, DataNotFoundError, ReadinessError
+from readiness.store import end_of as end_of  # the last second of a day (UTC), re-exported here
 from readiness.store import findings as fs
 from readiness.store import paths, schema
 
@@ -60,11 +61,6 @@ class EvaluatedSnapshot:
     repo_snapshot_id: str | None
     failed_since: datetime | None = None  # the first failed (unreachable) collection after this snapshot
     repo_collected_at: datetime | None = None  # when the repo snapshot was taken
-
-
-def end_of(day: date) -> datetime:
-    """The last second of ``day`` (UTC): snapshots taken that day count as of that day."""
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
 
 
 def newest_as_of(findings: pl.DataFrame, day: date, stale_after_days: int) -> pl.DataFrame:
@@ -547,7 +543,8 @@ def evaluate(
     of ``as_of`` (default: its own day), stale ones ``unknown``. Snapshots already evaluated
     under the same digest are read from ``DATA/findings/`` (``readiness.store.findings``); only new or
     changed ones are evaluated, and stored. ``snapshots``: ``store.snapshots(data_dir, clusters)``
-    when the caller has read it already (it is not read again).
+    when the caller has read it already (it is not read again), or with ``as_of`` the rows that
+    decide that day (``store.snapshots_as_of``).
     """
     data_dir = Path(data_dir)
     today = datetime.now(UTC).date()

@@ -4,7 +4,7 @@ Public modules: ``schema`` (each table's columns, declared once), ``findings`` (
 findings of each snapshot, keyed by the digest of what decides them), ``paths`` (the data directory,
 shipped data files), ``configfile`` (the YAML reader of every configuration file, errors with file
 and line), ``repofacts`` (the vocabulary of repository facts, shared by the collectors and checks).
-The table functions (``read``, ``scan``, ``snapshots``, ``objects``, ``write_snapshot``,
+The table functions (``read``, ``scan``, ``snapshots``, ``snapshots_as_of``, ``objects``, ``write_snapshot``,
 ``write_text_atomic``, ``cluster_lock``...) are this package's own names:
 
     >>> from readiness import store
@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from readiness.store._asof import end_of, snapshots_as_of
     from readiness.store._tables import (
         FILE_MODE,
         LOCK_SUFFIX,
@@ -55,6 +56,7 @@ __all__ = [
     "cluster_lock",
     "collect",
     "commit",
+    "end_of",
     "lock_path",
     "objects",
     "partition_path",
@@ -65,6 +67,7 @@ __all__ = [
     "scan",
     "set_mode",
     "snapshots",
+    "snapshots_as_of",
     "temporaries",
     "unreadable",
     "write_snapshot",
@@ -79,7 +82,8 @@ def __getattr__(name: str) -> Any:
     """The table functions, imported from ``_tables`` on first use: ``readiness.store.paths`` and
     the other small modules load without polars (the ``readiness`` command's start-up)."""
     if name in __all__ or name in _DOCTOR:
-        value = getattr(importlib.import_module("readiness.store._tables"), name)
+        home = "readiness.store._asof" if name in ("end_of", "snapshots_as_of") else "readiness.store._tables"
+        value = getattr(importlib.import_module(home), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'readiness.store' has no attribute {name!r}")
