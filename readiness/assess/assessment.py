@@ -90,12 +90,13 @@ class Assessment:
         view`` (what the cluster gets from its Flux Kustomizations / Argo CD Applications) or ``repository,
         files view`` (every manifest as written). Declared state is never what runs.
 
-        Source: each finding's snapshot's ``source`` (``snapshots``) and, for a repository snapshot, its
+        Source: each finding's snapshot's ``source`` (``store.snapshots_as_of``) and, for a repository snapshot, its
         ``View`` fact (``readiness.store.repofacts``)."""
         used = self.findings.select("cluster", "snapshot_id").unique()
         if used.is_empty():
             return {}
-        rows = used.join(self.snapshots.select("snapshot_id", "cluster", "source"), on=["cluster", "snapshot_id"],
+        deciding = store.snapshots_as_of(self.data_dir, self.as_of, self.clusters)[0]  # not the whole history
+        rows = used.join(deciding.select("snapshot_id", "cluster", "source").unique(), on=["cluster", "snapshot_id"],
                          how="left")
         repo = rows.filter(pl.col("source") == "repo")
         kinds: dict[tuple[str, str], str] = {}
