@@ -20,7 +20,7 @@ import yaml
 
 from readiness.collect.manifestfile import Loader, jsonable
 from readiness.collect.recovery import recovery_targets
-from readiness.collect.runbooks import section_runbooks
+from readiness.collect.runbooks import heading_marks, section_runbooks
 from readiness.store.repofacts import RepoPaths, link_outcome
 
 Fact = tuple[str, str, dict[str, Any]]  # (kind, name, spec)
@@ -280,13 +280,7 @@ def _section_texts(body: str, pattern: re.Pattern[str]) -> list[str]:
     """The text under each heading (level 2 or deeper) matching ``pattern``, down to the next heading of
     its level or higher, outside code fences."""
     lines = body.splitlines()
-    marks = []
-    fenced = False
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
-            marks.append((i, len(m.group(1)), headings(line)[0][1] if headings(line) else ""))
+    marks = [(i, level, found[0][1] if (found := headings(lines[i])) else "") for i, level, _ in heading_marks(lines)]
     out = []
     for n, (i, level, text) in enumerate(marks):
         if level > 1 and pattern.search(text):

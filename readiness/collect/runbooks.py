@@ -56,8 +56,8 @@ def _shown(raw: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[*_`]|[^\w\s/&:().,'?#+-]", "", raw)).strip()
 
 
-def _marks(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(line index, level, raw text) of every heading outside code fences."""
+def heading_marks(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(line index, level, raw text) of every Markdown heading of ``lines`` outside code fences."""
     out = []
     fenced = False
     for i, line in enumerate(lines):
@@ -106,7 +106,7 @@ def section_runbooks(text: str, declared: frozenset[str] = frozenset(), first_li
     "answers_alerts": [alert of ``declared`` it names]}``, in document order; [] when it has no runbooks
     section or none of its subsections reads as a procedure."""
     lines = text.splitlines()
-    marks = _marks(lines)
+    marks = heading_marks(lines)
     out: list[dict[str, Any]] = []
 
     def add(i: int, end: int, raw: str) -> None:
