@@ -2,15 +2,17 @@
 values configure, stored as derived facts (``readiness.collect.configfacts``), never the values.
 
 Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Helm chart source
-(each key present only when the object says it), and of a Secret holding ``alertmanager.yaml``
-(only the two ``alertmanager_*receiver_types`` keys):
+(each key present only when the object says it), of a Secret holding ``alertmanager.yaml``
+(only the two ``alertmanager_*receiver_types`` keys), and of an AlertmanagerConfig (only
+``paging_webhooks``: receiver name -> the paging service its webhook posts to):
 
     chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart)
     values_from: int                         Flux valuesFrom references (values this reader cannot see)
     values_files: int                        Argo CD helm.valueFiles (values this reader cannot see)
     values_unreadable: bool                  an Argo CD values string that is not YAML (template parameters)
     alertmanager_enabled: bool               kube-prometheus-stack / prometheus chart: alertmanager.enabled
-    alertmanager_receiver_types: list[str]   types of alertmanager.config.receivers (``pagerduty_configs`` -> pagerduty)
+    alertmanager_receiver_types: list[str]   types of alertmanager.config.receivers (``pagerduty_configs`` -> pagerduty;
+                                             a webhook to a paging service -> it, e.g. grafana_oncall)
     alertmanager_routed_receiver_types: list[str]  the same, only receivers the route tree sends to
     grafana_enabled: bool                    kube-prometheus-stack: grafana.enabled
     prometheus_enabled: bool                 kube-prometheus-stack: prometheus.enabled
@@ -43,6 +45,7 @@ import yaml
 
 from readiness.collect import logfacts
 from readiness.collect.configfacts import extractor
+from readiness.store.repofacts import paging_webhook
 
 # Charts that bundle Prometheus, Alertmanager and Grafana, each on unless values say enabled: false.
 PROMETHEUS_STACKS = {
@@ -57,7 +60,13 @@ def _dict(node: Any) -> dict[str, Any]:
 
 
 def _receiver_types(receiver: dict[str, Any]) -> list[str]:
-    return sorted(k.removesuffix("_configs") for k, v in receiver.items() if k.endswith("_configs") and v)
+    """``pagerduty_configs`` -> pagerduty, and a webhook to a paging service -> that service
+    (``repofacts.paging_webhook``: ``grafana_oncall``)."""
+    types = {k.removesuffix("_configs") for k, v in receiver.items() if k.endswith("_configs") and v}
+    hooks = receiver.get("webhook_configs")
+    types |= {s for h in hooks if isinstance(h, dict) and (s := paging_webhook(h.get("url")))} if isinstance(
+        hooks, list) else set()
+    return sorted(types)
 
 
 def _routed(route: Any) -> set[str]:
@@ -239,6 +248,19 @@ def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 ALERTMANAGER_KEY = "alertmanager.yaml"
+
+
+@extractor("monitoring.coreos.com", "AlertmanagerConfig")
+def alertmanager_config_webhooks(obj: dict[str, Any]) -> dict[str, Any]:
+    """``paging_webhooks``: receiver name -> the paging service its ``webhookConfigs`` URL posts to
+    (``repofacts.paging_webhook``), for receivers that have one; the URLs themselves are not kept."""
+    found = {}
+    for r in _dict(obj.get("spec")).get("receivers") or []:
+        hooks = _dict(r).get("webhookConfigs")
+        services = [s for h in hooks if (s := paging_webhook(_dict(h).get("url")))] if isinstance(hooks, list) else []
+        if services:
+            found[str(_dict(r).get("name"))] = services[0]
+    return {"paging_webhooks": found} if found else {}
 
 
 @extractor("", "Secret")

@@ -73,6 +73,37 @@ ANY_KIND = "*"
 NOT_DEPLOYED = re.compile(r"(^|/)(examples?|docs?|tests?|testdata|fixtures|e2e)/")
 
 
+# Paging services an Alertmanager webhook receiver may post to, recognised by the URL's host and path:
+# (service, host pattern, path prefix). A webhook to one of them pages as its own receiver type would.
+PAGING_WEBHOOKS = (
+    ("grafana_oncall", re.compile(r"(^|\.)grafana\.net$|oncall"), "/integrations/v1/"),
+    ("pagerduty", re.compile(r"(^|\.)pagerduty\.com$"), ""),
+    ("opsgenie", re.compile(r"(^|\.)opsgenie\.(com|eu)$"), ""),
+    ("victorops", re.compile(r"(^|\.)victorops\.com$"), ""),
+    ("squadcast", re.compile(r"(^|\.)squadcast\.com$"), ""),
+    ("ilert", re.compile(r"(^|\.)ilert\.(com|eu)$"), ""),
+    ("incident_io", re.compile(r"(^|\.)incident\.io$"), ""),
+)
+
+
+def paging_webhook(url: object) -> str | None:
+    """The paging service (``PAGING_WEBHOOKS``) a webhook ``url`` posts to, or None: only the service's
+    name is ever kept, never the URL (its path often holds the integration's token)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host, path = (parts.hostname or "").lower(), parts.path or ""
+    for service, hosts, prefix in PAGING_WEBHOOKS:
+        if host and hosts.search(host) and path.startswith(prefix):
+            return service
+    return None
+
+
 def not_deployed(path: str) -> bool:
     """Whether a repository path lies under an examples, docs or test-fixture directory (``NOT_DEPLOYED``)."""
     return bool(NOT_DEPLOYED.search(path))

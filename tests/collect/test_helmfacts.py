@@ -154,3 +154,24 @@ def test_argo_values_with_template_parameters_and_value_files_are_flagged() -> N
                            "valueFiles": ["$values/a.yaml", "$values/b.yaml"],
                            "values": "serviceAccount:\n  name: {{metadata.annotations.sa}}\n"}}]}}}}
     assert extract(appset) == {"chart": "external-secrets", "values_files": 2, "values_unreadable": True}
+
+
+def test_a_webhook_to_a_paging_service_is_that_receiver_type_and_its_url_is_never_kept() -> None:
+    config = ("route: {receiver: default, routes: [{receiver: oncall}]}\nreceivers:\n- {name: default}\n"
+              "- name: oncall\n  webhook_configs:\n"
+              "  - {url: 'https://a-prod-eu-west-0.grafana.net/integrations/v1/alertmanager/T0K3N/'}\n"
+              "- name: chat\n  webhook_configs: [{url: 'https://chat.example.org/hooks/alerts'}]\n")
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "alertmanager-main"},
+              "stringData": {"alertmanager.yaml": config}}
+    facts = extract(secret)
+    assert facts == {"alertmanager_receiver_types": ["grafana_oncall", "webhook"],
+                     "alertmanager_routed_receiver_types": ["grafana_oncall", "webhook"]}
+    _, _, _, _, spec, status = row_fields(json.loads(json.dumps(secret)))
+    for kept in (spec, status):
+        assert "T0K3N" not in kept and "grafana.net" not in kept and "chat.example.org" not in kept
+    # a Grafana Cloud URL that is not an OnCall integration, and a look-alike host, page no one
+    from readiness.store.repofacts import paging_webhook
+
+    assert paging_webhook("https://acme.grafana.net/api/prom/push") is None
+    assert paging_webhook("https://events.pagerduty.com.evil.example/x") is None
+    assert paging_webhook("https://events.pagerduty.com/integration/K3Y/enqueue") == "pagerduty"

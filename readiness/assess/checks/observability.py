@@ -40,7 +40,7 @@ from readiness.assess.checks.common import (
     where,
     workloads,
 )
-from readiness.store.repofacts import RepoPaths, link_outcome
+from readiness.store.repofacts import RepoPaths, link_outcome, paging_webhook
 
 MONITORING = "monitoring.coreos.com"
 VICTORIA = "operator.victoriametrics.com"
@@ -106,7 +106,7 @@ class Alertmanagers:
 class PagingReceivers:
     """obs_paging_receiver: Alertmanager receiver types that page (``<type>Configs`` fields)."""
 
-    receiver_types: tuple[str, ...] = ("pagerduty", "opsgenie")
+    receiver_types: tuple[str, ...] = ("pagerduty", "opsgenie", "grafana_oncall")
 
 
 @dataclass(frozen=True)
@@ -298,9 +298,10 @@ def _paging_types(cfg: CheckThresholds) -> list[str]:
 
 @check("obs_paging_receiver", thresholds=PagingReceivers)
 def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie).
+    """Alertmanager routes alerts to a paging receiver (PagerDuty, Opsgenie, Grafana OnCall...).
 
-    The rubric's ``receiver_types``: an AlertmanagerConfig whose route sends to one, or an
+    The rubric's ``receiver_types`` (a webhook to a paging service counts as that service,
+    ``repofacts.paging_webhook``): an AlertmanagerConfig whose route sends to one, or an
     Alertmanager configuration in Helm values or a Secret's ``alertmanager.yaml`` that does
     (facts ``alertmanager_routed_receiver_types``)."""
     types = _paging_types(cfg)
@@ -314,6 +315,13 @@ def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         routed = _route_receivers(spec.get("route"))
         for r in spec.get("receivers") or []:
             kinds = [k for k in fields if isinstance(r, dict) and r.get(k)]
+            # a webhook to a paging service: the collector keeps only the service (fact paging_webhooks)
+            hooks = r.get("webhookConfigs") if isinstance(r, dict) else None
+            hooked = [paging_webhook(h.get("url")) for h in hooks if isinstance(h, dict)] if isinstance(
+                hooks, list) else []
+            hooked.append(mapping(c, "facts.paging_webhooks", c.facts.get("paging_webhooks")).get(str(r.get("name")))
+                          if isinstance(r, dict) else None)
+            kinds += [f"webhook to {s}" for s in dict.fromkeys(hooked) if s in types]
             if not kinds:
                 continue
             if r.get("name") not in routed:
@@ -347,9 +355,9 @@ def paging_receiver(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if blind:
         return unknown(f"no paging receiver in what was read ({looked}); {blind}", skipped)
     if configs or releases:
-        return failed(f"no {' or '.join(types)} receiver routed in {looked}",
+        return failed(f"no paging receiver ({listing(types, 3)}) routed in {looked}",
                       [c.ref for c in configs] + [where(r) for r in releases])
-    return failed(f"no AlertmanagerConfig or Alertmanager configuration with a {' or '.join(types)} receiver")
+    return failed(f"no AlertmanagerConfig or Alertmanager configuration with a paging receiver ({listing(types, 3)})")
 
 
 def _rules(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
