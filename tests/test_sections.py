@@ -95,7 +95,7 @@ def test_what_was_not_read_lists_unbuilt_kustomizations_and_skipped_files(demo_d
     assert sections.not_read(assess(demo_dir)) == sections.NOTHING_UNREAD
     # which evidence the findings read: the report's status and explain say it for a repository
     a = assess(tmp_path / "data")
-    assert a.views() == {"edge": "repository, deployed view"}
+    assert a.views == {"edge": "repository, deployed view"}
     assert "> **Evidence**: edge: the repository's **deployed view**" in sections.status(a)
     assert "**Evidence**" not in sections.status(assess(demo_dir))
     from click.testing import CliRunner

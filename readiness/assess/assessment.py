@@ -34,6 +34,7 @@ class Assessment:
     scores: pl.DataFrame
     blockers: pl.DataFrame
     criteria: pl.DataFrame
+    deciding: pl.DataFrame  # the snapshot rows that decided ``as_of`` (``store.snapshots_as_of``)
 
     @cached_property
     def snapshots(self) -> pl.DataFrame:
@@ -84,20 +85,20 @@ class Assessment:
                          f"old, stale after {self.rubric.stale_after_days}){failed}")
         return lines
 
+    @cached_property
     def views(self) -> dict[str, str]:
         """cluster -> which evidence its findings read, as the report and ``explain`` say it: ``live`` (a
         cluster's API), ``demo`` (the simulated fleet), or for a repository snapshot ``repository, deployed
         view`` (what the cluster gets from its Flux Kustomizations / Argo CD Applications) or ``repository,
         files view`` (every manifest as written). Declared state is never what runs.
 
-        Source: each finding's snapshot's ``source`` (``store.snapshots_as_of``) and, for a repository snapshot, its
+        Source: each finding's snapshot's ``source`` (``deciding``) and, for a repository snapshot, its
         ``View`` fact (``readiness.store.repofacts``)."""
         used = self.findings.select("cluster", "snapshot_id").unique()
         if used.is_empty():
             return {}
-        deciding = store.snapshots_as_of(self.data_dir, self.as_of, self.clusters)[0]  # not the whole history
-        rows = used.join(deciding.select("snapshot_id", "cluster", "source").unique(), on=["cluster", "snapshot_id"],
-                         how="left")
+        rows = used.join(self.deciding.select("snapshot_id", "cluster", "source").unique(),
+                         on=["cluster", "snapshot_id"], how="left")
         repo = rows.filter(pl.col("source") == "repo")
         kinds: dict[tuple[str, str], str] = {}
         if repo.height:
@@ -220,7 +221,7 @@ def assess(
     return Assessment(
         as_of=day, data_dir=data_dir, rubric=rub, demo=bool((snaps["source"] == "demo").any()),
         clusters=clusters, findings=findings, fleet_checks=fleet_checks, scores=scores, blockers=blockers,
-        criteria=_criteria(rub, fleet_checks, overall, open_blockers),
+        criteria=_criteria(rub, fleet_checks, overall, open_blockers), deciding=snaps,
     )
 
 

@@ -138,7 +138,7 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
 
     waivers = load_waivers(a.data_dir)
     rows = a.findings.filter(pl.col("check_id") == check_id).sort("cluster")
-    views = a.views()
+    views = a.views
     shown = {c: f" [{v}]" for c, v in views.items()} if any(v.startswith("repository") for v in views.values()) else {}
     for r in rows.iter_rows(named=True):
         r["cluster"] += shown.get(r["cluster"], "")  # which evidence it read, unless every cluster is live

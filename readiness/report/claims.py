@@ -310,8 +310,8 @@ def _refine(claim: dict[str, Any], verdict: str, reason: str, deciding: list[dic
     polarity = claim["polarity"]
     said: list[str] = []
     shown = [r for r in _applicable(by_check, [c for e in entries for c in e.shown_by])
-             if r["status"] in ("pass", "partial")]
-    if verdict != CONTRADICTED and polarity == "absent" and shown:
+             if r["status"] in ("pass", "partial")] if verdict != CONTRADICTED and polarity == "absent" else []
+    if shown:
         names = ", ".join(f"`{c}`" for c in dict.fromkeys(r["check_id"] for r in shown))
         return (CONTRADICTED, f"it says absent, but {names} show{'s' if ',' not in names else ''} it is there, "
                 "at least in part", shown, [])

@@ -65,7 +65,7 @@ _VIEW_WORDS = {
 def _evidence_view(a: Assessment, grouping: Any = None) -> str:
     """A note saying which evidence the findings read when some come from a repository: declared state,
     not what runs (``Assessment.views``); '' when every cluster was read live or simulated."""
-    views = a.views()
+    views = a.views
     by_view: dict[str, list[str]] = {}
     for cluster, view in views.items():
         by_view.setdefault(view, []).append(cluster)

@@ -56,6 +56,7 @@ Application that applies them).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 REPO_API = "repo.readiness.dev/v1"
 
@@ -89,8 +90,6 @@ PAGING_WEBHOOKS = (
 def paging_webhook(url: object) -> str | None:
     """The paging service (``PAGING_WEBHOOKS``) a webhook ``url`` posts to, or None: only the service's
     name is ever kept, never the URL (its path often holds the integration's token)."""
-    from urllib.parse import urlsplit
-
     if not isinstance(url, str):
         return None
     try:

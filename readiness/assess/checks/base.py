@@ -131,6 +131,9 @@ def group_of(api_version: str) -> str:
 
 # Where an API group ends in apiVersion ``group/version`` (the same pattern the frames used, so
 # ``v1`` is the core group ``""`` and ``a/b/v1`` is ``a/b``).
+# Annotations naming the file a declared object was read from: ours, then kustomize's.
+FILE_ANNOTATIONS = ("readiness.dev/file", "readiness.dev/source-path", "config.kubernetes.io/path",
+                    "internal.config.kubernetes.io/path")
 _VERSION = re.compile(r"/?[^/]+\Z")
 # The object columns an ``KubeObject`` is read from, in ``Objects`` row order.
 OBJECT_COLUMNS = ("api_version", "kind", "namespace", "name", "labels", "annotations", "spec", "status", "source")
@@ -231,11 +234,11 @@ class Objects:
                                                                   if row[8] is not None)
         return found
 
-    def unapplied(self, file_annotations: Sequence[str]) -> dict[str, str]:
+    def unapplied(self) -> dict[str, str]:
         """What a repository's deployed view read from Kustomizations that do not build (annotation
         ``readiness.dev/build: failed``; Flux applies none of their objects), as evidence names it -> the
         Kustomization (``readiness.dev/applied-by``): each such object's ref, and its file (the first of
-        ``file_annotations`` it carries) unless an object applied by a build that works was read from the
+        ``FILE_ANNOTATIONS`` it carries) unless an object applied by a build that works was read from the
         same file. Worked out once; empty without such objects."""
         found = self._unapplied
         if found is None:
@@ -249,7 +252,7 @@ class Objects:
                     continue
                 if not isinstance(notes, dict):
                     continue
-                path = next((str(notes[k]) for k in file_annotations if notes.get(k)), None)
+                path = next((str(notes[k]) for k in FILE_ANNOTATIONS if notes.get(k)), None)
                 if notes.get("readiness.dev/build") != "failed":
                     if path:
                         applied.add(path)

@@ -6,7 +6,17 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.assess.checks.base import ClusterSnapshot, KubeObject, Result, failed, mapping, passed, unknown, whole
+from readiness.assess.checks.base import (
+    FILE_ANNOTATIONS,
+    ClusterSnapshot,
+    KubeObject,
+    Result,
+    failed,
+    mapping,
+    passed,
+    unknown,
+    whole,
+)
 from readiness.errors import MalformedFieldError
 from readiness.store.repofacts import (
     ANY_KIND,
@@ -23,9 +33,6 @@ HELM = "helm.toolkit.fluxcd.io"
 FLUX_SOURCE = "source.toolkit.fluxcd.io"
 ARGO = "argoproj.io"
 KUSTOMIZE = "kustomize.config.k8s.io"
-# Annotations naming the file a declared object was read from: ours, then kustomize's.
-FILE_ANNOTATIONS = ("readiness.dev/file", "readiness.dev/source-path", "config.kubernetes.io/path",
-                    "internal.config.kubernetes.io/path")
 # Linkerd's control plane: the components that must all run for the mesh to work (what the
 # linkerd-control-plane chart installs). The one definition the mesh and mTLS checks share.
 LINKERD_CONTROL_PLANE = ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
@@ -337,7 +344,7 @@ def _unapplied(result: Result, ev: ClusterSnapshot) -> Result:
     build: Flux applies none of their objects (``Objects.unapplied``). When everything the result names
     comes from them, it is ``unknown`` (declared, but not what the cluster gets until they build); when
     part of it does, the reason says which. Anything else is unchanged."""
-    cut = ev.by_kind.unapplied(FILE_ANNOTATIONS)
+    cut = ev.by_kind.unapplied()
     named = [e for e in result.evidence if e in cut]
     if not named:
         return result

@@ -408,10 +408,10 @@ def _pod_problems(w: KubeObject) -> list[str]:
 def _chart_releases(ev: ClusterSnapshot, cfg: CheckThresholds, labels: Mapping[str, Any]) -> list[str]:
     """Flux HelmReleases and Argo CD Applications with a Helm chart source that install into an
     application namespace (a HelmRelease's ``targetNamespace``, else its own; an Application's
-    ``destination.namespace``), as refs."""
+    ``destination.namespace``), as ``where`` cites them (their files), each once."""
     out = []
     for r in ev.items(HELM, "HelmRelease"):
-        ns = str((r.spec or {}).get("targetNamespace") or r.namespace or "")
+        ns = str(mapping(r, "spec", r.spec).get("targetNamespace") or r.namespace or "")
         if not is_system_namespace(cfg, ns, labels.get(ns)):
             out.append(where(r))
     for app in ev.items(ARGO, "Application"):
