@@ -61,9 +61,14 @@ def scorecard(a: Assessment, cluster: str = FLEET) -> list[Row]:
             rows.append({"Category": cat.name, "Score": "unknown", "Target": pct(cat.target), "Status": "❓ unknown",
                          "Coverage": pct(0.0), "Notes": f"no fresh evidence: {_why_unknown(a, cid, cluster)}"})
             continue
-        missing = (checks.filter(~pl.col("holds")).sort("weight", descending=True)["check_id"].to_list())
+        # what fails is "missing"; what could not be judged is counted apart, never called missing
+        unknown = checks.filter(pl.col("status") == "unknown").height
+        missing = (checks.filter(~pl.col("holds") & (pl.col("status") != "unknown"))
+                   .sort("weight", descending=True)["check_id"].to_list())
         titles = [a.rubric.checks[c].title for c in missing[:2]]
         notes = f"{checks['holds'].sum()}/{checks.height} checks hold"
+        if unknown:
+            notes += f", {unknown} unknown"
         if titles:
             notes += "; missing: " + "; ".join(titles) + (f" (+{len(missing) - 2} more)" if len(missing) > 2 else "")
         rows.append({"Category": cat.name, "Score": pct(score), "Target": pct(cat.target),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from readiness.assess.checks.base import (
@@ -325,17 +325,20 @@ def _unread(result: Result, ev: ClusterSnapshot, read: Iterable[tuple[str, str]]
         return unknown(f"{result.reason}; the repository declares no Kubernetes object (only its CI workflows "
                        "and documents were read), so this cannot be judged from it", result.evidence)
     blind, missed = blind_spots(ev, *kinds)
-    broken = [b for b in failed_builds(ev, *kinds) if b not in result.reason]
+    hiding = failed_builds(ev, *kinds)
+    broken = [b for b in hiding if b not in result.reason]  # a build the reason names already is not repeated
     parts = [blind] if blind and not any(m in result.reason for m in missed) else []
     if broken:
         parts.append(f"{plural(len(broken), 'Kustomization')} of this cluster "
                      f"{'does' if len(broken) == 1 else 'do'} not build ({listing(broken)})")
-    if not parts:
+    if not parts and not (hiding and result.status == "fail" and not result.evidence):
         return result
-    reason = f"{result.reason}; not read, and could hold more: {'; '.join(parts)}"
+    them = "it" if len(hiding) == 1 else "them"
+    reason = (f"{result.reason}; not read, and could hold more: {'; '.join(parts)}" if parts else
+              f"{result.reason}; {listing(hiding)} could hold more than was read of {them}")
     evidence = list(result.evidence) + [m for m in missed if m not in result.evidence] + broken
     if result.status == "fail" and not result.evidence:
-        return unknown(reason, evidence)
+        return unknown(reason, evidence or hiding)
     return Result(result.status, result.score, reason, tuple(evidence))
 
 
@@ -356,6 +359,44 @@ def _unapplied(result: Result, ev: ClusterSnapshot) -> Result:
         return unknown(f"{result.reason}; but {clause}", list(result.evidence) + builds)
     return Result(result.status, result.score, f"{result.reason}; of what it names, {clause}",
                   tuple(result.evidence))
+
+
+def unapplied_by(o: KubeObject) -> str | None:
+    """The Kustomization of a repository's deployed view that does not build whose object ``o`` is (Flux
+    applies none of its objects: annotation ``readiness.dev/build: failed``, named by
+    ``readiness.dev/applied-by``), else None."""
+    if o.annotations.get("readiness.dev/build") != "failed":
+        return None
+    return o.annotations.get("readiness.dev/applied-by") or "a Kustomization that does not build"
+
+
+def set_apart(items: Iterable[KubeObject], build_of: Callable[[KubeObject], str | None] | None = None,
+              ) -> tuple[list[KubeObject], dict[str, list[str]]]:
+    """``items`` split into what the cluster gets and what it does not: the second part maps each
+    Kustomization that does not build to the names of its items (``build_of(item)``, default
+    ``unapplied_by``, says which build an item comes from, None when applied). Share checks count
+    only the first part, so a deployed view's numbers are what the cluster gets."""
+    build_of = build_of or unapplied_by
+    kept: list[KubeObject] = []
+    apart: dict[str, list[str]] = {}
+    for item in items:
+        build = build_of(item)
+        if build:
+            apart.setdefault(build, []).append(item.name)
+        else:
+            kept.append(item)
+    return kept, apart
+
+
+def apart_clause(apart: dict[str, list[str]], noun: str) -> str:
+    """``; not counted: 2 workloads (postgres, redis) of Kustomization flux-system/x, which does not build
+    (Flux applies none of its objects)``, or '' when nothing was set apart."""
+    if not apart:
+        return ""
+    parts = [f"{plural(len(names), noun)} ({listing(names)}) of {build}" for build, names in apart.items()]
+    build = "does" if len(apart) == 1 else "do"
+    return (f"; not counted: {listing(parts)}, which {build} not build (Flux applies none of "
+            f"{'its' if len(apart) == 1 else 'their'} objects)")
 
 
 def plural(n: int, noun: str) -> str:

@@ -29,6 +29,7 @@ from readiness.assess.checks.common import (
     LINKERD_CONTROL_PLANE,
     REPO_GROUP,
     WORKLOAD_KINDS,
+    apart_clause,
     attested,
     blind_spots,
     conditional_result,
@@ -42,6 +43,8 @@ from readiness.assess.checks.common import (
     runbook_about,
     runbooks,
     running,
+    set_apart,
+    unapplied_by,
     where,
     workloads,
 )
@@ -110,6 +113,31 @@ def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[KubeObjec
         spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
                    if not is_system_namespace(cfg, ns)]
     return spaces
+
+
+def _unapplied_namespaces(ev: ClusterSnapshot) -> dict[str, str]:
+    """Namespace name -> the Kustomization that does not build that alone declares it (its Namespace
+    object or the workloads that go to it); names an applied object declares or uses are not listed."""
+    applied: set[str] = set()
+    failed_: dict[str, str] = {}
+    for o in [*ev.items(*NAMESPACE), *workloads(ev)]:
+        name = o.name if o.kind == "Namespace" else (o.namespace or "")
+        build = unapplied_by(o)
+        if build:
+            failed_.setdefault(name, build)
+        else:
+            applied.add(name)
+    return {name: build for name, build in failed_.items() if name not in applied}
+
+
+def _applied_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> tuple[list[KubeObject], dict[str, list[str]]]:
+    """Application namespaces the cluster gets, and those only Kustomizations that do not build declare
+    (``set_apart``: build -> names); on a live snapshot every namespace is kept."""
+    spaces = _app_namespaces(ev, cfg)
+    if not declared_only(ev):
+        return spaces, {}
+    builds = _unapplied_namespaces(ev)
+    return set_apart(spaces, lambda n: builds.get(n.name)) if builds else (spaces, {})
 
 
 def _declared_note(ev: ClusterSnapshot) -> str:
@@ -249,12 +277,15 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     namespaces and pod templates carrying ``linkerd.io/inject`` as a label (Linkerd reads only the annotation)."""
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
-    spaces = _app_namespaces(ev, cfg)
+    spaces, apart = _applied_namespaces(ev, cfg)
     if not spaces:
+        if apart:
+            return unknown(f"no application namespace the cluster gets{apart_clause(apart, 'namespace')}")
         return not_applicable("no application namespaces")
     meshes = set(_mesh_running(ev))
     by_ns: dict[str, list[KubeObject]] = {}
-    for w in workloads(ev):
+    pods, pods_apart = set_apart(workloads(ev)) if declared_only(ev) else (workloads(ev), {})
+    for w in pods:
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked, evidence = [], [], []
     mislabelled: list[str] = []  # linkerd.io/inject set as a label: Linkerd only reads the annotation
@@ -290,6 +321,7 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if mislabelled:
         reason += (f"; linkerd.io/inject is a label, not an annotation, on {listing(dict.fromkeys(mislabelled))}: "
                    "Linkerd reads only the annotation, so it does not inject there")
+    reason += apart_clause(apart, "namespace") + apart_clause(pods_apart, "workload")
     return fraction(len(meshed) / len(spaces), reason, evidence + list(dict.fromkeys(mislabelled)))
 
 
@@ -374,15 +406,18 @@ def network_policies(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of application namespaces with at least one NetworkPolicy (Kubernetes or Cilium)."""
     if ev.unreadable(NAMESPACE, POLICY_TYPES[0]):
         return unknown("namespaces or NetworkPolicies could not be read")
-    spaces = _app_namespaces(ev, cfg)
+    spaces, apart = _applied_namespaces(ev, cfg)
     if not spaces:
+        if apart:
+            return unknown(f"no application namespace the cluster gets{apart_clause(apart, 'namespace')}")
         return not_applicable("no application namespaces")
-    policies = [p for t in POLICY_TYPES for p in ev.items(*t)]
+    policies = [p for t in POLICY_TYPES for p in ev.items(*t) if not unapplied_by(p)]
     covered = {p.namespace for p in policies}
     open_ = [n.name for n in spaces if n.name not in covered]
     reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy{_declared_note(ev)}"
     if open_:
         reason += f"; not: {listing(open_)}"
+    reason += apart_clause(apart, "namespace")
     return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
 
 
@@ -435,8 +470,10 @@ def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if ev.unreadable(NAMESPACE, *APPS, CRONJOB):
         return unknown("namespaces or workloads could not be read")
     labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
-    apps = [w for w in [*workloads(ev), *ev.items(*CRONJOB)]
-            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""))]
+    apps, apart = set_apart(w for w in [*workloads(ev), *ev.items(*CRONJOB)]
+                            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or "")))
+    if not apps and apart:
+        return unknown(f"no application workload the cluster gets{apart_clause(apart, 'workload')}")
     if not apps:
         charts = _chart_releases(ev, cfg, labels) if declared_only(ev) else []
         if charts:  # their workloads exist only once the charts are rendered: not seen, not absent
@@ -448,6 +485,7 @@ def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted{_declared_note(ev)}"
     if bad:
         reason += "; " + listing(f"{ref.split('/')[-1]}: {', '.join(p)}" for ref, p in bad.items())
+    reason += apart_clause(apart, "workload")
     return fraction(1 - len(bad) / len(apps), reason, list(bad) or [w.ref for w in apps])
 
 
