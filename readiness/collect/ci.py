@@ -45,6 +45,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("e2e-test", re.compile(r"\bplaywright\b|\bcypress\b|\be2e\b|end-to-end")),
     ("load-test", re.compile(r"\bk6\b|\blocust\b|\bjmeter\b|\bgatling\b|\bvegeta\b")),
     ("smoke-test", re.compile(r"smoke")),
+    # Kubernetes manifests checked before they merge: rendered (a kustomization or chart that does not
+    # build fails the job), validated against the API schemas, or held to policies. What a repository of
+    # manifests has for tests.
+    ("validate", re.compile(r"\bkubeconform\b|\bkubeval\b|flux-schema|\bflux-local\b|\bconftest\b|"
+                            r"\bkube-linter\b|\bkube-score\b|\bpolaris audit\b|\bdatree\b|\bpluto detect|"
+                            r"\bcheckov\b|\bkyverno (?:apply|test)\b|\bkustomize build\b|\bkubectl kustomize\b|"
+                            r"\bhelm (?:lint|template)\b|\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
     ("coverage", re.compile(r"coverage|codecov|coveralls|--cov\b")),
     ("image-scan", re.compile(r"\btrivy\b|\bgrype\b|\bsnyk\b|trivy-action|anchore/scan-action")),
     ("sast", re.compile(r"codeql-action/analyze|codeql database analyze|\bsemgrep\b|\bbandit\b|\bgosec\b|"
@@ -60,6 +67,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rollback", re.compile(r"rollback|roll back|rollout undo")),
     ("preview", re.compile(r"preview")),
 )
+_DRY_RUN = re.compile(r"[^\n]*--dry-run[^\n]*")  # a command line that changes nothing deploys nothing
 _PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 # A cluster created for the job and thrown away with it: what is installed there is tested, not deployed.
 _THROWAWAY = re.compile(r"helm/kind-action|kind create cluster|engineerd/setup-kind|container-tools/kind-action|"
@@ -77,7 +85,8 @@ _PUSH = re.compile(r"\bgit push\b|create-pull-request|git-auto-commit-action|add
 def activities(text: str, environment: str | None = None, manual: bool = False) -> list[str]:
     """What a job whose steps read ``text`` does, in ``ACTIVITIES`` order."""
     text = text.lower()
-    found = {name for name, pattern in _PATTERNS if pattern.search(text)}
+    changing = _DRY_RUN.sub("", text)
+    found = {name for name, pattern in _PATTERNS if pattern.search(changing if name == "deploy" else text)}
     if _RUNNERS.search(text):
         found.add("test")
         if "unit" in text or not found & {"integration-test", "e2e-test", "smoke-test", "load-test"}:
@@ -247,6 +256,8 @@ def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | N
         uses = job.get("uses")
         calls = [uses.removeprefix("./").split("@")[0]] if isinstance(uses, str) and uses.startswith("./") else []
         linters = _linter_sast(root, doc, job) if root is not None else []
+        if root is not None:
+            parts.append(lintconfig.pre_commit_hooks(root, "\n".join(parts)))
         does = activities("\n".join(parts), env)
         if linters and "sast" not in does:
             does = [a for a in ACTIVITIES if a in {*does, "sast"}]

@@ -163,3 +163,24 @@ def in_action(root: Path, uses: str, inputs: dict[str, Any], workdir: str | None
     elif uses.startswith(("astral-sh/ruff-action", "chartboost/ruff-action")):
         found = ruff(root, workdir, args)
     return [found] if found else []
+
+
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+_PRE_COMMIT_RUN = re.compile(r"pre-commit/action|\bpre-commit run\b|\bprek run\b|pre-commit-ci/")
+
+
+def pre_commit_hooks(root: Path, text: str) -> str:
+    """What a CI job that runs pre-commit (``pre-commit/action``, ``pre-commit run``) runs: the ``id`` and
+    ``entry`` of each hook of the repository's ``.pre-commit-config.yaml``, a line each, for the job's
+    activities to be read from (a hook ``kubeconform`` or ``checkov`` validates manifests); '' when the job
+    does not run pre-commit or the configuration is missing or unreadable."""
+    if not _PRE_COMMIT_RUN.search(text):
+        return ""
+    doc = _load(root, PRE_COMMIT_CONFIG)
+    repos = doc.get("repos") if doc else None
+    lines = []
+    for repo in repos if isinstance(repos, list) else []:
+        for hook in (repo.get("hooks") or []) if isinstance(repo, dict) else []:
+            if isinstance(hook, dict):
+                lines.append(" ".join(str(hook[k]) for k in ("id", "entry") if hook.get(k)))
+    return "\n".join(lines)

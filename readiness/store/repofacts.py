@@ -131,6 +131,7 @@ ACTIVITIES = (
     "e2e-test",
     "load-test",
     "smoke-test",
+    "validate",  # manifests checked against schemas or policies (kubeconform, flux-local, conftest, checkov, ...)
     "coverage",
     "image-scan",
     "sast",

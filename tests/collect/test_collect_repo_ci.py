@@ -178,6 +178,52 @@ def test_activities(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does
 
 
+@pytest.mark.parametrize(("text", "does"), [
+    ("kustomize build clusters/prod | kubeconform -strict -summary", ["validate"]),
+    ("uses: fluxcd/flux-schema/actions/validate@main", ["validate"]),
+    ("flux-local test --enable-helm --path clusters/prod", ["validate"]),
+    ("conftest test manifests/", ["validate"]),
+    ("kubectl apply --dry-run=server -f apps/", ["validate"]),
+    ("helm lint charts/api", ["validate"]),
+    ("git push --dry-run origin main", []),      # a dry run of something else validates no manifest
+    ("yamllint -c .yamllint .", []),           # style and syntax only: no schema, no policy
+    ("kustomize build overlays/prod | kubectl apply -f -", ["validate", "deploy"]),
+])
+def test_manifest_validation_is_its_own_activity(text: str, does: list[str]) -> None:
+    assert ci.activities(text) == does
+
+
+def test_a_job_running_pre_commit_does_what_its_hooks_do(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/pre-commit.yml": """
+            on: [pull_request]
+            jobs:
+              hooks:
+                steps:
+                - uses: actions/checkout@v4
+                - uses: pre-commit/action@v3.0.1
+              other:
+                steps: [{run: echo hello}]
+            """,
+        ".pre-commit-config.yaml": """
+            repos:
+            - repo: https://github.com/adrienverge/yamllint.git
+              hooks: [{id: yamllint}]
+            # - repo: https://github.com/bridgecrewio/checkov.git   (commented out: not run)
+            - repo: local
+              hooks:
+              - {id: manifests, name: validate manifests, entry: kubeconform -strict, language: system}
+            """,
+    })
+    by = jobs(found[".github/workflows/pre-commit.yml"])
+    assert by["hooks"]["does"] == ["validate"]
+    assert by["other"]["does"] == []
+    # without the configuration, the action alone says nothing of what it runs
+    (tmp_path / ".pre-commit-config.yaml").unlink()
+    again = jobs(workflows(tmp_path, {})[".github/workflows/pre-commit.yml"])
+    assert again["hooks"]["does"] == []
+
+
 def test_path_filters_of_github_gitlab_and_woodpecker(tmp_path: Path) -> None:
     found = workflows(tmp_path, {
         ".github/workflows/api.yml": """

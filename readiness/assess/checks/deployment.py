@@ -302,7 +302,9 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
     A repository that holds nothing to build (its ``BuildInputs`` fact counts no Dockerfile, build
     configuration or compiled code: manifests only) and has no build job needs only the tests: ``pass`` when
-    a test job runs on every change, the reason naming what was looked for."""
+    a test job runs on every change, the reason naming what was looked for. For manifests, a job that
+    validates them (``validate``: kubeconform, flux-local, conftest, checkov, a kustomize or Helm render,
+    also as pre-commit hooks) is that test; the reason says "validated"."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
     workflows = repo(ev, "Workflow")
@@ -312,7 +314,10 @@ def ci_pipeline(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     tests = [(wf, j) for wf, j in pairs if _does(j, *TEST_ACTIVITIES)]
     everywhere = [[(wf, j) for wf, j in found if not _limits(wf, j)[0]] for found in (builds, tests)]
     if workflows and not builds and (nothing := _nothing_to_build(ev)) is not None:
-        return _tests_only(nothing, tests, everywhere[1], cfg, on_change, workflows)
+        # manifests only: validating them (schemas, policies, a render that must build) is their test
+        checked = [(wf, j) for wf, j in pairs if _does(j, *TEST_ACTIVITIES, "validate")]
+        return _tests_only(nothing, checked, [(wf, j) for wf, j in checked if not _limits(wf, j)[0]], cfg,
+                           on_change, workflows)
     if all(everywhere):
         (bw, bj), (tw, tj) = everywhere[0][0], everywhere[1][0]
         ignored = list(dict.fromkeys(g for wf, j in ((bw, bj), (tw, tj)) for g in _limits(wf, j)[1]))
@@ -342,10 +347,12 @@ def _tests_only(nothing: str, tests: list[Job], everywhere: list[Job], cfg: Chec
                 on_change: list[KubeObject], workflows: list[KubeObject]) -> Result:
     """deploy_ci_pipeline where nothing needs building: the tests alone decide."""
     if everywhere:
-        tw, tj = everywhere[0]
+        tw, tj = next(((w, j) for w, j in everywhere if _does(j, *TEST_ACTIVITIES)), everywhere[0])
         ignored = _limits(tw, tj)[1]
         but = f" except changes to {listing(ignored)} (paths-ignore)" if ignored else ""
-        return passed(f"{nothing}; every change{but} is tested ({_ref(tw, tj)})", [_ref(tw, tj)])
+        how = ("tested" if _does(tj, *TEST_ACTIVITIES) else
+               "validated (its manifests checked against schemas or policies)")
+        return passed(f"{nothing}; every change{but} is {how} ({_ref(tw, tj)})", [_ref(tw, tj)])
     if tests:
         limited: dict[str, dict[str, None]] = {}
         for wf, j in tests:
