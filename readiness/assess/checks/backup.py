@@ -31,6 +31,7 @@ from readiness.assess.checks.base import (
     failed,
     fraction,
     mapping,
+    not_applicable,
     passed,
     timestamp,
     unknown,
@@ -41,12 +42,14 @@ from readiness.assess.checks.common import (
     attested,
     blind_spots,
     component,
+    declared,
     declared_only,
     listing,
     recovery_targets,
     repo,
     runbook_about,
     running,
+    where,
     workload_present,
 )
 from readiness.assess.checks.thresholds import Regex
@@ -154,12 +157,43 @@ def storage_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return result
 
 
+# The operators of the backup tools other than Velero, by the names their charts and workloads carry.
+OTHER_TOOL_APPS = {"k8up": "k8up", "volsync": "VolSync", "cloudnative-pg": "CloudNativePG"}
+
+
+def _other_tool(ev: ClusterSnapshot) -> tuple[str, list[str]] | None:
+    """(how a reason names it, evidence) of a backup tool other than Velero that this cluster uses: a
+    schedule of k8up, VolSync or CloudNativePG, else its operator running or declared; None without one."""
+    others = [p for p in plans(ev) if p.tool != "Velero"]
+    if others:
+        return f"{others[0].tool} (schedule {others[0].name})", [p.ref for p in others]
+    apps = list(OTHER_TOOL_APPS)
+    found = running(ev, apps) or declared(ev, apps)
+    if found:
+        tool = next((OTHER_TOOL_APPS[a] for a in apps if a in found[0].name.lower()), found[0].name)
+        cited = where(found[0]) if found[0].declared else found[0].ref
+        return f"{tool} ({cited})", [cited]
+    return None
+
+
+def _velero_used(ev: ClusterSnapshot) -> bool:
+    """Whether anything of Velero is here: its server running or declared, a velero.io object, or a
+    Velero schedule or storage location declared in a Helm release's values."""
+    return bool(running(ev, ["velero"]) or declared(ev, ["velero"]) or any(p.tool == "Velero" for p in plans(ev))
+                or declared_locations(ev) or any(ev.items(VELERO, k) for k in ("Schedule", "Backup",
+                                                                               "BackupStorageLocation")))
+
+
 @check("backup_velero_installed")
 def velero_installed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """Velero's server runs (any namespace: OADP uses openshift-adp)."""
+    """Velero's server runs (any namespace: OADP uses openshift-adp). Not applicable where the cluster's
+    backups are another tool's (k8up, VolSync, CloudNativePG) and nothing of Velero is there: Velero is
+    one backup tool of several, never one to install beside a working one."""
     found = running(ev, ["velero"])
     if found:
         return passed(f"Velero running: {found[0].ref}", [w.ref for w in found])
+    if (other := _other_tool(ev)) and not _velero_used(ev):
+        return not_applicable(f"backups are taken by {other[0]}, not Velero")
     if declared_only(ev):  # a repository: Velero is declared (HelmRelease, Application, manifest) or not
         return component(ev, "Velero", ["velero"])
     if ev.unreadable(*WORKLOAD_TYPES):
@@ -177,10 +211,13 @@ def location_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
     locations = ev.items(*BSL)
     if not locations:
-        declared = declared_locations(ev)
-        if declared:
-            return unknown(f"backup storage location {declared[0][1]} is declared in {declared[0][0]}, "
-                           "but its availability was not observed", [d[0] for d in declared])
+        places = declared_locations(ev)
+        if places:
+            return unknown(f"backup storage location {places[0][1]} is declared in {places[0][0]}, "
+                           "but its availability was not observed", [d[0] for d in places])
+        if (other := _other_tool(ev)) and not _velero_used(ev):
+            return not_applicable(f"backups are taken by {other[0]}, which has no Velero BackupStorageLocation; "
+                                  "whether its backups reach their storage shows in backup_recent_success")
         return failed("no BackupStorageLocation")
     limit = timedelta(hours=cfg["max_validation_age_hours"])
     unobserved = []
