@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from readiness.collect import localchart
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, repo_names
@@ -50,6 +51,7 @@ FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 BUILD_ANNOTATION = "readiness.dev/build"
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 ARGO = "argoproj.io"
+HELM = "helm.toolkit.fluxcd.io"
 _TEMPLATED = re.compile(r"\{\{|\$\{")
 _LOCAL_SERVERS = ("https://kubernetes.default.svc", "https://kubernetes.default.svc/")
 
@@ -581,15 +583,53 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
                     _mark(app, condition)
                 _add(out, seen, follow, app, origin, f"ApplicationSet {name}", queue)
         _unfollowed(out, follow.files, obj, generated, f"ApplicationSet {name}", origin)
+    elif group == HELM and kind == "HelmRelease":
+        _local_release_chart(follow, obj, spec)
     elif group == ARGO and kind == "Application":
         _unfollowed(out, follow.files, obj, [], f"Application {name}", origin)
         for path in _app_paths(follow.files, obj):
+            if localchart.is_chart(follow.files, path):  # a chart of this repository: helm renders it, not kustomize
+                out.builds.append(_local_app_chart(follow.files, obj, path, f"Application {name}", origin))
+                continue
             marker = (path, (), "")
             if marker not in follow.seen:
                 follow.seen.add(marker)
                 dest = _dict(spec.get("destination"))
                 ns = dest.get("namespace") if isinstance(dest.get("namespace"), str) else None
                 queue.append((BuildRecord(f"Application {name}", path, "this repository", ""), {}, ns))
+
+
+def _local_app_chart(files: Files, app: dict[str, Any], path: str, by: str, origin: str) -> BuildRecord:
+    """An Argo CD Application's path source holding a Helm chart of this repository: the chart (its
+    dependencies and values, ``localchart.read``) is attached to the Application for the fact extractors, and
+    the record says it was not rendered (its templates stay skipped files)."""
+    spec = _dict(app.get("spec"))
+    helm = next((_dict(s.get("helm")) for s in [spec.get("source"), *list(spec.get("sources") or [])]
+                 if isinstance(s, dict) and isinstance(s.get("path"), str) and repo_path(s["path"]) == path), {})
+    chart = localchart.read(files, path, localchart.argo_value_files(path, helm))
+    deps = ", ".join(d["name"] for d in (chart or {}).get("dependencies") or []) or "none"
+    if chart is not None:
+        app.setdefault(localchart.LOCAL_CHARTS_KEY, {})[path] = chart
+    return BuildRecord(by, path, "this repository", "helm (not rendered)", origin=origin, notes=[
+        f"a Helm chart of this repository (dependencies: {deps}): Argo CD renders it with helm template, which "
+        "readiness does not run; its dependencies and values are read as facts, its templates are skipped files"])
+
+
+def _local_release_chart(follow: _Follower, release: dict[str, Any], spec: dict[str, Any]) -> None:
+    """A Flux HelmRelease whose chart is a directory of this repository (``spec.chart.spec.chart`` a path in a
+    GitRepository source): the chart is attached to the release for the fact extractors."""
+    chart_spec = _dict(_dict(spec.get("chart")).get("spec"))
+    ref = _dict(chart_spec.get("sourceRef"))
+    chart = chart_spec.get("chart")
+    if ref.get("kind") != "GitRepository" or not isinstance(chart, str) or _TEMPLATED.search(chart):
+        return
+    path, _ = follow.resolve("GitRepository", str(ref.get("name", "")), chart)
+    if path is None or not localchart.is_chart(follow.files, path):
+        return
+    files = [repo_path(f) for f in chart_spec.get("valuesFiles") or [] if isinstance(f, str)]
+    found = localchart.read(follow.files, path, files)
+    if found is not None:
+        release.setdefault(localchart.LOCAL_CHARTS_KEY, {})[path] = found
 
 
 def _unfollowed(out: Deployed, files: Files, obj: dict[str, Any], generated: list[dict[str, Any]], by: str,

@@ -6,7 +6,9 @@ Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Hel
 (only the two ``alertmanager_*receiver_types`` keys), and of an AlertmanagerConfig (only
 ``paging_webhooks``: receiver name -> the paging service its webhook posts to):
 
-    chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart)
+    chart: str                               the chart's name (Flux spec.chart.spec.chart, Argo source.chart;
+                                             a chart kept in the repository: its Chart.yaml name)
+    chart_dependencies: list[str]            a chart kept in the repository: the charts it depends on and installs
     values_from: int                         Flux valuesFrom references (values this reader cannot see)
     values_files: int                        Argo CD helm.valueFiles (values this reader cannot see)
     values_unreadable: bool                  an Argo CD values string that is not YAML (template parameters)
@@ -43,7 +45,7 @@ from typing import Any
 
 import yaml
 
-from readiness.collect import logfacts
+from readiness.collect import localchart, logfacts
 from readiness.collect.configfacts import extractor
 from readiness.store.repofacts import paging_webhook
 
@@ -157,14 +159,46 @@ def chart_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def local_chart_facts(chart: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a chart kept in the repository (``readiness.collect.localchart.read``) installed with
+    ``values`` over its own: the chart's name as ``chart``, the dependencies it installs as
+    ``chart_dependencies`` (their chart names; a dependency whose ``condition`` the values switch off is
+    not installed), and the facts of each dependency from the values under its name or alias (an
+    umbrella chart's ``velero.schedules``), then the chart's own."""
+    merged = localchart.merge(_dict(chart.get("values")), values)
+    deps = [d for d in chart.get("dependencies") or [] if localchart.enabled(d, merged)]
+    out: dict[str, Any] = {}
+    for dep in deps:
+        found = chart_facts(str(dep["name"]), _dict(merged.get(dep.get("alias") or dep["name"])))
+        found.pop("chart", None)
+        out = {**found, **out}
+    out = {**chart_facts(str(chart.get("name") or ""), merged), **out}
+    if deps:
+        out["chart_dependencies"] = list(dict.fromkeys(str(d["name"]) for d in deps))
+    if chart.get("value_files_unread"):
+        out["values_files"] = int(chart["value_files_unread"])
+    return out
+
+
+def _local_chart(obj: dict[str, Any], path: Any) -> dict[str, Any] | None:
+    """The repository chart at ``path`` that the collector attached to ``obj`` (``localchart.LOCAL_CHARTS_KEY``)."""
+    charts = _dict(obj.get(localchart.LOCAL_CHARTS_KEY))
+    found = charts.get(str(path)) if isinstance(path, str) else None
+    return found if isinstance(found, dict) else None
+
+
 @extractor("helm.toolkit.fluxcd.io", "HelmRelease")
 def flux_helmrelease(obj: dict[str, Any]) -> dict[str, Any]:
-    """Facts of a Flux HelmRelease: its chart (``spec.chart.spec.chart``, or the ``chartRef`` name) and values."""
+    """Facts of a Flux HelmRelease: its chart (``spec.chart.spec.chart``, or the ``chartRef`` name) and values;
+    a chart kept in this repository (a GitRepository path) by what it depends on (``local_chart_facts``)."""
     spec = _dict(obj.get("spec"))
     chart = str(_dict(_dict(spec.get("chart")).get("spec")).get("chart") or "")
     if not chart:
         chart = str(_dict(spec.get("chartRef")).get("name") or "")
-    out = chart_facts(chart, _dict(spec.get("values")))
+    charts = _dict(obj.get(localchart.LOCAL_CHARTS_KEY))
+    local = next((c for c in charts.values() if isinstance(c, dict)), None)
+    values = _dict(spec.get("values"))
+    out = local_chart_facts(local, values) if local else chart_facts(chart, values)
     if spec.get("valuesFrom"):
         total = len(spec["valuesFrom"]) if isinstance(spec["valuesFrom"], list) else 1
         meta = _dict(obj.get("metadata"))
@@ -187,10 +221,18 @@ def _argo_sources(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in sources if isinstance(s, dict)]
 
 
-def _argo_facts(spec: dict[str, Any]) -> dict[str, Any]:
+def _argo_facts(spec: dict[str, Any], obj: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for source in _argo_sources(spec):
         chart = str(source.get("chart") or "")
+        local = _local_chart(obj or {}, source.get("path"))
+        if local is not None:  # a chart kept in this repository, at the source's path
+            try:
+                values = _argo_values(_dict(source.get("helm")))
+            except yaml.YAMLError:
+                values = {}
+            out = {**local_chart_facts(local, values), **out}
+            continue
         if not chart:
             continue
         helm = _dict(source.get("helm"))
@@ -207,8 +249,9 @@ def _argo_facts(spec: dict[str, Any]) -> dict[str, Any]:
 
 @extractor("argoproj.io", "Application")
 def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
-    """Facts of an Argo CD Application's (first) Helm chart source and its values / valuesObject."""
-    return _argo_facts(_dict(obj.get("spec")))
+    """Facts of an Argo CD Application's (first) Helm chart source and its values / valuesObject; a path
+    source holding a chart of this repository by what it depends on (``local_chart_facts``)."""
+    return _argo_facts(_dict(obj.get("spec")), obj)
 
 
 _PARAM = re.compile(r"^\{\{\s*\.?(values\.)?([A-Za-z0-9_]+)\s*\}\}$")

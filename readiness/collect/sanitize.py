@@ -24,6 +24,7 @@ import orjson
 
 from readiness.collect import policy as policy_mod
 from readiness.collect.configfacts import FACTS_KEY, extract
+from readiness.collect.localchart import LOCAL_CHARTS_KEY
 from readiness.store.schema import REDACTED
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -123,6 +124,7 @@ def row_fields(obj: dict[str, Any], *, metadata_only: bool = False, omit_paths: 
     namespace = meta.get("namespace") or None
     api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     facts = extract(obj)  # from the raw object, before anything is redacted
+    obj.pop(LOCAL_CHARTS_KEY, None)  # a repository chart's values reach the extractors only, never a row
     if facts and in_place:  # an extractor may hand back a part of obj, which the policy changes in place
         facts = copy.deepcopy(facts)
     if metadata_only or (kind == "ConfigMap" and api_version == "v1"):

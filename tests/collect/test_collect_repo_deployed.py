@@ -662,3 +662,86 @@ def test_a_build_that_fails_records_what_it_could_hide(tmp_path: Path) -> None:
     hides = {b["by"]: b["hides"] for b in fact_specs(rows(tmp_path / "data", "gamma"), "Build")}
     assert hides == {"Kustomization flux-system/db": ["ConfigMap"], "Kustomization flux-system/charts": ["*"],
                      "Kustomization flux-system/gone": ["*"], "cluster root": None}
+
+
+def test_charts_kept_in_the_repository_are_read_for_what_they_install_never_stored(tmp_path: Path) -> None:
+    # An Argo CD Application whose path is an umbrella chart of this repository (Chart.yaml with dependencies,
+    # values under each dependency's name or alias), and a Flux HelmRelease whose chart is a directory of its
+    # GitRepository: what they install and configure becomes facts; the values themselves are never stored.
+    repo = build(tmp_path / "lab", {
+        "argocd/monitoring.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: monitoring, namespace: argocd}
+            spec:
+              source:
+                repoURL: https://github.com/acme/lab.git
+                path: charts/monitoring
+                helm: {valueFiles: [values-home.yaml], valuesObject: {backups: {schedules: {nightly: {paused: true}}}}}
+              destination: {server: "https://kubernetes.default.svc", namespace: monitoring}
+            """,
+        "charts/monitoring/Chart.yaml": """
+            apiVersion: v2
+            name: monitoring
+            version: 1.0.0
+            dependencies:
+              - {name: kube-prometheus-stack, version: 70.0.0, repository: https://prometheus-community.github.io/helm-charts}
+              - {name: velero, alias: backups, version: 8.0.0, repository: https://vmware-tanzu.github.io/helm-charts}
+              - {name: loki, version: 6.0.0, repository: https://grafana.github.io/helm-charts, condition: loki.enabled}
+            """,
+        "charts/monitoring/values.yaml": """
+            kube-prometheus-stack:
+              grafana: {enabled: false}
+              alertmanager:
+                config:
+                  route: {receiver: pager}
+                  receivers: [{name: pager, pagerduty_configs: [{routing_key: s3cr3t-routing-key}]}]
+            backups:
+              schedules:
+                nightly: {schedule: "0 1 * * *", template: {ttl: 168h}}
+            loki: {enabled: false}
+            """,
+        "charts/monitoring/values-home.yaml": "backups: {schedules: {weekly: {schedule: '0 3 * * 0'}}}\n",
+        "charts/monitoring/templates/issuer.yaml": "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\n"
+                                                   "metadata: {name: {{ .Values.issuer }}}\n",
+    })
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    got = rows(tmp_path / "d", "in-cluster")
+    app = obj(got, "Application", "monitoring")
+    facts = app["status"]["readiness.dev/facts"]
+    assert facts["chart"] == "monitoring"
+    assert facts["chart_dependencies"] == ["kube-prometheus-stack", "velero"]  # loki's condition is false
+    assert facts["grafana_enabled"] is False and facts["alertmanager_enabled"] is True
+    assert facts["alertmanager_routed_receiver_types"] == ["pagerduty"]
+    by_name = {s["name"]: s for s in facts["velero_schedules"]}
+    assert by_name["nightly"]["paused"] is True and by_name["weekly"]["schedule"] == "0 3 * * 0"
+    stored = repr(got.to_dicts())
+    assert "s3cr3t-routing-key" not in stored and "readiness.dev/local-charts" not in stored
+    (record,) = [b for b in fact_specs(got, "Build") if b["by"] == "Application argocd/monitoring"]
+    assert record["renderer"] == "helm (not rendered)" and "kube-prometheus-stack, velero, loki" in record["notes"][0]
+
+
+def test_a_flux_helmrelease_chart_from_its_git_repository_is_read(tmp_path: Path) -> None:
+    repo = build(tmp_path / "home", {
+        "clusters/home/backups.yaml": """
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: backups, namespace: velero}
+            spec:
+              chart:
+                spec:
+                  chart: ./charts/backups
+                  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+                  valuesFiles: [charts/backups/values-home.yaml]
+              values: {velero: {schedules: {daily: {template: {ttl: 240h}}}}}
+            """,
+        "charts/backups/Chart.yaml": "apiVersion: v2\nname: backups\nversion: 0.1.0\n"
+                                     "dependencies: [{name: velero, version: 8.0.0}]\n",
+        "charts/backups/values.yaml": "velero: {schedules: {daily: {schedule: '0 2 * * *'}}}\n",
+        "charts/backups/values-home.yaml": "velero: {schedules: {daily: {schedule: '0 4 * * *'}}}\n",
+    })
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    release = obj(rows(tmp_path / "d", "home"), "HelmRelease", "backups")
+    facts = release["status"]["readiness.dev/facts"]
+    assert facts["chart_dependencies"] == ["velero"]
+    assert facts["velero_schedules"] == [{"name": "daily", "schedule": "0 4 * * *", "paused": False, "ttl": "240h"}]

@@ -137,18 +137,25 @@ INSTALL_SUFFIX = re.compile(r"-(?:install|installer|setup)$")
 
 def names_of(item: KubeObject) -> set[str]:
     """The component names a declaring object installs: its chart (and what a bundle chart
-    enables, and then only that), its release / object name, an Argo CD source path's last directory."""
+    enables, and then only that) and, for a chart of the repository, the charts it depends on (fact
+    ``chart_dependencies``, bundles the same way), its release / object name, an Argo CD source path's last
+    directory."""
     spec = item.spec if isinstance(item.spec, dict) else {}
     chart = chart_of(item)
     out = set()
     if item.kind == "Kustomization":  # a kustomization.yaml installs its helmCharts, not its own name
         charts = item.status.get("helmCharts") if isinstance(item.status, dict) else None
         return {str(c.get("name")).lower() for c in charts or [] if isinstance(c, dict) and c.get("name")}
-    if chart in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
-        out |= {part for part in BUNDLES[chart] if item.facts.get(f"{part}_enabled") is not False}
-    else:
-        out |= {item.name, chart, str(item.labels.get("app.kubernetes.io/name") or ""),
-                str(spec.get("releaseName") or "")}
+    # a chart of the repository installs what it depends on (an umbrella chart around kube-prometheus-stack)
+    deps = item.facts.get("chart_dependencies")
+    charts = [chart, *(str(d) for d in deps if d)] if isinstance(deps, list) else [chart]
+    for one in charts:
+        if one in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
+            out |= {part for part in BUNDLES[one] if item.facts.get(f"{part}_enabled") is not False}
+        else:
+            out.add(one)
+    if chart not in BUNDLES:
+        out |= {item.name, str(item.labels.get("app.kubernetes.io/name") or ""), str(spec.get("releaseName") or "")}
     if item.kind == "Job":  # an install Job ("linkerd-control-plane-install") installs what it is named for
         out |= {INSTALL_SUFFIX.sub("", item.name)}
     if item.kind in ("Application", "ApplicationSet"):
