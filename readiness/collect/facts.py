@@ -54,6 +54,13 @@ _ADR = ({"context"}, {"decision", "decision outcome"})
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_HTML_TAG = re.compile(r"<[^<>]*>")
+# A diagram drawn as code (```mermaid, plantuml, d2, graphviz): with a section on the system's parts or how
+# they work together, it documents the architecture whatever the headings call it.
+_DIAGRAM = re.compile(r"^\s*(?:```|~~~)\s*\{?\s*(?:mermaid|plantuml|puml|d2|dot|graphviz)\b",
+                      re.MULTILINE | re.IGNORECASE)
+_ARCHITECTURE_SECTIONS = re.compile(r"^(?:core |main |key |platform |system )?components$|^how it works$|"
+                                    r"^(?:system|platform|cluster|infrastructure|architecture) overview$")
 _BACKTICKED = re.compile(r"`([A-Z][A-Za-z0-9]+)`")
 
 
@@ -133,7 +140,8 @@ def headings(body: str) -> list[tuple[int, str]]:
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced and (m := _HEADING.match(line)):
-            text = re.sub(r"[*_`]|[^\w\s/&:().,'?-]", "", m.group(2)).strip().lower()
+            text = _HTML_TAG.sub("", m.group(2))  # "## <img src=... alt=💡> Overview": the words, not the markup
+            text = re.sub(r"[*_`]|[^\w\s/&:().,'?-]", "", text).strip().lower()
             out.append((len(m.group(1)), re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)))
     return out
 
@@ -256,7 +264,7 @@ _SCHEDULE_ITEM = re.compile(r"^(?:week|phase|day|sprint|month|milestone|step)s?\
 # the topology, an operations guide's "## Escalation matrix" the escalation, a platform document's
 # "## Restoring a cluster from backup" the disaster recovery, though none is a document of that type.
 # The document types first (by the section headings), then the subjects (by the title or a section).
-SECTION_TOPICS = ("topology", "network", "runbook", "oncall", "escalation", "troubleshooting",
+SECTION_TOPICS = ("architecture", "topology", "network", "runbook", "oncall", "escalation", "troubleshooting",
                   *_SUBJECTS)
 
 
@@ -291,7 +299,8 @@ def _section_texts(body: str, pattern: re.Pattern[str]) -> list[str]:
 
 def covers(body: str) -> list[str]:
     """The topics of ``SECTION_TOPICS`` that ``body``'s headings name: a document type's by a section
-    heading (level 2 or deeper; the title already decides the type), a subject of ``_SUBJECTS``
+    heading (level 2 or deeper; the title already decides the type; architecture also by a section on the
+    system's components or how it works beside a diagram drawn as code, mermaid or plantuml), a subject of ``_SUBJECTS``
     (disaster recovery, incident response, a security incident) by any heading, the title included.
     A question ("### How do you handle security incidents?") documents nothing, nor does a subject in
     interview questions or a FAQ; a schedule's item ("## Week 2-3: Backup & Disaster Recovery") plans
@@ -302,6 +311,8 @@ def covers(body: str) -> list[str]:
     sections = [t for level, t in found if level > 1]
     patterns = dict(_HEADING_TYPES)
     out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
+    if "architecture" not in out and _DIAGRAM.search(body) and any(_ARCHITECTURE_SECTIONS.match(t) for t in sections):
+        out.insert(0, "architecture")  # "### Core Components" and a mermaid diagram of the flow
     if "escalation" in out and not any(escalation_levels(t) for t in _section_texts(body, patterns["escalation"])):
         out[out.index("escalation")] = "escalation_contact"  # how to escalate, one channel: no matrix
     if _NOT_PROCEDURES.search(title):

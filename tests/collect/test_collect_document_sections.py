@@ -73,3 +73,18 @@ def test_an_escalation_section_is_a_matrix_only_with_levels() -> None:
     assert document("docs/escalation.md", "# Escalation matrix\n\nAsk in #ops.\n")[2]["type"] == "other"
     assert document("docs/escalation.md", "# Escalation matrix\n\n| SEV1 | page |\n| SEV2 | ticket |\n")[2][
         "type"] == "escalation"
+
+
+def test_architecture_is_documented_by_a_section_or_by_the_parts_with_a_diagram() -> None:
+    assert covers("# Lab\n\n## Architecture\n\nThree clusters.\n") == ["architecture"]
+    # headings decorated with inline HTML (emoji images) are read for their words
+    parts = ('# Home ops\n\n## <img src="https://example.org/1f4a1.gif" alt="💡" width="20"> Overview\n\n'
+             "### Core Components\n\n- cilium\n- flux\n\n### Flux Workflow\n\n```mermaid\ngraph TD\n  A --> B\n```\n")
+    assert covers(parts) == ["architecture"]
+    # the parts listed without a diagram, or a diagram without a section on the parts, are not enough
+    assert covers(parts.replace("```mermaid", "```text")) == []
+    assert covers(parts.replace("### Core Components", "### Installing")) == []
+    # a repository's directory tree documents its layout, not the system's architecture
+    assert covers("# Example\n\n## Repository structure\n\n```\n├── apps\n└── clusters\n```\n") == []
+    # and a heading's HTML no longer hides an anchored topic
+    assert covers('# Lab\n\n## <img src="x.gif" alt="🌐"> Networking\n') == ["network"]
