@@ -152,3 +152,34 @@ def test_each_unmet_production_criterion_says_what_keeps_it_open(demo_dir: Path)
     assert f"Alerting operational (open: {named})" in text
     # at the end every criterion holds: nothing is named open
     assert "(open:" not in sections.criteria(assess(demo_dir))
+
+
+def test_what_was_not_read_names_charts_not_rendered_and_the_files_view(tmp_path: Path) -> None:
+    from textwrap import dedent
+
+    from readiness.collect import collect_deployed, collect_repo
+
+    files = {
+        "argocd/app.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: backups, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/repo.git", path: charts/backups}
+              destination: {server: "https://kubernetes.default.svc", namespace: velero}
+            """,
+        "charts/backups/Chart.yaml": "apiVersion: v2\nname: backups\nversion: 0.1.0\ndependencies: [{name: velero}]\n",
+        "charts/backups/values.yaml": "velero: {}\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    collect_deployed(tmp_path / "repo", tmp_path / "data", renderer="builtin")
+    text = sections.not_read(assess(tmp_path / "data"))
+    assert ("- **Application argocd/backups** (path charts/backups): a Helm chart of this repository, not rendered "
+            "(readiness does not run helm): its dependencies and values are read as facts, its templates are not "
+            "read (on in-cluster)") in text.splitlines()
+    # the files view follows nothing: the report does not claim that every Kustomization built
+    collect_repo(tmp_path / "repo", "lab", tmp_path / "files")
+    plain = sections.not_read(assess(tmp_path / "files"))
+    assert plain.startswith("Nothing was left unread: every file was read. In the files view") and "built" not in plain

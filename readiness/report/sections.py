@@ -369,7 +369,8 @@ def _rules(n: int) -> str:
 def unread(a: Assessment, most: int = 20) -> str:
     """What the repository collector could not read in the snapshots the assessment uses: each Flux
     Kustomization that does not build (its path, the error, the clusters, and the kinds it could hold
-    beyond the objects read anyway: its ``Build`` fact's ``hides``), each Argo CD source not followed,
+    beyond the objects read anyway: its ``Build`` fact's ``hides``), each Argo CD source not followed and each
+    chart of the repository an Application installs unrendered (``Build`` renderer ``helm (not rendered)``),
     then each skipped file with its reason (at most ``most`` files, then how many more). One bullet per
     item, its clusters beside it; ``NOTHING_UNREAD`` when nothing was missed (a live snapshot's unreadable
     resource types are in ``freshness``).
@@ -384,16 +385,25 @@ def unread(a: Assessment, most: int = 20) -> str:
     cov = (store.scan(a.data_dir, "coverage", clusters).filter(pl.col("snapshot_id").is_in(ids))
            .filter(pl.col("outcome").is_in(["error", "partial", "skipped"]) & pl.col("detail").is_not_null())
            .select("cluster", "kind", "outcome", "detail").collect())
-    if cov.is_empty():
-        return NOTHING_UNREAD
     builds = (store.scan(a.data_dir, "objects", clusters).filter(pl.col("snapshot_id").is_in(ids))
-              .filter((pl.col("api_version") == REPO_API) & (pl.col("kind") == "Build")).select("spec").collect())
+              .filter((pl.col("api_version") == REPO_API) & (pl.col("kind") == "Build"))
+              .select("cluster", "spec").collect())
     failed: dict[str, dict[str, Any]] = {}
-    for spec in builds["spec"].to_list():
+    items: dict[tuple[int, str], list[str]] = {}
+    for cluster, spec in builds.sort("cluster").iter_rows():
         b = json.loads(spec or "{}")
         if not b.get("ok"):
             failed[str(b.get("by"))] = b
-    items: dict[tuple[int, str], list[str]] = {}
+        elif str(b.get("renderer") or "").startswith("helm (not rendered)"):
+            # a chart of the repository: what it installs is read from its values, what it templates is not
+            text = (f"**{b.get('by')}** (path {b.get('path')}): a Helm chart of this repository, not rendered "
+                    "(readiness does not run helm): its dependencies and values are read as facts, its templates "
+                    "are not read")
+            on = items.setdefault((1, text), [])
+            if cluster not in on:
+                on.append(cluster)
+    if cov.is_empty() and not items:
+        return _nothing_unread(a)
     for r in cov.sort("cluster").iter_rows(named=True):
         detail = str(r["detail"])
         if r["outcome"] == "error" and r["kind"] == "Kustomization" and " (path " in detail:
@@ -420,7 +430,7 @@ def unread(a: Assessment, most: int = 20) -> str:
         if r["cluster"] not in items.setdefault(key, []):
             items[key].append(r["cluster"])
     if not items:
-        return NOTHING_UNREAD
+        return _nothing_unread(a)
     every = len(clusters)
     lines = ["What the repository collector could not read; a check whose kinds could hide there is unknown, "
              "or its reason names what was not read:\n"]
@@ -436,6 +446,14 @@ def unread(a: Assessment, most: int = 20) -> str:
         lines.append(f"- and {files - most} more file{'s' if files - most != 1 else ''} "
                      "(`readiness collect` prints each)")
     return "\n".join(lines) + "\n"
+
+
+def _nothing_unread(a: Assessment) -> str:
+    """``NOTHING_UNREAD``, or for repository snapshots read in the files view what that view did not do."""
+    if any(v.endswith("files view") for v in a.views.values()):
+        return ("Nothing was left unread: every file was read. In the files view, Kustomizations and Argo CD "
+                "Applications are not followed: the numbers are the repository's, not what a cluster gets.\n")
+    return NOTHING_UNREAD
 
 
 def _freshness_groups(rows: list[dict[str, Any]], grouping: Any) -> str:
