@@ -16,6 +16,9 @@ corpus and lists facts, each counted by hand from that repository's files (never
 A fact reads the deployed view's snapshot of ``cluster`` (the default view), or the files view's one
 snapshot (``view: files``). Queries (all on stored rows, see ``evaluate``): ``clusters``,
 ``count: {kind, group?}``, ``names: {kind, group?}``, ``has: {kind, name, namespace?}``,
+``declared: COMPONENT`` (whether the cluster's objects install it, as the checks read installers: a
+HelmRelease or Argo CD Application by chart, release or path, what a bundle chart enables, a chart's
+dependencies, a workload manifest),
 ``alerts``, ``runbook_links: OUTCOME | all``, ``jobs_doing: ACTIVITY``, ``workflows``,
 ``documents: TYPE``, ``runbooks`` (``path:line heading`` of each procedure under a "Runbooks" heading, the
 path of each runbook document without), ``runbook_alerts`` (``path:line alert`` of the alerts they name),
@@ -33,11 +36,15 @@ import argparse
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import yaml
+
+from readiness.assess.checks.base import ClusterSnapshot
+from readiness.assess.checks.common import declared
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "fidelity"
@@ -68,6 +75,9 @@ def evaluate(query: dict[str, Any], df: pl.DataFrame, coverage: pl.DataFrame, cl
     (op, arg), = query.items()
     if op == "clusters":
         return sorted(clusters)
+    if op == "declared":  # as the checks read it: a release, Application, chart dependency or manifest installs it
+        ev = ClusterSnapshot("fidelity", datetime.now(UTC), df, coverage=coverage)
+        return bool(declared(ev, [str(arg)]))
     if op == "count":
         return _kind(df, arg).height
     if op == "names":
