@@ -40,7 +40,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("build", re.compile(r"docker(?:/| )build|docker buildx|build-push-action|\bbuildah\b|\bkaniko\b|\bko build|"
                          r"\bgo build|\b(?:npm|yarn|pnpm|bun)(?: run)? build|\bmake build|\bmvn\b[^\n]*\bpackage|"
                          r"gradlew?\b[^\n]*\b(?:build|assemble)|cargo build|goreleaser|python -m build|"
-                         r"\bpoetry build|\bnix build|(?m:^[^\w\n]*build(?:ing)?\b(?!:))")),
+                         # a step named for building, unless what it builds is manifests or docs (generated YAML)
+                         r"\bpoetry build|\bnix build|(?m:^[^\w\n]*build(?:ing)?\b(?!:)"
+                         r"(?![^\n]*\b(?:manifests?|docs|documentation)\b))")),
     ("integration-test", re.compile(r"integration")),
     ("e2e-test", re.compile(r"\bplaywright\b|\bcypress\b|\be2e\b|end-to-end")),
     ("load-test", re.compile(r"\bk6\b|\blocust\b|\bjmeter\b|\bgatling\b|\bvegeta\b")),
@@ -50,13 +52,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # manifests has for tests.
     ("validate", re.compile(r"\bkubeconform\b|\bkubeval\b|flux-schema|\bflux-local\b|\bconftest\b|"
                             r"\bkube-linter\b|\bkube-score\b|\bpolaris audit\b|\bdatree\b|\bpluto detect|"
-                            r"\bcheckov\b|\bkyverno (?:apply|test)\b|\bkustomize build\b|\bkubectl kustomize\b|"
-                            r"\bhelm (?:lint|template)\b|\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
+                            r"\bcheckov\b|\bkubescape\b|\bkyverno (?:apply|test)\b|\bkustomize build\b|"
+                            r"\bkubectl kustomize\b|\bhelm (?:lint|template)\b|\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
     ("coverage", re.compile(r"coverage|codecov|coveralls|--cov\b")),
     ("image-scan", re.compile(r"\btrivy\b|\bgrype\b|\bsnyk\b|trivy-action|anchore/scan-action")),
     ("sast", re.compile(r"codeql-action/analyze|codeql database analyze|\bsemgrep\b|\bbandit\b|\bgosec\b|"
                         r"sonar-?scanner|sonarcloud-github-action|sonarqube-scan|\bbrakeman\b|snyk code|\bnjsscan\b|"
-                        r"\bhorusec\b|\bspotbugs\b|\bflawfinder\b|\bpsalm\b|\bcheckov\b|\btfsec\b|\bkics\b")),
+                        r"\bhorusec\b|\bspotbugs\b|\bflawfinder\b|\bpsalm\b|\bcheckov\b|\btfsec\b|\bkics\b|"
+                        r"\bkubescape\b")),
     ("deploy", re.compile(r"kubectl (?:apply|create|replace|rollout|set image|patch)|helm (?:upgrade|install|rollback)|"
                           r"helmfile (?:apply|sync)|flux (?:reconcile|bootstrap|create)|argocd app (?:sync|create|set)|"
                           r"skaffold (?:run|deploy)|\bkubectl\b[^\n]*-[fk] |"
@@ -232,6 +235,18 @@ def _linter_sast(root: Path, doc: dict[str, Any], job: dict[str, Any]) -> list[d
     return out
 
 
+_NOOP = re.compile(r"(?:exit \d+|true|false|echo\b[^\n]*)(?:\s*\n\s*(?:exit \d+|true|false|echo\b[^\n]*))*")
+
+
+def _result_gate(steps: list[Any]) -> bool:
+    """Whether a job's steps only pass or fail on what other jobs did (``run: exit 0`` under an ``if:`` on
+    ``needs.<job>.result``, a summary job for branch protection): it runs nothing itself, so its name
+    ("End-to-End Test Results") says nothing of what it does."""
+    runs = [s for s in steps if isinstance(s, dict)]
+    return bool(runs) and all(isinstance(s.get("run"), str) and not s.get("uses") and _NOOP.fullmatch(s["run"].strip())
+                              for s in runs)
+
+
 def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | None = None) -> dict[str, Any] | None:
     """The Workflow spec of a GitHub Actions file, or None when ``doc`` is not a workflow.
 
@@ -258,7 +273,7 @@ def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | N
         linters = _linter_sast(root, doc, job) if root is not None else []
         if root is not None:
             parts.append(lintconfig.pre_commit_hooks(root, "\n".join(parts)))
-        does = activities("\n".join(parts), env)
+        does = [] if _result_gate(steps) else activities("\n".join(parts), env)
         if linters and "sast" not in does:
             does = [a for a in ACTIVITIES if a in {*does, "sast"}]
         jobs.append({"name": str(job_id), "does": does, "environment": env, **({"sast": linters} if linters else {}),

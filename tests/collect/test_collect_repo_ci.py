@@ -188,6 +188,9 @@ def test_activities(text: str, does: list[str]) -> None:
     ("git push --dry-run origin main", []),      # a dry run of something else validates no manifest
     ("yamllint -c .yamllint .", []),           # style and syntax only: no schema, no policy
     ("kustomize build overlays/prod | kubectl apply -f -", ["validate", "deploy"]),
+    ("Run security analysis on manifests\nmake --always-make kubescape", ["validate", "sast"]),
+    ("Build metrics-server manifests\nmake manifests-metrics-server", []),  # generated YAML is no build
+    ("Build image\nmake image", ["build"]),
 ])
 def test_manifest_validation_is_its_own_activity(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does
@@ -410,3 +413,24 @@ def test_build_inputs(tmp_path: Path, files: dict[str, str], count: int) -> None
     kind, name, spec = facts.build_inputs(tmp_path, walk(tmp_path))
     assert (kind, name, spec["count"], len(spec["files"])) == ("BuildInputs", "build-inputs", count, count)
     assert "go.mod" in spec["looked_for"]
+
+
+def test_a_job_that_only_reports_other_jobs_results_does_nothing_itself(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/ci.yml": """
+            on: [pull_request]
+            jobs:
+              e2e:
+                steps: [{uses: helm/kind-action@v1}, {run: make test-e2e}]
+              e2e-result:
+                name: End-to-End Test Results
+                needs: [e2e]
+                if: always()
+                steps:
+                - {name: Mark the job as a success, if: "needs.e2e.result == 'success'", run: exit 0}
+                - {name: Mark the job as a failure, if: "needs.e2e.result != 'success'", run: exit 1}
+            """,
+    })
+    by = jobs(found[".github/workflows/ci.yml"])
+    assert by["e2e"]["does"] == ["test", "e2e-test"]  # make test-e2e in a kind cluster
+    assert by["e2e-result"]["does"] == []  # named for end-to-end tests, but it runs none
