@@ -53,7 +53,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("validate", re.compile(r"\bkubeconform\b|\bkubeval\b|flux-schema|\bflux-local\b|\bconftest\b|"
                             r"\bkube-linter\b|\bkube-score\b|\bpolaris audit\b|\bdatree\b|\bpluto detect|"
                             r"\bcheckov\b|\bkubescape\b|\bkyverno (?:apply|test)\b|\bkustomize build\b|"
-                            r"\bkubectl kustomize\b|\bhelm (?:lint|template)\b|\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
+                            r"\bkubectl kustomize\b|\bhelm (?:lint|template)\b|"
+                            r"\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
     ("coverage", re.compile(r"coverage|codecov|coveralls|--cov\b")),
     ("image-scan", re.compile(r"\btrivy\b|\bgrype\b|\bsnyk\b|trivy-action|anchore/scan-action")),
     ("sast", re.compile(r"codeql-action/analyze|codeql database analyze|\bsemgrep\b|\bbandit\b|\bgosec\b|"
