@@ -69,9 +69,9 @@ UNFOLLOWED = ": not followed: "
 ANY_KIND = "*"
 
 # Repository directories that show how to use the project or test it, not what it deploys: examples,
-# documentation, test fixtures. Their manifests are read in the files view (every YAML document as written)
-# but declare no cluster for the deployed view and are no GitOps evidence.
-NOT_DEPLOYED = re.compile(r"(^|/)(examples?|docs?|tests?|testdata|fixtures|e2e)/")
+# documentation, test fixtures, development scripts (hack/). Their manifests are read in the files view
+# (every YAML document as written) but declare no cluster for the deployed view and are no GitOps evidence.
+NOT_DEPLOYED = re.compile(r"(^|/)(examples?|docs?|tests?|testdata|fixtures|e2e|hack)/")
 
 
 # Paging services an Alertmanager webhook receiver may post to, recognised by the URL's host and path:

@@ -745,3 +745,28 @@ def test_a_flux_helmrelease_chart_from_its_git_repository_is_read(tmp_path: Path
     facts = release["status"]["readiness.dev/facts"]
     assert facts["chart_dependencies"] == ["velero"]
     assert facts["velero_schedules"] == [{"name": "daily", "schedule": "0 4 * * *", "paused": False, "ttl": "240h"}]
+
+
+@pytest.mark.parametrize("folder", ["hack/exclude", "examples", "docs/gitops", "test/e2e"])
+def test_folders_that_show_or_test_the_project_declare_no_cluster(tmp_path: Path, folder: str) -> None:
+    # an Application under a development or example folder is read in the files view, never deployed
+    repo = build(tmp_path / "platform", {
+        f"{folder}/app.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: try-me, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/platform.git", path: charts/demo}
+              destination: {name: sandbox, namespace: demo}
+            """,
+        "charts/demo/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: demo}\n",
+        "argocd/real.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: real, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/platform.git", path: charts/demo}
+              destination: {name: prod, namespace: demo}
+            """,
+    })
+    assert [c.name for c in repo_clusters(repo)] == ["prod"]
