@@ -23,6 +23,7 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    ARGO,
     HELM,
     REPO_GROUP,
     WORKLOAD_KINDS,
@@ -49,6 +50,7 @@ PYRRA = ("pyrra.dev", "ServiceLevelObjective")
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 PREVIEW_LABEL = "readiness.dev/preview"
+APPLIED_BY = "readiness.dev/applied-by"  # the repository collector's: what applies an object (deployed view)
 
 
 # Which workloads fill each role ("whichever tool fills the role"), by app name or object name:
@@ -370,9 +372,53 @@ def _rules(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     return out
 
 
+def _chart_installers(ev: ClusterSnapshot) -> list[KubeObject]:
+    """HelmReleases, Applications and ApplicationSets; of declared ones read twice from one file under one name
+    (an ApplicationSet reached both as a root and through an app of apps, in two namespaces), the first."""
+    out, seen = [], set()
+    for item in ev.items(HELM, "HelmRelease") + ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet"):
+        key = (where(item), item.kind, item.name) if item.declared else (item.ref,)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _values_alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
+    """(installer, ``{"alert", "group", "values": True, "runbook_url": bool}``) for every alerting rule the
+    chart values of a repository's HelmRelease, Argo CD Application or ApplicationSet declare (fact
+    ``alert_rules``, ``readiness.collect.helmfacts``): a repository does not render the chart into its
+    rule objects. Declared installers only (on a cluster the chart's rule objects are read); an
+    ApplicationSet's only when none of the Applications it generates is here (they carry its values)."""
+    items = _chart_installers(ev)
+    generated = {str(i.annotations.get(APPLIED_BY)) for i in items if i.kind == "Application"}
+    out = []
+    for item in items:
+        rules = item.facts.get("alert_rules")
+        appset = f"ApplicationSet {item.namespace or 'default'}/{item.name}"
+        if not item.declared or not isinstance(rules, list) or (item.kind == "ApplicationSet" and appset in generated):
+            continue
+        out += [(item, {"alert": str(r["alert"]), "group": str(r.get("group") or ""), "values": True,
+                        "runbook_url": r.get("runbook_url") is True})
+                for r in rules if isinstance(r, dict) and r.get("alert")]
+    return out
+
+
 def _alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
-    """The alerting rules (``alert:``), not the recording ones (``record:``)."""
-    return [(item, r) for item, r in _rules(ev) if r.get("alert")]
+    """The alerting rules (``alert:``), not the recording ones (``record:``): of the rule objects, and of
+    the chart values of a repository's installers (``_values_alerts``)."""
+    return [(item, r) for item, r in _rules(ev) if r.get("alert")] + _values_alerts(ev)
+
+
+def _default_rules(ev: ClusterSnapshot) -> str:
+    """'; plus the default rules of <chart> (<installer>), not counted (chart not rendered)' for the
+    repository's installers of a chart whose own rules are on (fact ``default_alert_rules``: kube-prometheus-stack's
+    ``defaultRules.create``): the chart is not rendered, so they are not read; '' when there are none."""
+    found = [i for i in _chart_installers(ev) if i.declared and i.facts.get("default_alert_rules") is True]
+    if not found:
+        return ""
+    charts = listing(dict.fromkeys(chart_of(i) or "the chart" for i in found))
+    return f"; plus the default rules of {charts} ({listing(i.ref for i in found)}), not counted (chart not rendered)"
 
 
 def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
@@ -382,17 +428,26 @@ def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
 
 @check("obs_alert_rules_count", thresholds=AlertRules)
 def alert_rules_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
+    """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules).
+
+    In a repository the alerting rules that chart values declare count too (kube-prometheus-stack's
+    ``additionalPrometheusRulesMap``...: ``readiness.collect.helmfacts``), citing the installer. A chart's own
+    default rules are not rendered, so not counted: the reason says so."""
     if blind := _rules_unreadable(ev):
         return blind
     alerts = _alerts(ev)
     wanted = cfg["min_rules"]
     holders = sorted({item.ref for item, _ in alerts})
-    records = len(_rules(ev)) - len(alerts)
+    objects = sorted({item.ref for item, r in alerts if not r.get("values")})
+    releases = sorted({item.ref for item, r in alerts if r.get("values")})
+    records = sum(1 for _, r in _rules(ev) if not r.get("alert"))
     reason = f"{len(alerts)} alert rules of {wanted} wanted"
-    reason += f" in {len(holders)} rule object(s)" if holders else ""
+    held = ([f"{len(objects)} rule object(s)"] if objects else []) + (
+        [f"the chart values of {listing(releases)}"] if releases else [])
+    reason += f" in {' and '.join(held)}" if held else ""
     reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
+    reason += _default_rules(ev)
     if len(alerts) < wanted and (hidden := _rules_hidden(ev))[0]:
         return unknown(f"{reason}; may hold rules: {hidden[0]}", hidden[1])
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
