@@ -30,6 +30,7 @@ from readiness.assess.checks.common import (
     attested,
     blind_spots,
     chart_of,
+    condition,
     declared,
     declared_only,
     declared_result,
@@ -398,6 +399,8 @@ def _values_alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]
         appset = f"ApplicationSet {item.namespace or 'default'}/{item.name}"
         if not item.declared or not isinstance(rules, list) or (item.kind == "ApplicationSet" and appset in generated):
             continue
+        if condition(item):  # declared only for clusters with labels none here carries: said, not counted
+            continue
         out += [(item, {"alert": str(r["alert"]), "group": str(r.get("group") or ""), "values": True,
                         "runbook_url": r.get("runbook_url") is True})
                 for r in rules if isinstance(r, dict) and r.get("alert")]
@@ -410,15 +413,27 @@ def _alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     return [(item, r) for item, r in _rules(ev) if r.get("alert")] + _values_alerts(ev)
 
 
-def _default_rules(ev: ClusterSnapshot) -> str:
-    """'; plus the default rules of <chart> (<installer>), not counted (chart not rendered)' for the
-    repository's installers of a chart whose own rules are on (fact ``default_alert_rules``: kube-prometheus-stack's
-    ``defaultRules.create``): the chart is not rendered, so they are not read; '' when there are none."""
-    found = [i for i in _chart_installers(ev) if i.declared and i.facts.get("default_alert_rules") is True]
-    if not found:
-        return ""
-    charts = listing(dict.fromkeys(chart_of(i) or "the chart" for i in found))
-    return f"; plus the default rules of {charts} ({listing(i.ref for i in found)}), not counted (chart not rendered)"
+def _not_counted(ev: ClusterSnapshot) -> str:
+    """What a repository's installers declare of alerting rules that is not counted, as clauses for a reason:
+    '; plus the default rules of <chart> (<installer>), not counted (chart not rendered)' for a chart whose own
+    rules are on (fact ``default_alert_rules``: kube-prometheus-stack's ``defaultRules.create``), and the alerts
+    in the chart values of an installer declared only for clusters labelled as none here is (``condition``);
+    '' when there are none."""
+    declared = [i for i in _chart_installers(ev) if i.declared]
+    out = ""
+    defaults = [i for i in declared if i.facts.get("default_alert_rules") is True]
+    if defaults:
+        charts = listing(dict.fromkeys(chart_of(i) or "the chart" for i in defaults))
+        only = f", {condition(defaults[0])}" if all(condition(i) for i in defaults) else ""
+        out += f"; plus the default rules of {charts} ({listing(i.ref for i in defaults)}{only}), not counted " \
+               "(chart not rendered)"
+    labelled = [i for i in declared if isinstance(i.facts.get("alert_rules"), list) and i.facts["alert_rules"]
+                and condition(i)]
+    if labelled:
+        n = sum(len(i.facts["alert_rules"]) for i in labelled)
+        out += (f"; not counted: {n} alert rule{'s' if n != 1 else ''} in the chart values of "
+                f"{listing(i.ref for i in labelled)}, {condition(labelled[0])}")
+    return out
 
 
 def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
@@ -447,7 +462,7 @@ def alert_rules_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     reason += f" in {' and '.join(held)}" if held else ""
     reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
-    reason += _default_rules(ev)
+    reason += _not_counted(ev)
     if len(alerts) < wanted and (hidden := _rules_hidden(ev))[0]:
         return unknown(f"{reason}; may hold rules: {hidden[0]}", hidden[1])
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
@@ -516,7 +531,8 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     alerts = _alerts(ev)
     if not alerts:
         return failed("no alert rules, so no alert has a runbook")
-    links = _runbook_links(ev, alerts)
+    aside = {i.ref for i in _chart_installers(ev) if i.declared and condition(i)}  # their alerts are not counted
+    links = [link for link in _runbook_links(ev, alerts) if link.get("rule") not in aside]
     resolved = [link for link in links if link.get("outcome") == "resolves"]
     linked = {str(link.get("alert")) for link in links}
     reason = (f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a file of this repository; "
