@@ -23,8 +23,10 @@ from readiness.cli.options import (
     rubric_option,
 )
 from readiness.cli.scrub import warn_unscrubbed
+from readiness.errors import ReadinessError
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
+EXIT_DRIFT = 3  # drift --fail-on-drift: drift was found
 
 
 def _day(value: datetime | None) -> date | None:
@@ -171,24 +173,55 @@ def list_checks(rubric: Path | None, data: Path | None) -> None:
     click.echo(tables.text(rows))
 
 
-@click.command("drift")
+@click.command("drift", epilog=f"""\b
+Exit status:
+  0  at least one cluster was compared (its drift listed, or 'no drift'); clusters that could not be
+     compared are named on stderr with what to collect
+  {EXIT_DRIFT}  --fail-on-drift: drift was found
+  1  no cluster has both a live and a repo snapshot (each is named with what to collect), or no data
+  2  usage error""")
 @data_option
 @as_of_option
 @cluster_option
-def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) -> None:
+@click.option("--fail-on-drift", is_flag=True, help=f"Exit with status {EXIT_DRIFT} when drift is found (a CI gate).")
+def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], fail_on_drift: bool) -> None:
     """List what a cluster's repository declares but it does not run, and what it runs undeclared.
 
     Needs both a live and a repo snapshot of a cluster (readiness collect, then collect --repo).
     """
     from readiness.assess.drift import drift as compute
+    from readiness.assess.drift import pairs
     from readiness.report import tables
 
-    rows = compute(data, clusters=list(clusters) or None, as_of=_day(as_of))
+    found = pairs(data, clusters=list(clusters) or None, as_of=_day(as_of))
+    compared = [p for p in found if p["live"] and p["repo"]]
+    missing = [_to_collect(p) for p in found if not (p["live"] and p["repo"])]
+    if not compared:
+        raise ReadinessError("nothing to compare: no cluster has both a live and a repo snapshot ("
+                             + "; ".join(missing) + ")")
+    for line in missing:
+        click.echo(f"not compared: {line}", err=True)
+    rows = compute(data, clusters=[p["cluster"] for p in compared], as_of=_day(as_of))
     if rows.is_empty():
-        click.echo("no drift (or no cluster with both a live and a repo snapshot)")
+        sides = ", ".join(f"{p['cluster']} (live {p['live']['collected_at']:%Y-%m-%d %H:%M}, repo "
+                          f"{p['repo']['collected_at']:%Y-%m-%d %H:%M})" for p in compared)
+        click.echo(f"no drift: what the repository declares runs, and nothing runs undeclared, in {sides}")
         return
     shown = [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
     click.echo(tables.text(shown))
+    if fail_on_drift:
+        click.echo(f"drift: {len(rows)} component(s) out of step", err=True)
+        sys.exit(EXIT_DRIFT)
+
+
+def _to_collect(pair: dict[str, Any]) -> str:
+    """Which snapshot a cluster lacks for ``drift`` and the command that collects it."""
+    name = pair["cluster"]
+    if pair["live"]:
+        return (f"{name} has a live snapshot only: collect its repository with "
+                f"'readiness collect --repo PATH --cluster {name}'")
+    return (f"{name} has a repo snapshot only: collect the cluster with "
+            f"'readiness collect --context CONTEXT --cluster-name CONTEXT={name}'")
 
 
 @click.command()
