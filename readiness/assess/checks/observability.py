@@ -51,6 +51,8 @@ PYRRA = ("pyrra.dev", "ServiceLevelObjective")
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 PREVIEW_LABEL = "readiness.dev/preview"
+# Where the runbook_url of an alert in chart values points when no RunbookLinks fact classified it.
+UNCLASSIFIED = "unclassified"
 APPLIED_BY = "readiness.dev/applied-by"  # the repository collector's: what applies an object (deployed view)
 
 
@@ -495,7 +497,8 @@ def plan_alerts(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 
 _WHERE = {"missing-here": "to a file missing here", "other-repository": "to another repository",
-          "placeholder": "to a placeholder", "external": "to another site"}
+          "placeholder": "to a placeholder", "external": "to another site",
+          UNCLASSIFIED: "where readiness cannot tell (chart values without the collector's RunbookLinks)"}
 
 
 def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -509,7 +512,10 @@ def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str,
     out = []
     for item, rule in alerts:
         url = str((rule.get("annotations") or {}).get("runbook_url") or "").strip()
-        if url:
+        if rule.get("values") and rule.get("runbook_url"):  # its URL reached the RunbookLinks fact only
+            out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": None, "outcome": UNCLASSIFIED,
+                        "target": None})
+        elif url:
             outcome, target = link_outcome(url, paths, None)
             out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": url, "outcome": outcome,
                         "target": target})
