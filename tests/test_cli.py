@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import readiness
+from readiness.assess import rubric
 from readiness.cli import main
 
 
@@ -63,6 +64,25 @@ def test_explain_shows_finding_and_evidence(run: CliRunner, demo_dir: Path) -> N
     assert out.exit_code == 0, out.output
     assert "studio: pass" in out.output and "evidence: Restore/velero/restore-test-" in out.output
     assert "blocker B2" in out.output
+
+
+def test_explain_several_checks_a_category_or_all_in_one_assessment(run: CliRunner, demo_dir: Path) -> None:
+    base = ["--data", str(demo_dir), "--cluster", "studio"]
+    one = run.invoke(main, ["explain", "backup_restore_tested", *base])
+    two = run.invoke(main, ["explain", "backup_restore_tested", "obs_grafana", *base])
+    assert two.exit_code == 0, two.output
+    # each check exactly as alone, one after another, a blank line between
+    alone = run.invoke(main, ["explain", "obs_grafana", *base]).output
+    assert two.output == one.output + "\n" + alone
+    backup = run.invoke(main, ["explain", "--category", "Backup & DR", "backup_restore_tested", *base])
+    heads = [line.split(":")[0] for line in backup.output.splitlines() if line and not line.startswith(" ")]
+    assert heads[0] == "backup_restore_tested" and len(heads) == len(set(heads)) > 5  # named first, once
+    assert all(h.startswith("backup_") for h in heads)
+    every = run.invoke(main, ["explain", "--all", *base])
+    assert sum(line.startswith("  category ") for line in every.output.splitlines()) == len(rubric.load(None).checks)
+    assert run.invoke(main, ["explain", *base]).exit_code == 2  # nothing named
+    wrong = run.invoke(main, ["explain", "--category", "backups", *base])
+    assert wrong.exit_code == 2 and "known: infrastructure (Infrastructure)" in wrong.output
 
 
 def test_unknown_check_is_one_line_listing_known_ids(run: CliRunner, demo_dir: Path) -> None:
@@ -129,3 +149,18 @@ def test_frames_convert_to_pandas_for_analysts(demo_dir: Path) -> None:
     scores = readiness.scores(demo_dir)
     frame = scores.to_pandas()
     assert len(frame) == scores.height and list(frame.columns) == scores.columns
+
+
+def test_explain_names_the_waiver_of_a_repository_finding(run: CliRunner, tmp_path: Path) -> None:
+    from readiness.collect import collect_repo
+
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n")
+    collect_repo(tmp_path / "lab", "lab", tmp_path / "data")
+    (tmp_path / "data" / "waivers.yaml").write_text(
+        "waivers:\n  - {check: obs_alert_rules_count, cluster: lab, reason: rules elsewhere, owner: ops, "
+        "expires: 2099-01-31}\n")
+    out = run.invoke(main, ["explain", "obs_alert_rules_count", "--data", str(tmp_path / "data")])
+    assert out.exit_code == 0, out.output
+    # the cluster is shown with its view, and its waiver is still found under the cluster's own name
+    assert "  - lab [repository, files view]: waived by ops until 2099-01-31: rules elsewhere" in out.output

@@ -96,3 +96,31 @@ def test_the_drift_command_prints_one_line_per_component(tmp_path: Path) -> None
     assert len(lines) == 2
     assert any("declared_not_running" in line and "flux/loki/release.yaml" in line for line in lines)
     assert any("running_not_declared" in line and "web" in line for line in lines)
+
+
+def test_the_drift_command_says_what_it_compared_and_what_is_missing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    _write(tmp_path, "pi", "repo", [hr("loki", "loki", "loki", file="flux/loki/release.yaml")])
+    _write(tmp_path, "air", "live", [deploy("web", "apps", ready=1)])
+    nothing = CliRunner().invoke(main, ["drift", "--data", str(tmp_path)])
+    assert nothing.exit_code == 1  # nothing compared is no "no drift"
+    assert "nothing to compare: no cluster has both a live and a repo snapshot" in nothing.stderr
+    assert "air has a live snapshot only: collect its repository with 'readiness collect --repo PATH --cluster air'" \
+        in nothing.stderr
+    assert "pi has a repo snapshot only: collect the cluster with 'readiness collect --context CONTEXT " \
+           "--cluster-name CONTEXT=pi'" in nothing.stderr
+    # pi gets its live side, running what the repository declares: no drift, said with both sides' times
+    _write(tmp_path, "pi", "live", [hr("loki", "loki", "loki", ready=True)], at=AT + timedelta(hours=1))
+    agree = CliRunner().invoke(main, ["drift", "--data", str(tmp_path)])
+    assert agree.exit_code == 0, agree.output
+    assert agree.stdout == ("no drift: what the repository declares runs, and nothing runs undeclared, in pi "
+                            "(live 2026-01-10 13:30, repo 2026-01-10 12:30)\n")
+    assert "not compared: air has a live snapshot only" in agree.stderr
+    # drift, as a CI gate
+    _write(tmp_path, "pi", "live", [], at=AT + timedelta(hours=2))
+    gate = CliRunner().invoke(main, ["drift", "--data", str(tmp_path), "--cluster", "pi", "--fail-on-drift"])
+    assert gate.exit_code == 3 and "declared_not_running" in gate.stdout and "1 component(s)" in gate.stderr
+    assert CliRunner().invoke(main, ["drift", "--data", str(tmp_path), "--cluster", "pi"]).exit_code == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -81,6 +82,25 @@ def compare(declared: ClusterSnapshot, observed: ClusterSnapshot) -> list[dict[s
     return rows
 
 
+def pairs(data: Path | str | None = None, *, clusters: list[str] | None = None,
+          as_of: date | None = None) -> list[dict[str, Any]]:
+    """Per cluster with snapshots (as of ``as_of``), the newest of each side ``drift`` compares: ``{"cluster",
+    "live", "repo"}``, each ``{"snapshot_id", "collected_at"}`` or None when the cluster has no snapshot of that
+    source (then it is not compared). Raises ``DataNotFoundError`` when the data directory has no snapshots."""
+    snaps = store.snapshots(paths.data_dir(data), clusters)
+    if as_of is not None:
+        snaps = snaps.filter(pl.col("collected_at") <= end_of(as_of))
+    out = []
+    for (cluster,), part in snaps.sort("collected_at").group_by("cluster", maintain_order=True):
+        sides: dict[str, Any] = {"cluster": str(cluster)}
+        for source in ("live", "repo"):
+            rows = part.filter(pl.col("source") == source)
+            sides[source] = None if rows.is_empty() else {k: rows.row(-1, named=True)[k]
+                                                         for k in ("snapshot_id", "collected_at")}
+        out.append(sides)
+    return sorted(out, key=lambda p: str(p["cluster"]))
+
+
 def drift(data: Path | str | None = None, *, clusters: list[str] | None = None,
           as_of: date | None = None) -> pl.DataFrame:
     """Declared-but-not-running and running-but-not-declared components of every cluster that has
@@ -97,21 +117,16 @@ def drift(data: Path | str | None = None, *, clusters: list[str] | None = None,
     - ``observed``: what the cluster shows (``absent``, ``not Ready``, ``2/3 ready``, the object)
 
     Workloads in ``kube-*`` namespaces are left out of ``running_not_declared`` (the distribution
-    installs them). A cluster without both kinds of snapshot has no rows. Raises
-    ``DataNotFoundError`` when the data directory has no snapshots.
+    installs them). A cluster without both kinds of snapshot has no rows (``pairs`` says which clusters
+    were compared). Raises ``DataNotFoundError`` when the data directory has no snapshots.
     """
     data_dir = paths.data_dir(data)
-    snaps = store.snapshots(data_dir, clusters)
-    if as_of is not None:
-        snaps = snaps.filter(pl.col("collected_at") <= end_of(as_of))
     rows = []
-    for (cluster,), part in snaps.sort("collected_at").group_by("cluster", maintain_order=True):
-        repo = part.filter(pl.col("source") == "repo")
-        live = part.filter(pl.col("source") == "live")
-        if repo.is_empty() or live.is_empty():
+    for p in pairs(data_dir, clusters=clusters, as_of=as_of):
+        r, lv = p["repo"], p["live"]
+        if r is None or lv is None:
             continue
-        r, lv = repo.row(-1, named=True), live.row(-1, named=True)
-        declared = _snapshot(data_dir, str(cluster), r["snapshot_id"], r["collected_at"])
-        observed = _snapshot(data_dir, str(cluster), lv["snapshot_id"], lv["collected_at"])
-        rows += [{"cluster": str(cluster), **row} for row in compare(declared, observed)]
+        declared = _snapshot(data_dir, p["cluster"], r["snapshot_id"], r["collected_at"])
+        observed = _snapshot(data_dir, p["cluster"], lv["snapshot_id"], lv["collected_at"])
+        rows += [{"cluster": p["cluster"], **row} for row in compare(declared, observed)]
     return pl.DataFrame(rows, schema=SCHEMA).sort("cluster", "state", "kind", "namespace", "name", nulls_last=False)

@@ -23,8 +23,10 @@ from readiness.cli.options import (
     rubric_option,
 )
 from readiness.cli.scrub import warn_unscrubbed
+from readiness.errors import ReadinessError
 
 EXIT_BELOW = 3  # --fail-under: the score is below the threshold
+EXIT_DRIFT = 3  # drift --fail-on-drift: drift was found
 
 
 def _day(value: datetime | None) -> date | None:
@@ -101,30 +103,65 @@ def terminal_scorecard(a: Any, width: int = 80) -> str:
     return "\n".join(line.rstrip() for line in "\n".join(out).splitlines()) + "\n"
 
 
-@click.command()
-@click.argument("check_id")
+@click.command(epilog="""\b
+Examples:
+  readiness explain obs_alert_rules_count
+  readiness explain obs_alert_rules_count obs_alert_runbooks obs_plan_alerts
+  readiness explain --category observability      (every check of a category, by id or name)
+  readiness explain --all > findings.txt          (every check the rubric scores, one assessment)""")
+@click.argument("check_ids", nargs=-1, metavar="[CHECK_ID]...")
+@click.option("--all", "every", is_flag=True, help="Every check the rubric scores, in the rubric's order.")
+@click.option("--category", "categories", multiple=True, metavar="CATEGORY",
+              help="Every check of this category, by id or name (repeatable).")
 @assessment_options
 @engine_options
-def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: tuple[str, ...],
-            rubric: Path | None, engine: str, scheduler: str | None) -> None:
-    """Show one check's finding on each cluster: status, score, reason and evidence."""
-    import polars as pl
+def explain(check_ids: tuple[str, ...], every: bool, categories: tuple[str, ...], data: Path | None,
+            as_of: datetime | None, clusters: tuple[str, ...], rubric: Path | None, engine: str,
+            scheduler: str | None) -> None:
+    """Show checks' findings on each cluster: status, score, reason and evidence.
 
+    Name one or more check ids, a --category or --all: the assessment is computed once for all of them,
+    and each check is shown as 'readiness explain CHECK_ID' shows it, one after another.
+    """
     from readiness.assess import rubric as rubric_mod
     from readiness.assess.assessment import assess
     from readiness.assess.checks import get
     from readiness.store import paths
 
+    if not (check_ids or every or categories):
+        raise click.UsageError("name a CHECK_ID (or several), --category CATEGORY or --all")
     data_dir = paths.data_dir(data)
     rub = rubric_mod.load(rubric, data=data_dir)  # registers the checks of installed and named plugins
-    fn = get(check_id)  # an unknown id fails here, listing the known ones
-    if check_id not in rub.checks:
-        from readiness.errors import ReadinessError
-
-        raise ReadinessError(f"check '{check_id}' is registered but the rubric does not score it",
-                             hint="add it under checks: (title, category, weight, severity) in a --rubric file")
+    for check_id in check_ids:
+        get(check_id)  # an unknown id fails here, listing the known ones
+        if check_id not in rub.checks:
+            raise ReadinessError(f"check '{check_id}' is registered but the rubric does not score it",
+                                 hint="add it under checks: (title, category, weight, severity) in a --rubric file")
+    wanted = list(check_ids)
+    for name in categories:
+        found = [cid for cid, cat in rub.categories.items() if name.lower() in (cid.lower(), cat.name.lower())]
+        if not found:
+            known = ", ".join(f"{cid} ({cat.name})" for cid, cat in rub.categories.items())
+            raise click.BadParameter(f"no category '{name}' in the rubric (known: {known})", param_hint="--category")
+        wanted += [cid for cid, spec in rub.checks.items() if spec.category in found]
+    if every:
+        wanted += list(rub.checks)
     with evaluation_engine(engine, scheduler):
         a = assess(data_dir, as_of=_day(as_of), rubric=rub, clusters=list(clusters) or None)
+    from readiness.assess.attestations import load_waivers
+
+    waivers = load_waivers(a.data_dir)
+    for n, check_id in enumerate(dict.fromkeys(wanted)):
+        if n:
+            click.echo("")
+        _explain_one(a, check_id, get(check_id), waivers)
+
+
+def _explain_one(a: Any, check_id: str, fn: Any, waivers: list[Any]) -> None:
+    """One check of assessment ``a`` as ``readiness explain`` shows it: its rubric entry, then each cluster's
+    finding with up to 10 pieces of evidence, then the remediation."""
+    import polars as pl
+
     spec = a.rubric.checks[check_id]
     click.echo(f"{check_id}: {spec.title}")
     click.echo(f"  category {a.rubric.categories[spec.category].name}, weight {spec.weight:g}, severity {spec.severity}"
@@ -134,21 +171,18 @@ def explain(check_id: str, data: Path | None, as_of: datetime | None, clusters: 
         click.echo(f"  thresholds: {json.dumps(spec.thresholds)}")
     click.echo(f"  what passes: {(fn.__doc__ or '').strip().splitlines()[0]}")
     click.echo(f"  as of {a.as_of}{' (demo data)' if a.demo else ''}:")
-    from readiness.assess.attestations import load_waivers
-
-    waivers = load_waivers(a.data_dir)
     rows = a.findings.filter(pl.col("check_id") == check_id).sort("cluster")
     views = a.views
     shown = {c: f" [{v}]" for c, v in views.items()} if any(v.startswith("repository") for v in views.values()) else {}
     for r in rows.iter_rows(named=True):
-        r["cluster"] += shown.get(r["cluster"], "")  # which evidence it read, unless every cluster is live
+        cluster = r["cluster"] + shown.get(r["cluster"], "")  # which evidence it read, unless every cluster is live
         if r["waived"]:
             w = next((w for w in waivers if w.covers(check_id, r["cluster"], a.as_of)), None)
             why = f" by {w.owner} until {w.expires}: {w.reason}" if w else ""
-            click.echo(f"  - {r['cluster']}: waived{why} (counts 1 with waivers; its own score {r['score']:.2f}): "
+            click.echo(f"  - {cluster}: waived{why} (counts 1 with waivers; its own score {r['score']:.2f}): "
                        f"{r['reason']}")
         else:
-            click.echo(f"  - {r['cluster']}: {r['status']}, score {r['score']:.2f}: {r['reason']}")
+            click.echo(f"  - {cluster}: {r['status']}, score {r['score']:.2f}: {r['reason']}")
         for e in r["evidence"][:10]:
             click.echo(f"      evidence: {e}")
     if spec.remediation:
@@ -171,24 +205,55 @@ def list_checks(rubric: Path | None, data: Path | None) -> None:
     click.echo(tables.text(rows))
 
 
-@click.command("drift")
+@click.command("drift", epilog=f"""\b
+Exit status:
+  0  at least one cluster was compared (its drift listed, or 'no drift'); clusters that could not be
+     compared are named on stderr with what to collect
+  {EXIT_DRIFT}  --fail-on-drift: drift was found
+  1  no cluster has both a live and a repo snapshot (each is named with what to collect), or no data
+  2  usage error""")
 @data_option
 @as_of_option
 @cluster_option
-def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...]) -> None:
+@click.option("--fail-on-drift", is_flag=True, help=f"Exit with status {EXIT_DRIFT} when drift is found (a CI gate).")
+def drift(data: Path | None, as_of: datetime | None, clusters: tuple[str, ...], fail_on_drift: bool) -> None:
     """List what a cluster's repository declares but it does not run, and what it runs undeclared.
 
     Needs both a live and a repo snapshot of a cluster (readiness collect, then collect --repo).
     """
     from readiness.assess.drift import drift as compute
+    from readiness.assess.drift import pairs
     from readiness.report import tables
 
-    rows = compute(data, clusters=list(clusters) or None, as_of=_day(as_of))
+    found = pairs(data, clusters=list(clusters) or None, as_of=_day(as_of))
+    compared = [p for p in found if p["live"] and p["repo"]]
+    missing = [_to_collect(p) for p in found if not (p["live"] and p["repo"])]
+    if not compared:
+        raise ReadinessError("nothing to compare: no cluster has both a live and a repo snapshot ("
+                             + "; ".join(missing) + ")")
+    for line in missing:
+        click.echo(f"not compared: {line}", err=True)
+    rows = compute(data, clusters=[p["cluster"] for p in compared], as_of=_day(as_of))
     if rows.is_empty():
-        click.echo("no drift (or no cluster with both a live and a repo snapshot)")
+        sides = ", ".join(f"{p['cluster']} (live {p['live']['collected_at']:%Y-%m-%d %H:%M}, repo "
+                          f"{p['repo']['collected_at']:%Y-%m-%d %H:%M})" for p in compared)
+        click.echo(f"no drift: what the repository declares runs, and nothing runs undeclared, in {sides}")
         return
     shown = [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
     click.echo(tables.text(shown))
+    if fail_on_drift:
+        click.echo(f"drift: {len(rows)} component(s) out of step", err=True)
+        sys.exit(EXIT_DRIFT)
+
+
+def _to_collect(pair: dict[str, Any]) -> str:
+    """Which snapshot a cluster lacks for ``drift`` and the command that collects it."""
+    name = pair["cluster"]
+    if pair["live"]:
+        return (f"{name} has a live snapshot only: collect its repository with "
+                f"'readiness collect --repo PATH --cluster {name}'")
+    return (f"{name} has a repo snapshot only: collect the cluster with "
+            f"'readiness collect --context CONTEXT --cluster-name CONTEXT={name}'")
 
 
 @click.command()

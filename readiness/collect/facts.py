@@ -366,8 +366,9 @@ def charts(files: list[str], load: Any) -> list[Fact]:
 
 def runbook_links(rules: list[tuple[str, dict[str, Any]]], paths: RepoPaths,
                   repo_names: frozenset[str]) -> Fact:
-    """The ``RunbookLinks`` fact of a snapshot: per alert of its PrometheusRules (``rules``: (name, spec)),
-    its ``runbook_url`` (or None) and where that points (``link_outcome``)."""
+    """The ``RunbookLinks`` fact of a snapshot: per alert of its PrometheusRules and of its installers' chart
+    values (``rules``: (name, spec with ``groups``)), its ``runbook_url`` (or None) and where that points
+    (``link_outcome``)."""
     links = []
     alerts = 0
     for rule_name, spec in rules:

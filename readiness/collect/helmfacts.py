@@ -20,6 +20,17 @@ Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Hel
     prometheus_enabled: bool                 kube-prometheus-stack: prometheus.enabled
     velero_schedules: list[{name, schedule, paused, ttl}]   Velero chart ``schedules:``
     velero_backup_storage_locations: list[{name, provider}]  Velero chart ``configuration.backupStorageLocation``
+    alert_rules: list[{group, alert, runbook_url: bool}]  alerting rules the values declare (``VALUES_RULES``:
+                                             kube-prometheus-stack ``additionalPrometheusRulesMap`` and
+                                             ``additionalPrometheusRules``, victoria-metrics-k8s-stack
+                                             ``additionalVictoriaMetricsMap``, prometheus ``serverFiles``,
+                                             victoria-metrics-alert ``server.config.alerts``, velero
+                                             ``metrics.prometheusRule.spec``, loki ``ruler.directories``):
+                                             the alert's name, its group's, and whether it has a runbook_url
+                                             (where that points is the ``RunbookLinks`` fact's, which sees the
+                                             repository's files: ``release_alerts``)
+    default_alert_rules: bool                kube-prometheus-stack / victoria-metrics-k8s-stack: the chart's own
+                                             rules (``defaultRules.create``, on unless switched off), not listed
     log_outputs: list[{shipper, output, store, host}]  a log shipper chart's outputs to a log store, read by
                                              ``readiness.collect.logfacts`` from the configuration in its values:
                                              fluent-bit ``config.outputs`` and ``config.extraFiles``, fluentd
@@ -30,10 +41,10 @@ Facts of a Flux HelmRelease, an Argo CD Application or ApplicationSet with a Hel
 A component a chart enables by default (kube-prometheus-stack's Alertmanager, Grafana, Prometheus)
 counts as enabled unless the values switch it off. Names are chart keys, schedules cron strings,
 providers plugin names, hosts bare host names (a URL's user, password, port, path and query are never
-read): never URLs, buckets, keys or free text. A log shipper chart's outputs are the ones its values
-write; the chart's own defaults (fluent-bit's and fluentd's ``elasticsearch-master``, promtail's
-``loki-gateway``) are not claimed, and values this reader cannot see (``values_from``, ``values_files``)
-may configure more.
+read), alerts their names and groups': never URLs, buckets, keys or free text (no alert's expression,
+summary or runbook URL). A log shipper chart's outputs are the ones its values write; the chart's own
+defaults (fluent-bit's and fluentd's ``elasticsearch-master``, promtail's ``loki-gateway``) are not
+claimed, and values this reader cannot see (``values_from``, ``values_files``) may configure more.
 """
 
 from __future__ import annotations
@@ -118,6 +129,84 @@ def _velero_facts(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _on(switch: Any, default: bool = True) -> bool:
+    """A chart's ``enabled``/``create`` switch as its templates read it (unset: ``default``; "false" is off)."""
+    return default if switch is None else switch is not False and str(switch).lower() != "false"
+
+
+def _alert_rules(groups: Any) -> list[dict[str, Any]]:
+    """The alerting rules (``alert:``; recording rules are not) of a rule file's ``groups``: each
+    ``{"group", "alert", "runbook_url": the URL or None}`` (``runbook_url`` or ``runbook`` annotation)."""
+    out = []
+    for group in groups if isinstance(groups, list) else []:
+        group = _dict(group)
+        rules = group.get("rules")
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict) and rule.get("alert"):
+                notes = _dict(rule.get("annotations"))
+                url = notes.get("runbook_url") or notes.get("runbook")
+                out.append({"group": str(group.get("name") or ""), "alert": str(rule["alert"]),
+                            "runbook_url": url.strip() if isinstance(url, str) and url.strip() else None})
+    return out
+
+
+def _rule_files(files: Any) -> list[dict[str, Any]]:
+    """The alerting rules of a map of rule files (name -> ``{groups: [...]}``)."""
+    return [r for f in _dict(files).values() for r in _alert_rules(_dict(f).get("groups"))]
+
+
+def _kube_prometheus_stack_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
+    listed = values.get("additionalPrometheusRules")  # a list of {name, groups}
+    return _rule_files(values.get("additionalPrometheusRulesMap")) + [
+        r for f in (listed if isinstance(listed, list) else []) for r in _alert_rules(_dict(f).get("groups"))]
+
+
+def _prometheus_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """prometheus-community/prometheus: rule files in ``serverFiles`` (``alerting_rules.yml``, ``alerts``...)."""
+    return _rule_files({k: v for k, v in _dict(values.get("serverFiles")).items() if k != "prometheus.yml"})
+
+
+def _velero_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """velero: ``metrics.prometheusRule.spec``, a list of rules the chart puts in one group (off by default)."""
+    metrics = _dict(values.get("metrics"))
+    rule = _dict(metrics.get("prometheusRule"))
+    if not _on(metrics.get("enabled")) or not _on(rule.get("enabled"), default=False):
+        return []
+    return _alert_rules([{"name": "velero", "rules": rule.get("spec")}])
+
+
+def _loki_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """loki: rule files as text in ``ruler.directories`` (tenant -> file name -> YAML), unless the ruler is off."""
+    ruler = _dict(values.get("ruler"))
+    if not _on(ruler.get("enabled")):
+        return []
+    out = []
+    for tenant in _dict(ruler.get("directories")).values():
+        for text in _dict(tenant).values():
+            try:
+                doc = yaml.safe_load(text) if isinstance(text, str) else text
+            except yaml.YAMLError:
+                continue
+            out += _alert_rules(_dict(doc).get("groups"))
+    return out
+
+
+# Chart -> the alerting rules its values declare, each rendered by the chart into a rule object
+# (PrometheusRule, VMRule, a rule file): on a cluster those objects are read, in a repository only these.
+VALUES_RULES = {
+    "kube-prometheus-stack": _kube_prometheus_stack_rules,
+    "victoria-metrics-k8s-stack": lambda values: _rule_files(values.get("additionalVictoriaMetricsMap")),
+    "prometheus": _prometheus_rules,
+    "victoria-metrics-alert": lambda values: _alert_rules(
+        _dict(_dict(_dict(values.get("server")).get("config")).get("alerts")).get("groups")),
+    "velero": _velero_rules,
+    "loki": _loki_rules,
+    "loki-distributed": _loki_rules,
+}
+# Charts that install rules of their own unless ``defaultRules.create`` is false.
+DEFAULT_RULES = ("kube-prometheus-stack", "victoria-metrics-k8s-stack")
+
+
 def _fluent_bit(values: dict[str, Any]) -> list[dict[str, Any]]:
     config = _dict(values.get("config"))  # classic-format texts: outputs, and whole extra files
     return logfacts.log_outputs({"outputs": config.get("outputs"), **_dict(config.get("extraFiles"))})
@@ -156,7 +245,19 @@ def chart_facts(chart: str, values: dict[str, Any]) -> dict[str, Any]:
         out.update(_velero_facts(values))
     if chart in LOG_SHIPPER_CHARTS and (shipped := LOG_SHIPPER_CHARTS[chart](values)):
         out["log_outputs"] = shipped
+    if chart in VALUES_RULES and (rules := VALUES_RULES[chart](values)):
+        out["alert_rules"] = rules  # with their URLs: the extractors keep only whether (``_stored``)
+    if chart in DEFAULT_RULES:
+        out["default_alert_rules"] = _on(_dict(values.get("defaultRules")).get("create"))
     return out
+
+
+def _stored(facts: dict[str, Any]) -> dict[str, Any]:
+    """``facts`` as stored: an alert's ``runbook_url`` becomes whether it has one (the URL reaches the
+    ``RunbookLinks`` fact only, through ``release_alerts``, classified against the repository's files)."""
+    if "alert_rules" in facts:
+        facts["alert_rules"] = [{**r, "runbook_url": r.get("runbook_url") is not None} for r in facts["alert_rules"]]
+    return facts
 
 
 def local_chart_facts(chart: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +292,10 @@ def _local_chart(obj: dict[str, Any], path: Any) -> dict[str, Any] | None:
 def flux_helmrelease(obj: dict[str, Any]) -> dict[str, Any]:
     """Facts of a Flux HelmRelease: its chart (``spec.chart.spec.chart``, or the ``chartRef`` name) and values;
     a chart kept in this repository (a GitRepository path) by what it depends on (``local_chart_facts``)."""
+    return _stored(_flux_facts(obj))
+
+
+def _flux_facts(obj: dict[str, Any]) -> dict[str, Any]:
     spec = _dict(obj.get("spec"))
     chart = str(_dict(_dict(spec.get("chart")).get("spec")).get("chart") or "")
     if not chart:
@@ -251,7 +356,7 @@ def _argo_facts(spec: dict[str, Any], obj: dict[str, Any] | None = None) -> dict
 def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
     """Facts of an Argo CD Application's (first) Helm chart source and its values / valuesObject; a path
     source holding a chart of this repository by what it depends on (``local_chart_facts``)."""
-    return _argo_facts(_dict(obj.get("spec")), obj)
+    return _stored(_argo_facts(_dict(obj.get("spec")), obj))
 
 
 _PARAM = re.compile(r"^\{\{\s*\.?(values\.)?([A-Za-z0-9_]+)\s*\}\}$")
@@ -276,6 +381,10 @@ def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
     """Facts of an ApplicationSet's template (the Application it generates). A templated chart
     (``chart: '{{values.addonChart}}'``, the GitOps Bridge pattern) is resolved from the generators'
     parameters when they give it exactly one value."""
+    return _stored(_applicationset_facts(obj))
+
+
+def _applicationset_facts(obj: dict[str, Any]) -> dict[str, Any]:
     spec = _dict(obj.get("spec"))
     template = _dict(_dict(spec.get("template")).get("spec"))
     params = _generator_params(spec.get("generators"))
@@ -288,6 +397,26 @@ def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
             source = {**source, "chart": found.pop() if len(found) == 1 else ""}
         sources.append(source)
     return _argo_facts({"sources": sources})
+
+
+_INSTALLERS = {("helm.toolkit.fluxcd.io", "HelmRelease"): _flux_facts,
+               ("argoproj.io", "Application"): lambda obj: _argo_facts(_dict(obj.get("spec")), obj),
+               ("argoproj.io", "ApplicationSet"): _applicationset_facts}
+
+
+def release_alerts(obj: Any) -> list[dict[str, Any]]:
+    """The alerting rules the chart values of a HelmRelease, Application or ApplicationSet declare
+    (``VALUES_RULES``), each ``{"group", "alert", "runbook_url": the URL or None}``: for the repository
+    collector's ``RunbookLinks`` fact, which says where each URL points; [] for anything else."""
+    if not isinstance(obj, dict):
+        return []
+    api = obj.get("apiVersion")
+    read = _INSTALLERS.get((api.rpartition("/")[0] if isinstance(api, str) else "", str(obj.get("kind"))))
+    try:
+        found = read(obj).get("alert_rules") if read else None
+    except Exception:  # a malformed object: the extractor records the error, this reads no alerts
+        return []
+    return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
 
 
 ALERTMANAGER_KEY = "alertmanager.yaml"

@@ -40,6 +40,13 @@ _U = re.escape(URL_REDACTED)
 # NAME=value, NAME: value, "name": "value", --name value-less forms (a marker is left alone: idempotent).
 _ASSIGNED = re.compile(
     rf"(?i)({SECRET_NAME}[\"']?\s*(?:=|:)\s*)(?!{_R})(\"[^\"]*\"|'[^']*'|(?:(?:bearer|basic|token)\s+)?[^\s\"',;&|)]+)")
+# The same, except a file name before the colon (``external-secret-foo.yaml: Helm chart template``): how the
+# collector's coverage details name a file, not an assignment (``scrub_detail``).
+_FILE_NAMED = (r"(?<!\.yaml)(?<!\.yml)(?<!\.json)(?<!\.jsonnet)(?<!\.libsonnet)(?<!\.md)(?<!\.tf)(?<!\.cue)(?<!\.xml)"
+               r"(?<!\.toml)(?<!\.tpl)(?<!\.txt)")
+_ASSIGNED_NOT_FILE = re.compile(
+    rf"(?i)({SECRET_NAME}{_FILE_NAMED}[\"']?\s*(?:=|:)\s*)(?!{_R})"
+    rf"(\"[^\"]*\"|'[^']*'|(?:(?:bearer|basic|token)\s+)?[^\s\"',;&|)]+)")
 _SCHEME_TOKEN = re.compile(rf"(?i)\b(bearer|basic|token|apikey)(\s+)(?!{_R})([A-Za-z0-9._~+/=:-]{{4,}})")
 _USERINFO = re.compile(rf"(?i)\b([a-z][a-z0-9+.-]*://)(?!{_U}@)([^/\s@\"']+)@")
 # user:password@host without a scheme (a prober address, a DSN fragment).
@@ -53,7 +60,7 @@ _RANDOM = re.compile(r"(?<![\w/.-])(?=[A-Za-z0-9_+=-]*\d)(?=[A-Za-z0-9_+=-]*[A-Z
 _CANDIDATE = re.compile(r"[:=@?#]|bearer|basic|token|apikey|[A-Za-z0-9_+=-]{24}", re.IGNORECASE)
 
 
-def scrub_text(text: str) -> str:
+def scrub_text(text: str, *, _assigned: re.Pattern[str] = _ASSIGNED) -> str:
     """``text`` without URL user info, query strings, secret webhook paths, bearer/basic tokens,
     secret-named ``key=value`` / ``key: value`` values and long random-looking words; idempotent."""
     if not _CANDIDATE.search(text):  # most messages hold nothing any pattern below could match
@@ -62,9 +69,17 @@ def scrub_text(text: str) -> str:
     text = _WEBHOOK.sub(lambda m: f"{m.group(1)}/{URL_REDACTED}", text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{URL_REDACTED}@", text)
     text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}{URL_REDACTED}@", text)
-    text = _ASSIGNED.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _assigned.sub(lambda m: m.group(1) + REDACTED, text)
     text = _SCHEME_TOKEN.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     return _RANDOM.sub(REDACTED, text)
+
+
+def scrub_detail(text: str) -> str:
+    """A coverage detail as the collector writes it (``<file>: <reason>``, ``<Kind ns/name> in <file>: not
+    followed: <why>``): ``scrub_text``, except that a file name before a colon is no ``key: value``
+    (``external-secret-foo.yaml: Helm chart template`` stays readable); a secret-named key that is no file
+    name still has its value redacted (``password: hunter2`` in a quoted error); idempotent."""
+    return scrub_text(text, _assigned=_ASSIGNED_NOT_FILE)
 
 
 _KEY_SUSPECT = re.compile(r"[@?=:\s]")

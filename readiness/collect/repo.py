@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness.collect import ci, facts, valuesfrom
+from readiness.collect import ci, facts, helmfacts, valuesfrom
 from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
 from readiness.collect.deployed import Cluster, Deployed, deployed, discover
@@ -144,12 +144,15 @@ _RUNBOOKS_WORD = re.compile(r"^#{1,6}.*\b(?:runbooks?|playbooks?)\b", re.IGNOREC
 
 
 def _declared_alerts(reader: Files) -> frozenset[str]:
-    """The alerts the repository's rules declare (PrometheusRules and Prometheus rule files), in any YAML file
-    outside CI directories: what a runbook inside a larger document may name (``readiness.collect.runbooks``)."""
+    """The alerts the repository's rules declare (PrometheusRules, Prometheus rule files, the chart values of
+    HelmReleases and Applications: ``helmfacts.release_alerts``), in any YAML file outside CI directories: what
+    a runbook inside a larger document may name (``readiness.collect.runbooks``)."""
     names: set[str] = set()
     for rel in reader.files:
         if rel.endswith(YAML) and not rel.startswith((".github/", ".gitlab", ".woodpecker")):
-            names.update(a for doc in reader.yaml(rel) or [] for a in rule_alerts(doc))
+            for doc in reader.yaml(rel) or []:
+                names.update(rule_alerts(doc))
+                names.update(a["alert"] for a in helmfacts.release_alerts(doc))
     return frozenset(names)
 
 
@@ -189,6 +192,10 @@ class _Snapshot:
         self.fact_counts: Counter[str] = Counter()
         self.coverage: list[dict[str, Any]] = []
         self.rules: list[tuple[str, dict[str, Any]]] = []
+        # ("Kind ns/name", ref, alerts) of installers whose chart values declare alerts (``helmfacts.release_alerts``)
+        self.values_rules: list[tuple[str, str, list[dict[str, Any]]]] = []
+        self.applied_by: set[str] = set()
+        self.values_seen: set[tuple[str, str, str]] = set()
         self.deployed = False  # the deployed view: what no cluster applies was looked for
 
     def add(self, obj: dict[str, Any], origin: str, index: int, applied_by: str | None = None) -> None:
@@ -205,17 +212,35 @@ class _Snapshot:
         obj = {**obj, "metadata": meta}
         if kind == "PrometheusRule" and isinstance(obj.get("spec"), dict):
             self.rules.append((f"{meta.get('namespace') or 'default'}/{meta['name']}", obj["spec"]))
+        elif (origin, kind, meta["name"]) not in self.values_seen and (alerts := helmfacts.release_alerts(obj)):
+            # alerts its chart's values declare; once per file and name (an ApplicationSet reached twice)
+            self.values_seen.add((origin, kind, meta["name"]))
+            ns = f"{meta['namespace']}/" if meta.get("namespace") else ""
+            self.values_rules.append((f"{kind} {meta.get('namespace') or 'default'}/{meta['name']}",
+                                      f"{kind}/{ns}{meta['name']}", alerts))
+        if applied_by:
+            self.applied_by.add(applied_by)
         self.writer.add(api_version, kind, row_fields(obj, metadata_only=bool(res and res.metadata_only),
                                                       omit_paths=res.omit if res else (), keep=res.keep if res else (),
                                                       text=res.text if res else ()))
         self.counts[(api_version, kind)] += 1
+
+    def _values_rules(self) -> list[tuple[str, dict[str, Any]]]:
+        """The alerts of installers' chart values as rule specs for ``facts.runbook_links``, named by the
+        installer's ref; an ApplicationSet's only when none of the Applications it generates is here (they
+        carry its values)."""
+        return [(ref, {"groups": [{"name": a["group"], "rules": [
+                    {"alert": a["alert"], "annotations": {"runbook_url": a["runbook_url"]}}]} for a in alerts]})
+                for by, ref, alerts in self.values_rules
+                if not (by.startswith("ApplicationSet ") and by in self.applied_by)]
 
     def fact(self, kind: str, name: str, spec: dict[str, Any]) -> None:
         self.writer.add(REPO_API, kind, fact_fields(REPO_API, kind, name, spec))
         self.fact_counts[kind] += 1
 
     def finish(self, reader: Files, skipped: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-        self.fact(*facts.runbook_links(self.rules, RepoPaths(reader.files), repo_names(reader.root)))
+        self.fact(*facts.runbook_links(self.rules + self._values_rules(), RepoPaths(reader.files),
+                                       repo_names(reader.root)))
         self.fact(*facts.build_inputs(reader.root, reader.files))
         cov = [{"api_version": av, "kind": k, "outcome": "ok", "count": n, "detail": None}
                for (av, k), n in sorted(self.counts.items())]

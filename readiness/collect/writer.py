@@ -141,8 +141,10 @@ class SnapshotWriter:
             self.abort()
             raise
         common = {"snapshot_id": self.snapshot_id, "cluster": self.cluster, "collected_at": self.collected_at}
-        # Error texts quote servers and files: they go through the same scrubber as kept free text.
-        cov = pl.DataFrame([{**common, **c, "detail": _scrubbed(c.get("detail"))} for c in coverage],
+        # Error texts quote servers and files: they go through the same scrubber as kept free text (a coverage
+        # detail's file names stay readable: ``policy.scrub_detail``).
+        cov = pl.DataFrame([{**common, **c, "detail": None if c.get("detail") is None else policy.scrub_detail(
+            str(c["detail"]))} for c in coverage],
                            schema=schema.COVERAGE)
         snap = pl.DataFrame([{**common, "source": self.source, "status": status, "error": _scrubbed(error)}],
                             schema=schema.SNAPSHOTS)

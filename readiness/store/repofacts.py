@@ -27,8 +27,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 - ``Chart``: ``{"path", "name", "version", "dependencies": [{"name", "version", "alias", "condition"}]}``:
   a Helm chart of the repository; its dependencies are components it declares (facts, not objects).
 - ``RunbookLinks`` (one per snapshot, name ``runbook_url``): ``{"alerts": int (alerts of the
-  snapshot's PrometheusRules), "links": [{"rule": "ns/name", "alert", "url", "outcome":
-  LINK_OUTCOME, "target": repository file | None}]}``, one link per alert carrying a runbook_url.
+  snapshot's PrometheusRules and of the chart values of its HelmReleases and Argo CD Applications), "links":
+  [{"rule": "ns/name" (a PrometheusRule) | "Kind/ns/name" (the HelmRelease or Application whose values declare
+  the alert, ``readiness.collect.helmfacts.release_alerts``), "alert", "url", "outcome": LINK_OUTCOME, "target":
+  repository file | None}]}``, one link per alert carrying a runbook_url.
 - ``View`` (one per snapshot, name = the cluster): ``{"view": "deployed"|"files", "tool":
   "flux"|"argocd"|None, "roots": [path], "renderer": [str] | None, "builds": int, "failed_builds": int,
   "unfollowed": int, "clusters": [str]}`` (deployed view: Argo CD sources not followed, see ``UNFOLLOWED``;

@@ -537,3 +537,19 @@ def test_the_summary_counts_in_the_singular_and_plural() -> None:
     two = RepoResult("pro", "s", "deployed", objects=3,
                      failed_builds=[("Kustomization a", "x"), ("Kustomization b", "y")])
     assert "; 2 Kustomizations do not build (Kustomization a ...)" in two.summary()
+
+
+def test_a_skipped_file_named_like_a_secret_stays_readable_in_coverage(tmp_path: Path) -> None:
+    repo = build(tmp_path / "lab", {
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n",
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/external-secret-db.yaml": """
+            apiVersion: external-secrets.io/v1beta1
+            kind: ExternalSecret
+            metadata: {name: {{ .Release.Name }}-db}
+            """,
+    })
+    collect_repo(repo, "lab", tmp_path / "data")
+    skipped = store.read(tmp_path / "data", "coverage").filter(pl.col("outcome") == "skipped")
+    assert skipped["detail"].to_list() == ["charts/app/templates/external-secret-db.yaml: Helm chart template "
+                                           "(render it with helm template to collect it)"]

@@ -770,3 +770,59 @@ def test_folders_that_show_or_test_the_project_declare_no_cluster(tmp_path: Path
             """,
     })
     assert [c.name for c in repo_clusters(repo)] == ["prod"]
+
+
+def test_alerts_in_chart_values_join_the_runbook_links_once(tmp_path: Path) -> None:
+    """An ApplicationSet's chart values declare alerts: its generated Application carries the same values, and
+    the alerts are linked once, named by that Application; the runbook URL is classified, never stored with
+    the Application (its values are redacted, only the facts of its alerts are kept)."""
+    values = """
+                        additionalPrometheusRulesMap:
+                          node:
+                            groups:
+                              - name: node
+                                rules:
+                                  - alert: NodeDiskFull
+                                    expr: node_disk_free < 0.1
+                                    annotations: {runbook_url: "https://github.com/acme/hub/blob/main/docs/runbooks/disk.md"}
+                                  - {alert: NodeClockSkew, expr: "abs(skew) > 1"}"""
+    repo = build(tmp_path / "hub", {
+        "argocd/monitoring.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: monitoring, namespace: argocd}
+            spec:
+              generators:
+                - list: {elements: [{cluster: edge}]}
+              template:
+                metadata: {name: "monitoring-{{cluster}}"}
+                spec:
+                  destination: {name: "{{cluster}}", namespace: monitoring}
+                  source:
+                    repoURL: https://prometheus-community.github.io/helm-charts
+                    chart: kube-prometheus-stack
+                    helm:
+                      valuesObject:""" + values + """
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: edge-web, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/hub.git", path: workloads/web}
+              destination: {name: edge, namespace: web}
+            """,
+        "workloads/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        "docs/runbooks/disk.md": "# Disk full\n\n## Mitigation\n\n1. Grow the volume\n2. Prune\n",
+    })
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    edge = rows(tmp_path / "d", "edge")
+    (links,) = fact_specs(edge, "RunbookLinks")
+    assert links["alerts"] == 2  # not 4: the ApplicationSet's values are its Application's
+    assert [(lk["rule"], lk["alert"], lk["outcome"], lk["target"]) for lk in links["links"]] == [
+        ("Application/argocd/monitoring-edge", "NodeDiskFull", "resolves", "docs/runbooks/disk.md")]
+    app = obj(edge, "Application", "monitoring-edge")
+    assert app["status"]["readiness.dev/facts"]["alert_rules"] == [
+        {"group": "node", "alert": "NodeDiskFull", "runbook_url": True},
+        {"group": "node", "alert": "NodeClockSkew", "runbook_url": False}]
+    stored = json.dumps(app, default=str)
+    assert "github.com/acme/hub/blob" not in stored and "node_disk_free" not in stored

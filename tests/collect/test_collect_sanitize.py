@@ -218,3 +218,20 @@ def test_in_place_stores_the_same_row_and_the_copying_mode_leaves_its_input_alon
     in_place = fields(obj, in_place=True)
     assert in_place == copied
     assert shared["value"] == REDACTED  # changed where it stands: the reason repositories do not ask for it
+
+
+def test_coverage_details_keep_their_file_names_and_lose_secrets() -> None:
+    # the collector's own detail: a file name before a colon is no "key: value" (it read "[redacted] chart template")
+    mine = "charts/app/templates/external-secret-db.yaml: Helm chart template (render it with helm template)"
+    assert policy.scrub_detail(mine) == mine
+    unfollowed = "ApplicationSet argocd/x in apps/secret-store.yaml: not followed: path from cluster labels"
+    assert policy.scrub_detail(unfollowed) == unfollowed
+    assert policy.scrub_detail("credentials.yaml:12: duplicated key") == "credentials.yaml:12: duplicated key"
+    # a secret quoted in the reason is still scrubbed, as is a secret-named key that is no file name
+    quoted = policy.scrub_detail("apps/token-rotation.yaml: does not parse: password: hunter2 (line 4)")
+    assert quoted == f"apps/token-rotation.yaml: does not parse: password: {REDACTED} (line 4)"
+    assert "s3cr3t" not in policy.scrub_detail("deploy/db.yaml: client_secret=s3cr3t, api_key: 'k'")
+    assert "tok" not in policy.scrub_detail(f"x.yaml: GET https://u:tok@git.example/r?{'a'}=1")
+    # free text elsewhere is scrubbed as before
+    assert scrub_text(mine) != mine
+    assert policy.scrub_detail(policy.scrub_detail(quoted)) == quoted  # idempotent

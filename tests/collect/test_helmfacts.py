@@ -6,7 +6,10 @@ import base64
 import json
 from typing import Any
 
+import yaml
+
 from readiness.collect.configfacts import FACTS_KEY, extract
+from readiness.collect.helmfacts import release_alerts
 from readiness.collect.sanitize import row_fields
 
 
@@ -35,6 +38,7 @@ def test_kube_prometheus_stack_components_and_receiver_types() -> None:
         "prometheus_enabled": True,
         "alertmanager_receiver_types": ["pagerduty", "slack", "webhook"],
         "alertmanager_routed_receiver_types": ["pagerduty", "webhook"],
+        "default_alert_rules": True,  # defaultRules.create: the chart's default
     }
 
 
@@ -175,3 +179,55 @@ def test_a_webhook_to_a_paging_service_is_that_receiver_type_and_its_url_is_neve
     assert paging_webhook("https://acme.grafana.net/api/prom/push") is None
     assert paging_webhook("https://events.pagerduty.com.evil.example/x") is None
     assert paging_webhook("https://events.pagerduty.com/integration/K3Y/enqueue") == "pagerduty"
+
+
+# Alerting rules in chart values (our own small shapes of each chart's keys).
+RULE_GROUPS = {"groups": [{"name": "disks", "rules": [
+    {"alert": "DiskAlmostFull", "expr": "disk_free < 0.1", "annotations": {
+        "summary": "disk {{ $labels.device }} nearly full", "runbook_url": "https://wiki.example.org/disk?token=s3cr3t"}},
+    {"record": "disk:free:ratio", "expr": "disk_free / disk_size"}]}]}
+
+
+def test_kube_prometheus_stack_rules_in_values_become_alert_facts_without_text() -> None:
+    values = {"defaultRules": {"create": False},
+              "additionalPrometheusRulesMap": {"disk-rules": RULE_GROUPS},
+              "additionalPrometheusRules": [{"name": "oom", "groups": [
+                  {"name": "oom", "rules": [{"alert": "OomKilled", "expr": "x > 0"}]}]}]}
+    obj = helmrelease("kube-prometheus-stack", values)
+    facts = extract(obj)
+    assert facts["alert_rules"] == [{"group": "disks", "alert": "DiskAlmostFull", "runbook_url": True},
+                                    {"group": "oom", "alert": "OomKilled", "runbook_url": False}]
+    assert facts["default_alert_rules"] is False
+    _, _, _, _, spec, status = row_fields(json.loads(json.dumps(obj)))
+    for text in ("s3cr3t", "wiki.example.org", "disk_free", "nearly full"):
+        assert text not in status and text not in spec
+    # the collector's RunbookLinks reads the URL through release_alerts, never from the stored row
+    assert [a["runbook_url"] for a in release_alerts(obj)] == ["https://wiki.example.org/disk?token=s3cr3t", None]
+
+
+def test_rules_in_values_of_other_charts() -> None:
+    loki = {"ruler": {"directories": {"tenant_a": {"rules.yaml": yaml.safe_dump(RULE_GROUPS)}}}}
+    velero_off = {"metrics": {"prometheusRule": {"spec": [{"alert": "VeleroFailed", "expr": "x"}]}}}
+    velero_on = {"metrics": {"prometheusRule": {"enabled": True, "spec": [{"alert": "VeleroFailed", "expr": "x"}]}}}
+    cases = {
+        "victoria-metrics-k8s-stack": ({"additionalVictoriaMetricsMap": {"d": RULE_GROUPS}}, ["DiskAlmostFull"]),
+        "prometheus": ({"serverFiles": {"alerting_rules.yml": RULE_GROUPS}}, ["DiskAlmostFull"]),
+        "victoria-metrics-alert": ({"server": {"config": {"alerts": RULE_GROUPS}}}, ["DiskAlmostFull"]),
+        "loki": (loki, ["DiskAlmostFull"]),
+        "velero": (velero_on, ["VeleroFailed"]),
+    }
+    for chart, (values, alerts) in cases.items():
+        assert [r["alert"] for r in extract(helmrelease(chart, values))["alert_rules"]] == alerts, chart
+    assert "alert_rules" not in extract(helmrelease("velero", velero_off))  # prometheusRule is off by default
+    assert "alert_rules" not in extract(helmrelease("loki", {"ruler": {"enabled": False, **loki["ruler"]}}))
+    assert "alert_rules" not in extract(helmrelease("grafana", {"additionalPrometheusRulesMap": {"d": RULE_GROUPS}}))
+
+
+def test_rules_in_the_values_of_an_argo_cd_application() -> None:
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+           "metadata": {"name": "mon", "namespace": "argocd"},
+           "spec": {"source": {"chart": "kube-prometheus-stack", "helm": {
+               "values": yaml.safe_dump({"additionalPrometheusRulesMap": {"d": RULE_GROUPS}})}}}}
+    assert extract(app)["alert_rules"] == [{"group": "disks", "alert": "DiskAlmostFull", "runbook_url": True}]
+    assert release_alerts(app)[0]["alert"] == "DiskAlmostFull"
+    assert release_alerts({"kind": "PrometheusRule"}) == [] and release_alerts(["not", "a", "mapping"]) == []

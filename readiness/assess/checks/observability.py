@@ -23,12 +23,14 @@ from readiness.assess.checks.base import (
     unknown,
 )
 from readiness.assess.checks.common import (
+    ARGO,
     HELM,
     REPO_GROUP,
     WORKLOAD_KINDS,
     attested,
     blind_spots,
     chart_of,
+    condition,
     declared,
     declared_only,
     declared_result,
@@ -49,6 +51,9 @@ PYRRA = ("pyrra.dev", "ServiceLevelObjective")
 RULE_TYPES = ((MONITORING, "PrometheusRule"), (VICTORIA, "VMRule"))
 WORKLOAD_TYPES = tuple(("apps", k) for k in WORKLOAD_KINDS)
 PREVIEW_LABEL = "readiness.dev/preview"
+# Where the runbook_url of an alert in chart values points when no RunbookLinks fact classified it.
+UNCLASSIFIED = "unclassified"
+APPLIED_BY = "readiness.dev/applied-by"  # the repository collector's: what applies an object (deployed view)
 
 
 # Which workloads fill each role ("whichever tool fills the role"), by app name or object name:
@@ -370,9 +375,67 @@ def _rules(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
     return out
 
 
+def _chart_installers(ev: ClusterSnapshot) -> list[KubeObject]:
+    """HelmReleases, Applications and ApplicationSets; of declared ones read twice from one file under one name
+    (an ApplicationSet reached both as a root and through an app of apps, in two namespaces), the first."""
+    out, seen = [], set()
+    for item in ev.items(HELM, "HelmRelease") + ev.items(ARGO, "Application") + ev.items(ARGO, "ApplicationSet"):
+        key = (where(item), item.kind, item.name) if item.declared else (item.ref,)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _values_alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
+    """(installer, ``{"alert", "group", "values": True, "runbook_url": bool}``) for every alerting rule the
+    chart values of a repository's HelmRelease, Argo CD Application or ApplicationSet declare (fact
+    ``alert_rules``, ``readiness.collect.helmfacts``): a repository does not render the chart into its
+    rule objects. Declared installers only (on a cluster the chart's rule objects are read); an
+    ApplicationSet's only when none of the Applications it generates is here (they carry its values)."""
+    items = _chart_installers(ev)
+    generated = {str(i.annotations.get(APPLIED_BY)) for i in items if i.kind == "Application"}
+    out = []
+    for item in items:
+        rules = item.facts.get("alert_rules")
+        appset = f"ApplicationSet {item.namespace or 'default'}/{item.name}"
+        if not item.declared or not isinstance(rules, list) or (item.kind == "ApplicationSet" and appset in generated):
+            continue
+        if condition(item):  # declared only for clusters with labels none here carries: said, not counted
+            continue
+        out += [(item, {"alert": str(r["alert"]), "group": str(r.get("group") or ""), "values": True,
+                        "runbook_url": r.get("runbook_url") is True})
+                for r in rules if isinstance(r, dict) and r.get("alert")]
+    return out
+
+
 def _alerts(ev: ClusterSnapshot) -> list[tuple[KubeObject, dict[str, Any]]]:
-    """The alerting rules (``alert:``), not the recording ones (``record:``)."""
-    return [(item, r) for item, r in _rules(ev) if r.get("alert")]
+    """The alerting rules (``alert:``), not the recording ones (``record:``): of the rule objects, and of
+    the chart values of a repository's installers (``_values_alerts``)."""
+    return [(item, r) for item, r in _rules(ev) if r.get("alert")] + _values_alerts(ev)
+
+
+def _not_counted(ev: ClusterSnapshot) -> str:
+    """What a repository's installers declare of alerting rules that is not counted, as clauses for a reason:
+    '; plus the default rules of <chart> (<installer>), not counted (chart not rendered)' for a chart whose own
+    rules are on (fact ``default_alert_rules``: kube-prometheus-stack's ``defaultRules.create``), and the alerts
+    in the chart values of an installer declared only for clusters labelled as none here is (``condition``);
+    '' when there are none."""
+    declared = [i for i in _chart_installers(ev) if i.declared]
+    out = ""
+    defaults = [i for i in declared if i.facts.get("default_alert_rules") is True]
+    if defaults:
+        charts = listing(dict.fromkeys(chart_of(i) or "the chart" for i in defaults))
+        only = f", {condition(defaults[0])}" if all(condition(i) for i in defaults) else ""
+        out += f"; plus the default rules of {charts} ({listing(i.ref for i in defaults)}{only}), not counted " \
+               "(chart not rendered)"
+    labelled = [i for i in declared if isinstance(i.facts.get("alert_rules"), list) and i.facts["alert_rules"]
+                and condition(i)]
+    if labelled:
+        n = sum(len(i.facts["alert_rules"]) for i in labelled)
+        out += (f"; not counted: {n} alert rule{'s' if n != 1 else ''} in the chart values of "
+                f"{listing(i.ref for i in labelled)}, {condition(labelled[0])}")
+    return out
 
 
 def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
@@ -382,17 +445,26 @@ def _rules_unreadable(ev: ClusterSnapshot) -> Result | None:
 
 @check("obs_alert_rules_count", thresholds=AlertRules)
 def alert_rules_count(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules)."""
+    """At least min_rules alerting rules across all PrometheusRules (partial: rules / min_rules).
+
+    In a repository the alerting rules that chart values declare count too (kube-prometheus-stack's
+    ``additionalPrometheusRulesMap``...: ``readiness.collect.helmfacts``), citing the installer. A chart's own
+    default rules are not rendered, so not counted: the reason says so."""
     if blind := _rules_unreadable(ev):
         return blind
     alerts = _alerts(ev)
     wanted = cfg["min_rules"]
     holders = sorted({item.ref for item, _ in alerts})
-    records = len(_rules(ev)) - len(alerts)
+    objects = sorted({item.ref for item, r in alerts if not r.get("values")})
+    releases = sorted({item.ref for item, r in alerts if r.get("values")})
+    records = sum(1 for _, r in _rules(ev) if not r.get("alert"))
     reason = f"{len(alerts)} alert rules of {wanted} wanted"
-    reason += f" in {len(holders)} rule object(s)" if holders else ""
+    held = ([f"{len(objects)} rule object(s)"] if objects else []) + (
+        [f"the chart values of {listing(releases)}"] if releases else [])
+    reason += f" in {' and '.join(held)}" if held else ""
     reason += " declared in the repository" if alerts and all(item.declared for item, _ in alerts) else ""
     reason += f" ({records} recording rule{'s' if records > 1 else ''} not counted)" if records > 0 else ""
+    reason += _not_counted(ev)
     if len(alerts) < wanted and (hidden := _rules_hidden(ev))[0]:
         return unknown(f"{reason}; may hold rules: {hidden[0]}", hidden[1])
     return fraction(len(alerts) / wanted if wanted else 1.0, reason, holders)
@@ -425,7 +497,8 @@ def plan_alerts(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 
 _WHERE = {"missing-here": "to a file missing here", "other-repository": "to another repository",
-          "placeholder": "to a placeholder", "external": "to another site"}
+          "placeholder": "to a placeholder", "external": "to another site",
+          UNCLASSIFIED: "where readiness cannot tell (chart values without the collector's RunbookLinks)"}
 
 
 def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -439,7 +512,10 @@ def _runbook_links(ev: ClusterSnapshot, alerts: list[tuple[KubeObject, dict[str,
     out = []
     for item, rule in alerts:
         url = str((rule.get("annotations") or {}).get("runbook_url") or "").strip()
-        if url:
+        if rule.get("values") and rule.get("runbook_url"):  # its URL reached the RunbookLinks fact only
+            out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": None, "outcome": UNCLASSIFIED,
+                        "target": None})
+        elif url:
             outcome, target = link_outcome(url, paths, None)
             out.append({"rule": item.ref, "alert": str(rule["alert"]), "url": url, "outcome": outcome,
                         "target": target})
@@ -461,7 +537,8 @@ def alert_runbooks(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     alerts = _alerts(ev)
     if not alerts:
         return failed("no alert rules, so no alert has a runbook")
-    links = _runbook_links(ev, alerts)
+    aside = {i.ref for i in _chart_installers(ev) if i.declared and condition(i)}  # their alerts are not counted
+    links = [link for link in _runbook_links(ev, alerts) if link.get("rule") not in aside]
     resolved = [link for link in links if link.get("outcome") == "resolves"]
     linked = {str(link.get("alert")) for link in links}
     reason = (f"{len(resolved)}/{len(alerts)} alerts have a runbook_url resolving to a file of this repository; "
