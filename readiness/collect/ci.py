@@ -244,8 +244,9 @@ def _result_gate(steps: list[Any]) -> bool:
     ``needs.<job>.result``, a summary job for branch protection): it runs nothing itself, so its name
     ("End-to-End Test Results") says nothing of what it does."""
     runs = [s for s in steps if isinstance(s, dict)]
-    return bool(runs) and all(isinstance(s.get("run"), str) and not s.get("uses") and _NOOP.fullmatch(s["run"].strip())
+    noop = bool(runs) and all(isinstance(s.get("run"), str) and not s.get("uses") and _NOOP.fullmatch(s["run"].strip())
                               for s in runs)
+    return noop and any("needs." in str(s.get("if") or "") for s in runs)
 
 
 def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | None = None) -> dict[str, Any] | None:
@@ -274,7 +275,7 @@ def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | N
         linters = _linter_sast(root, doc, job) if root is not None else []
         if root is not None:
             parts.append(lintconfig.pre_commit_hooks(root, "\n".join(parts)))
-        does = [] if _result_gate(steps) else activities("\n".join(parts), env)
+        does = [] if _result_gate(steps) and not env else activities("\n".join(parts), env)
         if linters and "sast" not in does:
             does = [a for a in ACTIVITIES if a in {*does, "sast"}]
         jobs.append({"name": str(job_id), "does": does, "environment": env, **({"sast": linters} if linters else {}),
