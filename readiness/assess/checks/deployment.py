@@ -31,6 +31,7 @@ from readiness.assess.checks.common import (
     jobs,
     jobs_doing,
     listing,
+    missing_part,
     repo,
     running,
     where,
@@ -598,6 +599,10 @@ def rollback(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return result
     idle = ev.items(FLAGGER, "Canary") + ev.items(ARGO, "Rollout")
     if idle:
+        if declared_only(ev):  # the controller could be declared in what was not read
+            return missing_part(failed(f"no rollback job; {len(idle)} canary object(s) declared but their controller "
+                                       "(Flagger, Argo Rollouts) is not", [where(c) for c in idle]),
+                                ev, "the controller", "HelmRelease", "Application", *WORKLOAD_KINDS)
         return failed(f"no rollback job; {len(idle)} canary object(s) but their controller is not running",
                       [c.ref for c in idle])
     return failed("no rollback job in CI, no Flagger Canary or Argo Rollout, no HelmRelease with upgrade remediation")

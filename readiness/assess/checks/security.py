@@ -38,6 +38,7 @@ from readiness.assess.checks.common import (
     job_present,
     jobs,
     listing,
+    missing_part,
     plural,
     repo,
     runbook_about,
@@ -162,10 +163,14 @@ def _eso_declared(ev: ClusterSnapshot) -> Result:
     if controller and stores:
         return passed(f"ESO declared in {where(controller[0])} with store {listing(s.name for s in stores)} "
                       "declared; Ready is observed only in a cluster", evidence)
+    # a half found says nothing of the other, which could be in what was not read: then unknown, naming it
     if controller:
-        return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
+        return missing_part(fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared",
+                                     evidence), ev, "a secret store", "ClusterSecretStore", "SecretStore",
+                            near=["external-secrets"])
     if stores:
-        return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
+        return missing_part(fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence),
+                            ev, "the controller", "HelmRelease", "Application", *WORKLOAD_KINDS)
     blind, skipped = blind_spots(ev, "HelmRelease", "ClusterSecretStore", "SecretStore")
     if blind:
         return unknown(f"ESO not declared in what was read; {blind}", skipped)
@@ -211,8 +216,9 @@ def externalsecrets_synced(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
             return passed(f"{len(secrets)} ExternalSecrets declared, ESO declared in {where(operator[0])}; "
                           "sync is observed only in a cluster", [where(s) for s in secrets[:10]])
         if secrets:
-            return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
-                          [where(s) for s in secrets[:10]])
+            return missing_part(failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator "
+                                       "is not", [where(s) for s in secrets[:10]]),
+                                ev, "the operator", "HelmRelease", "Application", *WORKLOAD_KINDS)
         blind, unseen = blind_spots(ev, "ExternalSecret")
         if blind:
             return unknown(f"no ExternalSecrets declared in what was read; {blind}", unseen)
