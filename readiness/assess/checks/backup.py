@@ -12,6 +12,7 @@ from typing import Any
 
 from readiness.assess.checks.backuptools import (
     PLAN_TYPES,
+    RELEASE_TYPES,
     RUN_TYPES,
     TOOLS,
     VELERO,
@@ -45,6 +46,7 @@ from readiness.assess.checks.common import (
     declared,
     declared_only,
     listing,
+    missing_part,
     recovery_targets,
     repo,
     runbook_about,
@@ -301,8 +303,11 @@ def _schedule_check(ev: ClusterSnapshot, cfg: CheckThresholds, label: str) -> Re
             return unknown(f"no {label} schedule declared in what was read; {blind}", where_)
         return failed(f"no backup schedule (need a {label} one; looked for {', '.join(TOOLS)})")
     seen = [_plan_text(p) + ("" if p.enabled else " paused") for p in found]
-    return failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
-                  f"found {listing(seen)}", [p.ref for p in found])
+    # the schedules found do not qualify; one that does could be in what a repository snapshot did not read
+    return missing_part(failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
+                               f"found {listing(seen)}", [p.ref for p in found]),
+                        ev, f"a {label} schedule", *dict.fromkeys(kind for _, kind in PLAN_TYPES),
+                        *(kind for _, kind in RELEASE_TYPES))
 
 
 @check("backup_schedule_daily", thresholds=DailySchedule)
