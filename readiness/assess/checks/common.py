@@ -228,7 +228,7 @@ def unrendered(ev: ClusterSnapshot) -> list[str]:
     the snapshot does not say which kinds they hold: any kind could be there. The files view reads every
     template file as a skipped file, by the kinds in its text (``hidden``)."""
     out = [str((b.spec or {}).get("path")) for b in repo(ev, "Build")
-           if (b.spec or {}).get("renderer") == NOT_RENDERED and (b.spec or {}).get("path")]
+           if str((b.spec or {}).get("renderer") or "").startswith(NOT_RENDERED) and (b.spec or {}).get("path")]
     if any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View")):
         for r in ev.items(HELM, "HelmRelease"):
             chart = ((((r.spec if isinstance(r.spec, dict) else {}).get("chart") or {}).get("spec")) or {})
