@@ -12,6 +12,7 @@ from typing import Any
 
 from readiness.assess.checks.backuptools import (
     PLAN_TYPES,
+    RELEASE_TYPES,
     RUN_TYPES,
     TOOLS,
     VELERO,
@@ -45,6 +46,7 @@ from readiness.assess.checks.common import (
     declared,
     declared_only,
     listing,
+    missing_part,
     recovery_targets,
     repo,
     runbook_about,
@@ -140,7 +142,9 @@ def storage_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Object storage for backups: an Available Velero BackupStorageLocation, or a MinIO workload.
 
     On a repository snapshot, a location declared (a BackupStorageLocation object, or one in a Velero
-    release's values) is the declared evidence: availability is observed only in a cluster.
+    release's values) is the declared evidence: availability is observed only in a cluster. Where k8up,
+    VolSync or CloudNativePG take the backups and nothing of Velero is here, no MinIO is no evidence: their
+    storage is configuration readiness does not model (``_kept_elsewhere``), so unknown naming it.
     """
     bsl = [b for b in ev.items(*BSL) if _phase(ev, b.status) == "Available"]
     if bsl:
@@ -154,6 +158,10 @@ def storage_available(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     result = workload_present(ev, "object storage (MinIO)", ["minio"])
     if result.status == "fail" and ev.unreadable(BSL):
         return unknown(f"no MinIO running and BackupStorageLocations not fully read: {ev.gaps(BSL)}")
+    if result.status == "fail" and not ev.items(*BSL) and (kept := _kept_elsewhere(ev)) is not None:
+        return unknown(f"no MinIO or Velero location here, but backups are taken by {kept[0]}: whether that storage "
+                       "is there and available is not modelled; whether backups reach it shows in "
+                       "backup_recent_success", kept[1])
     return result
 
 
@@ -174,6 +182,35 @@ def _other_tool(ev: ClusterSnapshot) -> tuple[str, list[str]] | None:
         cited = where(found[0]) if found[0].declared else found[0].ref
         return f"{tool} ({cited})", [cited]
     return None
+
+
+# Where each backup tool other than Velero keeps its backups: configuration readiness does not model (the
+# sanitizer keeps none of it: repository URLs, buckets and endpoints are redacted, and live in Secrets).
+STORED_IN = {
+    "k8up": "the backend of its Schedule (spec.backend: S3, B2, Azure, GCS, REST, local)",
+    "CloudNativePG": "the object store or volume snapshots its Cluster's spec.backup names",
+}
+
+
+def _kept_elsewhere(ev: ClusterSnapshot) -> tuple[str, list[str]] | None:
+    """When a backup tool other than Velero takes the backups and nothing of Velero is here (``_other_tool``,
+    ``_velero_used``): ("<tool> (schedule x), which keeps them in <where>", evidence), naming VolSync's movers
+    (restic or kopia repository, rclone destination, each named in a Secret); else None."""
+    other = _other_tool(ev)
+    if other is None or _velero_used(ev):
+        return None
+    tool = other[0].split(" (", 1)[0]
+    if tool == "VolSync":
+        movers = sorted({m for s in ev.items(*VOLSYNC_SOURCE) if isinstance(s.spec, dict)
+                         for m in ("restic", "kopia", "rclone") if m in s.spec})
+        fields = {"restic": "spec.restic.repository", "kopia": "spec.kopia.repository",
+                  "rclone": "spec.rclone.rcloneConfig"}
+        stored = (f"the {' and '.join(movers)} repositor{'ies' if len(movers) > 1 else 'y'} its ReplicationSources "
+                  f"name (a Secret: {', '.join(fields[m] for m in movers)})" if movers else
+                  "the repository its ReplicationSources name (a Secret)")
+    else:
+        stored = STORED_IN.get(tool, "storage of its own")
+    return f"{other[0]}, which keeps them in {stored}", other[1]
 
 
 def _velero_used(ev: ClusterSnapshot) -> bool:
@@ -266,8 +303,11 @@ def _schedule_check(ev: ClusterSnapshot, cfg: CheckThresholds, label: str) -> Re
             return unknown(f"no {label} schedule declared in what was read; {blind}", where_)
         return failed(f"no backup schedule (need a {label} one; looked for {', '.join(TOOLS)})")
     seen = [_plan_text(p) + ("" if p.enabled else " paused") for p in found]
-    return failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
-                  f"found {listing(seen)}", [p.ref for p in found])
+    # the schedules found do not qualify; one that does could be in what a repository snapshot did not read
+    return missing_part(failed(f"no enabled schedule runs at least every {max_hours:g}h keeping >= {min_keep:g}h; "
+                               f"found {listing(seen)}", [p.ref for p in found]),
+                        ev, f"a {label} schedule", *dict.fromkeys(kind for _, kind in PLAN_TYPES),
+                        *(kind for _, kind in RELEASE_TYPES))
 
 
 @check("backup_schedule_daily", thresholds=DailySchedule)
@@ -475,7 +515,8 @@ def dr_runbook(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
 
 @check("backup_offsite")
 def offsite(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """An Available BackupStorageLocation marked offsite (label readiness.dev/offsite=true)."""
+    """An Available BackupStorageLocation marked offsite (label readiness.dev/offsite=true); without any
+    location, unknown where k8up, VolSync or CloudNativePG take the backups (``_kept_elsewhere``)."""
     if ev.unreadable(BSL):
         return unknown(f"BackupStorageLocations could not be read: {ev.gaps(BSL)}")
     locations = ev.items(*BSL)
@@ -485,6 +526,9 @@ def offsite(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
                        f"{listing(dict.fromkeys(r for r, _ in in_values))}: whether it is offsite is not recorded "
                        "there (label a BackupStorageLocation readiness.dev/offsite=true)",
                        list(dict.fromkeys(r for r, _ in in_values)))
+    if not locations and (kept := _kept_elsewhere(ev)) is not None:
+        return unknown(f"no Velero location, but backups are taken by {kept[0]}: whether that is offsite is not "
+                       "recorded (readiness reads no repository address)", kept[1])
     off = [b for b in locations if b.labels.get("readiness.dev/offsite") == "true"]
     ok = [b for b in off if _phase(ev, b.status) == "Available"]
     if ok:

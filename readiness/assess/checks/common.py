@@ -216,18 +216,72 @@ def unfollowed(ev: ClusterSnapshot) -> list[str]:
     return sorted({"{} ({})".format(*d.split(UNFOLLOWED, 1)) for d in ev.by_type.containing("partial", UNFOLLOWED)})
 
 
-def blind_spots(ev: ClusterSnapshot, *kinds: str) -> tuple[str, list[str]]:
+# A ``Build`` fact's ``renderer`` for a Helm chart kept in the repository that an Argo CD Application installs
+# (``readiness.collect.deployed``): its dependencies and values are read as facts, its templates are not read.
+NOT_RENDERED = "helm (not rendered)"
+
+
+def unrendered(ev: ClusterSnapshot) -> list[str]:
+    """The Helm charts of the repository a deployed view installs without rendering them, as repository paths:
+    an Argo CD Application's path source holding a Chart.yaml (``Build`` fact renderer ``NOT_RENDERED``) and a
+    Flux HelmRelease whose chart is a directory of a GitRepository. Their ``templates/`` were not read, and
+    the snapshot does not say which kinds they hold: any kind could be there. The files view reads every
+    template file as a skipped file, by the kinds in its text (``hidden``)."""
+    out = [str((b.spec or {}).get("path")) for b in repo(ev, "Build")
+           if str((b.spec or {}).get("renderer") or "").startswith(NOT_RENDERED) and (b.spec or {}).get("path")]
+    if any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View")):
+        for r in ev.items(HELM, "HelmRelease"):
+            chart = ((((r.spec if isinstance(r.spec, dict) else {}).get("chart") or {}).get("spec")) or {})
+            if isinstance(chart, dict) and (chart.get("sourceRef") or {}).get("kind") == "GitRepository" \
+                    and isinstance(chart.get("chart"), str) and chart["chart"]:
+                out.append(chart["chart"].removeprefix("./").rstrip("/"))
+    return sorted(set(out))
+
+
+def blind_spots(ev: ClusterSnapshot, *kinds: str, near: Iterable[str] = ()) -> tuple[str, list[str]]:
     """What a repository snapshot could not see that may hold objects of ``kinds``: skipped files
-    (``hidden``) and Argo CD sources not followed (``unfollowed``, which may hold any kind), as a clause
-    for a reason ("2 file(s) could not be read (a, b); 1 Argo CD source(s) not followed (...)") and
-    the evidence; ``("", [])`` when nothing is hidden."""
-    skipped, sources = hidden(ev, *kinds), unfollowed(ev)
+    (``hidden``), Argo CD sources not followed (``unfollowed``) and charts of the repository that were not
+    rendered (``unrendered``), the last two of which may hold any kind, as a clause for a reason ("2 file(s)
+    could not be read (a, b); 1 Argo CD source(s) not followed (...); 1 Helm chart(s) of the repository not
+    rendered, whose templates were not read (k8s-apps/x)") and the evidence; ``("", [])`` when nothing is hidden.
+    Charts whose directory is named for one of ``near`` (the component found beside what is missing) come first."""
+    skipped, sources, charts = hidden(ev, *kinds), unfollowed(ev), unrendered(ev)
+    names = {n.lower() for n in near}
+    charts.sort(key=lambda c: c.rsplit("/", 1)[-1].lower() not in names)  # stable: then by path
     parts = []
     if skipped:
         parts.append(f"{len(skipped)} file(s) could not be read ({listing(skipped)})")
     if sources:
         parts.append(f"{len(sources)} Argo CD source(s) not followed ({listing(sources, 2)})")
-    return "; ".join(parts), skipped + sources
+    if charts:
+        parts.append(f"{len(charts)} Helm chart(s) of the repository not rendered, whose templates were not read "
+                     f"({listing(charts)})")
+    return "; ".join(parts), skipped + sources + charts
+
+
+def missing_part(result: Result, ev: ClusterSnapshot, what: str, *kinds: str, near: Iterable[str] = ()) -> Result:
+    """``result``, a fail or partial of a criterion with two parts for want of one of them (``what``: objects of
+    ``kinds``)
+    while the other is there (its evidence: cert-manager without an issuer, ESO without a secret store), judged
+    against what a repository snapshot did not read: ``unknown`` when objects of ``kinds`` could hide there
+    (``blind_spots``, or a Kustomization of the cluster that does not build and may hold them,
+    ``failed_builds``), naming it (charts of the repository named for one of ``near`` first), the evidence of
+    the part found kept; else ``result``.
+
+    ``_unread`` keeps a fail that names objects read, since failures it names are real; the objects of a part
+    found prove nothing about the part missing, which could be among what was not read."""
+    if result.status not in ("fail", "partial") or not declared_only(ev):
+        return result
+    blind, missed = blind_spots(ev, *kinds, near=near)
+    broken = failed_builds(ev, *kinds)
+    parts = [blind] if blind else []
+    if broken:
+        parts.append(f"{plural(len(broken), 'Kustomization')} of this cluster "
+                     f"{'does' if len(broken) == 1 else 'do'} not build ({listing(broken)})")
+    if not parts:
+        return result
+    return unknown(f"{result.reason}; not read, and could hold {what}: {'; '.join(parts)}",
+                   list(dict.fromkeys([*result.evidence, *missed, *broken])))
 
 
 # Kinds an unapplied-files clause does not count (``elsewhere``): core objects, which nearly every file holds, and

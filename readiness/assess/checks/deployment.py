@@ -31,6 +31,7 @@ from readiness.assess.checks.common import (
     jobs,
     jobs_doing,
     listing,
+    missing_part,
     repo,
     running,
     where,
@@ -388,6 +389,40 @@ def _bypass(ev: ClusterSnapshot, chain: list[Job], test: Job) -> list[str] | Non
     return None
 
 
+def _pulled_by(ev: ClusterSnapshot) -> tuple[str, list[str]]:
+    """What applies the repository to the cluster when no CI job deploys: Flux Kustomizations and Argo CD
+    Applications / ApplicationSets (on a repository, those outside examples, docs and test fixtures), as a
+    phrase ("Flux (21 Kustomizations)") and evidence (their files, or refs); ``("", [])`` when none."""
+    parts, evidence = [], []
+    for tool, group, kinds in (("Flux", FLUX_KUSTOMIZE, ("Kustomization",)),
+                               ("Argo CD", ARGO, ("Application", "ApplicationSet"))):
+        counts = []
+        for kind in kinds:
+            objs = [o for o in ev.items(group, kind) if not (o.declared and not_deployed(where(o)))]
+            counts += [f"{len(objs)} {kind}{'' if len(objs) == 1 else 's'}"] if objs else []
+            evidence += [where(o) if o.declared else o.ref for o in objs]
+        parts += [f"{tool} ({', '.join(counts)})"] if counts else []
+    return " and ".join(parts), list(dict.fromkeys(evidence))[:3]
+
+
+def _pull_gate(ev: ClusterSnapshot, what: str, lives: str) -> Result | None:
+    """When CI deploys nothing and a GitOps tool applies the repository (``_pulled_by``): ``unknown`` saying
+    ``what`` is not in CI and that it ``lives`` where a repository does not show (branch protection, pull-request
+    review), naming the GitOps objects and the CI jobs that test or validate pull requests (what branch
+    protection could require); None otherwise (a CI that deploys is judged as it is)."""
+    if _releases(ev):
+        return None
+    tool, evidence = _pulled_by(ev)
+    if not tool:
+        return None
+    checks = [_ref(wf, j) for wf, j in jobs(ev)
+              if set(_triggers(wf)) & {"pull_request", "merge_request"} and _does(j, *TEST_ACTIVITIES, "validate")]
+    could = f"; CI jobs that test pull requests, which it could require: {listing(checks)}" if checks else ""
+    verb = "apply" if " and " in tool else "applies"
+    return unknown(f"{what}: {tool} {verb} what is merged, so {lives}, which a repository does not show{could}",
+                   evidence + checks)
+
+
 @dataclass(frozen=True)
 class DeployGate:
     """deploy_tests_gate_deploys: the share of a gate (0..1) a deploy earns when the tests it waits for
@@ -407,6 +442,9 @@ def tests_gate_deploys(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     ``skippable_gate_score`` and the evidence says why (the ``if:`` lines as file:line)."""
     if (result := _workflows_unknown(ev)) is not None:
         return result
+    if (pulled := _pull_gate(ev, "no deploy job in CI", "what gates a deploy is what gates a merge (required "
+                             "status checks of branch protection)")) is not None:
+        return pulled
     releases = _releases(ev)
     if not releases:
         return failed("no deploy job in CI")
@@ -542,6 +580,10 @@ def prod_approval(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         if approvals:
             return passed(f"approval job {listing(approvals)} (no deploy job names {'/'.join(sorted(envs))})",
                           approvals)
+        if (pulled := _pull_gate(ev, f"no approval job and no deploy job to {'/'.join(sorted(envs))} in CI",
+                                 "approval is the review a merge needs (pull-request reviews required by branch "
+                                 "protection)")) is not None:
+            return pulled
         return failed(f"no approval job and no deploy job to {'/'.join(sorted(envs))}")
     unapproved = [_ref(wf, j) for wf, j in prod
                   if not (_does(j, "approval") or any(_does(u, "approval") for _, u in _upstream(ev, wf, j)))]
@@ -598,6 +640,10 @@ def rollback(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return result
     idle = ev.items(FLAGGER, "Canary") + ev.items(ARGO, "Rollout")
     if idle:
+        if declared_only(ev):  # the controller could be declared in what was not read
+            return missing_part(failed(f"no rollback job; {len(idle)} canary object(s) declared but their controller "
+                                       "(Flagger, Argo Rollouts) is not", [where(c) for c in idle]),
+                                ev, "the controller", "HelmRelease", "Application", *WORKLOAD_KINDS)
         return failed(f"no rollback job; {len(idle)} canary object(s) but their controller is not running",
                       [c.ref for c in idle])
     return failed("no rollback job in CI, no Flagger Canary or Argo Rollout, no HelmRelease with upgrade remediation")

@@ -30,6 +30,7 @@ from readiness.assess.checks.common import (
     declared_only,
     declared_result,
     listing,
+    missing_part,
     ready_count,
     repo,
     running,
@@ -246,8 +247,9 @@ def _cert_manager_declared(ev: ClusterSnapshot) -> Result:
     if result.status != "pass":
         return result
     issuers = ev.items(CERT_MANAGER, "ClusterIssuer") + ev.items(CERT_MANAGER, "Issuer")
-    if not issuers:
-        return failed(f"{result.reason}, but no ClusterIssuer or Issuer is declared", result.evidence)
+    if not issuers:  # the issuers could be in what was not read, whatever declares cert-manager
+        return missing_part(failed(f"{result.reason}, but no ClusterIssuer or Issuer is declared", result.evidence),
+                            ev, "an issuer", "ClusterIssuer", "Issuer", near=["cert-manager"])
     return passed(f"{result.reason} with issuer {listing(i.name for i in issuers)} declared "
                   "(Ready is observed only in a cluster)", [*result.evidence, *(i.ref for i in issuers)])
 

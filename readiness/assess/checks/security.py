@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,12 +33,14 @@ from readiness.assess.checks.common import (
     apart_clause,
     attested,
     blind_spots,
+    chart_of,
     conditional_result,
     declared,
     declared_only,
     job_present,
     jobs,
     listing,
+    missing_part,
     plural,
     repo,
     runbook_about,
@@ -49,8 +52,10 @@ from readiness.assess.checks.common import (
     workloads,
 )
 from readiness.assess.checks.cron import go_hours
+from readiness.assess.checks.namespaces import named, namespaces_of
 from readiness.assess.checks.thresholds import Regex
 from readiness.errors import MalformedFieldError
+from readiness.store.repofacts import not_deployed
 
 ESO = "external-secrets.io"
 CERT_MANAGER = "cert-manager.io"
@@ -102,26 +107,89 @@ def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, st
             or (labels or {}).get("readiness.dev/preview") == "true")
 
 
+def _installers(ev: ClusterSnapshot) -> list[KubeObject]:
+    """Flux HelmReleases and Argo CD Applications of a repository that say where they install (outside
+    examples, docs and test fixtures, which show how to use the project)."""
+    return [o for o in ev.items(HELM, "HelmRelease") + ev.items(ARGO, "Application") if not not_deployed(where(o))]
+
+
+def _namespace_sources(ev: ClusterSnapshot) -> list[tuple[str, KubeObject]]:
+    """(namespace, object) for what names a namespace of a repository snapshot: its Namespace objects (renamed
+    as the kustomizations that include them would: ``namespaces.namespaces_of``), the namespaces its workloads go
+    to, and those its HelmReleases and Argo CD Applications install into (a repository often leaves namespaces
+    to kustomize, Helm or Argo CD's CreateNamespace). Names may be templates or patterns (``namespaces.named``)."""
+    return [(ns, o) for o in [*ev.items(*NAMESPACE), *workloads(ev), *_installers(ev)]
+            for ns in namespaces_of(ev, o)]
+
+
 def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[KubeObject]:
     """Application namespaces. On a repository snapshot, the declared Namespaces plus the namespaces
-    declared workloads go to (a repository often leaves namespaces to kustomize or Helm)."""
+    declared workloads and installers go to (``_namespace_sources``); a Namespace object kustomize renames
+    (a component's placeholder) counts under the names it gets, with its labels and annotations."""
     # A repository may declare one namespace in several files (overlays): one entry per name.
-    spaces = list({n.name: n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)}.values())
-    if declared_only(ev):
-        known = {n.name for n in ev.items(*NAMESPACE)}
-        extra = sorted({w.namespace for w in workloads(ev) if w.namespace and w.namespace not in known})
-        spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
-                   if not is_system_namespace(cfg, ns)]
+    if not declared_only(ev):
+        return list({n.name: n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)}
+                    .values())
+    objects: dict[str, KubeObject] = {}
+    for ns, o in _namespace_sources(ev):
+        if o.kind == "Namespace" and ns not in objects:
+            objects[ns] = o if ns == o.name else dataclasses.replace(o, name=ns)
+    spaces = [n for n in objects.values() if not is_system_namespace(cfg, n.name, n.labels)]
+    extra = sorted({ns for ns, o in _namespace_sources(ev) if ns not in objects and named(ns)})
+    spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
+               if not is_system_namespace(cfg, ns)]
     return spaces
+
+
+def _templated_installs(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[str]:
+    """On a repository snapshot, the HelmReleases and Argo CD Applications whose namespace is not a name: a
+    template the collector left as written (an ApplicationSet's ``{{ .name }}``) or a pattern (``*``), so
+    application namespaces that cannot be named, as ``_cite`` names them, one per object name."""
+    if not declared_only(ev):
+        return []
+    found = {o.name: o for o in _installers(ev) if any(not named(ns) for ns in namespaces_of(ev, o))}
+    return _cite(list(found.values()))
+
+
+def _cite(objs: list[KubeObject]) -> list[str]:
+    """How reasons name installers: their files (``where``), each once (overlays declare one release in several
+    files), and ``file (name)`` for a file that declares several of them (an ApplicationSet's Applications)."""
+    return list(dict.fromkeys(_cite_each(objs)))
+
+
+def _cite_each(objs: list[KubeObject]) -> list[str]:
+    """``_cite`` of each of ``objs``, in order (repeats kept)."""
+    names: dict[str, set[str]] = {}
+    for o in objs:
+        names.setdefault(where(o), set()).add(o.name)
+    return [where(o) if len(names[where(o)]) == 1 else f"{where(o)} ({o.name})" for o in objs]
+
+
+def _unnamed(ev: ClusterSnapshot, cfg: CheckThresholds, what: str, none: str) -> Result | None:
+    """Why a repository snapshot's lack of application namespaces (or workloads: ``what``) is not "not
+    applicable": installers whose namespace is not a name (``none`` leads the reason), or what was not read
+    that could hold some (``blind_spots`` of Namespaces, workloads and installers); None when neither."""
+    if not declared_only(ev):
+        return None
+    templated = _templated_installs(ev, cfg)
+    if templated:
+        verb = "installs" if len(templated) == 1 else "install"
+        return unknown(f"{none}; {plural(len(templated), 'installer')} {verb} into a namespace the "
+                       f"repository does not name (a template or a pattern its GitOps tool resolves: "
+                       f"{listing(templated)})", templated)
+    blind, missed = blind_spots(ev, "Namespace", *WORKLOAD_KINDS, "CronJob", "HelmRelease", "Application")
+    if blind:
+        return unknown(f"no {what} in what was read; {blind}", missed)
+    return None
 
 
 def _unapplied_namespaces(ev: ClusterSnapshot) -> dict[str, str]:
     """Namespace name -> the Kustomization that does not build that alone declares it (its Namespace
-    object or the workloads that go to it); names an applied object declares or uses are not listed."""
+    object, the workloads that go to it or the releases that install there); names an applied object declares
+    or uses are not listed."""
     applied: set[str] = set()
     failed_: dict[str, str] = {}
-    for o in [*ev.items(*NAMESPACE), *workloads(ev)]:
-        name = o.name if o.kind == "Namespace" else (o.namespace or "")
+    for name, o in _namespace_sources(ev):
         build = unapplied_by(o)
         if build:
             failed_.setdefault(name, build)
@@ -162,10 +230,14 @@ def _eso_declared(ev: ClusterSnapshot) -> Result:
     if controller and stores:
         return passed(f"ESO declared in {where(controller[0])} with store {listing(s.name for s in stores)} "
                       "declared; Ready is observed only in a cluster", evidence)
+    # a half found says nothing of the other, which could be in what was not read: then unknown, naming it
     if controller:
-        return fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared", evidence)
+        return missing_part(fraction(0.5, f"ESO declared in {where(controller[0])} but no secret store declared",
+                                     evidence), ev, "a secret store", "ClusterSecretStore", "SecretStore",
+                            near=["external-secrets"])
     if stores:
-        return fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence)
+        return missing_part(fraction(0.5, f"store {stores[0].name} declared but the ESO controller is not", evidence),
+                            ev, "the controller", "HelmRelease", "Application", *WORKLOAD_KINDS)
     blind, skipped = blind_spots(ev, "HelmRelease", "ClusterSecretStore", "SecretStore")
     if blind:
         return unknown(f"ESO not declared in what was read; {blind}", skipped)
@@ -211,8 +283,9 @@ def externalsecrets_synced(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
             return passed(f"{len(secrets)} ExternalSecrets declared, ESO declared in {where(operator[0])}; "
                           "sync is observed only in a cluster", [where(s) for s in secrets[:10]])
         if secrets:
-            return failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator is not",
-                          [where(s) for s in secrets[:10]])
+            return missing_part(failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator "
+                                       "is not", [where(s) for s in secrets[:10]]),
+                                ev, "the operator", "HelmRelease", "Application", *WORKLOAD_KINDS)
         blind, unseen = blind_spots(ev, "ExternalSecret")
         if blind:
             return unknown(f"no ExternalSecrets declared in what was read; {blind}", unseen)
@@ -278,20 +351,28 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if ev.unreadable(NAMESPACE, *APPS):
         return unknown("namespaces or workloads could not be read")
     spaces, apart = _applied_namespaces(ev, cfg)
+    templated = _templated_installs(ev, cfg)
     if not spaces:
         if apart:
             return unknown(f"no application namespace the cluster gets{apart_clause(apart, 'namespace')}")
-        return not_applicable("no application namespaces")
+        return (_unnamed(ev, cfg, "application namespace", "no application namespace named")
+                or not_applicable("no application namespaces"))
     meshes = set(_mesh_running(ev))
+    charted = _charts_by_namespace(ev) if declared_only(ev) else {}
     by_ns: dict[str, list[KubeObject]] = {}
     pods, pods_apart = set_apart(workloads(ev)) if declared_only(ev) else (workloads(ev), {})
     for w in pods:
         by_ns.setdefault(w.namespace or "", []).append(w)
     meshed, asked, evidence = [], [], []
+    unseen: list[str] = []  # meshes declared, but only charts install here: their pod templates are not shown
     mislabelled: list[str] = []  # linkerd.io/inject set as a label: Linkerd only reads the annotation
     for n in spaces:
         wanted = _injected(n.annotations, n.labels)
         pods = by_ns.get(n.name, [])
+        if meshes and not wanted and not pods and charted.get(n.name):
+            unseen.append(n.name)
+            evidence += charted[n.name]
+            continue
         if "linkerd.io/inject" in n.labels and "linkerd.io/inject" not in n.annotations:
             mislabelled.append(where(n) if n.declared else n.ref)
         for w in pods:
@@ -309,20 +390,27 @@ def mtls(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         if wanted & meshes:
             meshed.append(n)
             evidence += asking
-    unmeshed = [n.name for n in spaces if n not in meshed]
+    unmeshed = [n.name for n in spaces if n not in meshed and n.name not in unseen]
     mesh = ", ".join(sorted(meshes)) or "no mesh runs"
     if declared_only(ev):
         mesh = f"{mesh} declared" if meshes else "no mesh declared"
     reason = f"{len(meshed)}/{len(spaces)} application namespaces meshed ({mesh})"
     if unmeshed:
         reason += f"; not: {listing(unmeshed)}"
+    if unseen:
+        reason += (f"; not known: {listing(unseen)}, where only chart releases install, whose pod templates (and "
+                   "any injection they ask for) a repository does not show")
     if not meshes and asked:
         reason += f" ({len(asked)} ask for injection but no mesh control plane runs)"
     if mislabelled:
         reason += (f"; linkerd.io/inject is a label, not an annotation, on {listing(dict.fromkeys(mislabelled))}: "
                    "Linkerd reads only the annotation, so it does not inject there")
     reason += apart_clause(apart, "namespace") + apart_clause(pods_apart, "workload")
-    return fraction(len(meshed) / len(spaces), reason, evidence + list(dict.fromkeys(mislabelled)))
+    if templated:  # namespaces that cannot be named: each one not known
+        reason += (f"; not counted: {plural(len(templated), 'installer')} whose namespace is a template "
+                   f"({listing(templated)})")
+    return share(len(meshed), len(spaces) + len(templated), len(unseen) + len(templated), reason,
+                 evidence + list(dict.fromkeys(mislabelled)) + templated)
 
 
 def _renew_margin(c: KubeObject, status: Mapping[str, Any], not_after: datetime) -> timedelta:
@@ -352,6 +440,38 @@ def _go_duration(c: KubeObject, path: str, value: Any) -> timedelta | None:
     return timedelta(hours=hours)
 
 
+# Annotations that make cert-manager's ingress-shim create a Certificate for an Ingress or a Gateway.
+SHIM_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+GATEWAY_API = "gateway.networking.k8s.io"
+
+
+def _no_certificates(ev: ClusterSnapshot) -> Result:
+    """sec_certificates_valid without a Certificate object. Live: not applicable. On a repository snapshot,
+    certificates can exist that it does not declare: cert-manager creates them for Ingresses and Gateways
+    annotated with an issuer (ingress-shim) and charts render them, and a file not read may hold some: unknown
+    naming that (what was not read, the annotated objects, or cert-manager's declaration); not applicable only
+    when nothing of cert-manager is there."""
+    if not declared_only(ev):
+        return not_applicable("no cert-manager Certificates")
+    blind, missed = blind_spots(ev, "Certificate")
+    if blind:
+        return unknown(f"no Certificate declared in what was read; {blind}", missed)
+    shim = [o for o in ev.items("networking.k8s.io", "Ingress") + ev.items(GATEWAY_API, "Gateway")
+            if any(o.annotations.get(a) for a in SHIM_ANNOTATIONS)]
+    if shim:
+        return unknown(f"no Certificate declared, but cert-manager creates one for each of {len(shim)} "
+                       f"Ingress/Gateway object(s) annotated with an issuer ({listing(where(o) for o in shim)}): "
+                       "their validity is observed only in a cluster", [where(o) for o in shim])
+    manager = declared(ev, ["cert-manager"])
+    if manager and (only_labelled := conditional_result("cert-manager", manager)) is not None:
+        return unknown(f"no Certificate declared; {only_labelled.reason}", only_labelled.evidence)
+    if manager:
+        return unknown(f"no Certificate declared, but cert-manager is (in {where(manager[0])}): its certificates "
+                       "come from annotated Ingresses and Gateways or from chart releases, which a repository does "
+                       "not show; their validity is observed only in a cluster", [where(manager[0])])
+    return not_applicable("no cert-manager Certificates, and no cert-manager declared")
+
+
 @check("sec_certificates_valid", thresholds=CertificatesValid)
 def certificates_valid(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     """Share of cert-manager Certificates that are Ready and not past their own renewal point.
@@ -366,7 +486,7 @@ def certificates_valid(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return unknown(f"Certificates could not be read completely: {ev.gaps((CERT_MANAGER, 'Certificate'))}",
                        [c.ref for c in certs])
     if not certs:
-        return not_applicable("no cert-manager Certificates")
+        return _no_certificates(ev)
     bad, unsure = [], []
     for c in certs:
         st = mapping(c, "status", c.status)
@@ -410,15 +530,23 @@ def network_policies(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     if not spaces:
         if apart:
             return unknown(f"no application namespace the cluster gets{apart_clause(apart, 'namespace')}")
-        return not_applicable("no application namespaces")
+        return (_unnamed(ev, cfg, "application namespace", "no application namespace named")
+                or not_applicable("no application namespaces"))
     policies = [p for t in POLICY_TYPES for p in ev.items(*t) if not unapplied_by(p)]
-    covered = {p.namespace for p in policies}
+    place = {p.ref: (namespaces_of(ev, p) if declared_only(ev) else [p.namespace or ""]) for p in policies}
+    covered = {ns for p in policies for ns in place[p.ref]}
     open_ = [n.name for n in spaces if n.name not in covered]
     reason = f"{len(spaces) - len(open_)}/{len(spaces)} application namespaces have a NetworkPolicy{_declared_note(ev)}"
     if open_:
         reason += f"; not: {listing(open_)}"
     reason += apart_clause(apart, "namespace")
-    return fraction(1 - len(open_) / len(spaces), reason, [p.ref for p in policies if p.namespace not in open_])
+    evidence = [p.ref for p in policies if set(place[p.ref]) - set(open_)]
+    templated = _templated_installs(ev, cfg)
+    if templated:  # namespaces that cannot be named: whether they have one is not known
+        reason += (f"; not counted: {plural(len(templated), 'installer')} whose namespace is a template "
+                   f"({listing(templated)})")
+    return share(len(spaces) - len(open_), len(spaces) + len(templated), len(templated), reason,
+                 evidence + templated)
 
 
 def _pod_problems(w: KubeObject) -> list[str]:
@@ -440,22 +568,35 @@ def _pod_problems(w: KubeObject) -> list[str]:
     return out
 
 
+def _renders_chart(o: KubeObject) -> bool:
+    """Whether installer ``o`` renders a Helm chart: a HelmRelease, or an Argo CD Application with a chart
+    source, Helm parameters, or a path holding a chart of the repository (its ``chart`` fact)."""
+    if o.kind == "HelmRelease":
+        return True
+    spec = mapping(o, "spec", o.spec)
+    sources = [s for s in [spec.get("source"), *(spec.get("sources") or [])] if isinstance(s, dict)]
+    return any(s.get("chart") or s.get("helm") for s in sources) or bool(chart_of(o))
+
+
+def _charts_by_namespace(ev: ClusterSnapshot) -> dict[str, list[str]]:
+    """Namespace -> the chart releases (``_renders_chart``) that install into it, as ``_cite`` names them."""
+    charts = [o for o in _installers(ev) if _renders_chart(o)]
+    cited = dict(zip((id(o) for o in charts), _cite_each(charts), strict=True))
+    out: dict[str, list[str]] = {}
+    for o in charts:
+        for ns in namespaces_of(ev, o) or [""]:  # no namespace said: not a system one either
+            if cited[id(o)] not in out.setdefault(ns, []):
+                out[ns].append(cited[id(o)])
+    return out
+
+
 def _chart_releases(ev: ClusterSnapshot, cfg: CheckThresholds, labels: Mapping[str, Any]) -> list[str]:
-    """Flux HelmReleases and Argo CD Applications with a Helm chart source that install into an
-    application namespace (a HelmRelease's ``targetNamespace``, else its own; an Application's
-    ``destination.namespace``), as ``where`` cites them (their files), each once."""
-    out = []
-    for r in ev.items(HELM, "HelmRelease"):
-        ns = str(mapping(r, "spec", r.spec).get("targetNamespace") or r.namespace or "")
-        if not is_system_namespace(cfg, ns, labels.get(ns)):
-            out.append(where(r))
-    for app in ev.items(ARGO, "Application"):
-        spec = mapping(app, "spec", app.spec)
-        sources = [s for s in [spec.get("source"), *(spec.get("sources") or [])] if isinstance(s, dict)]
-        ns = str(mapping(app, "spec.destination", spec.get("destination")).get("namespace") or "")
-        if any(s.get("chart") or s.get("helm") for s in sources) and not is_system_namespace(
-                cfg, ns, labels.get(ns)):
-            out.append(where(app))
+    """Flux HelmReleases and Argo CD Applications rendering a Helm chart (``_renders_chart``) that install
+    into an application namespace (``namespaces.namespaces_of``: a HelmRelease's ``targetNamespace``, else its
+    own or the one its kustomization gives it; an Application's ``destination.namespace``; one given by a
+    template counts), as ``where`` cites them (their files), each once."""
+    out = [w for ns, found in _charts_by_namespace(ev).items() if not is_system_namespace(cfg, ns, labels.get(ns))
+           for w in found]
     return list(dict.fromkeys(out))  # overlays declare one release in several files
 
 
@@ -480,7 +621,8 @@ def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
             return unknown(f"no application workload manifest; {plural(len(charts), 'chart release')} "
                            f"render{'s' if len(charts) == 1 else ''} theirs ({listing(charts)}), which a repository "
                            "does not show: their pod security is observed in a cluster snapshot", charts)
-        return not_applicable("no application workloads")
+        return (_unnamed(ev, cfg, "application workload", "no application workload manifest")
+                or not_applicable("no application workloads"))
     bad = {w.ref: p for w in apps if (p := _pod_problems(w))}
     reason = f"{len(apps) - len(bad)}/{len(apps)} application workloads restricted{_declared_note(ev)}"
     if bad:
