@@ -330,6 +330,8 @@ def _argo_facts(spec: dict[str, Any], obj: dict[str, Any] | None = None) -> dict
     out: dict[str, Any] = {}
     for source in _argo_sources(spec):
         chart = str(source.get("chart") or "")
+        if "{{" not in chart:
+            chart = chart.rsplit("/", 1)[-1]  # an OCI chart given with its registry namespace: karpenter/karpenter
         local = _local_chart(obj or {}, source.get("path"))
         if local is not None:  # a chart kept in this repository, at the source's path
             try:
@@ -359,7 +361,7 @@ def argo_application(obj: dict[str, Any]) -> dict[str, Any]:
     return _stored(_argo_facts(_dict(obj.get("spec")), obj))
 
 
-_PARAM = re.compile(r"^\{\{\s*\.?(values\.)?([A-Za-z0-9_]+)\s*\}\}$")
+_PARAM_IN = re.compile(r"\{\{\s*\.?(values\.)?([A-Za-z0-9_]+)\s*\}\}")
 
 
 def _generator_params(generators: Any) -> list[dict[str, Any]]:
@@ -379,8 +381,9 @@ def _generator_params(generators: Any) -> list[dict[str, Any]]:
 @extractor("argoproj.io", "ApplicationSet")
 def argo_applicationset(obj: dict[str, Any]) -> dict[str, Any]:
     """Facts of an ApplicationSet's template (the Application it generates). A templated chart
-    (``chart: '{{values.addonChart}}'``, the GitOps Bridge pattern) is resolved from the generators'
-    parameters when they give it exactly one value."""
+    (``chart: '{{values.addonChart}}'``, the GitOps Bridge pattern, also in parts:
+    ``'{{values.namespace}}/{{values.addonChart}}'``) is resolved from the generators' parameters when they
+    give each part exactly one value."""
     return _stored(_applicationset_facts(obj))
 
 
@@ -390,13 +393,24 @@ def _applicationset_facts(obj: dict[str, Any]) -> dict[str, Any]:
     params = _generator_params(spec.get("generators"))
     sources = []
     for source in _argo_sources(template):
-        match = _PARAM.match(str(source.get("chart") or ""))
-        if match:
-            key = (match.group(1) or "") + match.group(2)
-            found = {str(p[key]) for p in params if isinstance(p.get(key), str | int | float)}
-            source = {**source, "chart": found.pop() if len(found) == 1 else ""}
+        chart = str(source.get("chart") or "")
+        if "{{" in chart:
+            source = {**source, "chart": _resolved(chart, params)}
         sources.append(source)
     return _argo_facts({"sources": sources})
+
+
+def _resolved(chart: str, params: list[dict[str, Any]]) -> str:
+    """A templated chart with each ``{{values.key}}`` / ``{{key}}`` replaced by the one value the generators give
+    it ('' when a parameter has none or several, or anything else is templated); a chart written as
+    ``<repository namespace>/<chart>`` (an OCI registry path) is the chart, its last part."""
+    def value(m: re.Match[str]) -> str:
+        key = (m.group(1) or "") + m.group(2)
+        found = {str(p[key]) for p in params if isinstance(p.get(key), str | int | float)}
+        return found.pop() if len(found) == 1 else "{{?}}"
+
+    out = _PARAM_IN.sub(value, chart)
+    return "" if "{{" in out else out.rsplit("/", 1)[-1]
 
 
 _INSTALLERS = {("helm.toolkit.fluxcd.io", "HelmRelease"): _flux_facts,

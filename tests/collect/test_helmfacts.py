@@ -151,6 +151,19 @@ def test_applicationset_templated_chart_resolves_from_generator_values() -> None
     assert "chart" not in extract(two)  # two candidate charts: not guessed
 
 
+def test_applicationset_chart_in_parts_resolves_to_the_chart_itself() -> None:
+    # an OCI chart given as '<registry namespace>/<chart>', each part a parameter of the generators
+    appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "addons-karpenter"},
+              "spec": {"generators": [{"clusters": {"values": {"addonChartRepositoryNamespace": "karpenter",
+                                                               "addonChart": "karpenter"}}}],
+                       "template": {"spec": {"source": {
+                           "repoURL": "public.ecr.aws", "helm": {"releaseName": "karpenter"},
+                           "chart": "{{values.addonChartRepositoryNamespace}}/{{values.addonChart}}"}}}}}
+    assert extract(appset)["chart"] == "karpenter"
+    unknown = json.loads(json.dumps(appset).replace('"addonChart": "karpenter"', '"other": "x"'))
+    assert "chart" not in extract(unknown)  # one part has no value: the chart is not guessed
+
+
 def test_argo_values_with_template_parameters_and_value_files_are_flagged() -> None:
     appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "eso"},
               "spec": {"generators": [{"clusters": {"values": {"addonChart": "external-secrets"}}}],

@@ -48,6 +48,10 @@ BUNDLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Charts that install a component under another name (a vendor's packaging of it).
+CHART_COMPONENTS = {"aws-for-fluent-bit": "fluent-bit"}
+
+
 def _workloads(ev: ClusterSnapshot) -> list[KubeObject]:
     return [w for kind in WORKLOAD_KINDS for w in ev.items("apps", kind)]
 
@@ -153,7 +157,7 @@ def names_of(item: KubeObject) -> set[str]:
         if one in BUNDLES:  # a bundle installs what its values enable, whatever the release is called
             out |= {part for part in BUNDLES[one] if item.facts.get(f"{part}_enabled") is not False}
         else:
-            out.add(one)
+            out |= {one, CHART_COMPONENTS.get(one, "")}
     if chart not in BUNDLES:
         out |= {item.name, str(item.labels.get("app.kubernetes.io/name") or ""), str(spec.get("releaseName") or "")}
     if item.kind == "Job":  # an install Job ("linkerd-control-plane-install") installs what it is named for
@@ -163,6 +167,9 @@ def names_of(item: KubeObject) -> set[str]:
         for s in [app.get("source"), *list(app.get("sources") or [])]:
             if isinstance(s, dict) and s.get("path"):
                 out.add(str(s["path"]).rstrip("/").rsplit("/", 1)[-1])
+            release = (s.get("helm") or {}).get("releaseName") if isinstance(s, dict) else None
+            if isinstance(release, str) and "{{" not in release:
+                out.add(release)
     return {n.lower() for n in out if n}
 
 
