@@ -19,8 +19,12 @@ cluster of the repository shows (``shown_labels``: Argo CD cluster Secrets, the 
 followed (``spec.path`` in its ``sourceRef``: a GitRepository is this repository, an
 ExternalArtifact is resolved through the ArtifactGenerator that copies this repository; an
 OCIRepository or Bucket is outside it), with ``postBuild.substitute`` applied and
-``spec.targetNamespace`` set; Argo CD Applications with a path in this repository are followed
-the same way. One ``BuildRecord`` per followed Kustomization/Application says how it went; an
+``spec.targetNamespace`` set (on every namespaced object, as kustomize does); Argo CD Applications with a path in
+this repository are followed the same way, their destination namespace set on the objects that name none (as Argo
+CD does). An object is one object whoever applies it (group, kind, namespace, name): a root file that an
+Application of the roots applies too (an app of apps whose path is its own directory) gives its objects naming no
+namespace that Application's destination namespace (``_homes``), so the one applied by hand and the one the app of
+apps applies are the same. One ``BuildRecord`` per followed Kustomization/Application says how it went; an
 Application or ApplicationSet whose source cannot be followed (a path set from cluster annotations,
 a git generator over a templated path or another repository) gets one too, with ``unfollowed``
 saying why: what it applies is unknown, never "not declared".
@@ -484,18 +488,55 @@ class _Follower:
                 self.generators.setdefault(str(art.get("name")), []).append((repo_path(to), repo_path(frm)))
 
 
+@dataclass
+class _Job:
+    """A directory to build for a cluster: the record saying how it went, the Flux ``postBuild.substitute``
+    variables, and the namespace its namespaced objects get: every one of them (Flux ``targetNamespace``,
+    ``override``) or only those naming none (an Argo CD Application's destination namespace)."""
+
+    record: BuildRecord
+    variables: dict[str, str] = field(default_factory=dict)
+    namespace: str | None = None
+    override: bool = True
+
+
+def _homes(files: Files, cluster: Cluster) -> dict[str, str]:
+    """Root file -> the namespace Argo CD gives the namespaced objects in it that name none: the destination
+    namespace of an Application of the roots whose source path applies that file too (an app of apps that
+    manages itself, its own file in the directory it syncs). The objects a person applied first and those the
+    Application applies from the same file are then one object, not two."""
+    out: dict[str, str] = {}
+    for rel in cluster.roots:
+        for obj in manifests(files.yaml(rel) or []):
+            apps = expand_appset(files, obj) if obj.get("kind") == "ApplicationSet" else [obj]
+            for app in apps:
+                ns = _dict(_dict(app.get("spec")).get("destination")).get("namespace")
+                if app.get("kind") != "Application" or _destination(app) != cluster.name or not isinstance(ns, str) \
+                        or not ns or _TEMPLATED.search(ns):
+                    continue
+                for path in _app_paths(files, app):
+                    under = [r for r in cluster.roots if r not in out and (not path or r.startswith(path + "/"))]
+                    if under and not localchart.is_chart(files, path):
+                        read = {origin for _, origin in build(files, path, "builtin").objects}
+                        out.update({r: ns for r in under if r in read})
+    return out
+
+
 def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed:
     """Everything ``cluster`` gets from the repository (see the module docstring); never raises for bad content."""
     out = Deployed(cluster)
     follow = _Follower(files, renderer)
     seen_objects: set[tuple[str, str, str, str]] = set()
-    queue: list[tuple[BuildRecord, dict[str, str], str | None]] = []
+    queue: list[_Job] = []
     if cluster.tool == "flux":
-        queue += [(BuildRecord("cluster root", root, "this repository", ""), {}, None) for root in cluster.roots]
+        queue += [_Job(BuildRecord("cluster root", root, "this repository", "")) for root in cluster.roots]
         follow.seen |= {(root, (), "") for root in cluster.roots}
     else:
+        homes = _homes(files, cluster)
         for rel in cluster.roots:
             for obj in manifests(deepcopy(files.yaml(rel) or [])):
+                if rel in homes and obj.get("kind") not in CLUSTER_SCOPED and not _meta(obj).get("namespace"):
+                    obj.setdefault("metadata", {})["namespace"] = homes[rel]
                 follow.learn(obj)
                 appset = obj.get("kind") == "ApplicationSet"
                 mine = [a for a in (expand_appset(files, obj) if appset else [obj])
@@ -506,7 +547,8 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
                         appset and _fixed_destination(obj) == cluster.name):
                     _add(out, seen_objects, follow, obj, rel, "cluster root", queue)
     while queue:
-        record, variables, target_ns = queue.pop(0)
+        job = queue.pop(0)
+        record = job.record
         out.builds.append(record)
         if record.path is None or record.error:
             continue
@@ -524,10 +566,11 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
             follow.learn(obj)
         for obj, origin in built.objects:
             obj = deepcopy(obj)  # the reader's cached documents are shared by every cluster followed
-            if variables:
-                obj = substitute(obj, variables)
-            if target_ns and obj.get("kind") not in CLUSTER_SCOPED:
-                obj.setdefault("metadata", {})["namespace"] = target_ns
+            if job.variables:
+                obj = substitute(obj, job.variables)
+            if job.namespace and obj.get("kind") not in CLUSTER_SCOPED and (
+                    job.override or not _meta(obj).get("namespace")):
+                obj.setdefault("metadata", {})["namespace"] = job.namespace
             if built.fallback:
                 meta = obj.setdefault("metadata", {})
                 if isinstance(meta, dict):
@@ -537,7 +580,7 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
 
 
 def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower, obj: dict[str, Any], origin: str,
-         by: str, queue: list[tuple[BuildRecord, dict[str, str], str | None]]) -> None:
+         by: str, queue: list[_Job]) -> None:
     meta = _meta(obj)
     key = (_group(obj.get("apiVersion")), str(obj.get("kind")), str(meta.get("namespace") or ""),
            str(meta.get("name") or ""))
@@ -567,8 +610,8 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
             return
         if record.path is not None:
             follow.seen.add(marker)
-        queue.append((record, variables, spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str)
-                      else None))
+        target = spec.get("targetNamespace")
+        queue.append(_Job(record, variables, target if isinstance(target, str) and target else None))
     elif group == ARGO and kind == "ApplicationSet":
         condition = label_condition(follow.files, obj, origin, follow.labels())
         if condition:
@@ -596,7 +639,8 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
                 follow.seen.add(marker)
                 dest = _dict(spec.get("destination"))
                 ns = dest.get("namespace") if isinstance(dest.get("namespace"), str) else None
-                queue.append((BuildRecord(f"Application {name}", path, "this repository", ""), {}, ns))
+                queue.append(_Job(BuildRecord(f"Application {name}", path, "this repository", ""), {}, ns or None,
+                                  override=False))
 
 
 def _local_app_chart(files: Files, app: dict[str, Any], path: str, by: str, origin: str) -> BuildRecord:

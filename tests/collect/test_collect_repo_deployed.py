@@ -826,3 +826,44 @@ def test_alerts_in_chart_values_join_the_runbook_links_once(tmp_path: Path) -> N
         {"group": "node", "alert": "NodeClockSkew", "runbook_url": False}]
     stored = json.dumps(app, default=str)
     assert "github.com/acme/hub/blob" not in stored and "node_disk_free" not in stored
+def test_an_app_of_apps_managing_its_own_directory_counts_each_object_once(tmp_path: Path) -> None:
+    # The root Application and the ApplicationSet are applied by hand (no namespace written) and again by the
+    # root Application, whose path is their own directory: one object each, in the namespace Argo CD gives them.
+    repo = build(tmp_path / "lab", {
+        "argocd-apps/root.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: root}
+            spec:
+              source: {repoURL: "git@github.com:acme/lab.git", path: argocd-apps/}
+              destination: {name: in-cluster, namespace: argocd}
+            """,
+        "argocd-apps/apps.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: apps}
+            spec:
+              generators: [{list: {elements: [{name: web}, {name: db}]}}]
+              template:
+                metadata: {name: "{{ .name }}"}
+                spec:
+                  source: {repoURL: "git@github.com:acme/lab.git", path: "apps/{{ .name }}"}
+                  destination: {name: in-cluster, namespace: "{{ .name }}"}
+            """,
+        # Argo CD's destination namespace goes only to objects naming none (Flux's targetNamespace to all)
+        "apps/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n"
+                                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: infra}\n",
+        "apps/db/sts.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n",
+    })
+    (result,) = collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    got = rows(tmp_path / "d", "in-cluster")
+    argo = got.filter(pl.col("kind").is_in(["Application", "ApplicationSet"]))
+    assert sorted(zip(argo["kind"], argo["namespace"], argo["name"], strict=True)) == [
+        ("Application", "argocd", "db"), ("Application", "argocd", "root"), ("Application", "argocd", "web"),
+        ("ApplicationSet", "argocd", "apps")]
+    assert result.objects == 7  # 4 Argo CD objects, the Deployment, the ConfigMap, the StatefulSet
+    assert obj(got, "Deployment", "web")["namespace"] == "web"
+    assert obj(got, "ConfigMap", "shared")["namespace"] == "infra"
+    assert obj(got, "StatefulSet", "db")["annotations"]["readiness.dev/applied-by"] == "Application argocd/db"
+    builds = [b["by"] for b in fact_specs(got, "Build")]
+    assert sorted(builds) == ["Application argocd/db", "Application argocd/root", "Application argocd/web"]
