@@ -78,6 +78,7 @@ Examples:
   readiness collect --in-cluster --cluster-name prod --data /data
   readiness collect --repo ../homelab                  (one snapshot per cluster it declares)
   readiness collect --repo ../homelab --cluster studio  (only what cluster studio gets)
+  readiness collect --repo ../home-ops --root kubernetes/flux/cluster --cluster home
   readiness collect --repo ../homelab --view files --cluster studio --path infrastructure
   readiness collect --print-rbac > rbac.yaml
 """
@@ -97,11 +98,15 @@ Examples:
                    "cluster collected (and the in-cluster one).")
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Collect a GitOps repository checkout instead of live clusters: by default one snapshot per "
-                   "cluster it declares (Flux clusters/<name>/ roots, Argo CD Applications), of what that cluster "
-                   "gets.")
+                   "cluster it declares (Flux clusters/<name>/ roots, a FluxInstance's sync path, a flux-system "
+                   "Kustomization's path, Argo CD Applications), of what that cluster gets.")
 @click.option("--cluster", "repo_clusters", multiple=True, metavar="NAME",
               help="With --repo: only this declared cluster (repeatable); with --view files, the name of the "
                    "snapshot's cluster (default: the repository's directory name).")
+@click.option("--root", "roots", multiple=True, metavar="DIR",
+              help="With --repo: the directory (relative to the repository) a cluster's Flux applies first, when "
+                   "the repository does not say so itself: the deployed view of that one cluster (named by "
+                   "--cluster, else after the directory or the repository). Repeatable.")
 @click.option("--view", type=click.Choice(["deployed", "files"]), default=None,
               help="With --repo: 'deployed' follows Flux Kustomizations and Argo CD Applications from each "
                    "cluster's root (default); 'files' reads every manifest of the repository (or of --path) "
@@ -132,9 +137,9 @@ Examples:
 @click.pass_context
 def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ...], all_contexts: bool,
             in_cluster: bool, cluster_names: tuple[str, ...], repo: Path | None, repo_clusters: tuple[str, ...],
-            view: str | None, renderer: str, subdirs: tuple[str, ...], catalogues: tuple[Path, ...], timeout: float,
-            retries: int, page_size: int, parallel: int, data: Path | None, progress: bool | None,
-            print_rbac: bool) -> None:
+            roots: tuple[str, ...], view: str | None, renderer: str, subdirs: tuple[str, ...],
+            catalogues: tuple[Path, ...], timeout: float, retries: int, page_size: int, parallel: int,
+            data: Path | None, progress: bool | None, print_rbac: bool) -> None:
     """Collect the state of Kubernetes clusters (or a GitOps repository) into the data directory.
 
     Lists the resource types of the catalogue (core and apps kinds, Velero, Prometheus Operator,
@@ -157,10 +162,10 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
         if kubeconfig or contexts or all_contexts or in_cluster or cluster_names:
             raise click.UsageError("--repo reads a repository: drop --kubeconfig/--context/--all-contexts/"
                                    "--in-cluster/--cluster-name")
-        _collect_repo(repo, repo_clusters, view, renderer, subdirs, catalogue, data_dir)
+        _collect_repo(repo, repo_clusters, view, renderer, subdirs, catalogue, data_dir, roots)
         return
-    if repo_clusters or subdirs or view:
-        raise click.UsageError("--cluster, --view and --path go with --repo; "
+    if repo_clusters or subdirs or view or roots:
+        raise click.UsageError("--cluster, --root, --view and --path go with --repo; "
                                "for live clusters use --context/--cluster-name")
     targets = lib.resolve(str(kubeconfig) if kubeconfig else None, contexts, all_contexts, in_cluster, cluster_names)
     show = sys.stderr.isatty() if progress is None else progress
@@ -179,18 +184,23 @@ def collect(ctx: click.Context, kubeconfig: Path | None, contexts: tuple[str, ..
 
 
 def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, renderer: str, subdirs: tuple[str, ...],
-                  catalogue: Sequence[Any], data_dir: Path) -> None:
-    """``collect --repo``: the deployed view of the clusters the repository declares, else the files view."""
+                  catalogue: Sequence[Any], data_dir: Path, roots: tuple[str, ...] = ()) -> None:
+    """``collect --repo``: the deployed view of the clusters the repository declares (or of the one cluster
+    ``--root`` names), else the files view."""
     from readiness import collect as lib
+    from readiness.collect.deployed import LOOKED_FOR
 
     if subdirs and view == "deployed":
         raise click.UsageError("--path reads files as written: it goes with --view files")
-    declared = [c.name for c in lib.repo_clusters(repo)] if view is None and not subdirs else []
-    if view is None and not subdirs and not declared:
-        click.echo(f"{repo} declares no cluster (no Flux clusters/<name>/, no Argo CD Application with a path in it): "
-                   "collecting the files view", err=True)
+    if roots and (view == "files" or subdirs or len(clusters) > 1):
+        raise click.UsageError("--root declares one cluster for the deployed view: drop --view files/--path, "
+                               "give at most one --cluster")
+    declared = [c.name for c in lib.repo_clusters(repo)] if view is None and not subdirs and not roots else []
+    if view is None and not subdirs and not roots and not declared:
+        click.echo(f"{repo} declares no cluster (looked for {LOOKED_FOR}): collecting the files view. For the "
+                   "deployed view, name the directory the cluster's Flux applies first: --root DIR", err=True)
         view = "files"
-    elif view is None and len(clusters) == 1 and clusters[0] not in declared and not subdirs:
+    elif view is None and len(clusters) == 1 and clusters[0] not in declared and not subdirs and not roots:
         # A name of the user's own for the whole repository (the habit of earlier versions): the files view.
         click.echo(f"{repo} declares clusters {', '.join(declared)}, not {clusters[0]}: collecting the files view "
                    f"of the whole repository as '{clusters[0]}' (--cluster {declared[0]} for what that cluster gets)",
@@ -205,7 +215,7 @@ def _collect_repo(repo: Path, clusters: tuple[str, ...], view: str | None, rende
         for line in result.skipped_lines():
             click.echo(line, err=True)
         return
-    results = lib.collect_deployed(repo, data_dir, clusters, catalogue=catalogue, renderer=renderer)
+    results = lib.collect_deployed(repo, data_dir, clusters, catalogue=catalogue, renderer=renderer, roots=roots)
     for r in results:
         click.echo(r.summary())
         for by, error in r.failed_builds:

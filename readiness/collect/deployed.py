@@ -2,7 +2,12 @@
 
 Clusters are discovered as Flux does them (``discover``), never from examples, docs or test fixtures
 (``repofacts.not_deployed``): every directory ``<...>/clusters/<name>/``
-holding YAML is the root a cluster's Flux is bootstrapped on; without any, every Argo CD
+holding YAML is the root a cluster's Flux is bootstrapped on, and so is every directory a sync object of the
+repository names (``flux_roots``): the ``sync.path`` of a Flux Operator ``FluxInstance`` (also in the flux-instance
+chart's values, ``instance.sync``, as onedr0p's cluster-template writes it) and the ``spec.path`` of the
+``flux-system`` Kustomization ``flux bootstrap`` writes (``gotk-sync.yaml``). Such a root is named (``root_name``)
+by the directory after ``clusters/`` in it, else by the first directory telling it apart from the other roots,
+else after the repository (its checkout's directory, as the files view names it). Without any, every Argo CD
 Application whose source ``path`` is a directory of this repository declares a cluster (its
 destination's name, ``in-cluster`` for the local API server), and so does every Application an
 ApplicationSet generates from ``list`` elements or ``git`` directories and files (``expand_appset``).
@@ -41,7 +46,8 @@ from typing import Any
 from readiness.collect import localchart
 from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
-from readiness.collect.reader import YAML, Files, repo_names
+from readiness.collect.reader import YAML, Files, remote_names, repo_names
+from readiness.collect.targets import cluster_name
 from readiness.store.repofacts import (
     ANY_KIND,
     LABELS_ANNOTATION,
@@ -56,6 +62,11 @@ BUILD_ANNOTATION = "readiness.dev/build"
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 ARGO = "argoproj.io"
 HELM = "helm.toolkit.fluxcd.io"
+FLUX_OPERATOR = "fluxcd.controlplane.io"
+_CI = (".github/", ".gitlab", ".woodpecker")
+# What ``discover`` looks for, as said when it finds nothing.
+LOOKED_FOR = ("Flux clusters/<name>/ directories, a FluxInstance sync.path (also in flux-instance chart values), "
+              "the path of a flux-system Kustomization (gotk-sync.yaml), Argo CD Applications with a path in it")
 _TEMPLATED = re.compile(r"\{\{|\$\{")
 _LOCAL_SERVERS = ("https://kubernetes.default.svc", "https://kubernetes.default.svc/")
 
@@ -127,7 +138,7 @@ def discover(files: Files) -> list[Cluster]:
     roots: dict[str, list[str]] = {}
     for rel in files.files:
         parts = PurePosixPath(rel).parts
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab", ".woodpecker")) or not_deployed(rel):
+        if not rel.endswith(YAML) or rel.startswith(_CI) or not_deployed(rel):
             continue
         for i in range(len(parts) - 2):
             if parts[i] == "clusters":
@@ -139,15 +150,22 @@ def discover(files: Files) -> list[Cluster]:
     if roots:
         # apps/clusters/<name> overlays reached by a Kustomization of clusters/<name> are not roots of their own
         reached = _kustomization_paths(files)
-        out = []
-        for name, found in sorted(roots.items()):
-            own = [r for r in found if not any(p == r and not f.startswith(r + "/") for p, f in reached)]
-            out.append(Cluster(name, "flux", tuple(sorted(own or found))))
-        return out
+        for name, found in roots.items():
+            roots[name] = [r for r in found if not any(p == r and not f.startswith(r + "/") for p, f in reached)] \
+                or found
+    marked = [m for m in flux_roots(files)
+              if not any(m.root == r or m.root.startswith(r + "/") for found in roots.values() for r in found)]
+    for m in marked:
+        name = root_name(m.root, [o.root for o in marked], files.root.name)
+        roots.setdefault(name, [])
+        if m.root not in roots[name]:
+            roots[name].append(m.root)
+    if roots:
+        return [Cluster(name, "flux", tuple(sorted(found))) for name, found in sorted(roots.items())]
     apps: dict[str, list[str]] = {}
     any_cluster: list[tuple[str, dict[str, Any]]] = []  # (file, ApplicationSet) generating per registered cluster
     for rel in files.files:
-        if not rel.endswith(YAML) or rel.startswith((".github/", ".gitlab")) or not_deployed(rel):
+        if not rel.endswith(YAML) or rel.startswith(_CI) or not_deployed(rel):
             continue
         text = files.text(rel)
         if text is None or "argoproj.io" not in text or "kind: Application" not in text:
@@ -166,6 +184,91 @@ def discover(files: Files) -> list[Cluster]:
         extra = [rel for rel, appset in any_cluster if not _excludes(appset, name)]
         out.append(Cluster(name, "argocd", tuple(dict.fromkeys(found + extra))))
     return out
+
+
+@dataclass(frozen=True)
+class FluxRoot:
+    """A directory a cluster's Flux applies first, as a file of the repository says: ``how`` names the
+    object (``FluxInstance flux-system/flux``, ``flux-instance chart values``, ``Kustomization
+    flux-system/flux-system``) and ``origin`` the file."""
+
+    root: str
+    origin: str
+    how: str
+
+
+def flux_roots(files: Files) -> list[FluxRoot]:
+    """The roots the repository's Flux sync objects name, first found first, one per directory: the
+    ``spec.sync.path`` of a Flux Operator ``FluxInstance`` (``fluxcd.controlplane.io``), also as the
+    ``instance.sync`` of the flux-instance chart's values (a HelmRelease's ``spec.values``, or a values file
+    its ``valuesFrom`` ConfigMap is generated from), and the ``spec.path`` of the Kustomization ``flux bootstrap``
+    writes (named ``flux-system`` in namespace ``flux-system``, in ``gotk-sync.yaml``). Only a sync of a Git
+    repository (the kind GitRepository, or none) whose path is a directory of this repository counts, never one
+    whose URL names another repository this checkout's Git remotes do not, nor one in examples, docs or tests."""
+    out: dict[str, FluxRoot] = {}
+    remotes = remote_names(files.root)
+    for rel in files.files:
+        if not rel.endswith(YAML) or rel.startswith(_CI) or not_deployed(rel):
+            continue
+        text = files.text(rel)
+        if text is None or not ("sync:" in text or (FLUX_KUSTOMIZE in text and "flux-system" in text)):
+            continue
+        docs = [d for d in files.yaml(rel) or [] if isinstance(d, dict)]
+        gits = {str(_meta(d).get("name")): str(_dict(d.get("spec")).get("url") or "") for d in docs
+                if d.get("kind") == "GitRepository"}
+        for doc in docs:
+            kind, group, meta = doc.get("kind"), _group(doc.get("apiVersion")), _meta(doc)
+            spec = _dict(doc.get("spec"))
+            name = f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
+            found: list[tuple[dict[str, Any], str]] = []
+            if kind == "FluxInstance" and group == FLUX_OPERATOR:
+                found.append((_dict(spec.get("sync")), f"FluxInstance {name}"))
+            elif kind == "HelmRelease" and group == HELM:
+                found.append((_dict(_dict(_dict(spec.get("values")).get("instance")).get("sync")),
+                              f"HelmRelease {name} (flux-instance chart values)"))
+            elif kind is None and "apiVersion" not in doc:
+                found.append((_dict(_dict(doc.get("instance")).get("sync")), "flux-instance chart values"))
+            elif (kind == "Kustomization" and group == FLUX_KUSTOMIZE and meta.get("name") == "flux-system"
+                  and meta.get("namespace") == "flux-system"):
+                ref = _dict(spec.get("sourceRef"))
+                found.append(({"kind": ref.get("kind"), "path": spec.get("path") or ".",
+                               "url": gits.get(str(ref.get("name")))}, f"Kustomization {name}"))
+            for sync, how in found:
+                path, url = sync.get("path"), sync.get("url")
+                if (not isinstance(path, str) or sync.get("kind") not in (None, "GitRepository")
+                        or _TEMPLATED.search(path) or (isinstance(url, str) and _another(url, remotes))):
+                    continue
+                root = repo_path(path)
+                if root.startswith("/..") or not_deployed(root + "/") or not (files.root / root).is_dir():
+                    continue
+                out.setdefault(root, FluxRoot(root, rel, how))
+    return list(out.values())
+
+
+def root_name(root: str, others: list[str], repository: str) -> str:
+    """The name of the cluster whose Flux applies ``root`` first: the directory after ``clusters/`` in it; else,
+    beside other such roots (``others``), the first directory in which it differs from them
+    (``kubernetes/main/flux`` and ``kubernetes/lab/flux``: ``main`` and ``lab``); else the repository's
+    (its checkout's directory, ``repository``, as the files view names it)."""
+    parts = root.split("/") if root else []
+    for i, part in enumerate(parts[:-1]):
+        if part == "clusters":
+            return parts[i + 1]
+    for other in others:
+        theirs = other.split("/") if other else []
+        if other != root:
+            at = next((i for i, (a, b) in enumerate(zip(parts, theirs, strict=False)) if a != b),
+                      min(len(parts), len(theirs)))
+            if at < len(parts):
+                return parts[at]
+    return cluster_name(repository)
+
+
+def _another(url: str, remotes: frozenset[str]) -> bool:
+    """Whether a sync URL names a repository other than this checkout, as far as its Git remotes tell
+    (without remotes, or a URL that does not parse, it cannot tell: False)."""
+    m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+    return bool(remotes and m and f"{m.group(1)}/{m.group(2)}".lower() not in remotes)
 
 
 def _generators(gens: Any) -> list[dict[str, Any]]:

@@ -129,14 +129,22 @@ def _declared_names(root: Path) -> set[str]:
 def repo_names(root: Path) -> frozenset[str]:
     """The names this repository goes by: its directory, ``owner/name`` of its Git remotes, and the
     project name its ``pyproject.toml`` or ``package.json`` declares (a clone's directory may be named anything)."""
-    names = {root.name.lower()}
-    names |= _declared_names(root)
+    names = {root.name.lower()} | _declared_names(root)
+    for remote in remote_names(root):
+        names |= {remote, remote.split("/")[-1]}
+    return frozenset(names)
+
+
+def remote_names(root: Path) -> frozenset[str]:
+    """``owner/name`` (lower case) of every Git remote of the checkout at ``root`` (none when it has no
+    ``.git/config``, as an exported copy has not)."""
     try:
         config = (root / ".git" / "config").read_text(encoding="utf-8")
     except OSError:
-        config = ""
+        return frozenset()
+    names = set()
     for url in re.findall(r"^\s*url\s*=\s*(\S+)", config, re.MULTILINE):
         m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
         if m:
-            names |= {f"{m.group(1)}/{m.group(2)}".lower(), m.group(2).lower()}
+            names.add(f"{m.group(1)}/{m.group(2)}".lower())
     return frozenset(names)

@@ -32,7 +32,8 @@ from typing import Any
 from readiness.collect import ci, facts, helmfacts, valuesfrom
 from readiness.collect.catalogue import Resource
 from readiness.collect.catalogue import load as load_catalogue
-from readiness.collect.deployed import Cluster, Deployed, deployed, discover
+from readiness.collect.deployed import LOOKED_FOR, Cluster, Deployed, deployed, discover, root_name
+from readiness.collect.kustomize import repo_path
 from readiness.collect.live import snapshot_id
 from readiness.collect.manifestfile import manifests
 from readiness.collect.policy import version_of as policy_version
@@ -319,22 +320,27 @@ def clusters(repo: Path | str) -> list[Cluster]:
 
 def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str] = (), *,
                      catalogue: Sequence[Resource] | None = None, now: datetime | None = None,
-                     renderer: str = "auto") -> list[RepoResult]:
+                     renderer: str = "auto", roots: Sequence[str] = ()) -> list[RepoResult]:
     """The deployed view: one snapshot per cluster the repository declares (``only``: just these). Every
     cluster is followed even with ``only``, so that each snapshot's ``Unapplied`` facts name the manifest
-    files no cluster applies (``readiness.collect.unapplied``).
+    files no cluster applies (``readiness.collect.unapplied``). ``roots`` (repository directories) declares
+    the one cluster instead, whose Flux applies them first: named ``only[0]``, else as ``root_name`` says.
 
-    Raises ``CollectError`` when the repository declares no cluster (use the files view) or ``only``
-    names one it does not declare.
+    Raises ``CollectError`` when the repository declares no cluster (use the files view), ``only``
+    names one it does not declare, or a root is not a directory of the repository.
     """
     root, data = _start(repo, data_dir, only[0] if only else Path(repo).name)
     reader = Files(root)
-    found = discover(reader)
+    if roots:
+        given = [_root_dir(root, r, only[0] if only else root.name) for r in roots]
+        found = [Cluster(only[0] if only else root_name(given[0], [], root.name), "flux", tuple(given))]
+    else:
+        found = discover(reader)
     known = {c.name: c for c in found}
     if not found:
-        raise CollectError(only[0] if only else root.name, f"{repo} declares no cluster (no Flux clusters/<name>/ "
-                           "directory, no Argo CD Application with a path in the repository)",
-                           hint="collect the files view: --view files --cluster NAME")
+        raise CollectError(only[0] if only else root.name, f"{repo} declares no cluster (looked for {LOOKED_FOR})",
+                           hint="name the directory its Flux applies first (--root DIR), "
+                                "or collect the files view (--view files --cluster NAME)")
     for name in only:
         if name not in known:
             raise CollectError(name, f"{repo} declares no cluster {name}",
@@ -376,6 +382,20 @@ def collect_deployed(repo: Path | str, data_dir: Path | str, only: Sequence[str]
         result.seconds = time.monotonic() - start
         results.append(result)
     return results
+
+
+def _root_dir(repo: Path, given: str, cluster: str) -> str:
+    """A ``--root`` as a repository path; ``CollectError`` unless it is a directory of the repository."""
+    path = Path(given)
+    if path.is_absolute():  # a directory of the checkout given by its full path
+        path = path.resolve()
+        rel = repo_path(path.relative_to(repo).as_posix()) if path.is_relative_to(repo) else "/.."
+    else:
+        rel = repo_path(given)
+    if rel.startswith("/..") or not (repo / rel).is_dir():
+        raise CollectError(cluster, f"root {given} is not a directory of {repo}",
+                           hint="give a directory relative to the repository, such as kubernetes/flux/cluster")
+    return rel
 
 
 def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult, fleet: list[str]) -> None:
