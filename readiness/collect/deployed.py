@@ -23,7 +23,8 @@ cluster of the repository shows (``shown_labels``: Argo CD cluster Secrets, the 
 (``readiness.collect.kustomize.build``), then every Flux Kustomization among the objects is
 followed (``spec.path`` in its ``sourceRef``: a GitRepository is this repository, an
 ExternalArtifact is resolved through the ArtifactGenerator that copies this repository; an
-OCIRepository or Bucket is outside it), with ``postBuild.substitute`` applied and
+OCIRepository or Bucket is outside it), with its ``spec.components`` and ``spec.patches`` added to the build
+(``kustomize.Overlay``, as kustomize-controller adds them), ``postBuild.substitute`` applied after, and
 ``spec.targetNamespace`` set (on every namespaced object, as kustomize does); Argo CD Applications with a path in
 this repository are followed the same way, their destination namespace set on the objects that name none (as Argo
 CD does). An object is one object whoever applies it (group, kind, namespace, name): a root file that an
@@ -44,7 +45,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from readiness.collect import localchart
-from readiness.collect.kustomize import CLUSTER_SCOPED, build, repo_path
+from readiness.collect.kustomize import CLUSTER_SCOPED, Overlay, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
 from readiness.collect.reader import YAML, Files, remote_names, repo_names
 from readiness.collect.targets import cluster_name
@@ -98,6 +99,9 @@ class BuildRecord:
     # When it does not build: the kinds the objects Flux would apply could hold beyond those read anyway
     # (kustomize.ANY_KIND: any), sorted; None when it builds.
     hides: list[str] | None = None
+    # A Flux Kustomization's spec.components (repository paths) and how many patches its spec adds.
+    components: list[str] = field(default_factory=list)
+    patches: int = 0
 
     def spec(self) -> dict[str, Any]:
         """The record as the spec of its ``BuildRecord`` fact row: every field, ``ok`` when the build had
@@ -105,7 +109,8 @@ class BuildRecord:
         return {"by": self.by, "path": self.path, "source": self.source, "renderer": self.renderer,
                 "objects": self.objects, "ok": self.error is None, "error": self.error,
                 "depends_on": self.depends_on, "substitute": self.substitute, "notes": self.notes[:5],
-                "origin": self.origin, "unfollowed": self.unfollowed, "hides": self.hides}
+                "origin": self.origin, "unfollowed": self.unfollowed, "hides": self.hides,
+                "components": self.components, "patches": self.patches}
 
 
 @dataclass
@@ -548,7 +553,8 @@ class _Follower:
     def __init__(self, files: Files, renderer: str) -> None:
         self.files, self.renderer = files, renderer
         self.generators: dict[str, list[tuple[str, str]]] = {}  # artifact name -> [(artifact prefix, repo prefix)]
-        self.seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
+        # (path, substitute variables, targetNamespace[, ("overlay", Overlay.key())]) of every build queued
+        self.seen: set[tuple[Any, ...]] = set()
         self.git: dict[str, str] = {}  # GitRepository name -> url
         self.names = repo_names(files.root)
         self._labels: list[dict[str, str]] | None = None
@@ -601,6 +607,7 @@ class _Job:
     variables: dict[str, str] = field(default_factory=dict)
     namespace: str | None = None
     override: bool = True
+    overlay: Overlay | None = None  # what a Flux Kustomization adds to the build: components, patches
 
 
 def _homes(files: Files, cluster: Cluster) -> dict[str, str]:
@@ -655,7 +662,7 @@ def deployed(files: Files, cluster: Cluster, renderer: str = "auto") -> Deployed
         out.builds.append(record)
         if record.path is None or record.error:
             continue
-        built = build(files, record.path, renderer)
+        built = build(files, record.path, renderer, job.overlay)
         record.renderer, record.notes = built.renderer, built.notes
         record.error = built.error
         if built.error:
@@ -701,20 +708,25 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         post = _dict(spec.get("postBuild"))
         variables = {str(k): str(v) for k, v in _dict(post.get("substitute")).items()}
         depends = [str(d.get("name")) for d in spec.get("dependsOn") or [] if isinstance(d, dict)]
+        overlay = Overlay.of(spec)
         record = BuildRecord(f"Kustomization {name}", path, source, "", depends_on=depends,
-                             substitute=sorted(variables))
+                             substitute=sorted(variables), patches=overlay.count() if overlay else 0,
+                             components=[repo_path(path or "", c) for c in (overlay.components if overlay else [])])
         if spec.get("suspend") is True:
             record.notes.append("suspended: Flux does not apply it")
             record.path = None
         elif path is None:
             record.notes.append(f"source {source}: not followed")
-        marker = (path or "", tuple(sorted(variables.items())), str(spec.get("targetNamespace") or ""))
+        marker: tuple[Any, ...] = (path or "", tuple(sorted(variables.items())), str(spec.get("targetNamespace") or ""))
+        if overlay is not None:
+            marker += (("overlay", overlay.key()),)
         if record.path is not None and marker in follow.seen:
             return
         if record.path is not None:
             follow.seen.add(marker)
         target = spec.get("targetNamespace")
-        queue.append(_Job(record, variables, target if isinstance(target, str) and target else None))
+        queue.append(_Job(record, variables, target if isinstance(target, str) and target else None,
+                          overlay=overlay))
     elif group == ARGO and kind == "ApplicationSet":
         condition = label_condition(follow.files, obj, origin, follow.labels())
         if condition:

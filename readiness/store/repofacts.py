@@ -38,9 +38,10 @@ other object. ``name`` is the path in the repository (or the tool's name for ``I
 - ``Build`` (deployed view, one per cluster root, Flux Kustomization or Argo CD Application followed):
   ``{"by", "path", "source", "renderer", "objects": int, "ok": bool, "error": str|None,
   "depends_on": [str], "substitute": [variable name], "notes": [str], "origin": file | None,
-  "unfollowed": str | None, "hides": [kind] | None}``; ``unfollowed`` says why an Argo CD source was not
-  followed; ``hides``, for a Kustomization that does not build, the kinds it could hold beyond the objects
-  read of it anyway (``ANY_KIND`` for any).
+  "unfollowed": str | None, "hides": [kind] | None, "components": [path], "patches": int}``; ``unfollowed``
+  says why an Argo CD source was not followed; ``hides``, for a Kustomization that does not build, the kinds it
+  could hold beyond the objects read of it anyway (``ANY_KIND`` for any); ``components``, the components a Flux
+  Kustomization adds to its build (repository paths), ``patches`` how many patches its spec adds.
 - ``BuildInputs`` (one per snapshot, name ``build-inputs``): ``{"files": [path] (the first 20), "count": int,
   "looked_for": [str]}``: the files something is built from (Dockerfiles, build configurations such as go.mod
   or package.json, a Makefile with a build target, compiled source code; ``readiness.collect.facts``); a
