@@ -248,10 +248,10 @@ def _kubectl_error(stderr: str, shown: dict[str, str]) -> str:
     text = re.sub(r'^[EW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=', "", last).removeprefix("error: ")
     for path, as_ in shown.items():
         text = text.replace(path + "/", "").replace(path, as_)
-    text = text.strip('"')
+    text = text.replace('\\"', '"').strip('"\\ ')
     if len(text) <= 300:
         return text
-    first = re.search(r"accumulating resources from '([^']+)'", text)
+    first = re.search(r"(?:accumulating resources from|accumulation of path) '([^']+)'", text)
     return (f"in {first.group(1)}: " if first else "") + "..." + text[-220:]
 
 

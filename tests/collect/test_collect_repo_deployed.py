@@ -826,6 +826,8 @@ def test_alerts_in_chart_values_join_the_runbook_links_once(tmp_path: Path) -> N
         {"group": "node", "alert": "NodeClockSkew", "runbook_url": False}]
     stored = json.dumps(app, default=str)
     assert "github.com/acme/hub/blob" not in stored and "node_disk_free" not in stored
+
+
 def test_an_app_of_apps_managing_its_own_directory_counts_each_object_once(tmp_path: Path) -> None:
     # The root Application and the ApplicationSet are applied by hand (no namespace written) and again by the
     # root Application, whose path is their own directory: one object each, in the namespace Argo CD gives them.
