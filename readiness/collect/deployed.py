@@ -158,8 +158,8 @@ def discover(files: Files) -> list[Cluster]:
         for name, found in roots.items():
             roots[name] = [r for r in found if not any(p == r and not f.startswith(r + "/") for p, f in reached)] \
                 or found
-    marked = [m for m in flux_roots(files)
-              if not any(m.root == r or m.root.startswith(r + "/") for found in roots.values() for r in found)]
+    # a sync path inside (or around) a clusters/<name> root is that cluster's, not one more
+    marked = [m for m in flux_roots(files) if not any(_nests(m.root, r) for found in roots.values() for r in found)]
     for m in marked:
         name = root_name(m.root, [o.root for o in marked], files.root.name)
         roots.setdefault(name, [])
@@ -267,6 +267,11 @@ def root_name(root: str, others: list[str], repository: str) -> str:
             if at < len(parts):
                 return parts[at]
     return cluster_name(repository)
+
+
+def _nests(a: str, b: str) -> bool:
+    """Whether repository directories ``a`` and ``b`` are one, or one holds the other (``""``: the repository)."""
+    return a == b or not a or not b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _another(url: str, remotes: frozenset[str]) -> bool:
@@ -711,7 +716,8 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         overlay = Overlay.of(spec)
         record = BuildRecord(f"Kustomization {name}", path, source, "", depends_on=depends,
                              substitute=sorted(variables), patches=overlay.count() if overlay else 0,
-                             components=[repo_path(path or "", c) for c in (overlay.components if overlay else [])])
+                             components=[repo_path(path, c) if path is not None else c
+                                         for c in (overlay.components if overlay else [])])
         if spec.get("suspend") is True:
             record.notes.append("suspended: Flux does not apply it")
             record.path = None

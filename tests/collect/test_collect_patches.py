@@ -157,3 +157,35 @@ def test_targets_select_as_kustomize_does() -> None:
     assert selects({"annotationSelector": "owner in (team-a, team-b)"}, cm)
     with pytest.raises(PatchError, match="not a strategic-merge or JSON 6902 patch"):
         parse("p", "just text")
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_components_apply_to_what_their_kustomization_gathered(tmp_path: Path, renderer: str) -> None:
+    files = {
+        "app/kustomization.yaml": "namespace: shop\nresources: [all.yaml]\ncomponents: [../parts/labels]\n",
+        "app/all.yaml": dedent(RESOURCES),
+        "parts/labels/kustomization.yaml": """
+            apiVersion: kustomize.config.k8s.io/v1alpha1
+            kind: Component
+            resources: [ns.yaml]
+            patches:
+            - target: {kind: ConfigMap}
+              patch: "- {op: add, path: /data/component, value: 'yes'}"
+            """,
+        "parts/labels/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: placeholder}\n",
+        # a Component is not a resource, nor a Kustomization a component: kustomize refuses both
+        "wrong/kustomization.yaml": "resources: [../parts/labels]\n",
+        "odd/kustomization.yaml": "components: [../app]\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    built = build(Files(tmp_path), "app", renderer)
+    assert built.error is None, built.error
+    got = _by_name(built.objects)
+    assert got["ConfigMap/settings"]["data"] == {"mode": "fast", "component": "yes"}
+    assert got["ConfigMap/settings"]["metadata"]["namespace"] == "shop"
+    assert "Namespace/shop" in got and "Namespace/placeholder" not in got  # renamed to the namespace
+    assert got["Namespace/shop"]["metadata"] == {"name": "shop"}
+    assert "Component" in (build(Files(tmp_path), "wrong", renderer).error or "")
+    assert "Component" in (build(Files(tmp_path), "odd", renderer).error or "")
