@@ -16,6 +16,7 @@ import base64
 import concurrent.futures
 import contextlib
 import ctypes
+import logging
 import os
 import shutil
 import signal
@@ -244,6 +245,10 @@ class _FigureFailed(Exception):
 async def _render_all(jobs: list[_Job], chromium: str, tabs: int) -> list[bytes]:
     """Every job's PNG from one browser: one ``Kaleido`` opened once, ``tabs`` tabs working the queue."""
     import kaleido  # imports choreographer and checks plotly's version: only when exporting
+
+    # choreographer logs a devtools message it could not decode, and ignores, with a whole traceback; a figure
+    # that fails because of it still fails here (_FigureFailed). Its critical messages stay shown.
+    logging.getLogger("choreographer.channels.pipe").setLevel(logging.CRITICAL)
 
     async def one(k: Any, index: int, job: _Job) -> bytes:
         try:
