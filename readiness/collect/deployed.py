@@ -723,6 +723,8 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
             record.path = None
         elif path is None:
             record.notes.append(f"source {source}: not followed")
+            # what it applies comes from elsewhere: anything could be there, as for an Argo CD source not followed
+            record.unfollowed, record.origin = f"its source is {source}", origin
         marker: tuple[Any, ...] = (path or "", tuple(sorted(variables.items())), str(spec.get("targetNamespace") or ""))
         if overlay is not None:
             marker += (("overlay", overlay.key()),)

@@ -83,7 +83,7 @@ class RepoResult:
                      f"{' ...' if n > 1 else ''})")
         if self.unfollowed:
             n = len(self.unfollowed)
-            line += (f"; {n} Argo CD source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]}"
+            line += (f"; {n} source{'s' if n > 1 else ''} not followed ({self.unfollowed[0].split(' (')[0]}"
                      f"{' ...' if n > 1 else ''})")
         if not self.objects:
             line += "; no Kubernetes manifest: checks of cluster objects will be unknown"
@@ -415,7 +415,9 @@ def _write_deployed(snap: _Snapshot, got: Deployed, result: RepoResult, fleet: l
                                   "detail": f"{b.by} (path {b.path}): does not build: {b.error}"})
         if b.unfollowed:
             result.unfollowed.append(f"{b.by} in {b.origin} ({b.unfollowed})")
-            snap.coverage.append({"api_version": "argoproj.io/v1alpha1", "kind": b.by.split(" ")[0],
+            flux = b.by.startswith("Kustomization ")
+            snap.coverage.append({"api_version": "kustomize.toolkit.fluxcd.io/v1" if flux else "argoproj.io/v1alpha1",
+                                  "kind": b.by.split(" ")[0],
                                   "outcome": "partial", "count": 0,
                                   "detail": f"{b.by} in {b.origin}{UNFOLLOWED}{b.unfollowed}"})
     c = got.cluster

@@ -78,7 +78,7 @@ def _open_prefixes(views: Iterable[Deployed]) -> list[str] | None:
     out = []
     for view in views:
         for b in view.builds:
-            if not b.unfollowed:
+            if not b.unfollowed or b.by.startswith("Kustomization "):  # a Flux source of another repository
                 continue
             m = next((m for n in b.notes if (m := _NOT_FOLLOWED.match(n))), None)
             raw = repo_path(m.group(1)) if m and m.group(1) != "?" else ""

@@ -20,8 +20,8 @@ from readiness.store.repofacts import ANY_KIND, REPO_API, UNFOLLOWED
 from readiness.store.schema import FLEET, OVERALL
 
 REVIEW_EVERY = timedelta(days=28)
-NOTHING_UNREAD = ("Nothing was left unread: every Kustomization built, every Argo CD source was followed and every "
-                  "file was read (resource types a cluster did not let us read are under Unreadable above).\n")
+NOTHING_UNREAD = ("Nothing was left unread: every Kustomization built, every Flux and Argo CD source was followed and "
+                  "every file was read (resource types a cluster did not let us read are under Unreadable above).\n")
 
 
 def _ready(a: Assessment) -> bool:

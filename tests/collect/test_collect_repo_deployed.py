@@ -255,6 +255,14 @@ def test_builds_sources_and_broken_files_are_recorded(fleet: Path, tmp_path: Pat
     dup = [d for d in skipped if d.startswith("deploy/apps/dup.yaml: duplicated key")]
     assert dup and "line 4" in dup[0] and skipped[dup[0]] == "ServiceAccount"
     assert not [d for d in skipped if d.startswith("charts/")]  # a chart's templates are not part of alpha
+    # a Kustomization whose source is not this repository applies what no one here can see: a blind spot
+    unfollowed = cov.filter((pl.col("outcome") == "partial") & (pl.col("kind") == "Kustomization"))
+    assert sorted(unfollowed["detail"].to_list()) == [
+        "Kustomization flux-system/platform in deploy/clusters/alpha/infra.yaml: not followed: its source is "
+        "GitRepository platform (another repository)",
+        "Kustomization flux-system/vendor in deploy/clusters/alpha/infra.yaml: not followed: its source is "
+        "OCIRepository vendor-manifests (not in this repository)"]
+    assert set(unfollowed["api_version"].to_list()) == {"kustomize.toolkit.fluxcd.io/v1"}
 
 
 def test_runbook_links_chart_dependencies_and_files_view(fleet: Path, tmp_path: Path) -> None:
@@ -515,7 +523,7 @@ def test_application_sets_follow_git_files_and_name_what_they_cannot_follow(tmp_
                                     "--render", "builtin"])
     assert run.exit_code == 0, run.output
     first = result.unfollowed[0].split(" (")[0]
-    assert f"2 Argo CD sources not followed ({first} ...)" in run.stdout
+    assert f"2 sources not followed ({first} ...)" in run.stdout
     assert sorted(ln.split(" (")[0] for ln in run.stderr.splitlines() if ": not followed: " in ln) == [
         "  hub: not followed: ApplicationSet argocd/bootstrap in argocd/exclude/bootstrap.yaml",
         "  hub: not followed: ApplicationSet argocd/vendor in argocd/tiers.yaml"]

@@ -217,7 +217,8 @@ def failed_builds(ev: ClusterSnapshot, *kinds: str) -> list[str]:
 
 
 def unfollowed(ev: ClusterSnapshot) -> list[str]:
-    """Argo CD sources of a repository's deployed view that were not followed, so anything could hide
+    """Argo CD sources and Flux Kustomizations of another repository's source, in a repository's deployed
+    view, that were not followed, so anything could hide
     in what they apply: ``ApplicationSet ns/name in <file> (<why, with the source path>)``, from coverage
     rows with outcome ``partial`` whose detail carries ``repofacts.UNFOLLOWED``."""
     return sorted({"{} ({})".format(*d.split(UNFOLLOWED, 1)) for d in ev.by_type.containing("partial", UNFOLLOWED)})
@@ -259,7 +260,7 @@ def blind_spots(ev: ClusterSnapshot, *kinds: str, near: Iterable[str] = ()) -> t
     if skipped:
         parts.append(f"{len(skipped)} file(s) could not be read ({listing(skipped)})")
     if sources:
-        parts.append(f"{len(sources)} Argo CD source(s) not followed ({listing(sources, 2)})")
+        parts.append(f"{len(sources)} source(s) not followed ({listing(sources, 2)})")
     if charts:
         parts.append(f"{len(charts)} Helm chart(s) of the repository not rendered, whose templates were not read "
                      f"({listing(charts)})")
