@@ -41,6 +41,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                          r"\bgo build|\b(?:npm|yarn|pnpm|bun)(?: run)? build|\bmake build|\bmvn\b[^\n]*\bpackage|"
                          r"gradlew?\b[^\n]*\b(?:build|assemble)|cargo build|goreleaser|python -m build|"
                          # a step named for building, unless what it builds is manifests or docs (generated YAML)
+                         # manifests generated from code (jsonnet: what BuildInputs counts as needing a build)
+                         r"\bjb (?:install|update)\b|\bmake\b[^\n]*\bgenerate\b|"
                          r"\bpoetry build|\bnix build|(?m:^[^\w\n]*build(?:ing)?\b(?!:)"
                          r"(?![^\n]*\b(?:manifests?|docs|documentation)\b))")),
     ("integration-test", re.compile(r"integration")),
@@ -53,7 +55,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("validate", re.compile(r"\bkubeconform\b|\bkubeval\b|flux-schema|\bflux-local\b|\bconftest\b|"
                             r"\bkube-linter\b|\bkube-score\b|\bpolaris audit\b|\bdatree\b|\bpluto detect|"
                             r"\bcheckov\b|\bkubescape\b|\bkyverno (?:apply|test)\b|\bkustomize build\b|"
-                            r"\bkubectl kustomize\b|\bhelm (?:lint|template)\b|"
+                            r"\bkubectl kustomize\b|\bhelm (?:lint|template)\b|\bmake\b[^\n]*\bvalidate\b|"
                             r"\bkubectl (?:apply|create)\b[^\n]*--dry-run")),
     ("coverage", re.compile(r"coverage|codecov|coveralls|--cov\b")),
     ("image-scan", re.compile(r"\btrivy\b|\bgrype\b|\bsnyk\b|trivy-action|anchore/scan-action")),

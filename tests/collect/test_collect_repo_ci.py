@@ -191,6 +191,7 @@ def test_activities(text: str, does: list[str]) -> None:
     ("Run security analysis on manifests\nmake --always-make kubescape", ["validate", "sast"]),
     ("Build metrics-server manifests\nmake manifests-metrics-server", []),  # generated YAML is no build
     ("Build image\nmake image", ["build"]),
+    ("make --always-make generate validate && git diff --exit-code", ["build", "validate"]),  # jsonnet to YAML
 ])
 def test_manifest_validation_is_its_own_activity(text: str, does: list[str]) -> None:
     assert ci.activities(text) == does
