@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+import yaml
+
 from readiness.collect import localchart
 from readiness.collect.kustomize import CLUSTER_SCOPED, Overlay, build, repo_path
 from readiness.collect.manifestfile import manifests, substitute
@@ -751,8 +753,13 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
         _unfollowed(out, follow.files, obj, generated, f"ApplicationSet {name}", origin)
     elif group == HELM and kind == "HelmRelease":
         _local_release_chart(follow, obj, spec)
+        release_ns = str(spec.get("targetNamespace") or meta.get("namespace") or "default")
+        for extra, where in _release_values_objects(obj, spec, origin):
+            _add_from_values(out, seen, follow, extra, where, f"HelmRelease {name}", release_ns, queue)
     elif group == ARGO and kind == "Application":
         _unfollowed(out, follow.files, obj, [], f"Application {name}", origin)
+        dest_ns = _dict(spec.get("destination")).get("namespace")
+        app_ns = dest_ns if isinstance(dest_ns, str) and dest_ns and "{{" not in dest_ns else "default"
         for path in _app_paths(follow.files, obj):
             if localchart.is_chart(follow.files, path):  # a chart of this repository: helm renders it, not kustomize
                 out.builds.append(_local_app_chart(follow.files, obj, path, f"Application {name}", origin))
@@ -764,6 +771,88 @@ def _add(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower,
                 ns = dest.get("namespace") if isinstance(dest.get("namespace"), str) else None
                 queue.append(_Job(BuildRecord(f"Application {name}", path, "this repository", ""), {}, ns or None,
                                   override=False))
+        for extra, where in _app_values_objects(obj, spec, origin):
+            _add_from_values(out, seen, follow, extra, where, f"Application {name}", app_ns, queue)
+
+
+# Values keys under which charts take whole manifests to render as they are (the external-secrets, argo-cd,
+# cert-manager and velero charts' extraObjects; kube-prometheus-stack's extraManifests; Bitnami's extraDeploy).
+EXTRA_OBJECT_KEYS = ("extraObjects", "extraManifests", "extraDeploy")
+FROM_VALUES_ANNOTATION = "readiness.dev/from-values"
+
+
+def values_objects(values: Any) -> list[dict[str, Any]]:
+    """The manifests a chart's ``values`` ask it to render as they are (``EXTRA_OBJECT_KEYS``): each item a mapping
+    or a YAML string with ``apiVersion``, ``kind`` and a plain ``metadata.name``. A templated one (``{{ }}``, which
+    helm renders with ``tpl``) is left out: what it becomes is not known here."""
+    out: list[dict[str, Any]] = []
+    for key in EXTRA_OBJECT_KEYS:
+        items = values.get(key) if isinstance(values, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, str):
+                if "{{" in item:
+                    continue
+                docs = [d for d in manifests(_yaml_docs(item))]
+            else:
+                docs = manifests([item]) if isinstance(item, dict) else []
+            for doc in docs:
+                name = _meta(doc).get("name")
+                if doc.get("apiVersion") and doc.get("kind") and isinstance(name, str) and "{{" not in name:
+                    out.append(deepcopy(doc))
+    return out
+
+
+def _yaml_docs(text: str) -> list[Any]:
+    try:
+        return [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError:
+        return []
+
+
+def _release_values_objects(release: dict[str, Any], spec: dict[str, Any],
+                            origin: str) -> list[tuple[dict[str, Any], str]]:
+    """(object, file it is declared in) of what a Flux HelmRelease's values render as they are: its own
+    ``spec.values``, and a chart of this repository's values (top level and each dependency's)."""
+    found = [(o, origin) for o in values_objects(_dict(spec.get("values")))]
+    for chart in _dict(release.get(localchart.LOCAL_CHARTS_KEY)).values():
+        found += _chart_values_objects(chart)
+    return found
+
+
+def _app_values_objects(app: dict[str, Any], spec: dict[str, Any], origin: str) -> list[tuple[dict[str, Any], str]]:
+    """(object, file) of what an Argo CD Application's Helm values render as they are: each source's
+    ``helm.values`` / ``valuesObject``, and a chart of this repository's values."""
+    found = []
+    for source in [spec.get("source"), *list(spec.get("sources") or [])]:
+        helm = _dict(_dict(source).get("helm"))
+        text = helm.get("values")
+        values = _yaml_docs(text)[:1] if isinstance(text, str) and "{{" not in text else [_dict(text)]
+        for v in [*values, _dict(helm.get("valuesObject"))]:
+            found += [(o, origin) for o in values_objects(v)]
+    for chart in _dict(app.get(localchart.LOCAL_CHARTS_KEY)).values():
+        found += _chart_values_objects(chart)
+    return found
+
+
+def _chart_values_objects(chart: Any) -> list[tuple[dict[str, Any], str]]:
+    if not isinstance(chart, dict):
+        return []
+    values, where = _dict(chart.get("values")), f"{chart.get('path')}/values.yaml".lstrip("/")
+    found = [(o, where) for o in values_objects(values)]
+    for dep in chart.get("dependencies") or []:
+        if localchart.enabled(dep, values):
+            found += [(o, where) for o in values_objects(values.get(dep.get("alias") or dep.get("name")))]
+    return found
+
+
+def _add_from_values(out: Deployed, seen: set[tuple[str, str, str, str]], follow: _Follower, obj: dict[str, Any],
+                     origin: str, by: str, namespace: str, queue: list[_Job]) -> None:
+    """An object a release's values render as it is: applied by the release, in its namespace unless it names one."""
+    meta = obj.setdefault("metadata", {})
+    if obj.get("kind") not in CLUSTER_SCOPED and not meta.get("namespace"):
+        meta["namespace"] = namespace
+    meta["annotations"] = {**_dict(meta.get("annotations")), FROM_VALUES_ANNOTATION: "true"}
+    _add(out, seen, follow, obj, origin, by, queue)
 
 
 def _local_app_chart(files: Files, app: dict[str, Any], path: str, by: str, origin: str) -> BuildRecord:

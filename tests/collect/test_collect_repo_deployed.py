@@ -877,3 +877,52 @@ def test_an_app_of_apps_managing_its_own_directory_counts_each_object_once(tmp_p
     assert obj(got, "StatefulSet", "db")["annotations"]["readiness.dev/applied-by"] == "Application argocd/db"
     builds = [b["by"] for b in fact_specs(got, "Build")]
     assert sorted(builds) == ["Application argocd/db", "Application argocd/root", "Application argocd/web"]
+
+
+def test_objects_chart_values_render_as_they_are_are_declared_by_their_release(tmp_path: Path) -> None:
+    # extraObjects (external-secrets, argo-cd, velero charts), in a Flux HelmRelease's values and under a dependency
+    # of a chart of the repository: declared, applied by the release, in its namespace; a templated one is not
+    repo = build(tmp_path / "lab", {
+        "clusters/lab/eso.yaml": """
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: external-secrets, namespace: flux-system}
+            spec:
+              targetNamespace: external-secrets
+              chart: {spec: {chart: external-secrets, sourceRef: {kind: HelmRepository, name: eso}}}
+              values:
+                extraObjects:
+                  - apiVersion: external-secrets.io/v1
+                    kind: ClusterSecretStore
+                    metadata: {name: vault}
+                    spec: {provider: {vault: {server: "https://vault.example:8200"}}}
+                  - |
+                    apiVersion: external-secrets.io/v1
+                    kind: SecretStore
+                    metadata: {name: "{{ .Release.Name }}-store"}
+            ---
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: backups, namespace: argocd}
+            spec:
+              source: {repoURL: "https://github.com/acme/lab.git", path: charts/backups}
+              destination: {server: "https://kubernetes.default.svc", namespace: velero}
+            """,
+        "charts/backups/Chart.yaml": "apiVersion: v2\nname: backups\nversion: 0.1.0\ndependencies: [{name: velero}]\n",
+        "charts/backups/values.yaml": """
+            velero:
+              extraObjects:
+                - apiVersion: external-secrets.io/v1
+                  kind: ExternalSecret
+                  metadata: {name: cloud-credentials}
+                  spec: {secretStoreRef: {kind: ClusterSecretStore, name: vault}}
+            """,
+    })
+    collect_deployed(repo, tmp_path / "d", renderer="builtin")
+    got = rows(tmp_path / "d", "lab")
+    store_ = obj(got, "ClusterSecretStore", "vault")
+    assert store_["annotations"]["readiness.dev/applied-by"] == "HelmRelease flux-system/external-secrets"
+    assert store_["annotations"]["readiness.dev/source-path"] == "clusters/lab/eso.yaml"
+    es = obj(got, "ExternalSecret", "cloud-credentials")
+    assert es["namespace"] == "velero" and es["annotations"]["readiness.dev/source-path"] == "charts/backups/values.yaml"
+    assert got.filter(pl.col("kind") == "SecretStore").is_empty()  # '{{ .Release.Name }}-store' is helm's to name
