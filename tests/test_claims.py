@@ -387,7 +387,7 @@ def test_the_homelab_report_names_every_claim_its_repository_contradicts(tmp_pat
     assert by[(101, "Canary deployments")]["verdict"] == "undecided"
     assert by[(114, "Network policies")]["verdict"] == "undecided"
     rto = by[(139, "RTO/RPO defined")]["evidence"]
-    assert rto[0].startswith("`backup_rto_rpo_declared` on air, pro, studio: pass: ")
+    assert rto[0].startswith("`backup_rto_rpo_declared` on air, pro, studio: partial: ")  # a draft: proposed targets
     assert ("docs/sre/homepage-reliability-plan.md §5.1 Backup Strategy (line 560): PostgreSQL RTO 0.5 h / RPO 1 h, "
             "PostgreSQL WAL RTO 0.25 h / RPO 0.083 h") in rto[0]
     # ESO: declared on studio only (commented out in pro's 01-core), with no SecretStore/ClusterSecretStore

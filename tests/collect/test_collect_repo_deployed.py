@@ -924,5 +924,6 @@ def test_objects_chart_values_render_as_they_are_are_declared_by_their_release(t
     assert store_["annotations"]["readiness.dev/applied-by"] == "HelmRelease flux-system/external-secrets"
     assert store_["annotations"]["readiness.dev/source-path"] == "clusters/lab/eso.yaml"
     es = obj(got, "ExternalSecret", "cloud-credentials")
-    assert es["namespace"] == "velero" and es["annotations"]["readiness.dev/source-path"] == "charts/backups/values.yaml"
+    assert es["namespace"] == "velero"
+    assert es["annotations"]["readiness.dev/source-path"] == "charts/backups/values.yaml"
     assert got.filter(pl.col("kind") == "SecretStore").is_empty()  # '{{ .Release.Name }}-store' is helm's to name

@@ -112,10 +112,13 @@ class RestoreTested:
 
 @dataclass(frozen=True)
 class RtoRpoTargets:
-    """backup_rto_rpo_declared: the targets the attested (or documented) RTO and RPO must meet, in hours."""
+    """backup_rto_rpo_declared: the targets the attested (or documented) RTO and RPO must meet, in hours, and
+    the share of the score targets earn when every document declaring them says it is a draft (proposed,
+    not adopted)."""
 
     max_rto_hours: float = 4
     max_rpo_hours: float = 1
+    draft_score: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -500,6 +503,8 @@ def _documented(targets: list[tuple[str, dict[str, Any]]], cfg: CheckThresholds)
         reason += (f"; {listing(drafts)} {'says it is a draft' if len(drafts) == 1 else 'say they are drafts'}: "
                    "proposed targets, not adopted ones")
     score = (len(targets) - len(over)) / len(targets) * (0.5 if missing else 1.0)
+    if all(t.get("draft") for _, t in targets):  # only proposed: declared in part, never a pass
+        score *= float(cfg["draft_score"])
     return fraction(score, reason, files)
 
 
