@@ -405,12 +405,13 @@ def _pulled_by(ev: ClusterSnapshot) -> tuple[str, list[str]]:
     return " and ".join(parts), list(dict.fromkeys(evidence))[:3]
 
 
-def _pull_gate(ev: ClusterSnapshot, what: str, lives: str) -> Result | None:
-    """When CI deploys nothing and a GitOps tool applies the repository (``_pulled_by``): ``unknown`` saying
-    ``what`` is not in CI and that it ``lives`` where a repository does not show (branch protection, pull-request
-    review), naming the GitOps objects and the CI jobs that test or validate pull requests (what branch
-    protection could require); None otherwise (a CI that deploys is judged as it is)."""
-    if _releases(ev):
+def _pull_gate(ev: ClusterSnapshot, what: str, lives: str, *, beside_ci: bool = False) -> Result | None:
+    """When CI deploys nothing (or, ``beside_ci``, deploys elsewhere than what is judged) and a GitOps tool applies
+    the repository (``_pulled_by``): ``unknown`` saying ``what`` is not in CI and that it ``lives`` where a
+    repository does not show (branch protection, pull-request review), naming the GitOps objects and the CI jobs
+    that test or validate pull requests (what branch protection could require); None otherwise (a CI that
+    deploys is judged as it is)."""
+    if _releases(ev) and not beside_ci:
         return None
     tool, evidence = _pulled_by(ev)
     if not tool:
@@ -580,9 +581,10 @@ def prod_approval(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         if approvals:
             return passed(f"approval job {listing(approvals)} (no deploy job names {'/'.join(sorted(envs))})",
                           approvals)
+        # CI deploys nothing to production: what reaches it is what GitOps pulls, if anything does
         if (pulled := _pull_gate(ev, f"no approval job and no deploy job to {'/'.join(sorted(envs))} in CI",
                                  "approval is the review a merge needs (pull-request reviews required by branch "
-                                 "protection)")) is not None:
+                                 "protection)", beside_ci=True)) is not None:
             return pulled
         return failed(f"no approval job and no deploy job to {'/'.join(sorted(envs))}")
     unapproved = [_ref(wf, j) for wf, j in prod
