@@ -252,7 +252,13 @@ def _kubectl_error(stderr: str, shown: dict[str, str]) -> str:
     if len(text) <= 300:
         return text
     first = re.search(r"(?:accumulating resources from|accumulation of path) '([^']+)'", text)
-    return (f"in {first.group(1)}: " if first else "") + "..." + text[-220:]
+    tail = text[-220:]
+    # start the tail at a link of kustomize's "a: b: c" chain, never mid-word; its nested quotes lose their
+    # openers in the cut, so none is kept
+    cut = tail.find(": ")
+    tail = tail[cut + 2:] if 0 <= cut < 120 else tail[tail.find(" ") + 1:]
+    tail = tail.replace("'", "")
+    return (f"in {first.group(1)}: " if first else "") + "... " + tail
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str]:

@@ -927,3 +927,19 @@ def test_objects_chart_values_render_as_they_are_are_declared_by_their_release(t
     assert es["namespace"] == "velero"
     assert es["annotations"]["readiness.dev/source-path"] == "charts/backups/values.yaml"
     assert got.filter(pl.col("kind") == "SecretStore").is_empty()  # '{{ .Release.Name }}-store' is helm's to name
+
+
+def test_a_long_kubectl_error_is_cut_at_a_link_of_its_chain_never_mid_word() -> None:
+    from readiness.collect.kustomize import _kubectl_error
+
+    chain = ("accumulating resources: accumulation err='accumulating resources from '../../apps/overlays/pro': "
+             "'/repo/apps/overlays/pro' must resolve to a file': recursed merging from path "
+             "'/repo/apps/operator/k8s/overlays/production-with-a-long-name/base/components': "
+             "may not add resource with an already registered id: Namespace.v1.[noGrp]/knative-lambda.[noNs]"
+             "': recursed accumulation of path "
+             "'/repo/apps/operator/k8s/tests': read /repo/apps/operator/k8s/tests: is a directory'")
+    text = _kubectl_error("error: " + chain, {"/repo": "."})
+    assert text.startswith("in ../../apps/overlays/pro: ... ")
+    tail = text.split("... ", 1)[1]
+    assert tail.split(" ")[0] in chain.split(" ")  # the first word shown is a whole word of the message
+    assert tail.endswith("read apps/operator/k8s/tests: is a directory") and "'" not in tail
