@@ -71,7 +71,16 @@ def scrub_text(text: str, *, _assigned: re.Pattern[str] = _ASSIGNED) -> str:
     text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}{URL_REDACTED}@", text)
     text = _assigned.sub(lambda m: m.group(1) + REDACTED, text)
     text = _SCHEME_TOKEN.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
-    return _RANDOM.sub(REDACTED, text)
+    return _RANDOM.sub(_random, text)
+
+
+def _random(m: re.Match[str]) -> str:
+    """A long word with digits and letters is redacted unless it is words joined by ``-``/``_`` (more than half
+    of its parts plain words of 3 to 15 lower-case letters: ``flux2-kustomize-helm-example``), as names are and
+    tokens and UUIDs are not."""
+    parts = [p for p in re.split(r"[-_]", m.group(0)) if p]
+    words = sum(1 for p in parts if 3 <= len(p) <= 15 and p.isalpha() and (p.islower() or p.istitle()))
+    return m.group(0) if len(parts) >= 3 and words * 2 > len(parts) else REDACTED
 
 
 def scrub_detail(text: str) -> str:

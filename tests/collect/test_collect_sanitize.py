@@ -180,6 +180,13 @@ def test_a_catalogue_entry_keeps_more(tmp_path: Any) -> None:
     ("Deployment has minimum availability.", "Deployment has minimum availability."),
     ("https://wiki.x.io/runbooks/node-down.md", "https://wiki.x.io/runbooks/node-down.md"),
     ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+    # a long name of words joined by dashes is a name; tokens and UUIDs, mostly digits and mixed case, are not
+    ("# flux2-kustomize-helm-example", "# flux2-kustomize-helm-example"),
+    ("the ingress-nginx-controller-admission2 webhook", "the ingress-nginx-controller-admission2 webhook"),
+    ("id 550e8400-e29b-41d4-a716-446655440000", f"id {REDACTED}"),
+    ("token ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3x", f"token {REDACTED}"),
+    ("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", REDACTED),
+    ("key sk-live-abcdefghijklmnopqrstuvwxyz123", f"key {REDACTED}"),
 ])
 def test_scrub_text(text: str, scrubbed: str) -> None:
     assert scrub_text(text) == scrubbed
