@@ -283,7 +283,8 @@ def github_workflow(path: str, doc: Any, text: str | None = None, root: Path | N
         jobs.append({"name": str(job_id), "does": does, "environment": env, **({"sast": linters} if linters else {}),
                      "needs": _names(job.get("needs")), **({"calls": calls} if calls else {}),
                      **_condition(job, lines.get(str(job_id), {})),
-                     **_ignores_failure(job.get("continue-on-error") is True, "continue-on-error: true")})
+                     **_ignores_failure(job.get("continue-on-error") is True, "continue-on-error: true",
+                                        _github_test_script(steps))})
     return {"system": "github-actions", "path": path, "triggers": [str(t) for t in triggers], "jobs": jobs,
             **_github_paths(on)}
 
@@ -390,7 +391,7 @@ def gitlab_pipeline(path: str, docs: list[Any]) -> dict[str, Any]:
                      "manual": manual, "manual_rules": manual_rules,
                      "auto_rules": [] if merged.get("when") == "manual" else auto_rules,
                      **_gitlab_paths(merged),
-                     **_ignores_failure(bool(merged.get("allow_failure")), "allow_failure")})
+                     **_ignores_failure(bool(merged.get("allow_failure")), "allow_failure", text)})
         sources_text += "\n" + _text(merged.get("rules"))
         for item in _list(merged.get("only")):
             if str(item) in _ONLY:
@@ -434,10 +435,42 @@ def _woodpecker_paths(when: Any) -> dict[str, list[str]]:
     return {"paths_ignore": list(dict.fromkeys(exclude))} if exclude else {}
 
 
-def _ignores_failure(ignored: bool, setting: str) -> dict[str, str]:
+def _ignores_failure(ignored: bool, setting: str, script: str = "") -> dict[str, str]:
     """``{"ignores_failure": setting}`` for a job whose failure does not stop what waits for it (GitHub
-    ``continue-on-error: true``, GitLab ``allow_failure``, Woodpecker ``failure: ignore``), else ``{}``."""
-    return {"ignores_failure": setting} if ignored else {}
+    ``continue-on-error: true``, GitLab ``allow_failure``, Woodpecker ``failure: ignore``), or whose ``script``
+    runs its tests so that they cannot fail it (``go test ./... || true``: ``_swallowed``), else ``{}``."""
+    if ignored:
+        return {"ignores_failure": setting}
+    swallowed = _swallowed(script)
+    return {"ignores_failure": swallowed} if swallowed else {}
+
+
+_OR_TRUE = re.compile(r"\|\|\s*(?:true|:|exit\s+0)\s*(?:$|[;#)])", re.MULTILINE)
+
+
+def _github_test_script(steps: list[Any]) -> str:
+    """The ``run`` scripts of a GitHub job's steps, a step that runs tests under ``continue-on-error: true``
+    written as swallowing them (``|| true``)."""
+    out = []
+    for step in steps:
+        run = step.get("run") if isinstance(step, dict) else None
+        if not isinstance(run, str):
+            continue
+        out.append(run)
+        runner = _RUNNERS.search(run.lower())
+        if runner and step.get("continue-on-error") is True:
+            out.append(f"{runner.group(0)} || true  # continue-on-error: true on the step")
+    return "\n".join(out)
+
+
+def _swallowed(script: str) -> str | None:
+    """``<runner> ... || true`` when a line of ``script`` runs tests (``_RUNNERS``) and ends in ``|| true``,
+    ``|| :`` or ``|| exit 0``: whatever the tests find, the step succeeds; None otherwise."""
+    for line in script.lower().splitlines():
+        runner, tail = _RUNNERS.search(line), _OR_TRUE.search(line)
+        if runner and tail:
+            return f"{runner.group(0)} ... {tail.group(0).rstrip(';#) ').strip()}"
+    return None
 
 
 def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
@@ -463,7 +496,7 @@ def woodpecker_pipeline(path: str, doc: Any) -> dict[str, Any] | None:
         branches = _when_values(step.get("when"), "branch")
         jobs.append({"name": name, "does": activities(text, env, manual), "environment": env, "needs": needs,
                      **({"branches": branches} if branches else {}), **_woodpecker_paths(step.get("when")),
-                     **_ignores_failure(step.get("failure") == "ignore", "failure: ignore")})
+                     **_ignores_failure(step.get("failure") == "ignore", "failure: ignore", text)})
         previous = [name]
         events += step_events
     triggers = list(dict.fromkeys(WOODPECKER_EVENTS.get(e, e) for e in events)) or ["push"]

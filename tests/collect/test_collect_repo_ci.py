@@ -342,6 +342,30 @@ def test_a_test_job_whose_failure_is_ignored_is_recorded_per_system(tmp_path: Pa
     assert gitlab["unit"]["ignores_failure"] == "allow_failure" and "ignores_failure" not in gitlab["lint"]
     assert woodpecker["unit"]["ignores_failure"] == "failure: ignore" and "ignores_failure" not in woodpecker["vet"]
 
+
+def test_tests_run_so_that_they_cannot_fail_the_job_ignore_failure(tmp_path: Path) -> None:
+    found = workflows(tmp_path, {
+        ".github/workflows/ci.yml": """
+            on: push
+            jobs:
+              swallowed:
+                steps: [{run: "go test -race ./... 2>&1 | tee test-output.txt || true"}]
+              step-lenient:
+                steps: [{run: pytest -q, continue-on-error: true}, {run: echo done}]
+              strict:
+                steps: [{run: "go test ./...\\nmake lint || true"}]
+            """,
+        ".gitlab-ci.yml": """
+            unit: {stage: test, script: ["pytest -q || exit 0"]}
+            """,
+    })
+    github, gitlab = jobs(found[".github/workflows/ci.yml"]), jobs(found[".gitlab-ci.yml"])
+    assert github["swallowed"]["ignores_failure"] == "go test ... || true"
+    assert github["step-lenient"]["ignores_failure"] == "pytest ... || true"
+    assert "ignores_failure" not in github["strict"]  # the lint is lenient, the tests are not
+    assert gitlab["unit"]["ignores_failure"] == "pytest ... || exit 0"
+
+
 def test_linters_whose_configuration_enables_a_security_analyser_do_sast(tmp_path: Path) -> None:
     found = workflows(tmp_path, {
         ".github/workflows/go.yml": """
