@@ -77,6 +77,7 @@ class PlatformNamespaces:
         "external-secrets", "trivy-system", "flagger-system", "argo-rollouts", "chaos-mesh", "istio-system",
         "ingress-nginx", "metallb-system", "longhorn-system", "local-path-storage", "gpu-operator", "openshift-adp")
     system_prefixes: tuple[str, ...] = ("kube-", "linkerd", "preview-", "openshift-", "istio-")
+    application_when_used: tuple[str, ...] = ("default",)
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,14 @@ class IncidentRunbook:
     pattern: Regex = "secur"
 
 
-def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, str] | None = None) -> bool:
+def is_system_namespace(cfg: CheckThresholds, name: str, labels: Mapping[str, str] | None = None, *,
+                        used: bool = False) -> bool:
     """Whether namespace ``name`` belongs to the platform, not to an application: the rubric's
-    ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces."""
+    ``system_namespaces`` and ``system_prefixes`` (policy), and preview namespaces; one of its
+    ``application_when_used`` (``default``) is an application's when ``used`` (workloads run or a release
+    installs there), since every cluster has it, empty."""
+    if used and name in cfg["application_when_used"]:
+        return False
     return (name in cfg["system_namespaces"] or name.startswith(tuple(cfg["system_prefixes"]))
             or (labels or {}).get("readiness.dev/preview") == "true")
 
@@ -128,16 +134,19 @@ def _app_namespaces(ev: ClusterSnapshot, cfg: CheckThresholds) -> list[KubeObjec
     (a component's placeholder) counts under the names it gets, with its labels and annotations."""
     # A repository may declare one namespace in several files (overlays): one entry per name.
     if not declared_only(ev):
-        return list({n.name: n for n in ev.items(*NAMESPACE) if not is_system_namespace(cfg, n.name, n.labels)}
-                    .values())
+        used = {w.namespace for w in [*workloads(ev), *ev.items(*CRONJOB)] if w.namespace}
+        return list({n.name: n for n in ev.items(*NAMESPACE)
+                     if not is_system_namespace(cfg, n.name, n.labels, used=n.name in used)}.values())
     objects: dict[str, KubeObject] = {}
-    for ns, o in _namespace_sources(ev):
+    sources = _namespace_sources(ev)
+    used = {ns for ns, o in sources if o.kind != "Namespace"}
+    for ns, o in sources:
         if o.kind == "Namespace" and ns not in objects:
             objects[ns] = o if ns == o.name else dataclasses.replace(o, name=ns)
-    spaces = [n for n in objects.values() if not is_system_namespace(cfg, n.name, n.labels)]
-    extra = sorted({ns for ns, o in _namespace_sources(ev) if ns not in objects and named(ns)})
+    spaces = [n for n in objects.values() if not is_system_namespace(cfg, n.name, n.labels, used=n.name in used)]
+    extra = sorted({ns for ns, o in sources if ns not in objects and named(ns)})
     spaces += [KubeObject("v1", "Namespace", None, ns, {}, {}, None, None, "repo") for ns in extra
-               if not is_system_namespace(cfg, ns)]
+               if not is_system_namespace(cfg, ns, used=True)]
     return spaces
 
 
@@ -595,8 +604,8 @@ def _chart_releases(ev: ClusterSnapshot, cfg: CheckThresholds, labels: Mapping[s
     into an application namespace (``namespaces.namespaces_of``: a HelmRelease's ``targetNamespace``, else its
     own or the one its kustomization gives it; an Application's ``destination.namespace``; one given by a
     template counts), as ``where`` cites them (their files), each once."""
-    out = [w for ns, found in _charts_by_namespace(ev).items() if not is_system_namespace(cfg, ns, labels.get(ns))
-           for w in found]
+    out = [w for ns, found in _charts_by_namespace(ev).items()
+           if not is_system_namespace(cfg, ns, labels.get(ns), used=True) for w in found]
     return list(dict.fromkeys(out))  # overlays declare one release in several files
 
 
@@ -612,7 +621,8 @@ def pod_security(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         return unknown("namespaces or workloads could not be read")
     labels = {n.name: n.labels for n in ev.items(*NAMESPACE)}
     apps, apart = set_apart(w for w in [*workloads(ev), *ev.items(*CRONJOB)]
-                            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or "")))
+                            if not is_system_namespace(cfg, w.namespace or "", labels.get(w.namespace or ""),
+                                                       used=True))
     if not apps and apart:
         return unknown(f"no application workload the cluster gets{apart_clause(apart, 'workload')}")
     if not apps:
