@@ -259,6 +259,8 @@ _SUBJECTS = {
                                     r"|\b(?:credential|secret|key|token) (?:leak|compromise)s?\b"),
 }
 _NOT_PROCEDURES = re.compile(r"\b(?:questions?|interview|faq|quiz)\b")
+_NARROW_ARCHITECTURE = re.compile(r"\b(?:ci/?cd|pipelines?|test(?:ing)?|code|folder|director(?:y|ies)|"
+                                  r"repo(?:sitory)?|project|build)\s+architecture\b")
 _SCHEDULE_ITEM = re.compile(r"^(?:week|phase|day|sprint|month|milestone|step)s?\s*\d")
 # What a section of any document can answer on its own: a README's "## Cluster Topology" documents
 # the topology, an operations guide's "## Escalation matrix" the escalation, a platform document's
@@ -308,15 +310,16 @@ def covers(body: str) -> list[str]:
     title) is a security incident's."""
     found = [(level, t) for level, t in headings(body) if not t.endswith("?")]
     title = next((t for level, t in found if level == 1), "")
-    sections = [t for level, t in found if level > 1]
+    if _NOT_PROCEDURES.search(title):  # interview questions, a FAQ: its sections group questions
+        return []
+    # "CI/CD Architecture" is how a pipeline is built, not the system's architecture
+    sections = [t for level, t in found if level > 1 and not _NARROW_ARCHITECTURE.search(t)]
     patterns = dict(_HEADING_TYPES)
     out = [topic for topic in SECTION_TOPICS if topic in patterns and any(patterns[topic].search(t) for t in sections)]
     if "architecture" not in out and _DIAGRAM.search(body) and any(_ARCHITECTURE_SECTIONS.match(t) for t in sections):
         out.insert(0, "architecture")  # "### Core Components" and a mermaid diagram of the flow
     if "escalation" in out and not any(escalation_levels(t) for t in _section_texts(body, patterns["escalation"])):
         out[out.index("escalation")] = "escalation_contact"  # how to escalate, one channel: no matrix
-    if _NOT_PROCEDURES.search(title):
-        return out
     subjects = [t for _, t in found if not _SCHEDULE_ITEM.match(t)]
     out += [topic for topic, pattern in _SUBJECTS.items() if any(pattern.search(t) for t in subjects)]
     if "incident_response" in out and "security_incident" not in out and re.search(r"\bsecurity\b", title):

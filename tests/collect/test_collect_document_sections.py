@@ -88,3 +88,12 @@ def test_architecture_is_documented_by_a_section_or_by_the_parts_with_a_diagram(
     assert covers("# Example\n\n## Repository structure\n\n```\n├── apps\n└── clusters\n```\n") == []
     # and a heading's HTML no longer hides an anchored topic
     assert covers('# Lab\n\n## <img src="x.gif" alt="🌐"> Networking\n') == ["network"]
+
+
+def test_questions_and_narrow_architectures_document_no_architecture() -> None:
+    # an interview's sections group questions ("## D) Threat Modeling & System Design"): nothing documented
+    interview = "# Security Interview Questions\n\n## D) Threat Modeling & System Design (29-35)\n\n## Network design\n"
+    assert covers(interview) == []
+    # how a CI/CD pipeline is built is no architecture of the system; the system's is
+    assert covers("# iOS DevOps\n\n## CI/CD Architecture\n\n## Testing Strategy\n") == []
+    assert covers("# Platform\n\n## System architecture\n") == ["architecture"]
