@@ -280,17 +280,44 @@ def eso_installed(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
     return failed("External Secrets Operator is not installed (no external-secrets workload, no secret store)")
 
 
+def _store_of(es: KubeObject) -> tuple[str, str, str]:
+    """(kind, namespace, name) of the secret store an ExternalSecret reads (``spec.secretStoreRef``; a
+    SecretStore by default, in the ExternalSecret's namespace; a ClusterSecretStore has none)."""
+    ref = mapping(es, "spec.secretStoreRef", (es.spec or {}).get("secretStoreRef"))
+    kind = str(ref.get("kind") or "SecretStore")
+    return kind, "" if kind == "ClusterSecretStore" else (es.namespace or ""), str(ref.get("name") or "")
+
+
+def _declared_secrets(ev: ClusterSnapshot, secrets: list[KubeObject], operator: KubeObject,
+                      apart: dict[str, list[str]]) -> Result:
+    """sec_externalsecrets_synced on a repository: the share of the ExternalSecrets the cluster gets whose secret
+    store is declared too (an ExternalSecret reading a store no one declares never syncs); unknown when such a
+    store could hide in what was not read. Sync itself is observed only in a cluster."""
+    stores = {(s.kind, "" if s.kind == "ClusterSecretStore" else (s.namespace or ""), s.name)
+              for s in ev.items(ESO, "ClusterSecretStore") + ev.items(ESO, "SecretStore") if not unapplied_by(s)}
+    storeless = [s for s in secrets if _store_of(s) not in stores and _store_of(s)[2]]
+    reason = (f"{len(secrets) - len(storeless)}/{len(secrets)} ExternalSecrets declared with their secret store, "
+              f"ESO declared in {where(operator)}; sync is observed only in a cluster")
+    if storeless:
+        missing = sorted({f"{k} {n}" for k, _, n in map(_store_of, storeless)})
+        reason += f"; reading a store not declared ({listing(missing)}): {listing(s.ref for s in storeless)}"
+    reason += apart_clause(apart, "ExternalSecret")
+    result = fraction(1 - len(storeless) / len(secrets), reason,
+                      [where(s) for s in (storeless or secrets)[:10]])
+    return missing_part(result, ev, "a secret store", "ClusterSecretStore", "SecretStore") if storeless else result
+
+
 @check("sec_externalsecrets_synced")
 def externalsecrets_synced(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
-    """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none."""
+    """Share of ExternalSecrets that are Ready (synced); fail when ESO does not run or there are none. On a
+    repository: the share whose secret store (``secretStoreRef``) is declared too, of those the cluster gets."""
     if ev.unreadable((ESO, "ExternalSecret")):
         return unknown("ExternalSecrets could not be read")
     if declared_only(ev):
-        secrets = ev.items(ESO, "ExternalSecret")
+        secrets, apart = set_apart(ev.items(ESO, "ExternalSecret"))
         operator = declared(ev, ["external-secrets"])
         if secrets and operator:
-            return passed(f"{len(secrets)} ExternalSecrets declared, ESO declared in {where(operator[0])}; "
-                          "sync is observed only in a cluster", [where(s) for s in secrets[:10]])
+            return _declared_secrets(ev, secrets, operator[0], apart)
         if secrets:
             return missing_part(failed(f"{len(secrets)} ExternalSecrets declared but the External Secrets Operator "
                                        "is not", [where(s) for s in secrets[:10]]),
