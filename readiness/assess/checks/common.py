@@ -551,7 +551,14 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
     if orphans := unapplied_declarations(ev, apps):
         return failed(f"no {role} declared in what this cluster gets (looked for {listing(apps, 6)}); the repository "
                       f"declares it in {listing(orphans, 2)}, which no cluster applies")
-    return failed(f"no {role} declared in the repository (looked for {listing(apps, 6)})")
+    return failed(f"no {role} declared {scope(ev)} (looked for {listing(apps, 6)})")
+
+
+def scope(ev: ClusterSnapshot) -> str:
+    """Where a repository snapshot's absence was looked for: ``in what this cluster gets`` in a deployed view
+    (another cluster of the repository may get it), ``in the repository`` in the files view."""
+    deployed = any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View"))
+    return "in what this cluster gets" if deployed else "in the repository"
 
 
 def workload_present(ev: ClusterSnapshot, role: str, apps: Iterable[str]) -> Result:

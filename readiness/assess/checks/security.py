@@ -46,6 +46,7 @@ from readiness.assess.checks.common import (
     runbook_about,
     runbooks,
     running,
+    scope,
     set_apart,
     unapplied_by,
     where,
@@ -250,7 +251,7 @@ def _eso_declared(ev: ClusterSnapshot) -> Result:
     blind, skipped = blind_spots(ev, "HelmRelease", "ClusterSecretStore", "SecretStore")
     if blind:
         return unknown(f"ESO not declared in what was read; {blind}", skipped)
-    return failed("External Secrets Operator is not declared in the repository (no external-secrets release, "
+    return failed(f"External Secrets Operator is not declared {scope(ev)} (no external-secrets release, "
                   "workload or secret store)")
 
 
@@ -679,7 +680,7 @@ def trivy_operator(ev: ClusterSnapshot, cfg: CheckThresholds) -> Result:
         blind, skipped = blind_spots(ev, "HelmRelease")
         if blind:
             return unknown(f"the Trivy Operator is not declared in what was read; {blind}", skipped)
-        return failed("the Trivy Operator is not declared in the repository")
+        return failed(f"the Trivy Operator is not declared {scope(ev)}")
     operator = running(ev, ["trivy-operator"])
     reports = ev.items(TRIVY, "VulnerabilityReport")
     if operator and reports:
