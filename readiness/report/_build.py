@@ -385,7 +385,8 @@ def build(
         computed = compute(data_dir, as_of, rubric)
         timings["findings"] = time.perf_counter() - started
         if computed is not None:
-            say(f"  ✓ findings of {computed.history_findings['snapshot_id'].n_unique()} snapshots "
+            n = computed.history_findings["snapshot_id"].n_unique()
+            say(f"  ✓ findings of {n} snapshot{'s' if n != 1 else ''} "
                 f"(stored under {paths_findings(data_dir, computed.digest)}, {timings['findings']:.1f} s)")
         # The notebooks only read the findings computed above (findings_digest); opened by hand, they compute.
         params = {"data_dir": str(data_dir.resolve()), "month": month, "as_of": as_of.isoformat(),
