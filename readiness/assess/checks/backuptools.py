@@ -230,7 +230,12 @@ def _cnpg_plans(ev: ClusterSnapshot) -> list[Plan]:
 
 
 def plans(ev: ClusterSnapshot) -> list[Plan]:
-    """Every backup schedule of every tool, observed or declared in a Helm release."""
+    """Every backup schedule of every tool, observed or declared in a Helm release (a new list; worked out once
+    per snapshot, as several backup checks ask)."""
+    return list(ev.shared("backup plans", _plans))
+
+
+def _plans(ev: ClusterSnapshot) -> list[Plan]:
     return _velero_plans(ev) + _k8up_plans(ev) + _volsync_plans(ev) + _cnpg_plans(ev)
 
 
