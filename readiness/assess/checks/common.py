@@ -25,6 +25,7 @@ from readiness.store.repofacts import (
     LABELS_LINE_ANNOTATION,
     REPO_API,
     UNFOLLOWED,
+    not_deployed,
 )
 
 REPO_GROUP = REPO_API.split("/")[0]
@@ -539,6 +540,7 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
     decl = [d for d in decl if condition(d) is None]  # what is declared for labelled clusters only does not count
     if decl:
         places = list(dict.fromkeys(where(d) for d in decl))  # overlays declare one thing in several files
+        places.sort(key=lambda p: bool(not_deployed(p)))  # what is deployed first, examples and docs after
         return passed(f"{role} declared in {listing(places)}", places)
     blind, where_ = blind_spots(ev, *kinds, *WORKLOAD_KINDS)
     if blind:
