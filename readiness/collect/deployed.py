@@ -48,7 +48,7 @@ import yaml
 
 from readiness.collect import localchart
 from readiness.collect.kustomize import CLUSTER_SCOPED, Overlay, build, repo_path
-from readiness.collect.manifestfile import manifests, substitute
+from readiness.collect.manifestfile import load_all, manifests, substitute
 from readiness.collect.reader import YAML, Files, remote_names, repo_names
 from readiness.collect.targets import cluster_name
 from readiness.store.repofacts import (
@@ -803,8 +803,10 @@ def values_objects(values: Any) -> list[dict[str, Any]]:
 
 
 def _yaml_docs(text: str) -> list[Any]:
+    """The documents of a YAML string in values, read as Kubernetes tools read YAML (``manifestfile.load_all``);
+    none when it does not parse."""
     try:
-        return [d for d in yaml.safe_load_all(text) if d is not None]
+        return [d for d in load_all(text) if d is not None]
     except yaml.YAMLError:
         return []
 

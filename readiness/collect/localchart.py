@@ -33,7 +33,7 @@ def _dict(node: Any) -> dict[str, Any]:
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``over`` merged into ``base`` key by key (mappings recursively, anything else replaced), as helm
-    merges values files."""
+    merges values files and Flux a HelmRelease's ``valuesFrom`` (``readiness.collect.valuesfrom``)."""
     out = dict(base)
     for k, v in over.items():
         out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v

@@ -18,15 +18,10 @@ from typing import Any
 
 import yaml
 
+from readiness.collect.localchart import merge
+
 RESOLVED_ANNOTATION = "readiness.dev/values-from-resolved"
 DEFAULT_KEY = "values.yaml"
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -79,11 +74,11 @@ def resolve(objects: list[dict[str, Any]]) -> None:
             except yaml.YAMLError:
                 values = None
             if isinstance(values, dict):
-                merged = _merge(merged, values)
+                merged = merge(merged, values)
                 resolved += 1
         if resolved:
             own = _dict(spec.get("values"))
-            obj["spec"] = {**spec, "values": _merge(merged, copy.deepcopy(own))}
+            obj["spec"] = {**spec, "values": merge(merged, copy.deepcopy(own))}
             annotations = dict(_dict(meta.get("annotations")))
             annotations[RESOLVED_ANNOTATION] = str(resolved)
             obj["metadata"] = {**meta, "annotations": annotations}

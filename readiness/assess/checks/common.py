@@ -238,7 +238,7 @@ def unrendered(ev: ClusterSnapshot) -> list[str]:
     template file as a skipped file, by the kinds in its text (``hidden``)."""
     out = [str((b.spec or {}).get("path")) for b in repo(ev, "Build")
            if str((b.spec or {}).get("renderer") or "").startswith(NOT_RENDERED) and (b.spec or {}).get("path")]
-    if any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View")):
+    if deployed_view(ev):
         for r in ev.items(HELM, "HelmRelease"):
             chart = ((((r.spec if isinstance(r.spec, dict) else {}).get("chart") or {}).get("spec")) or {})
             if isinstance(chart, dict) and (chart.get("sourceRef") or {}).get("kind") == "GitRepository" \
@@ -559,8 +559,12 @@ def declared_result(ev: ClusterSnapshot, role: str, apps: list[str], decl: list[
 def scope(ev: ClusterSnapshot) -> str:
     """Where a repository snapshot's absence was looked for: ``in what this cluster gets`` in a deployed view
     (another cluster of the repository may get it), ``in the repository`` in the files view."""
-    deployed = any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View"))
-    return "in what this cluster gets" if deployed else "in the repository"
+    return "in what this cluster gets" if deployed_view(ev) else "in the repository"
+
+
+def deployed_view(ev: ClusterSnapshot) -> bool:
+    """Whether ``ev`` is a repository's deployed view (its ``View`` fact), not its files view or a cluster."""
+    return any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View"))
 
 
 def workload_present(ev: ClusterSnapshot, role: str, apps: Iterable[str]) -> Result:

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from readiness.assess.checks.base import FILE_ANNOTATIONS, ClusterSnapshot, KubeObject
-from readiness.assess.checks.common import ARGO, HELM, KUSTOMIZE, WORKLOAD_KINDS, repo
+from readiness.assess.checks.common import ARGO, HELM, KUSTOMIZE, WORKLOAD_KINDS, deployed_view
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 # What a namespace's name can be (a DNS label): a template (an ApplicationSet's ``{{ .name }}``, Flux's
@@ -40,17 +40,13 @@ def _clean(path: str) -> str:
     return posixpath.normpath(path.strip()).removeprefix("./") if path.strip() else ""
 
 
-def _deployed(ev: ClusterSnapshot) -> bool:
-    return any((v.spec or {}).get("view") == "deployed" for v in repo(ev, "View"))
-
-
 def _given(ev: ClusterSnapshot) -> dict[str, set[str]]:
     """File -> the namespaces kustomize's ``namespace:`` and Flux's ``targetNamespace`` give the objects of that
     file in a repository's files view (following kustomizations' ``resources`` and ``components``, a directory
     through its kustomization.yaml, and a Flux Kustomization's ``spec.components``); a file under a Flux
     Kustomization's path that no kustomization lists is covered by the path (Flux generates a kustomization of
     every file there). Empty on a live snapshot and on a deployed view, whose namespaces are set already."""
-    if not ev.declared_only or _deployed(ev):
+    if not ev.declared_only or deployed_view(ev):
         return {}
     docs: dict[str, dict[str, Any]] = {}
     for o in ev.items(KUSTOMIZE, "Kustomization") + ev.items(KUSTOMIZE, "Component"):
